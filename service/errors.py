@@ -1,0 +1,51 @@
+"""One exception family; each class carries the HTTP status xAPI wants for it (T-21)."""
+
+from __future__ import annotations
+
+
+class LRSError(Exception):
+    """Base of every error the service reports to a client; rendered once by the app."""
+
+    status: int = 500
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class BadRequestError(LRSError):
+    status = 400
+
+
+class UnauthorizedError(LRSError):
+    status = 401
+
+
+class ForbiddenError(LRSError):
+    status = 403
+
+
+class NotFoundError(LRSError):
+    status = 404
+
+
+class MethodNotAllowedError(LRSError):
+    status = 405
+
+
+class ConflictError(LRSError):
+    status = 409
+
+
+class PreconditionFailedError(LRSError):
+    status = 412
+
+
+class PayloadTooLargeError(LRSError):
+    status = 413
+
+
+class StoreError(LRSError):
+    """A storage backend failed; the message is safe to show, details go to the log."""
+
+    status = 500
