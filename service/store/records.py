@@ -1,0 +1,107 @@
+"""Plain records that cross the storage port (statements as validated dicts, rule 6)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import IntEnum
+from typing import Any
+
+
+class KeyKind(IntEnum):
+    """What an indexed statement key means; queries are lookups on (tenant, kind, key) (SR-42)."""
+
+    AGENT = 1  # actor or object is this agent (or a group with it as member)
+    RELATED_AGENT = 2  # the agent appears anywhere related_agents=true looks
+    VERB = 3
+    ACTIVITY = 4  # the object is this activity
+    RELATED_ACTIVITY = 5  # the activity appears anywhere related_activities=true looks
+    REGISTRATION = 6
+
+
+@dataclass(slots=True)
+class StatementIndex:
+    """What queries need to know about one statement, computed before it is stored."""
+
+    keys: set[tuple[KeyKind, str]]
+    ref_target: str | None  # StatementRef object id, for filter propagation (SR-43)
+    voids: str | None  # target id when this is a voiding statement (SR-20)
+    definitions: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class NewStatement:
+    """A validated, prepared statement waiting for `stored` (assigned in the write transaction)."""
+
+    id: str
+    statement: dict[str, Any]
+    index: StatementIndex
+
+
+@dataclass(frozen=True, slots=True)
+class StoredAttachment:
+    """Raw attachment data, content-addressed by its sha2 (AT-4)."""
+
+    sha2: str
+    content_type: str
+    data: bytes
+
+
+@dataclass(frozen=True, slots=True)
+class StatementQuery:
+    """A statement query with every filter already validated and normalized (SR-41)."""
+
+    agent: str | None = None
+    related_agents: bool = False
+    verb: str | None = None
+    activity: str | None = None
+    related_activities: bool = False
+    registration: str | None = None
+    since_ms: int | None = None  # exclusive
+    until_ms: int | None = None  # inclusive
+    limit: int = 100
+    ascending: bool = False
+    after_seq: int | None = None  # paging cursor: the last sequence number already returned
+
+    def filter_keys(self) -> list[tuple[KeyKind, str]]:
+        """The index keys every result must carry."""
+        keys: list[tuple[KeyKind, str]] = []
+        if self.agent is not None:
+            kind = KeyKind.RELATED_AGENT if self.related_agents else KeyKind.AGENT
+            keys.append((kind, self.agent))
+        if self.verb is not None:
+            keys.append((KeyKind.VERB, self.verb))
+        if self.activity is not None:
+            kind = KeyKind.RELATED_ACTIVITY if self.related_activities else KeyKind.ACTIVITY
+            keys.append((kind, self.activity))
+        if self.registration is not None:
+            keys.append((KeyKind.REGISTRATION, self.registration))
+        return keys
+
+
+@dataclass(frozen=True, slots=True)
+class StatementPage:
+    """Stored statement bodies, exactly as stored, in query order."""
+
+    bodies: list[bytes]
+    last_seq: int | None
+    has_more: bool
+    newest_stored_ms: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class StoredStatement:
+    body: bytes
+    stored_ms: int
+
+
+@dataclass(frozen=True, slots=True)
+class CredentialRecord:
+    """A client credential; only a hash of the secret is ever stored (AU-1)."""
+
+    key: str
+    tenant: str
+    name: str
+    secret_hash: str
+    scopes: tuple[str, ...]
+    enabled: bool
+    created_ms: int
