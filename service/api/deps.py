@@ -1,0 +1,33 @@
+"""Dependency aliases that hand long-lived resources and request facts to the routers."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, Request
+
+from service.api.protocol import VERSION_STATE
+from service.auth import Principal
+from service.runtime import Runtime
+
+
+def get_runtime(request: Request) -> Runtime:
+    runtime: Runtime = request.app.state.runtime
+    return runtime
+
+
+def get_version(request: Request) -> str:
+    """The negotiated xAPI version of this request (T-1)."""
+    version: str = getattr(request.state, VERSION_STATE)
+    return version
+
+
+async def get_principal(request: Request) -> Principal:
+    """The authenticated client; 401 otherwise (AU-2)."""
+    runtime = get_runtime(request)
+    return await runtime.authenticator.authenticate(request.headers.get("authorization"))
+
+
+RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
+VersionDep = Annotated[str, Depends(get_version)]
+PrincipalDep = Annotated[Principal, Depends(get_principal)]

@@ -1,0 +1,173 @@
+"""The Statement resource (SR-1..SR-61): thin handlers over the protocol modules and the store."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import orjson
+from fastapi import APIRouter, Request, Response
+
+from service.api.bodies import check_declared_length, read_limited
+from service.api.deps import PrincipalDep, RuntimeDep, VersionDep
+from service.auth import Principal
+from service.errors import BadRequestError, NotFoundError
+from service.runtime import Runtime
+from service.xapi.datatypes import is_uuid
+from service.xapi.languages import parse_accept_language
+from service.xapi.multipart import render_multipart_mixed
+from service.xapi.statement_formats import activity_ids, canonical_format, ids_format
+from service.xapi.statement_params import (
+    Format,
+    SingleStatementRequest,
+    StatementQueryRequest,
+    encode_more,
+    parse_statement_get,
+    unique_params,
+)
+from service.xapi.statement_requests import (
+    StatementBatch,
+    attachment_hashes,
+    parse_statement_body,
+    statement_result,
+)
+from service.xapi.timestamps import http_date
+
+router = APIRouter(tags=["statements"])
+JSON = "application/json"
+WRITE_SCOPES = ("statements/write",)
+READ_SCOPES = ("statements/read", "all/read")
+
+
+async def _read_batch(
+    request: Request,
+    runtime: Runtime,
+    principal: Principal,
+    version: str,
+    put_id: str | None = None,
+) -> StatementBatch:
+    limit = runtime.settings.max_body_bytes
+    check_declared_length(request.headers.get("content-length"), limit)
+    body = await read_limited(request.receive, limit)
+    return parse_statement_body(
+        body,
+        request.headers.get("content-type"),
+        version=version,
+        authority=principal.authority,
+        put_id=put_id,
+    )
+
+
+@router.put("/statements", status_code=204)
+async def put_statement(
+    request: Request, runtime: RuntimeDep, principal: PrincipalDep, version: VersionDep
+) -> Response:
+    """Store one statement under the id in `statementId` (SR-1, SR-4)."""
+    principal.require(*WRITE_SCOPES)
+    params = unique_params(request.query_params.multi_items())
+    if set(params) != {"statementId"}:
+        raise BadRequestError("PUT statements takes exactly one parameter, statementId")
+    statement_id = params["statementId"]
+    if not is_uuid(statement_id):
+        raise BadRequestError("statementId must be a UUID")
+    batch = await _read_batch(request, runtime, principal, version, put_id=statement_id.lower())
+    await runtime.store.store_statements(principal.tenant, batch.statements, batch.attachments)
+    return Response(status_code=204)
+
+
+@router.post("/statements")
+async def post_statements(
+    request: Request, runtime: RuntimeDep, principal: PrincipalDep, version: VersionDep
+) -> Response:
+    """Store one statement or a batch, all or nothing; answer their ids in order (SR-2, V-46)."""
+    principal.require(*WRITE_SCOPES)
+    if request.query_params:
+        raise BadRequestError("POST statements takes no parameters")
+    batch = await _read_batch(request, runtime, principal, version)
+    ids = await runtime.store.store_statements(
+        principal.tenant, batch.statements, batch.attachments
+    )
+    return Response(orjson.dumps(ids), media_type=JSON)
+
+
+@router.get("/statements")
+@router.head("/statements")
+async def get_statements(
+    request: Request, runtime: RuntimeDep, principal: PrincipalDep, version: VersionDep
+) -> Response:
+    """One statement by id (SR-30, SR-31) or a StatementResult page (SR-40..SR-47)."""
+    principal.require(*READ_SCOPES)
+    parsed = parse_statement_get(
+        unique_params(request.query_params.multi_items()),
+        version=version,
+        max_limit=runtime.settings.max_page_size,
+    )
+    languages = parse_accept_language(request.headers.get("accept-language"))
+    if isinstance(parsed, SingleStatementRequest):
+        return await _get_one(runtime, principal, parsed, languages)
+    return await _get_page(runtime, principal, parsed, languages)
+
+
+async def _get_one(
+    runtime: Runtime, principal: Principal, req: SingleStatementRequest, languages: list[str]
+) -> Response:
+    found = await runtime.store.get_statement(principal.tenant, req.statement_id, voided=req.voided)
+    if found is None:
+        kind = "voided statement" if req.voided else "statement"
+        raise NotFoundError(f"no {kind} with id {req.statement_id}")
+    bodies, statements = await _render(runtime, principal, [found.body], req.format, languages)
+    headers = {"Last-Modified": http_date(found.stored_ms)}
+    return await _respond(runtime, principal, bodies[0], statements, req.attachments, headers)
+
+
+async def _get_page(
+    runtime: Runtime, principal: Principal, req: StatementQueryRequest, languages: list[str]
+) -> Response:
+    page = await runtime.store.query_statements(principal.tenant, req.query)
+    more = ""
+    if page.has_more and page.last_seq is not None:
+        more = f"{runtime.settings.api_prefix}/statements?more={encode_more(req, page.last_seq)}"
+    bodies, statements = await _render(runtime, principal, page.bodies, req.format, languages)
+    headers = {}
+    if page.newest_stored_ms is not None:
+        headers["Last-Modified"] = http_date(page.newest_stored_ms)
+    body = statement_result(bodies, more)
+    return await _respond(runtime, principal, body, statements, req.attachments, headers)
+
+
+async def _render(
+    runtime: Runtime,
+    principal: Principal,
+    bodies: list[bytes],
+    fmt: Format,
+    languages: list[str],
+) -> tuple[list[bytes], list[dict[str, Any]] | None]:
+    """Stored bytes pass through for `exact`; other formats are built from parsed copies."""
+    if fmt == "exact":
+        return bodies, None
+    statements = [orjson.loads(body) for body in bodies]
+    if fmt == "ids":
+        rendered = [ids_format(s) for s in statements]
+    else:
+        wanted = sorted({a for s in statements for a in activity_ids(s)})
+        definitions = await runtime.store.get_activity_definitions(principal.tenant, wanted)
+        rendered = [canonical_format(s, definitions, languages) for s in statements]
+    return [orjson.dumps(s) for s in rendered], statements
+
+
+async def _respond(
+    runtime: Runtime,
+    principal: Principal,
+    body: bytes,
+    statements: list[dict[str, Any]] | None,
+    with_attachments: bool,
+    headers: dict[str, str],
+) -> Response:
+    """JSON, or multipart/mixed with the raw attachment data when asked for (SR-60, AT-20)."""
+    if not with_attachments:
+        return Response(body, media_type=JSON, headers=headers)
+    if statements is None:
+        parsed = orjson.loads(body)
+        statements = parsed.get("statements", [parsed])
+    found = await runtime.store.get_attachments(principal.tenant, attachment_hashes(statements))
+    multipart, content_type = render_multipart_mixed(body, found)
+    return Response(multipart, headers={**headers, "Content-Type": content_type})

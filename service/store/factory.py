@@ -1,0 +1,20 @@
+"""Choose the storage adapter named by LRS_STORE_URL."""
+
+from __future__ import annotations
+
+from service.settings import Settings
+from service.store.port import Store
+from service.store.sqlite import SQLiteStore
+from service.store.sqlite.schema import sqlite_path
+
+
+def make_store(settings: Settings) -> Store:
+    """An unopened store for the configured URL; ValueError for an unknown scheme."""
+    url = settings.store_url
+    if url.startswith("sqlite:"):
+        return SQLiteStore(
+            sqlite_path(url),
+            read_threads=settings.read_threads,
+            group_commit_max=settings.group_commit_max,
+        )
+    raise ValueError(f"unsupported LRS_STORE_URL scheme: {url.split(':', 1)[0]!r}")

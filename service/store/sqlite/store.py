@@ -1,0 +1,212 @@
+"""SQLiteStore: the embedded default adapter of the storage port."""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+import threading
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any, TypeVar
+
+import orjson
+
+from service.errors import StoreError
+from service.store.records import (
+    CredentialRecord,
+    NewStatement,
+    StatementPage,
+    StatementQuery,
+    StoredAttachment,
+    StoredStatement,
+)
+from service.store.sqlite import statements as ops
+from service.store.sqlite.schema import connect, create_schema
+from service.store.sqlite.writer import GroupCommitWriter
+from service.xapi.timestamps import now_ms
+
+T = TypeVar("T")
+
+
+class SQLiteStore:
+    """Durable, WAL-mode SQLite; writes go through one group-commit writer thread."""
+
+    kind = "sqlite"
+
+    def __init__(self, path: Path, *, read_threads: int = 4, group_commit_max: int = 512) -> None:
+        self.path = path
+        self._read_threads = read_threads
+        self._group_commit_max = group_commit_max
+        self._interner = ops.KeyInterner()
+        self._writer: GroupCommitWriter | None = None
+        self._readers: ThreadPoolExecutor | None = None
+        self._local = threading.local()
+        self._reader_connections: list[sqlite3.Connection] = []
+        self._reader_lock = threading.Lock()
+        self._last_stored_ms = 0
+
+    async def open(self) -> None:
+        await asyncio.to_thread(self._open_sync)
+
+    def _open_sync(self) -> None:
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            conn = connect(self.path, readonly=False)
+            create_schema(conn)
+            row = conn.execute("SELECT max(stored) FROM statements").fetchone()
+        except (OSError, sqlite3.Error) as exc:
+            raise StoreError(f"cannot open the SQLite store at {self.path}: {exc}") from exc
+        self._last_stored_ms = row[0] or 0
+        self._writer = GroupCommitWriter(
+            conn, max_jobs=self._group_commit_max, on_rollback=self._interner.forget
+        )
+        self._writer.start()
+        self._readers = ThreadPoolExecutor(self._read_threads, thread_name_prefix="sqlite-reader")
+
+    async def close(self) -> None:
+        writer, readers = self._writer, self._readers
+        self._writer = self._readers = None
+        if readers is not None:
+            readers.shutdown(wait=True)
+        if writer is not None:
+            await asyncio.to_thread(writer.stop)
+        with self._reader_lock:
+            for conn in self._reader_connections:
+                conn.close()
+            self._reader_connections.clear()
+
+    def consistent_through_ms(self) -> int:
+        writer = self._writer
+        started = writer.transaction_started_ms if writer is not None else None
+        now = now_ms()
+        return min(now, started - 1) if started is not None else now
+
+    def _next_stored_ms(self) -> int:
+        """`stored` for the next write: wall-clock ms, never below an earlier one (SR-12)."""
+        self._last_stored_ms = max(now_ms(), self._last_stored_ms)
+        return self._last_stored_ms
+
+    async def _write(self, job: Callable[[sqlite3.Connection], T]) -> T:
+        if self._writer is None:
+            raise StoreError("the store is not open")
+        return await self._writer.submit(job)
+
+    async def _read(self, job: Callable[[sqlite3.Connection], T]) -> T:
+        if self._readers is None:
+            raise StoreError("the store is not open")
+        loop = asyncio.get_running_loop()
+        try:
+            return await loop.run_in_executor(self._readers, self._run_read, job)
+        except sqlite3.Error as exc:
+            raise StoreError(f"the store could not answer: {exc}") from exc
+
+    def _run_read(self, job: Callable[[sqlite3.Connection], T]) -> T:
+        conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = connect(self.path, readonly=True)
+            self._local.conn = conn
+            with self._reader_lock:
+                self._reader_connections.append(conn)
+        return job(conn)
+
+    async def store_statements(
+        self, tenant: str, statements: list[NewStatement], attachments: list[StoredAttachment]
+    ) -> list[str]:
+        def job(conn: sqlite3.Connection) -> list[str]:
+            stored_ms = self._next_stored_ms()
+            return ops.insert_statements(
+                conn, self._interner, tenant, statements, attachments, stored_ms
+            )
+
+        return await self._write(job)
+
+    async def get_statement(
+        self, tenant: str, statement_id: str, *, voided: bool
+    ) -> StoredStatement | None:
+        def job(conn: sqlite3.Connection) -> StoredStatement | None:
+            row = conn.execute(
+                "SELECT body, stored FROM statements WHERE tenant = ? AND id = ? AND voided = ?",
+                (tenant, statement_id, int(voided)),
+            ).fetchone()
+            return StoredStatement(body=row[0], stored_ms=row[1]) if row else None
+
+        return await self._read(job)
+
+    async def query_statements(self, tenant: str, query: StatementQuery) -> StatementPage:
+        return await self._read(lambda conn: ops.query_statements(conn, tenant, query))
+
+    async def get_attachments(self, tenant: str, sha2s: list[str]) -> list[StoredAttachment]:
+        def job(conn: sqlite3.Connection) -> list[StoredAttachment]:
+            found = []
+            for sha2 in sha2s:
+                row = conn.execute(
+                    "SELECT content_type, data FROM attachments WHERE tenant = ? AND sha2 = ?",
+                    (tenant, sha2),
+                ).fetchone()
+                if row is not None:
+                    found.append(StoredAttachment(sha2=sha2, content_type=row[0], data=row[1]))
+            return found
+
+        return await self._read(job)
+
+    async def get_activity_definitions(
+        self, tenant: str, activity_ids: list[str]
+    ) -> dict[str, dict[str, Any]]:
+        def job(conn: sqlite3.Connection) -> dict[str, dict[str, Any]]:
+            found: dict[str, dict[str, Any]] = {}
+            for activity_id in activity_ids:
+                row = conn.execute(
+                    "SELECT definition FROM activities WHERE tenant = ? AND id = ?",
+                    (tenant, activity_id),
+                ).fetchone()
+                if row is not None:
+                    found[activity_id] = orjson.loads(row[0])
+            return found
+
+        return await self._read(job)
+
+    async def add_credential(self, credential: CredentialRecord) -> None:
+        def job(conn: sqlite3.Connection) -> None:
+            conn.execute(
+                "INSERT INTO credentials (key, tenant, name, secret_hash, scopes, enabled, created)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (
+                    credential.key,
+                    credential.tenant,
+                    credential.name,
+                    credential.secret_hash,
+                    orjson.dumps(list(credential.scopes)).decode(),
+                    int(credential.enabled),
+                    credential.created_ms,
+                ),
+            )
+
+        await self._write(job)
+
+    async def get_credential(self, key: str) -> CredentialRecord | None:
+        def job(conn: sqlite3.Connection) -> CredentialRecord | None:
+            row = conn.execute(
+                "SELECT key, tenant, name, secret_hash, scopes, enabled, created "
+                "FROM credentials WHERE key = ?",
+                (key,),
+            ).fetchone()
+            if row is None:
+                return None
+            return CredentialRecord(
+                key=row[0],
+                tenant=row[1],
+                name=row[2],
+                secret_hash=row[3],
+                scopes=tuple(orjson.loads(row[4])),
+                enabled=bool(row[5]),
+                created_ms=row[6],
+            )
+
+        return await self._read(job)
+
+    async def count_credentials(self) -> int:
+        def job(conn: sqlite3.Connection) -> int:
+            return int(conn.execute("SELECT count(*) FROM credentials").fetchone()[0])
+
+        return await self._read(job)

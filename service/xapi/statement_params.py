@@ -1,0 +1,189 @@
+"""GET statements parameters and stateless `more` tokens (SR-30..SR-47, T-11..T-14)."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import re
+from dataclasses import asdict, dataclass
+from typing import Any, Literal
+
+import orjson
+
+from service.errors import BadRequestError
+from service.store.records import StatementQuery
+from service.xapi.agent_param import parse_agent_parameter
+from service.xapi.agents import agent_key
+from service.xapi.datatypes import is_iri, is_uuid, parse_timestamp
+from service.xapi.timestamps import to_ms
+
+Format = Literal["ids", "exact", "canonical"]
+FORMATS: tuple[Format, ...] = ("ids", "exact", "canonical")
+QUERY_PARAMS = frozenset(
+    {
+        "agent",
+        "verb",
+        "activity",
+        "registration",
+        "related_activities",
+        "related_agents",
+        "since",
+        "until",
+        "limit",
+        "format",
+        "attachments",
+        "ascending",
+    }
+)
+SINGLE_PARAMS = frozenset({"statementId", "voidedStatementId"})
+_UNENCODED_PLUS = re.compile(r"(\d{2}:\d{2}:\d{2}(?:\.\d+)?) (\d{2}(?::?\d{2})?)$")
+
+
+@dataclass(frozen=True, slots=True)
+class SingleStatementRequest:
+    statement_id: str
+    voided: bool
+    format: Format
+    attachments: bool
+
+
+@dataclass(frozen=True, slots=True)
+class StatementQueryRequest:
+    query: StatementQuery
+    format: Format
+    attachments: bool
+
+
+def unique_params(pairs: list[tuple[str, str]]) -> dict[str, str]:
+    """Parameters as a dict; a repeated name is ambiguous and rejected (T-12)."""
+    params: dict[str, str] = {}
+    for name, value in pairs:
+        if name in params:
+            raise BadRequestError(f"parameter {name!r} given more than once")
+        params[name] = value
+    return params
+
+
+def parse_statement_get(
+    params: dict[str, str], *, version: str, max_limit: int
+) -> SingleStatementRequest | StatementQueryRequest:
+    """Turn GET statements parameters into a single lookup or a query (SR-32, SR-41)."""
+    unknown = set(params) - QUERY_PARAMS - SINGLE_PARAMS - {"more"}
+    if unknown:
+        raise BadRequestError(f"unknown parameter {sorted(unknown)[0]!r}")
+    if "more" in params:
+        if len(params) > 1:
+            raise BadRequestError("'more' cannot be combined with other parameters")
+        return decode_more(params["more"])
+    fmt = _format(params)
+    attachments = _bool(params, "attachments")
+    ids = SINGLE_PARAMS & set(params)
+    if ids:
+        extra = set(params) - ids - {"format", "attachments"}
+        if len(ids) > 1 or extra:
+            names = sorted(extra | ids)
+            raise BadRequestError(
+                f"statementId/voidedStatementId allow only format and attachments, got {names}"
+            )
+        (name,) = ids
+        value = params[name]
+        if not is_uuid(value):
+            raise BadRequestError(f"{name} must be a UUID")
+        return SingleStatementRequest(value.lower(), name == "voidedStatementId", fmt, attachments)
+    query = StatementQuery(
+        agent=_agent(params, version),
+        related_agents=_bool(params, "related_agents"),
+        verb=_iri(params, "verb"),
+        activity=_iri(params, "activity"),
+        related_activities=_bool(params, "related_activities"),
+        registration=_registration(params),
+        since_ms=_timestamp(params, "since", version),
+        until_ms=_timestamp(params, "until", version),
+        limit=_limit(params, max_limit),
+        ascending=_bool(params, "ascending"),
+    )
+    return StatementQueryRequest(query, fmt, attachments)
+
+
+def _format(params: dict[str, str]) -> Format:
+    value = params.get("format", "exact")
+    for fmt in FORMATS:
+        if value == fmt:
+            return fmt
+    raise BadRequestError("format must be ids, exact or canonical")
+
+
+def _bool(params: dict[str, str], name: str) -> bool:
+    value = params.get(name, "false")
+    if value not in ("true", "false"):
+        raise BadRequestError(f"{name} must be true or false")
+    return value == "true"
+
+
+def _iri(params: dict[str, str], name: str) -> str | None:
+    value = params.get(name)
+    if value is not None and not is_iri(value):
+        raise BadRequestError(f"{name} must be an IRI")
+    return value
+
+
+def _registration(params: dict[str, str]) -> str | None:
+    value = params.get("registration")
+    if value is None:
+        return None
+    if not is_uuid(value):
+        raise BadRequestError("registration must be a UUID")
+    return value.lower()
+
+
+def _agent(params: dict[str, str], version: str) -> str | None:
+    value = params.get("agent")
+    if value is None:
+        return None
+    agent = parse_agent_parameter(value, version, allow_identified_group=True)
+    key = agent_key(agent)
+    if key is None:
+        raise BadRequestError("agent must be an Agent or an identified Group")
+    return key
+
+
+def parse_time_parameter(value: str, name: str, version: str) -> int:
+    """A since/until style parameter in epoch ms, lenient about an unencoded '+' (T-14)."""
+    candidate = _UNENCODED_PLUS.sub(r"\1+\2", value)
+    try:
+        return to_ms(parse_timestamp(candidate, version))
+    except ValueError:
+        raise BadRequestError(f"{name} must be an RFC 3339 timestamp") from None
+
+
+def _timestamp(params: dict[str, str], name: str, version: str) -> int | None:
+    value = params.get(name)
+    return None if value is None else parse_time_parameter(value, name, version)
+
+
+def _limit(params: dict[str, str], max_limit: int) -> int:
+    value = params.get("limit", "0")
+    if not value.isascii() or not value.isdigit():
+        raise BadRequestError("limit must be a non-negative integer")
+    limit = int(value)
+    return max_limit if limit == 0 else min(limit, max_limit)
+
+
+def encode_more(request: StatementQueryRequest, last_seq: int) -> str:
+    """A stateless token that resumes the query after `last_seq` (SR-46); valid indefinitely."""
+    query = {**asdict(request.query), "after_seq": last_seq}
+    payload = {"q": query, "f": request.format, "a": request.attachments}
+    return base64.urlsafe_b64encode(orjson.dumps(payload)).decode().rstrip("=")
+
+
+def decode_more(token: str) -> StatementQueryRequest:
+    try:
+        padded = token + "=" * (-len(token) % 4)
+        payload: Any = orjson.loads(base64.urlsafe_b64decode(padded.encode()))
+        query = StatementQuery(**payload["q"])
+        fmt = payload["f"]
+        if fmt not in FORMATS or not isinstance(payload["a"], bool):
+            raise ValueError(fmt)
+        return StatementQueryRequest(query, fmt, payload["a"])
+    except (binascii.Error, ValueError, TypeError, KeyError, orjson.JSONDecodeError):
+        raise BadRequestError("the 'more' token is not valid") from None

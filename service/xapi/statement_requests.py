@@ -1,0 +1,95 @@
+"""Statement request bodies in, statement results out (T-5, V-1, AT-1..AT-3, SR-40, AT-20)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+import orjson
+
+from service.errors import BadRequestError
+from service.store.records import NewStatement, StoredAttachment
+from service.xapi.attachments import (
+    iter_attachments,
+    match_attachment_parts,
+    split_statement_request,
+)
+from service.xapi.multipart import media_type
+from service.xapi.preparation import prepare_statement
+from service.xapi.signatures import verify_signatures
+from service.xapi.validation import validate_statements
+
+STATEMENT_TYPES = ("application/json", "multipart/mixed")
+
+
+@dataclass(frozen=True, slots=True)
+class StatementBatch:
+    """A validated request body, prepared for the store."""
+
+    statements: list[NewStatement]
+    attachments: list[StoredAttachment]
+    was_array: bool
+
+
+def parse_statement_body(
+    body: bytes,
+    content_type: str | None,
+    *,
+    version: str,
+    authority: dict[str, Any],
+    put_id: str | None = None,
+) -> StatementBatch:
+    """Validate a PUT/POST statements body completely before anything is stored (V-46).
+
+    With `put_id` (PUT, SR-1) the body must be one statement whose id, if any, is that id.
+    """
+    content_type = content_type or "application/json"
+    if media_type(content_type) not in STATEMENT_TYPES:
+        raise BadRequestError(
+            f"statements must be sent as application/json or multipart/mixed, not {content_type!r}"
+        )
+    json_part, parts = split_statement_request(body, content_type)
+    data = parse_json(json_part)
+    if put_id is not None:
+        _apply_put_id(data, put_id)
+    statements = validate_statements(data, version)
+    attachments = match_attachment_parts(statements, parts)
+    verify_signatures(statements, attachments)
+    prepared = [prepare_statement(s, version=version, authority=authority) for s in statements]
+    return StatementBatch(
+        statements=prepared,
+        attachments=list(attachments.values()),
+        was_array=isinstance(data, list),
+    )
+
+
+def _apply_put_id(data: Any, put_id: str) -> None:
+    if not isinstance(data, dict):
+        raise BadRequestError("PUT statements takes a single statement object")
+    body_id = data.get("id")
+    if body_id is None:
+        data["id"] = put_id
+    elif not isinstance(body_id, str) or body_id.lower() != put_id:
+        raise BadRequestError("the statement id differs from the statementId parameter")
+
+
+def parse_json(raw: bytes) -> Any:
+    """Strict UTF-8 JSON (V-1): NaN/Infinity and invalid text are rejected by orjson."""
+    try:
+        return orjson.loads(raw)
+    except orjson.JSONDecodeError as exc:
+        raise BadRequestError(f"the body is not valid JSON: {exc.msg}") from None
+
+
+def statement_result(bodies: Iterable[bytes], more: str) -> bytes:
+    """A StatementResult built from stored statement bytes without re-parsing them (SR-40)."""
+    return b'{"statements":[' + b",".join(bodies) + b'],"more":' + orjson.dumps(more) + b"}"
+
+
+def attachment_hashes(statements: Iterable[dict[str, Any]]) -> list[str]:
+    """Distinct sha2 values of the attachments of returned statements, in order (AT-20)."""
+    seen: dict[str, None] = {}
+    for attachment in iter_attachments(list(statements)):
+        seen.setdefault(attachment["sha2"].lower(), None)
+    return list(seen)

@@ -1,0 +1,102 @@
+"""The LRS as users run it: `python -m service serve` listening on a real port."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.builders import statement
+
+KEY, SECRET = "proc-key", "proc-secret"
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A served LRS on a fresh SQLite file; stops with SIGTERM after the module."""
+    data = tmp_path_factory.mktemp("server")
+    port = _free_port()
+    env = {
+        **os.environ,
+        "LRS_PORT": str(port),
+        "LRS_STORE_URL": f"sqlite:///{data / 'lrs.sqlite3'}",
+        "LRS_BOOTSTRAP_KEY": KEY,
+        "LRS_BOOTSTRAP_SECRET": SECRET,
+    }
+    log = (data / "server.log").open("wb")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "service", "serve"],
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        cwd=Path(__file__).resolve().parents[2],
+    )
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"{base}/xapi/about", timeout=1).status_code == 200:
+                break
+        except httpx.TransportError:
+            time.sleep(0.1)
+    else:
+        process.terminate()
+        raise AssertionError((data / "server.log").read_text())
+    yield base
+    process.terminate()
+    process.wait(timeout=15)
+    log.close()
+
+
+def _client(base: str, version: str) -> httpx.Client:
+    return httpx.Client(
+        base_url=base, auth=(KEY, SECRET), headers={"X-Experience-API-Version": version}
+    )
+
+
+@pytest.mark.parametrize("version", ["1.0.3", "2.0.0"])
+def test_served_statement_round_trip(server: str, version: str) -> None:
+    """SR-2, SR-30, T-19: over a real socket, with Date and Consistent-Through headers."""
+    with _client(server, version) as client:
+        stmt = statement()
+        posted = client.post("/xapi/statements", json=[stmt])
+        assert posted.status_code == 200
+        assert posted.json() == [stmt["id"]]
+        got = client.get("/xapi/statements", params={"statementId": stmt["id"]})
+        assert got.status_code == 200
+        assert got.json()["actor"] == stmt["actor"]
+        assert got.headers["X-Experience-API-Version"] == version
+        assert "date" in got.headers
+        assert "X-Experience-API-Consistent-Through" in got.headers
+        listed = client.get("/xapi/statements")
+        assert listed.status_code == 200
+        assert stmt["id"] in [s["id"] for s in listed.json()["statements"]]
+
+
+def test_served_head_has_no_body(server: str) -> None:
+    """T-20: HEAD over a real server answers headers only."""
+    with _client(server, "2.0.0") as client:
+        response = client.head("/xapi/statements")
+    assert response.status_code == 200
+    assert response.content == b""
+
+
+def test_served_rejects_without_credentials(server: str) -> None:
+    """AU-2: the served LRS wants credentials on statements, not on about (T-4)."""
+    assert httpx.get(f"{server}/xapi/about").status_code == 200
+    response = httpx.get(f"{server}/xapi/statements", headers={"X-Experience-API-Version": "1.0.3"})
+    assert response.status_code == 401
