@@ -9,7 +9,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from service import __version__
-from service.api import about, statements
+from service.api import about, activities, agents, documents, statements
 from service.api.errors import install_error_handlers
 from service.api.protocol import XAPIProtocolMiddleware
 from service.runtime import Runtime
@@ -41,7 +41,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.runtime = runtime
     prefix = settings.api_prefix
-    for router in (about.router, statements.router):
+    for router in (
+        about.router,
+        statements.router,
+        documents.router,
+        activities.router,
+        agents.router,
+    ):
         app.include_router(router, prefix=prefix)
     install_error_handlers(app)
     app.add_middleware(

@@ -26,6 +26,7 @@ class StatementIndex:
     ref_target: str | None  # StatementRef object id, for filter propagation (SR-43)
     voids: str | None  # target id when this is a voiding statement (SR-20)
     definitions: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
+    agents: list[dict[str, Any]] = field(default_factory=list)  # identified agents seen (RS-6)
 
 
 @dataclass(slots=True)

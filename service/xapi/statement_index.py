@@ -6,6 +6,7 @@ from typing import Any
 
 from service.store.records import KeyKind, StatementIndex
 from service.xapi.agents import identity_keys
+from service.xapi.persons import seen_agents
 
 VOIDED_VERB = "http://adlnet.gov/expapi/verbs/voided"
 _ACTOR_TYPES = ("Agent", "Group")
@@ -50,6 +51,7 @@ def index_statement(statement: dict[str, Any]) -> StatementIndex:
         ref_target=ref_target,
         voids=voids,
         definitions=definitions,
+        agents=seen_agents(statement),
     )
 
 

@@ -56,6 +56,28 @@ CREATE TABLE IF NOT EXISTS activities (
     PRIMARY KEY (tenant, id)
 );
 
+CREATE TABLE IF NOT EXISTS documents (
+    tenant TEXT NOT NULL,
+    kind INTEGER NOT NULL,
+    activity_id TEXT NOT NULL,
+    agent TEXT NOT NULL,
+    registration TEXT NOT NULL,
+    document_id TEXT NOT NULL,
+    content_type TEXT NOT NULL,
+    content BLOB NOT NULL,
+    etag TEXT NOT NULL,
+    updated INTEGER NOT NULL,
+    PRIMARY KEY (tenant, kind, activity_id, agent, registration, document_id)
+);
+
+CREATE TABLE IF NOT EXISTS agents (
+    tenant TEXT NOT NULL,
+    key TEXT NOT NULL,
+    ifi BLOB NOT NULL,
+    names TEXT NOT NULL,
+    PRIMARY KEY (tenant, key)
+);
+
 CREATE TABLE IF NOT EXISTS credentials (
     key TEXT PRIMARY KEY,
     tenant TEXT NOT NULL,

@@ -15,6 +15,7 @@ from service.store.records import (
     StatementQuery,
     StoredAttachment,
 )
+from service.store.sqlite.agents import upsert_agents
 from service.xapi.activities import merge_definition
 from service.xapi.equivalence import statements_equivalent
 from service.xapi.timestamps import format_ms
@@ -121,6 +122,7 @@ def _insert_one(
         )
     for activity_id, definition in index.definitions:
         _merge_activity(conn, tenant, activity_id, definition)
+    upsert_agents(conn, tenant, index.agents)
 
 
 def _keys_of(conn: sqlite3.Connection, tenant: str, statement_id: str) -> list[int]:

@@ -13,6 +13,15 @@ from typing import Any, TypeVar
 import orjson
 
 from service.errors import StoreError
+from service.store.document_records import (
+    DocumentIds,
+    DocumentKey,
+    DocumentScope,
+    DocumentWrite,
+    KnownAgent,
+    Preconditions,
+    StoredDocument,
+)
 from service.store.records import (
     CredentialRecord,
     NewStatement,
@@ -21,6 +30,8 @@ from service.store.records import (
     StoredAttachment,
     StoredStatement,
 )
+from service.store.sqlite import agents as agent_ops
+from service.store.sqlite import documents as document_ops
 from service.store.sqlite import statements as ops
 from service.store.sqlite.schema import connect, create_schema
 from service.store.sqlite.writer import GroupCommitWriter
@@ -165,6 +176,40 @@ class SQLiteStore:
             return found
 
         return await self._read(job)
+
+    async def get_document(self, tenant: str, key: DocumentKey) -> StoredDocument | None:
+        return await self._read(lambda conn: document_ops.get_document(conn, tenant, key))
+
+    async def list_documents(
+        self, tenant: str, scope: DocumentScope, *, since_ms: int | None = None
+    ) -> DocumentIds:
+        return await self._read(
+            lambda conn: document_ops.list_documents(conn, tenant, scope, since_ms)
+        )
+
+    async def put_document(
+        self, tenant: str, key: DocumentKey, write: DocumentWrite
+    ) -> StoredDocument:
+        return await self._write(
+            lambda conn: document_ops.put_document(conn, tenant, key, write, now_ms())
+        )
+
+    async def delete_document(
+        self, tenant: str, key: DocumentKey, preconditions: Preconditions
+    ) -> None:
+        await self._write(
+            lambda conn: document_ops.delete_document(conn, tenant, key, preconditions)
+        )
+
+    async def delete_documents(
+        self, tenant: str, scope: DocumentScope, preconditions: Preconditions
+    ) -> None:
+        await self._write(
+            lambda conn: document_ops.delete_documents(conn, tenant, scope, preconditions)
+        )
+
+    async def get_agent(self, tenant: str, agent_key: str) -> KnownAgent | None:
+        return await self._read(lambda conn: agent_ops.get_agent(conn, tenant, agent_key))
 
     async def add_credential(self, credential: CredentialRecord) -> None:
         def job(conn: sqlite3.Connection) -> None:

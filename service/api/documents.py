@@ -1,0 +1,155 @@
+"""State, Activity Profile and Agent Profile (D-1..D-50): parse, one store call, answer."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from fastapi import APIRouter, Request, Response
+
+from service.api.bodies import check_declared_length, read_limited
+from service.api.deps import PrincipalDep, RuntimeDep, VersionDep
+from service.errors import NotFoundError
+from service.runtime import Runtime
+from service.store.document_records import Preconditions, WriteMode
+from service.xapi.document_params import (
+    ACTIVITY_PROFILE,
+    AGENT_PROFILE,
+    STATE,
+    DocumentRequest,
+    DocumentResource,
+    parse_document_params,
+)
+from service.xapi.documents import (
+    JSON_TYPE,
+    etag_of,
+    ids_body,
+    new_write,
+    preconditions_from_headers,
+    put_policy,
+    quoted,
+)
+from service.xapi.statement_params import unique_params
+from service.xapi.timestamps import http_date
+
+router = APIRouter(tags=["documents"])
+
+
+@dataclass(frozen=True, slots=True)
+class _Route:
+    path: str
+    resource: DocumentResource
+    scope: str  # the write scope; reads also accept all/read (AU-3)
+
+
+_ROUTES = (
+    _Route("/activities/state", STATE, "state"),
+    _Route("/activities/profile", ACTIVITY_PROFILE, "profile"),
+    _Route("/agents/profile", AGENT_PROFILE, "profile"),
+)
+
+
+def _parse(request: Request, route: _Route, version: str) -> DocumentRequest:
+    params = unique_params(request.query_params.multi_items())
+    return parse_document_params(route.resource, request.method, params, version)
+
+
+def _preconditions(request: Request) -> Preconditions:
+    """If-Match / If-None-Match, repeated headers joined as one list (T-16)."""
+    headers = request.headers
+    if_match = ", ".join(headers.getlist("if-match")) or None
+    if_none_match = ", ".join(headers.getlist("if-none-match")) or None
+    return preconditions_from_headers(if_match, if_none_match)
+
+
+async def _get(
+    request: Request, runtime: Runtime, tenant: str, route: _Route, version: str
+) -> Response:
+    """One document with ETag and Last-Modified (D-1, T-15, T-17), or the id list (D-9, D-22)."""
+    parsed = _parse(request, route, version)
+    store = runtime.store
+    if parsed.document_id is not None:
+        document = await store.get_document(tenant, parsed.key)
+        if document is None:
+            raise NotFoundError(f"no document with {route.resource.id_param} {parsed.document_id}")
+        headers = {
+            "Content-Type": document.content_type,
+            "ETag": quoted(document.etag),
+            "Last-Modified": http_date(document.updated_ms),
+        }
+        return Response(document.content, headers=headers)
+    listing = await store.list_documents(tenant, parsed.scope, since_ms=parsed.since_ms)
+    body = ids_body(listing.ids)
+    headers = {"ETag": quoted(etag_of(body))}
+    if listing.newest_updated_ms is not None:
+        headers["Last-Modified"] = http_date(listing.newest_updated_ms)
+    return Response(body, media_type=JSON_TYPE, headers=headers)
+
+
+async def _write(
+    request: Request, runtime: Runtime, tenant: str, route: _Route, version: str, mode: WriteMode
+) -> Response:
+    """PUT or POST one document; every decision happens atomically in the store (D-4..D-14)."""
+    parsed = _parse(request, route, version)
+    limit = runtime.settings.max_body_bytes
+    check_declared_length(request.headers.get("content-length"), limit)
+    content = await read_limited(request.receive, limit)
+    write = new_write(
+        content,
+        request.headers.get("content-type"),
+        mode=mode,
+        preconditions=_preconditions(request),
+        policy=put_policy(route.resource.kind, version),
+    )
+    stored = await runtime.store.put_document(tenant, parsed.key, write)
+    return Response(status_code=204, headers={"ETag": quoted(stored.etag)})
+
+
+async def _delete(
+    request: Request, runtime: Runtime, tenant: str, route: _Route, version: str
+) -> Response:
+    """Delete one document, or the whole State scope without stateId (D-13, D-23)."""
+    parsed = _parse(request, route, version)
+    preconditions = _preconditions(request)
+    if parsed.document_id is None:
+        await runtime.store.delete_documents(tenant, parsed.scope, preconditions)
+    else:
+        await runtime.store.delete_document(tenant, parsed.key, preconditions)
+    return Response(status_code=204)
+
+
+def _add_routes(route: _Route) -> None:
+    reads = (route.scope, "all/read")
+    name = route.resource.kind.name.lower()
+
+    @router.get(route.path, name=f"get_{name}")
+    @router.head(route.path, name=f"head_{name}")
+    async def get_document(
+        request: Request, runtime: RuntimeDep, principal: PrincipalDep, version: VersionDep
+    ) -> Response:
+        principal.require(*reads)
+        return await _get(request, runtime, principal.tenant, route, version)
+
+    @router.put(route.path, status_code=204, name=f"put_{name}")
+    async def put_document(
+        request: Request, runtime: RuntimeDep, principal: PrincipalDep, version: VersionDep
+    ) -> Response:
+        principal.require(route.scope)
+        return await _write(request, runtime, principal.tenant, route, version, WriteMode.PUT)
+
+    @router.post(route.path, status_code=204, name=f"post_{name}")
+    async def post_document(
+        request: Request, runtime: RuntimeDep, principal: PrincipalDep, version: VersionDep
+    ) -> Response:
+        principal.require(route.scope)
+        return await _write(request, runtime, principal.tenant, route, version, WriteMode.POST)
+
+    @router.delete(route.path, status_code=204, name=f"delete_{name}")
+    async def delete_document(
+        request: Request, runtime: RuntimeDep, principal: PrincipalDep, version: VersionDep
+    ) -> Response:
+        principal.require(route.scope)
+        return await _delete(request, runtime, principal.tenant, route, version)
+
+
+for _route in _ROUTES:
+    _add_routes(_route)

@@ -1,0 +1,51 @@
+"""The agents side table: every identified agent seen in a statement and its names (RS-6, SR-7)."""
+
+from __future__ import annotations
+
+import sqlite3
+from typing import Any
+
+import orjson
+
+from service.store.document_records import KnownAgent
+from service.xapi.agents import agent_key
+from service.xapi.persons import ifi_of
+
+MAX_NAMES = 16  # names beyond this many per agent are not recorded
+
+_UPSERT = (
+    "INSERT INTO agents (tenant, key, ifi, names) "
+    "VALUES (:tenant, :key, :ifi, CASE WHEN :name IS NULL THEN '[]' ELSE json_array(:name) END) "
+    "ON CONFLICT (tenant, key) DO UPDATE SET names = json_insert(agents.names, '$[#]', :name) "
+    f"WHERE :name IS NOT NULL AND json_array_length(agents.names) < {MAX_NAMES} "
+    "AND NOT EXISTS (SELECT 1 FROM json_each(agents.names) WHERE json_each.value = :name)"
+)
+
+
+def upsert_agents(conn: sqlite3.Connection, tenant: str, agents: list[dict[str, Any]]) -> None:
+    """Record agents (from `StatementIndex.agents`) inside the statement's transaction (SR-7)."""
+    rows = []
+    for agent in agents:
+        key = agent_key(agent)
+        if key is None:
+            continue
+        name = agent.get("name")
+        rows.append(
+            {
+                "tenant": tenant,
+                "key": key,
+                "ifi": orjson.dumps(ifi_of(agent)),
+                "name": name if isinstance(name, str) else None,
+            }
+        )
+    if rows:
+        conn.executemany(_UPSERT, rows)
+
+
+def get_agent(conn: sqlite3.Connection, tenant: str, key: str) -> KnownAgent | None:
+    row = conn.execute(
+        "SELECT ifi, names FROM agents WHERE tenant = ? AND key = ?", (tenant, key)
+    ).fetchone()
+    if row is None:
+        return None
+    return KnownAgent(key=key, ifi=orjson.loads(row[0]), names=orjson.loads(row[1]))
