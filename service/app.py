@@ -65,10 +65,10 @@ def _announce(runtime: Runtime) -> None:
     """Tell the person who started the service where it listens and how to authenticate."""
     settings = runtime.settings
     endpoint = f"{settings.authority_home_page}{settings.api_prefix}/"
-    log.warning("xAPI endpoint: %s (store: %s)", endpoint, settings.store_url)
+    log.info("xAPI endpoint: %s (store: %s)", endpoint, settings.store_url)
     issued = runtime.generated_credential
     if issued is not None:
-        log.warning(
+        log.info(
             "no credential existed, so one was created; it is shown only this once:\n"
             "    key:    %s\n    secret: %s\n"
             "    try:    curl -u %s:%s -H 'X-Experience-API-Version: 1.0.3' %sstatements",
@@ -79,10 +79,10 @@ def _announce(runtime: Runtime) -> None:
             endpoint,
         )
     elif settings.bootstrap_key:
-        log.warning(
+        log.info(
             "authenticate with the bootstrap key %s (LRS_BOOTSTRAP_KEY)", settings.bootstrap_key
         )
     else:
-        log.warning(
+        log.info(
             "credentials exist; make another with: python -m service credentials create --name NAME"
         )

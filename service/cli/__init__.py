@@ -1,0 +1,27 @@
+"""Command-line interface: `python -m service COMMAND`; each command group is its own module."""
+
+from __future__ import annotations
+
+import argparse
+
+from service.cli import credentials, serve
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m service", description="xAPI Learning Record Store"
+    )
+    commands = parser.add_subparsers(title="commands")
+    for module in (serve, credentials):
+        module.register(commands)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not hasattr(args, "run"):
+        parser.print_help()
+        return 2
+    result: int = args.run(args)
+    return result
