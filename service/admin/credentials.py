@@ -1,0 +1,126 @@
+"""Credential administration: create, list, change, disable, rotate (issue 5)."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, replace
+from typing import Any
+
+from schemas.admin import CredentialIn, CredentialPatch
+from service.admin.actor import AdminActor
+from service.admin.limits import limits_json, patch_limits
+from service.auth import IssuedCredential, hash_secret, new_credential, new_secret
+from service.errors import BadRequestError, NotFoundError
+from service.scopes import parse_scopes
+from service.store.admin_records import CredentialChanges, EffectiveLimits, Limits
+from service.store.port import Store
+from service.store.records import CredentialRecord
+
+
+@dataclass(frozen=True, slots=True)
+class Secret:
+    """A new secret for an existing key, shown once."""
+
+    key: str
+    secret: str
+    record: CredentialRecord
+
+
+async def create_credential(
+    store: Store, actor: AdminActor, body: CredentialIn
+) -> IssuedCredential:
+    """A new credential in an existing, enabled tenant; the secret is returned once."""
+    tenant = body.tenant or actor.tenant or "default"
+    actor.check_tenant(tenant)
+    found = await store.get_tenant(tenant)
+    if found is None:
+        raise NotFoundError(f"no tenant named {tenant!r} (create it first)")
+    if not found.enabled:
+        raise BadRequestError(f"the tenant {tenant!r} is disabled")
+    scopes = _grantable(actor, body.scopes)
+    issued = new_credential(name=body.name.strip(), tenant=tenant, scopes=scopes)
+    record = replace(issued.record, limits=patch_limits(Limits(), body.limits))
+    issued = IssuedCredential(issued.key, issued.secret, record)
+    await store.add_credential(issued.record)
+    return issued
+
+
+async def list_credentials(
+    store: Store, actor: AdminActor, tenant: str | None = None
+) -> list[CredentialRecord]:
+    tenant = tenant or actor.tenant
+    if tenant is not None:
+        actor.check_tenant(tenant)
+    return await store.list_credentials(tenant)
+
+
+async def get_credential(store: Store, actor: AdminActor, key: str) -> CredentialRecord:
+    """The credential if the actor may see it; 404 otherwise (other tenants' keys do not leak)."""
+    record = await store.get_credential(key)
+    if record is None or (actor.tenant is not None and record.tenant != actor.tenant):
+        raise NotFoundError(f"no credential with key {key!r}")
+    return record
+
+
+async def update_credential(
+    store: Store, actor: AdminActor, key: str, patch: CredentialPatch
+) -> CredentialRecord:
+    """Rename, enable/disable, change scopes or limits; effective at once in this process."""
+    current = await get_credential(store, actor, key)
+    changes = CredentialChanges(
+        name=patch.name.strip() if patch.name is not None else None,
+        enabled=patch.enabled,
+        scopes=_grantable(actor, patch.scopes) if patch.scopes is not None else None,
+        limits=patch_limits(current.limits, patch.limits) if patch.limits is not None else None,
+    )
+    updated = await store.update_credential(key, changes)
+    actor.on_change(key, None)
+    return updated
+
+
+async def set_enabled(store: Store, actor: AdminActor, key: str, enabled: bool) -> CredentialRecord:
+    return await update_credential(store, actor, key, CredentialPatch(enabled=enabled))
+
+
+async def rotate_secret(store: Store, actor: AdminActor, key: str) -> Secret:
+    """A new secret for the same key (statements keep their authority); the old one stops."""
+    await get_credential(store, actor, key)
+    secret = new_secret()
+    changes = CredentialChanges(secret_hash=hash_secret(secret))
+    updated = await store.update_credential(key, changes)
+    actor.on_change(key, None)
+    return Secret(key=key, secret=secret, record=updated)
+
+
+def credential_json(
+    record: CredentialRecord, in_force: EffectiveLimits | None = None
+) -> dict[str, Any]:
+    """A credential as admins see it: never the secret or its hash."""
+    out: dict[str, Any] = {
+        "key": record.key,
+        "tenant": record.tenant,
+        "name": record.name,
+        "scopes": list(record.scopes),
+        "enabled": record.enabled,
+        "created_ms": record.created_ms,
+        "last_used_ms": record.last_used_ms,
+        "limits": limits_json(record.limits),
+    }
+    if in_force is not None:
+        out["limits_in_force"] = asdict(in_force)
+    return out
+
+
+def _grantable(actor: AdminActor, scopes: list[str]) -> tuple[str, ...]:
+    """Known scopes only; `operator` only from an operator."""
+    parsed = parse_scopes(scopes)
+    if "operator" in parsed and not actor.is_operator:
+        raise BadRequestError("only an operator may grant the 'operator' scope")
+    return parsed
+
+
+async def limits_in_force(
+    store: Store, records: list[CredentialRecord], defaults: EffectiveLimits
+) -> dict[str, EffectiveLimits]:
+    """The limits each credential runs under: its overrides, its tenant's, the defaults."""
+    tenants = {t.name: t.limits for t in await store.list_tenants()}
+    return {r.key: r.limits.resolve(tenants.get(r.tenant, Limits()), defaults) for r in records}

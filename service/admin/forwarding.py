@@ -1,0 +1,123 @@
+"""Forwarding administration: targets, their state, dead letters (issue 5)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from schemas.admin import TargetIn
+from service.admin.actor import AdminActor
+from service.errors import BadRequestError, NotFoundError
+from service.store.admin_records import (
+    DeadLetter,
+    ForwardTarget,
+    TargetFilter,
+    TargetStatus,
+)
+from service.store.port import Store
+from service.xapi.datatypes import is_iri
+from service.xapi.timestamps import now_ms
+
+
+async def add_target(store: Store, actor: AdminActor, tenant: str, body: TargetIn) -> TargetStatus:
+    """A new target; statements stored from now on are forwarded, older ones are not."""
+    actor.check_tenant(tenant)
+    if await store.get_tenant(tenant) is None:
+        raise NotFoundError(f"no tenant named {tenant!r}")
+    bad_verbs = [verb for verb in body.filter.verbs if not is_iri(verb)]
+    if bad_verbs:
+        raise BadRequestError(f"filter.verbs: {bad_verbs[0]!r} is not an IRI")
+    for key in body.filter.credentials:
+        record = await store.get_credential(key)
+        if record is None or record.tenant != tenant:
+            raise BadRequestError(f"filter.credentials: no credential {key!r} in this tenant")
+    if body.kind == "webhook" and (body.username or body.password):
+        raise BadRequestError("webhook targets take a signing 'secret', not username/password")
+    if body.kind == "xapi" and body.secret:
+        raise BadRequestError("xAPI targets take username/password, not a signing 'secret'")
+    target = ForwardTarget(
+        tenant=tenant,
+        name=body.name.strip(),
+        kind=body.kind,
+        url=str(body.url),
+        filter=TargetFilter(
+            verbs=tuple(body.filter.verbs),
+            activity_prefixes=tuple(body.filter.activity_prefixes),
+            credentials=tuple(body.filter.credentials),
+        ),
+        username=body.username,
+        password=body.secret if body.kind == "webhook" else body.password,
+        xapi_version=body.xapi_version,
+        enabled=body.enabled,
+        created_ms=now_ms(),
+    )
+    added = await store.add_forward_target(target)
+    return next(s for s in await store.list_forward_targets(tenant) if s.target.id == added.id)
+
+
+async def list_targets(store: Store, actor: AdminActor, tenant: str) -> list[TargetStatus]:
+    actor.check_tenant(tenant)
+    return await store.list_forward_targets(tenant)
+
+
+async def set_target_enabled(
+    store: Store, actor: AdminActor, tenant: str, target_id: int, enabled: bool
+) -> TargetStatus:
+    actor.check_tenant(tenant)
+    return await store.set_forward_target_enabled(tenant, target_id, enabled)
+
+
+async def delete_target(store: Store, actor: AdminActor, tenant: str, target_id: int) -> None:
+    actor.check_tenant(tenant)
+    await store.delete_forward_target(tenant, target_id)
+
+
+async def dead_letters(
+    store: Store, actor: AdminActor, tenant: str, target_id: int | None, limit: int = 100
+) -> list[DeadLetter]:
+    actor.check_tenant(tenant)
+    return await store.list_dead_letters(tenant, target_id, limit=limit)
+
+
+async def requeue(store: Store, actor: AdminActor, tenant: str, target_id: int | None) -> int:
+    actor.check_tenant(tenant)
+    return await store.requeue_dead_letters(tenant, target_id)
+
+
+def target_json(status: TargetStatus) -> dict[str, Any]:
+    """A target as admins see it; the password or signing secret is never shown."""
+    target = status.target
+    return {
+        "id": target.id,
+        "tenant": target.tenant,
+        "name": target.name,
+        "kind": target.kind,
+        "url": target.url,
+        "username": target.username,
+        "has_secret": bool(target.password),
+        "xapi_version": target.xapi_version,
+        "filter": {
+            "verbs": list(target.filter.verbs),
+            "activity_prefixes": list(target.filter.activity_prefixes),
+            "credentials": list(target.filter.credentials),
+        },
+        "enabled": target.enabled,
+        "pending": status.pending,
+        "dead": status.dead,
+        "delivered": status.delivered,
+        "failures": status.failures,
+        "next_attempt_ms": status.next_attempt_ms,
+        "last_error": status.last_error,
+        "last_delivered_ms": status.last_delivered_ms,
+    }
+
+
+def dead_letter_json(letter: DeadLetter) -> dict[str, Any]:
+    return {
+        "outbox_id": letter.outbox_id,
+        "target_id": letter.target_id,
+        "target": letter.target_name,
+        "statement_id": letter.statement_id,
+        "attempts": letter.attempts,
+        "last_error": letter.last_error,
+        "created_ms": letter.created_ms,
+    }

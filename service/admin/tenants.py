@@ -1,0 +1,64 @@
+"""Tenant administration: create, list, enable/disable, limits (issue 5)."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from typing import Any
+
+from schemas.admin import TenantIn, TenantPatch
+from service.admin.actor import AdminActor, check_tenant_name
+from service.admin.limits import limits_json, patch_limits
+from service.errors import NotFoundError
+from service.store.admin_records import EffectiveLimits, Limits, TenantRecord
+from service.store.port import Store
+from service.xapi.timestamps import now_ms
+
+
+async def create_tenant(store: Store, actor: AdminActor, body: TenantIn) -> TenantRecord:
+    """A new, enabled tenant; 409 when the name is taken."""
+    actor.check_operator("creating a tenant")
+    name = check_tenant_name(body.name)
+    record = TenantRecord(
+        name=name, enabled=True, created_ms=now_ms(), limits=patch_limits(Limits(), body.limits)
+    )
+    await store.add_tenant(record)
+    return record
+
+
+async def list_tenants(store: Store, actor: AdminActor) -> list[TenantRecord]:
+    """Every tenant for an operator; a tenant admin sees only their own."""
+    tenants = await store.list_tenants()
+    return [t for t in tenants if actor.tenant is None or t.name == actor.tenant]
+
+
+async def get_tenant(store: Store, actor: AdminActor, name: str) -> TenantRecord:
+    actor.check_tenant(name)
+    record = await store.get_tenant(name)
+    if record is None:
+        raise NotFoundError(f"no tenant named {name!r}")
+    return record
+
+
+async def update_tenant(
+    store: Store, actor: AdminActor, name: str, patch: TenantPatch
+) -> TenantRecord:
+    """Enable/disable or change limit overrides; effective at once in this process."""
+    actor.check_operator("changing a tenant")
+    current = await get_tenant(store, actor, name)
+    limits = patch_limits(current.limits, patch.limits) if patch.limits is not None else None
+    updated = await store.update_tenant(name, enabled=patch.enabled, limits=limits)
+    actor.on_change(None, name)
+    return updated
+
+
+def tenant_json(record: TenantRecord, defaults: EffectiveLimits | None = None) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "name": record.name,
+        "enabled": record.enabled,
+        "created_ms": record.created_ms,
+        "limits": limits_json(record.limits),
+    }
+    if defaults is not None:
+        in_force = Limits().resolve(record.limits, defaults)
+        out["limits_in_force"] = asdict(in_force)
+    return out

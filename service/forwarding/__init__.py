@@ -1,0 +1,1 @@
+"""Statement forwarding: targets, their filters, and the background sender (issue 5)."""

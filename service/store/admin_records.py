@@ -1,0 +1,181 @@
+"""Records of tenants, limits, forwarding and erasure that cross the storage port."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal, TypeVar
+
+TargetKind = Literal["xapi", "webhook"]
+T = TypeVar("T")
+
+
+@dataclass(frozen=True, slots=True)
+class Limits:
+    """Per-tenant or per-credential overrides; None means "inherit" (credential > tenant > default).
+
+    A `rate_per_second` of 0 means unlimited.
+    """
+
+    rate_per_second: float | None = None
+    burst: int | None = None
+    max_batch_statements: int | None = None
+    max_body_bytes: int | None = None
+
+    def over(self, fallback: Limits) -> Limits:
+        """These limits with every unset field taken from `fallback`."""
+        return Limits(
+            rate_per_second=_first(self.rate_per_second, fallback.rate_per_second),
+            burst=_first(self.burst, fallback.burst),
+            max_batch_statements=_first(self.max_batch_statements, fallback.max_batch_statements),
+            max_body_bytes=_first(self.max_body_bytes, fallback.max_body_bytes),
+        )
+
+    def resolve(self, tenant: Limits, defaults: EffectiveLimits) -> EffectiveLimits:
+        """Credential overrides (self) over tenant overrides over the service defaults."""
+        merged = self.over(tenant)
+        return EffectiveLimits(
+            rate_per_second=_or(merged.rate_per_second, defaults.rate_per_second),
+            burst=_or(merged.burst, defaults.burst),
+            max_batch_statements=_or(merged.max_batch_statements, defaults.max_batch_statements),
+            max_body_bytes=_or(merged.max_body_bytes, defaults.max_body_bytes),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class EffectiveLimits:
+    """The limits in force for one principal; `rate_per_second` 0 means unlimited."""
+
+    rate_per_second: float
+    burst: int
+    max_batch_statements: int
+    max_body_bytes: int
+
+
+def _first(value: T | None, fallback: T | None) -> T | None:
+    return value if value is not None else fallback
+
+
+def _or(value: T | None, fallback: T) -> T:
+    return value if value is not None else fallback
+
+
+@dataclass(frozen=True, slots=True)
+class TenantRecord:
+    """An isolated store inside the LRS; every other record names exactly one tenant."""
+
+    name: str
+    enabled: bool
+    created_ms: int
+    limits: Limits = field(default_factory=Limits)
+
+
+@dataclass(frozen=True, slots=True)
+class CredentialChanges:
+    """Fields of a credential to change; None leaves a field as it is."""
+
+    name: str | None = None
+    enabled: bool | None = None
+    secret_hash: str | None = None
+    scopes: tuple[str, ...] | None = None
+    limits: Limits | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class TargetFilter:
+    """Which statements a target receives; an empty tuple accepts everything."""
+
+    verbs: tuple[str, ...] = ()
+    activity_prefixes: tuple[str, ...] = ()
+    credentials: tuple[str, ...] = ()  # credential keys (platforms) whose statements to send
+
+
+@dataclass(frozen=True, slots=True)
+class ForwardTarget:
+    """A downstream xAPI endpoint (Basic auth) or webhook (optional HMAC signing secret)."""
+
+    tenant: str
+    name: str
+    kind: TargetKind
+    url: str
+    filter: TargetFilter = field(default_factory=TargetFilter)
+    username: str | None = None
+    password: str | None = None  # xAPI Basic password, or the webhook signing secret
+    xapi_version: str = "1.0.3"
+    enabled: bool = True
+    created_ms: int = 0
+    id: int | None = None  # assigned by the store
+
+
+@dataclass(frozen=True, slots=True)
+class TargetStatus:
+    """A target with its delivery state, as admins see it."""
+
+    target: ForwardTarget
+    pending: int
+    dead: int
+    delivered: int
+    failures: int  # consecutive failed attempts; drives the back-off
+    next_attempt_ms: int
+    last_error: str | None
+    last_delivered_ms: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class OutboxItem:
+    outbox_id: int
+    statement_id: str
+    attempts: int
+    body: bytes
+
+
+@dataclass(frozen=True, slots=True)
+class OutboxBatch:
+    """The oldest pending statements of one target, leased to one sender."""
+
+    target: ForwardTarget
+    items: list[OutboxItem]
+    failures: int = 0  # the target's consecutive failed attempts so far (drives the back-off)
+
+
+@dataclass(frozen=True, slots=True)
+class DeliveryOutcome:
+    """What a sender reports back: the delivered prefix and, if any, the failure of the next."""
+
+    delivered: list[int]  # outbox ids
+    failed: int | None = None  # the outbox id whose delivery failed
+    error: str | None = None
+    retry_at_ms: int = 0
+    max_attempts: int = 1
+
+
+@dataclass(frozen=True, slots=True)
+class DeadLetter:
+    outbox_id: int
+    target_id: int
+    target_name: str
+    statement_id: str
+    attempts: int
+    last_error: str | None
+    created_ms: int
+
+
+@dataclass(frozen=True, slots=True)
+class ErasureCounts:
+    statements_deleted: int = 0
+    statements_redacted: int = 0
+    documents_deleted: int = 0
+    attachments_deleted: int = 0
+    outbox_deleted: int = 0
+    agents_deleted: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class ErasureRecord:
+    """Durable proof of an erasure; keeps a hash of the agent key, never the identifier."""
+
+    id: int
+    tenant: str
+    agent_hash: str
+    erased_by: str
+    erased_ms: int
+    counts: ErasureCounts

@@ -1,0 +1,88 @@
+"""SQLite tables of tenants, forwarding and erasures, and the additive credential columns."""
+
+from __future__ import annotations
+
+import sqlite3
+
+from service.xapi.timestamps import now_ms
+
+ADMIN_DDL = """
+CREATE TABLE IF NOT EXISTS tenants (
+    name TEXT PRIMARY KEY,
+    enabled INTEGER NOT NULL,
+    created INTEGER NOT NULL,
+    rate_per_second REAL,
+    burst INTEGER,
+    max_batch INTEGER,
+    max_body INTEGER
+);
+
+CREATE TABLE IF NOT EXISTS forward_targets (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    tenant TEXT NOT NULL,
+    name TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    url TEXT NOT NULL,
+    username TEXT,
+    password TEXT,
+    xapi_version TEXT NOT NULL,
+    verbs TEXT NOT NULL,
+    activity_prefixes TEXT NOT NULL,
+    credentials TEXT NOT NULL,
+    enabled INTEGER NOT NULL,
+    created INTEGER NOT NULL,
+    failures INTEGER NOT NULL DEFAULT 0,
+    next_attempt INTEGER NOT NULL DEFAULT 0,
+    last_error TEXT,
+    delivered INTEGER NOT NULL DEFAULT 0,
+    last_delivered INTEGER,
+    lease_owner TEXT,
+    lease_until INTEGER NOT NULL DEFAULT 0,
+    UNIQUE (tenant, name)
+);
+
+CREATE TABLE IF NOT EXISTS outbox (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    target_id INTEGER NOT NULL,
+    tenant TEXT NOT NULL,
+    seq INTEGER NOT NULL,
+    statement_id TEXT NOT NULL,
+    attempts INTEGER NOT NULL DEFAULT 0,
+    dead INTEGER NOT NULL DEFAULT 0,
+    last_error TEXT,
+    created INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS outbox_target ON outbox (target_id, dead, id);
+CREATE INDEX IF NOT EXISTS outbox_seq ON outbox (seq);
+
+CREATE TABLE IF NOT EXISTS erasures (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    tenant TEXT NOT NULL,
+    agent_hash TEXT NOT NULL,
+    erased_by TEXT NOT NULL,
+    erased INTEGER NOT NULL,
+    counts TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS erasures_tenant ON erasures (tenant, id);
+"""
+
+CREDENTIAL_COLUMNS = {
+    "last_used": "INTEGER",
+    "rate_per_second": "REAL",
+    "burst": "INTEGER",
+    "max_batch": "INTEGER",
+    "max_body": "INTEGER",
+}
+
+
+def create_admin_schema(conn: sqlite3.Connection) -> None:
+    """Create the tables, add missing credential columns, and make sure `default` exists."""
+    conn.executescript(ADMIN_DDL)
+    present = {row[1] for row in conn.execute("PRAGMA table_info(credentials)")}
+    for column, sql_type in CREDENTIAL_COLUMNS.items():
+        if column not in present:
+            conn.execute(f"ALTER TABLE credentials ADD COLUMN {column} {sql_type}")
+    conn.execute(
+        "INSERT OR IGNORE INTO tenants (name, enabled, created) VALUES ('default', 1, ?)",
+        (now_ms(),),
+    )
