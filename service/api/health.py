@@ -1,0 +1,64 @@
+"""Operations endpoints outside the xAPI base path: liveness, readiness, version, metrics.
+
+They need no xAPI version header and no credentials (except `/metrics` when
+LRS_METRICS_SCOPE names a scope).
+"""
+
+from __future__ import annotations
+
+import orjson
+from fastapi import APIRouter, Request, Response
+
+from service import __version__
+from service.api.deps import RuntimeDep, get_principal
+from service.ops.health import evaluate
+from service.ops.metrics import CONTENT_TYPE
+
+router = APIRouter(tags=["operations"])
+JSON = "application/json"
+_ALIVE = orjson.dumps({"status": "ok"})
+
+
+def _answer(request: Request, body: bytes, status: int = 200, media_type: str = JSON) -> Response:
+    """The response, with no body for HEAD (these routes are outside the xAPI middleware)."""
+    if request.method == "HEAD":
+        return Response(status_code=status, media_type=media_type)
+    return Response(body, status_code=status, media_type=media_type)
+
+
+@router.get("/healthz")
+@router.head("/healthz")
+async def get_liveness(request: Request) -> Response:
+    """Liveness: the process answers; no I/O."""
+    return _answer(request, _ALIVE)
+
+
+@router.get("/readyz")
+@router.head("/readyz")
+async def get_readiness(request: Request, runtime: RuntimeDep) -> Response:
+    """Readiness: every check passes, else 503 naming each failing check."""
+    outcome = await evaluate(runtime.readiness_checks, runtime.settings.ready_timeout)
+    ready = all(problem is None for problem in outcome.values())
+    checks = {
+        name: {"ok": True} if problem is None else {"ok": False, "problem": problem}
+        for name, problem in outcome.items()
+    }
+    body = orjson.dumps({"status": "ready" if ready else "unavailable", "checks": checks})
+    return _answer(request, body, 200 if ready else 503)
+
+
+@router.get("/version")
+@router.head("/version")
+async def get_version_info(request: Request, runtime: RuntimeDep) -> Response:
+    """The build version and the kind of store in use."""
+    return _answer(request, orjson.dumps({"version": __version__, "store": runtime.store.kind}))
+
+
+@router.get("/metrics")
+async def get_metrics(request: Request, runtime: RuntimeDep) -> Response:
+    """Prometheus text format; needs a credential with LRS_METRICS_SCOPE when that is set."""
+    scope = runtime.settings.metrics_scope
+    if scope:
+        principal = await get_principal(request)
+        principal.require(scope)
+    return Response(runtime.metrics.exposition(), media_type=CONTENT_TYPE)

@@ -1,0 +1,81 @@
+"""`python -m service backup PATH` / `restore PATH`: the embedded store, with a progress bar."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import IO, Any
+
+from service.ops.backup import BackupError, backup, restore
+from service.settings import Settings
+from service.store.sqlite.schema import sqlite_path
+
+
+class ProgressBar:
+    """A one-line bar on stderr: `label [#####.....]  50%  512/1024 pages`."""
+
+    def __init__(self, label: str, stream: IO[str] | None = None, width: int = 30) -> None:
+        self.label, self.stream, self.width = label, stream or sys.stderr, width
+        self.drawn = False
+
+    def __call__(self, done: int, total: int) -> None:
+        filled = self.width * done // total if total else self.width
+        percent = 100 * done // total if total else 100
+        bar = "#" * filled + "." * (self.width - filled)
+        self.stream.write(f"\r{self.label} [{bar}] {percent:3d}%  {done}/{total} pages")
+        self.stream.flush()
+        self.drawn = True
+
+    def finish(self) -> None:
+        if self.drawn:
+            self.stream.write("\n")
+            self.stream.flush()
+
+
+def register(commands: Any) -> None:
+    save = commands.add_parser("backup", help="copy the embedded store to PATH (online)")
+    save.add_argument("path", type=Path, help="the backup file to write")
+    save.add_argument("--force", action="store_true", help="replace an existing file")
+    save.set_defaults(run=run_backup)
+    load = commands.add_parser("restore", help="replace the embedded store with a backup")
+    load.add_argument("path", type=Path, help="the backup file to restore")
+    load.add_argument("--force", action="store_true", help="replace an existing store")
+    load.set_defaults(run=run_restore)
+
+
+def _live_path() -> Path:
+    url = Settings().store_url
+    if not url.startswith("sqlite:"):
+        raise BackupError("backup and restore are for the embedded store (use mongodump)")
+    try:
+        return sqlite_path(url)
+    except ValueError as exc:
+        raise BackupError(str(exc)) from exc
+
+
+def _run(action: str, args: argparse.Namespace) -> int:
+    bar = ProgressBar(action)
+    try:
+        live = _live_path()
+        if action == "backup":
+            backup(live, args.path, force=args.force, progress=bar)
+            done = f"backed up {live} to {args.path}"
+        else:
+            restore(args.path, live, force=args.force, progress=bar)
+            done = f"restored {live} from {args.path}"
+    except BackupError as exc:
+        bar.finish()
+        print(f"{action} refused: {exc}", file=sys.stderr)
+        return 1
+    bar.finish()
+    print(done, file=sys.stderr)
+    return 0
+
+
+def run_backup(args: argparse.Namespace) -> int:
+    return _run("backup", args)
+
+
+def run_restore(args: argparse.Namespace) -> int:
+    return _run("restore", args)

@@ -1,0 +1,47 @@
+"""Start-up events: where the service listens, its configuration, and the first-run credential."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from typing import IO
+
+from service import __version__
+from service.ops.config import effective_config
+from service.ops.logging import log_event
+from service.runtime import Runtime
+
+log = logging.getLogger("service")
+
+
+def announce(runtime: Runtime, console: IO[str] | None = None) -> None:
+    """Log the start-up and configuration events; print a generated credential for the person."""
+    settings = runtime.settings
+    endpoint = f"{settings.authority_home_page}{settings.api_prefix}/"
+    issued = runtime.generated_credential
+    if issued is not None:
+        credential = "generated"
+    elif settings.bootstrap_key:
+        credential = "bootstrap"
+    else:
+        credential = "existing"
+    log_event(log, "config", settings=effective_config(settings))
+    log_event(
+        log,
+        "startup",
+        version=__version__,
+        endpoint=endpoint,
+        store=runtime.store.kind,
+        credential=credential,
+    )
+    if issued is None:
+        return
+    log_event(log, "credential.generated", key=issued.key)
+    print(
+        "\nNo credential existed, so one was created. The secret is shown only this once:\n"
+        f"    key:    {issued.key}\n    secret: {issued.secret}\n"
+        f"    try:    curl -u {issued.key}:{issued.secret} "
+        f"-H 'X-Experience-API-Version: 1.0.3' {endpoint}statements\n",
+        file=console or sys.stderr,
+        flush=True,
+    )

@@ -1,0 +1,119 @@
+"""Online backup and verified restore of the embedded store (issue 7)."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import orjson
+import pytest
+
+from service.ops.backup import BackupError, backup, restore, verify
+from service.store.sqlite import SQLiteStore
+from service.xapi.statement_requests import parse_statement_body
+from tests.builders import statement
+
+AUTHORITY = {"objectType": "Agent", "account": {"homePage": "http://lrs.test", "name": "k"}}
+
+
+def _cli(*args: str, store: Path) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "LRS_STORE_URL": f"sqlite:///{store}"}
+    return subprocess.run(
+        [sys.executable, "-m", "service", *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+async def _add(store: SQLiteStore, count: int) -> list[str]:
+    body = [statement() for _ in range(count)]
+    batch = parse_statement_body(
+        orjson.dumps(body), "application/json", version="2.0.0", authority=AUTHORITY
+    )
+    return await store.store_statements("default", batch.statements, batch.attachments)
+
+
+def _ids(path: Path) -> set[str]:
+    conn = sqlite3.connect(path)
+    try:
+        return {row[0] for row in conn.execute("SELECT id FROM statements")}
+    finally:
+        conn.close()
+
+
+async def test_backup_while_running_then_restore(tmp_path: Path) -> None:
+    live, saved = tmp_path / "lrs.sqlite3", tmp_path / "saved.sqlite3"
+    store = SQLiteStore(live)
+    await store.open()
+    try:
+        before = set(await _add(store, 50))
+        done = _cli("backup", str(saved), store=live)  # the store stays open meanwhile
+        assert done.returncode == 0, done.stderr
+        assert "100%" in done.stderr
+        assert f"backed up {live} to {saved}" in done.stderr
+        await _add(store, 5)  # written after the backup: not in it
+        refused = _cli("restore", str(saved), "--force", store=live)
+        assert refused.returncode == 1
+        assert "in use; stop the service first" in refused.stderr
+    finally:
+        await store.close()
+    assert _ids(saved) == before
+    refused = _cli("restore", str(saved), store=live)
+    assert refused.returncode == 1
+    assert "pass --force" in refused.stderr
+    done = _cli("restore", str(saved), "--force", store=live)
+    assert done.returncode == 0, done.stderr
+    assert "100%" in done.stderr
+    assert _ids(live) == before
+
+
+def test_backup_rejects_odd_targets(tmp_path: Path) -> None:
+    live = tmp_path / "lrs.sqlite3"
+    sqlite3.connect(live).close()
+    (tmp_path / "taken").write_text("keep me")
+    cases = {
+        tmp_path: "is a directory",
+        tmp_path / "missing" / "b.db": "does not exist",
+        live: "is the live store itself",
+        tmp_path / "." / "lrs.sqlite3-wal": "is the live store itself",
+        tmp_path / "taken": "exists; pass --force",
+    }
+    for target, reason in cases.items():
+        with pytest.raises(BackupError, match=reason):
+            backup(live, target)
+    assert (tmp_path / "taken").read_text() == "keep me"
+
+
+def test_restore_verifies_the_backup_first(tmp_path: Path) -> None:
+    live = tmp_path / "lrs.sqlite3"
+    garbage = tmp_path / "garbage.db"
+    garbage.write_bytes(b"not a database" * 100)
+    foreign = tmp_path / "foreign.db"
+    with sqlite3.connect(foreign) as conn:
+        conn.execute("CREATE TABLE t (x)")
+    conn.close()
+    with pytest.raises(BackupError, match="not a readable LRS store"):
+        restore(garbage, live)
+    with pytest.raises(BackupError, match="not a readable LRS store"):
+        verify(foreign)  # no meta table: some other SQLite file
+    with pytest.raises(BackupError, match="is not a file"):
+        restore(tmp_path / "absent.db", live)
+    assert not live.exists()
+
+
+def test_backup_of_another_store_kind_is_refused(tmp_path: Path) -> None:
+    env = {**os.environ, "LRS_STORE_URL": "mongodb://db:27017/lrs"}
+    done = subprocess.run(
+        [sys.executable, "-m", "service", "backup", str(tmp_path / "b.db")],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 1
+    assert "embedded store" in done.stderr
