@@ -6,7 +6,8 @@ STAMP := $(VENV)/.installed
 export LRS_HOST ?= 127.0.0.1
 export LRS_PORT ?= 8080
 
-.PHONY: run test lint format install clean
+.PHONY: run test lint format install clean mongo-up mongo-down
+MONGO_STAMP := $(VENV)/.mongo-server
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -22,8 +23,19 @@ run: $(STAMP)
 	mkdir -p data
 	$(BIN)/python -m service serve
 
-test: $(STAMP)
-	$(BIN)/python -m pytest -q
+test: $(STAMP) $(MONGO_STAMP)
+	LRS_TEST_MONGODB_DATA=memory scripts/mongo-server run $(BIN)/python -m pytest -q
+
+# A MongoDB-wire-compatible server on 127.0.0.1:$${LRS_TEST_MONGODB_PORT:-27017} (issue 4).
+$(MONGO_STAMP): pyproject.toml | $(STAMP)
+	$(BIN)/python -m pip install --quiet -e '.[mongo-server]'
+	touch $(MONGO_STAMP)
+
+mongo-up: $(MONGO_STAMP)
+	scripts/mongo-server up
+
+mongo-down:
+	scripts/mongo-server down
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

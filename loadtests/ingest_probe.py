@@ -3,8 +3,9 @@
     .venv/bin/python -m loadtests.ingest_probe --batches 200 --batch-size 100 --concurrency 8
 
 Starts `python -m service serve` on a temporary SQLite file (durable acknowledgements, as
-`make run`), posts pre-generated batches from a simple concurrent httpx client, and prints the
-rate. The client's own ceiling is measured too, against the `about` resource.
+`make run`), or on `--store-url` (say `mongodb://127.0.0.1:27017/probe` after `make mongo-up`),
+posts pre-generated batches from a simple concurrent httpx client, and prints the rate. The
+client's own ceiling is measured too, against the `about` resource.
 """
 
 from __future__ import annotations
@@ -34,11 +35,11 @@ def _free_port() -> int:
         return port
 
 
-def start_server(store: Path, port: int) -> subprocess.Popen[bytes]:
+def start_server(store: Path, port: int, store_url: str | None = None) -> subprocess.Popen[bytes]:
     env = {
         **os.environ,
         "LRS_PORT": str(port),
-        "LRS_STORE_URL": f"sqlite:///{store}",
+        "LRS_STORE_URL": store_url or f"sqlite:///{store}",
         "LRS_BOOTSTRAP_KEY": KEY,
         "LRS_BOOTSTRAP_SECRET": SECRET,
         "LRS_LOG_LEVEL": "warning",
@@ -93,12 +94,18 @@ def main() -> None:
     parser.add_argument("--batches", type=int, default=200)
     parser.add_argument("--batch-size", type=int, default=100)
     parser.add_argument("--concurrency", type=int, default=8)
+    parser.add_argument(
+        "--store-url",
+        default=None,
+        help="LRS_STORE_URL of the server, e.g. mongodb://127.0.0.1:27017/probe (default: a new "
+        "SQLite file)",
+    )
     args = parser.parse_args()
     generator = StatementGenerator(seed=7)
     bodies = [orjson.dumps(generator.batch(args.batch_size)) for _ in range(args.batches)]
     with tempfile.TemporaryDirectory() as tmp:
         port = _free_port()
-        server = start_server(Path(tmp) / "lrs.sqlite3", port)
+        server = start_server(Path(tmp) / "lrs.sqlite3", port, args.store_url)
         base = f"http://127.0.0.1:{port}"
         try:
             seconds = asyncio.run(post_all(base, bodies, args.concurrency))
@@ -108,6 +115,7 @@ def main() -> None:
             server.wait(timeout=30)
     total = args.batches * args.batch_size
     print(
+        f"store {args.store_url or 'sqlite (new file)'}: "
         f"{total} statements in {args.batches} POSTs of {args.batch_size}, "
         f"concurrency {args.concurrency}: {seconds:.2f} s, {total / seconds:,.0f} statements/s, "
         f"{args.batches / seconds:,.1f} requests/s (client ceiling {ceiling:,.0f} requests/s)"

@@ -3,15 +3,28 @@
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
 from service import __version__
-from service.api import about, activities, agents, documents, statements
+from service.api import (
+    about,
+    activities,
+    admin,
+    admin_tenant,
+    agents,
+    documents,
+    health,
+    statements,
+)
 from service.api.errors import install_error_handlers
+from service.api.observability import ObservabilityMiddleware, RouteRecorder
 from service.api.protocol import XAPIProtocolMiddleware
+from service.ops.logging import log_event
+from service.ops.startup import announce
 from service.runtime import Runtime
 from service.settings import Settings
 
@@ -25,12 +38,19 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        await runtime.start()
-        _announce(runtime)
+        try:
+            await runtime.start()
+        except Exception as exc:
+            log_event(log, "startup.failed", level=logging.CRITICAL, error=str(exc))
+            raise
+        announce(runtime)
         try:
             yield
         finally:
+            log_event(log, "shutdown.started")
+            began = time.perf_counter()
             await runtime.stop()
+            log_event(log, "shutdown.complete", seconds=round(time.perf_counter() - began, 3))
 
     app = FastAPI(
         title="xAPI Learning Record Store",
@@ -49,7 +69,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         agents.router,
     ):
         app.include_router(router, prefix=prefix)
+    app.include_router(health.router)
+    app.include_router(admin.router)  # issue 5: outside the xAPI base path
+    app.include_router(admin_tenant.router)
     install_error_handlers(app)
+    app.add_middleware(RouteRecorder)  # innermost: sees the scope the router fills in
     app.add_middleware(
         XAPIProtocolMiddleware,
         prefix=prefix,
@@ -58,31 +82,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         max_body_bytes=settings.max_body_bytes,
         consistent_through_ms=runtime.store.consistent_through_ms,
     )
+    app.add_middleware(  # outermost: sees every response, also the xAPI middleware's errors
+        ObservabilityMiddleware,
+        metrics=runtime.metrics,
+        access_log_on=settings.access_log,
+    )
     return app
-
-
-def _announce(runtime: Runtime) -> None:
-    """Tell the person who started the service where it listens and how to authenticate."""
-    settings = runtime.settings
-    endpoint = f"{settings.authority_home_page}{settings.api_prefix}/"
-    log.info("xAPI endpoint: %s (store: %s)", endpoint, settings.store_url)
-    issued = runtime.generated_credential
-    if issued is not None:
-        log.info(
-            "no credential existed, so one was created; it is shown only this once:\n"
-            "    key:    %s\n    secret: %s\n"
-            "    try:    curl -u %s:%s -H 'X-Experience-API-Version: 1.0.3' %sstatements",
-            issued.key,
-            issued.secret,
-            issued.key,
-            issued.secret,
-            endpoint,
-        )
-    elif settings.bootstrap_key:
-        log.info(
-            "authenticate with the bootstrap key %s (LRS_BOOTSTRAP_KEY)", settings.bootstrap_key
-        )
-    else:
-        log.info(
-            "credentials exist; make another with: python -m service credentials create --name NAME"
-        )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import binascii
 import hashlib
@@ -12,23 +13,19 @@ from dataclasses import dataclass
 from typing import Any
 
 from service.errors import ForbiddenError, UnauthorizedError
+from service.scopes import XAPI_SCOPES, covers
+from service.store.admin_records import EffectiveLimits, TenantRecord
 from service.store.port import Store
 from service.store.records import CredentialRecord
+from service.usage import UsageRecorder
+from service.xapi.agents import agent_key
 from service.xapi.timestamps import now_ms
 
+__all__ = ["XAPI_SCOPES", "Authenticator", "Principal", "new_credential"]
 DEFAULT_TENANT = "default"
-XAPI_SCOPES = (
-    "statements/write",
-    "statements/read",
-    "statements/read/mine",
-    "state",
-    "define",
-    "profile",
-    "all/read",
-    "all",
-)
 _SCRYPT_N, _SCRYPT_R, _SCRYPT_P = 2**14, 8, 1
-_CACHE_SECONDS = 60.0
+_FAILURE_SECONDS = 5.0  # a wrong secret is refused without scrypt for this long
+_FAILURE_MEMORY = 10_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,12 +37,21 @@ class Principal:
     name: str
     scopes: frozenset[str]
     authority: dict[str, Any]
+    limits: EffectiveLimits
+
+    def can(self, *accepted: str) -> bool:
+        """True when one of the accepted scopes is held (`all` = every xAPI scope)."""
+        return covers(self.scopes, accepted)
 
     def require(self, *accepted: str) -> None:
         """403 unless the principal holds one of the accepted scopes (AU-3)."""
-        if "all" in self.scopes or self.scopes.intersection(accepted):
-            return
-        raise ForbiddenError(f"this credential lacks the scope {accepted[0]!r}")
+        if not covers(self.scopes, accepted):
+            raise ForbiddenError(f"this credential lacks the scope {accepted[0]!r}")
+
+    @property
+    def authority_key(self) -> str | None:
+        """The agent key statements written by this principal carry as authority."""
+        return agent_key(self.authority)
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,6 +88,11 @@ def verify_secret(secret: str, hashed: str) -> bool:
         return False
 
 
+def new_secret() -> str:
+    """A fresh random secret (192 bits, URL-safe)."""
+    return secrets.token_urlsafe(24)
+
+
 def new_credential(
     *,
     name: str,
@@ -92,7 +103,7 @@ def new_credential(
 ) -> IssuedCredential:
     """Make a credential record; a key and secret are generated unless given."""
     key = key or secrets.token_hex(10)
-    secret = secret or secrets.token_urlsafe(24)
+    secret = secret or new_secret()
     record = CredentialRecord(
         key=key,
         tenant=tenant,
@@ -114,33 +125,109 @@ def authority_for(record: CredentialRecord, home_page: str) -> dict[str, Any]:
     }
 
 
-class Authenticator:
-    """HTTP Basic authentication with a short-lived cache so scrypt runs once per credential."""
+@dataclass(frozen=True, slots=True)
+class _Cached:
+    fingerprint: bytes
+    secret_hash: str
+    fresh_until: float
+    principal: Principal
 
-    def __init__(self, store: Store, home_page: str) -> None:
+
+class Authenticator:
+    """HTTP Basic authentication; scrypt runs once per credential and secret, not per request.
+
+    A verified credential is trusted from memory for `cache_seconds`; after that its record is
+    read again (no scrypt while the secret hash is unchanged), so a disable, rotation, scope or
+    limit change made elsewhere (CLI, another worker) takes effect within `cache_seconds`.
+    Changes made through this process call `forget` and take effect at once.
+    """
+
+    def __init__(
+        self,
+        store: Store,
+        home_page: str,
+        *,
+        defaults: EffectiveLimits | None = None,
+        cache_seconds: float = 5.0,
+        usage: UsageRecorder | None = None,
+    ) -> None:
         self._store = store
         self._home_page = home_page
-        self._cache: dict[str, tuple[bytes, float, Principal]] = {}
+        self._defaults = defaults or EffectiveLimits(0, 1, 10_000, 20 * 1024 * 1024)
+        self._cache_seconds = cache_seconds
+        self._usage = usage
+        self._cache: dict[str, _Cached] = {}
+        self._failures: dict[bytes, float] = {}
+        self._verifying: dict[bytes, asyncio.Future[Principal]] = {}
 
     async def authenticate(self, authorization: str | None) -> Principal:
         key, secret = _parse_basic(authorization)
         fingerprint = hashlib.sha256(f"{key}:{secret}".encode()).digest()
         cached = self._cache.get(key)
-        if cached is not None:
-            cached_fingerprint, expires, principal = cached
-            if time.monotonic() < expires and hmac.compare_digest(cached_fingerprint, fingerprint):
-                return principal
-        record = await self._store.get_credential(key)
-        if record is None or not record.enabled or not verify_secret(secret, record.secret_hash):
+        if cached is not None and hmac.compare_digest(cached.fingerprint, fingerprint):
+            if time.monotonic() < cached.fresh_until:
+                if self._usage is not None:
+                    self._usage.seen(key)
+                return cached.principal
+            record, tenant = await self._load(key)
+            if record is not None and record.secret_hash == cached.secret_hash:
+                return self._admit(record, tenant, fingerprint)
+        if self._failures.get(fingerprint, 0.0) > time.monotonic():
             raise UnauthorizedError("invalid credentials")
+        pending = self._verifying.get(fingerprint)
+        if pending is None:
+            pending = asyncio.ensure_future(self._verify(key, secret, fingerprint))
+            self._verifying[fingerprint] = pending
+            pending.add_done_callback(lambda _: self._verifying.pop(fingerprint, None))
+        return await asyncio.shield(pending)
+
+    def forget(self, key: str | None = None, *, tenant: str | None = None) -> None:
+        """Drop cached verifications: of one credential, of a tenant's, or (no argument) all."""
+        if key is None and tenant is None:
+            self._cache.clear()
+        for cached_key, cached in list(self._cache.items()):
+            if cached_key == key or cached.principal.tenant == tenant:
+                del self._cache[cached_key]
+
+    async def _verify(self, key: str, secret: str, fingerprint: bytes) -> Principal:
+        """The slow path: read the record and run scrypt off the event loop."""
+        record, tenant = await self._load(key)
+        if record is None or not await asyncio.to_thread(verify_secret, secret, record.secret_hash):
+            if len(self._failures) >= _FAILURE_MEMORY:
+                self._failures.clear()
+            self._failures[fingerprint] = time.monotonic() + _FAILURE_SECONDS
+            raise UnauthorizedError("invalid credentials")
+        return self._admit(record, tenant, fingerprint)
+
+    async def _load(self, key: str) -> tuple[CredentialRecord | None, TenantRecord | None]:
+        record = await self._store.get_credential(key)
+        if record is None:
+            return None, None
+        return record, await self._store.get_tenant(record.tenant)
+
+    def _admit(
+        self, record: CredentialRecord, tenant: TenantRecord | None, fingerprint: bytes
+    ) -> Principal:
+        """The principal of a verified credential, if it and its tenant are enabled."""
+        if not record.enabled:
+            self._cache.pop(record.key, None)
+            raise UnauthorizedError("this credential is disabled")
+        if tenant is None or not tenant.enabled:
+            self._cache.pop(record.key, None)
+            state = "is disabled" if tenant is not None else "does not exist"
+            raise ForbiddenError(f"the tenant {record.tenant!r} of this credential {state}")
         principal = Principal(
             key=record.key,
             tenant=record.tenant,
             name=record.name,
             scopes=frozenset(record.scopes),
             authority=authority_for(record, self._home_page),
+            limits=record.limits.resolve(tenant.limits, self._defaults),
         )
-        self._cache[key] = (fingerprint, time.monotonic() + _CACHE_SECONDS, principal)
+        fresh_until = time.monotonic() + self._cache_seconds
+        self._cache[record.key] = _Cached(fingerprint, record.secret_hash, fresh_until, principal)
+        if self._usage is not None:
+            self._usage.seen(record.key)
         return principal
 
 

@@ -49,3 +49,13 @@ class StoreError(LRSError):
     """A storage backend failed; the message is safe to show, details go to the log."""
 
     status = 500
+
+
+class TooManyRequestsError(LRSError):
+    """A rate limit was hit; `retry_after` seconds is sent as the Retry-After header."""
+
+    status = 429
+
+    def __init__(self, message: str, *, retry_after: int) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after

@@ -3,12 +3,18 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from service.auth import Authenticator, IssuedCredential, new_credential
+from service.ops.health import ReadinessCheck, standard_checks
+from service.ops.lifecycle import ShutdownHook, run_shutdown_hooks
+from service.ops.metrics import Metrics
+from service.scopes import EVERY_SCOPE
 from service.settings import Settings
 from service.store.factory import make_store
+from service.store.observer import ObservableStore
 from service.store.port import Store
+from service.tenancy import TenancyServices
 
 log = logging.getLogger("service")
 
@@ -19,21 +25,41 @@ class Runtime:
     store: Store
     authenticator: Authenticator
     generated_credential: IssuedCredential | None = None
+    # Operations (issue 7): add readiness checks and shutdown hooks (run before the store closes).
+    readiness_checks: dict[str, ReadinessCheck] = field(default_factory=dict)
+    shutdown_hooks: list[ShutdownHook] = field(default_factory=list)
+    metrics: Metrics = field(init=False)
+    # Tenancy (issue 5): rate limiter, credential usage, forwarding sender; set by build().
+    tenancy: TenancyServices = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.metrics = Metrics(self.store.kind)
+        if isinstance(self.store, ObservableStore):
+            self.store.write_observer = self.metrics
+        checks = standard_checks(self.store, self.settings.writer_stall_seconds)
+        self.readiness_checks = {**checks, **self.readiness_checks}
 
     @classmethod
     def build(cls, settings: Settings) -> Runtime:
         store = make_store(settings)
-        return cls(
+        tenancy = TenancyServices.build(settings, store)
+        runtime = cls(
             settings=settings,
             store=store,
-            authenticator=Authenticator(store, settings.authority_home_page),
+            authenticator=tenancy.authenticator(settings, store),
         )
+        runtime.tenancy = tenancy
+        return runtime
 
     async def start(self) -> None:
         await self.store.open()
         await self._bootstrap_credentials()
+        await self.tenancy.start()
+        self.tenancy.report_to(self.metrics, self.readiness_checks, self.settings, self.store)
+        self.shutdown_hooks.append(self.tenancy.stop)  # before the store closes
 
     async def stop(self) -> None:
+        await run_shutdown_hooks(self.shutdown_hooks)
         await self.store.close()
 
     async def _bootstrap_credentials(self) -> None:
@@ -43,6 +69,7 @@ class Runtime:
             if await self.store.get_credential(settings.bootstrap_key) is None:
                 issued = new_credential(
                     name="bootstrap",
+                    scopes=EVERY_SCOPE,
                     key=settings.bootstrap_key,
                     secret=settings.bootstrap_secret.get_secret_value(),
                 )
@@ -50,6 +77,6 @@ class Runtime:
                 log.info("created the bootstrap credential %s", settings.bootstrap_key)
             return
         if await self.store.count_credentials() == 0:
-            issued = new_credential(name="generated")
+            issued = new_credential(name="generated", scopes=EVERY_SCOPE)
             await self.store.add_credential(issued.record)
             self.generated_credential = issued

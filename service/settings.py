@@ -33,6 +33,69 @@ class Settings(BaseSettings):
     group_commit_max: int = Field(default=512, gt=0, description="Writer jobs per transaction.")
     read_threads: int = Field(default=4, gt=0)
     log_level: str = "info"
+    # Operations (issue 7): logs, shutdown, readiness, metrics.
+    log_format: Literal["json", "text"] = Field(default="json", description="Log line format.")
+    access_log: bool = Field(default=True, description="One log line per request.")
+    shutdown_timeout: int = Field(
+        default=30, ge=0, description="Seconds to finish in-flight requests after SIGTERM."
+    )
+    ready_timeout: float = Field(default=2.0, gt=0, description="Seconds per readiness check.")
+    writer_stall_seconds: float = Field(
+        default=30.0, gt=0, description="A write transaction running longer means not ready."
+    )
+    outbox_alarm_depth: int = Field(
+        default=100_000, gt=0, description="Outbox depth at which the service reports not ready."
+    )
+    metrics_scope: str | None = Field(
+        default=None, description="Scope a credential needs for /metrics; unset means open."
+    )
+    # Tenants, credentials, limits, forwarding (issue 5).
+    rate_limit_enabled: bool = Field(
+        default=True, description="Per-credential request rate limiting (off for conformance)."
+    )
+    rate_limit_per_second: float = Field(
+        default=100.0, ge=0, description="Default requests/s per credential; 0 = unlimited."
+    )
+    rate_limit_burst: int = Field(default=200, gt=0, description="Default bucket size.")
+    max_batch_statements: int = Field(
+        default=10_000, gt=0, description="Default most statements in one request (413 above)."
+    )
+    auth_cache_seconds: float = Field(
+        default=5.0, ge=0, description="How long a verified credential is trusted from memory."
+    )
+    usage_flush_seconds: float = Field(
+        default=60.0, gt=0, description="How often credential last-used times are written."
+    )
+    forwarding_enabled: bool = Field(default=True, description="Run the forwarding sender.")
+    forward_poll_seconds: float = Field(default=1.0, gt=0)
+    forward_batch_size: int = Field(default=100, gt=0)
+    forward_timeout_seconds: float = Field(default=10.0, gt=0)
+    forward_retry_base_seconds: float = Field(default=1.0, gt=0)
+    forward_retry_max_seconds: float = Field(default=300.0, gt=0)
+    forward_max_attempts: int = Field(
+        default=20, gt=0, description="Attempts of one statement before it is a dead letter."
+    )
+    # MongoDB store (issue 4): used when LRS_STORE_URL is mongodb:// or mongodb+srv://.
+    mongo_write_concern: str = Field(
+        default="majority", description="Write concern `w`: majority or a number of members."
+    )
+    mongo_journal: bool = Field(default=True, description="Acknowledge writes once journaled.")
+    mongo_read_preference: Literal[
+        "primary", "primaryPreferred", "secondary", "secondaryPreferred", "nearest"
+    ] = Field(default="primary", description="Where reads go; anything but primary may lag.")
+    mongo_timeout_ms: int = Field(
+        default=10_000,
+        gt=0,
+        description="Limit on each store operation, finding a server and connecting included.",
+    )
+    mongo_transactions: Literal["auto", "always", "never"] = Field(
+        default="auto", description="Statement batches in transactions; auto = on replica sets."
+    )
+    mongo_consistency_lag_ms: int = Field(
+        default=0,
+        ge=0,
+        description="Subtracted from Consistent-Through; set it when several processes write.",
+    )
 
     @property
     def api_prefix(self) -> str:

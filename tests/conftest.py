@@ -1,4 +1,8 @@
-"""Shared fixtures: a real SQLite file per test and the ASGI app driven through httpx."""
+"""Shared fixtures: a real SQLite file per test and the ASGI app driven through httpx.
+
+With LRS_TEST_MONGODB_URL set (`make test` sets it), every test using the `app` fixture also
+runs against the MongoDB store, on a fresh database dropped afterwards (issue 4).
+"""
 
 from __future__ import annotations
 
@@ -12,6 +16,7 @@ from fastapi import FastAPI
 
 from service.app import create_app
 from service.settings import Settings
+from tests.mongo_support import MONGODB_URL, drop_database, fresh_database_url
 
 KEY = "test-key"
 SECRET = "test-secret-value"
@@ -29,9 +34,25 @@ def make_settings(tmp_path: Path, **overrides: object) -> Settings:
     return Settings(_env_file=None, **values)  # type: ignore[arg-type]
 
 
+STORE_KINDS = ["sqlite", "mongodb"] if MONGODB_URL else ["sqlite"]
+
+
+@pytest.fixture(params=STORE_KINDS)
+async def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[str]:
+    """The store of the test's app: an SQLite file, or a fresh MongoDB database."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'lrs.sqlite3'}"
+        return
+    url = fresh_database_url()
+    try:
+        yield url
+    finally:
+        await drop_database(url)
+
+
 @pytest.fixture
-def settings(tmp_path: Path) -> Settings:
-    return make_settings(tmp_path)
+def settings(tmp_path: Path, store_url: str) -> Settings:
+    return make_settings(tmp_path, store_url=store_url)
 
 
 @pytest.fixture

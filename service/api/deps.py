@@ -8,6 +8,7 @@ from fastapi import Depends, Request
 
 from service.api.protocol import VERSION_STATE
 from service.auth import Principal
+from service.ops.context import request_facts
 from service.runtime import Runtime
 
 
@@ -25,7 +26,11 @@ def get_version(request: Request) -> str:
 async def get_principal(request: Request) -> Principal:
     """The authenticated client; 401 otherwise (AU-2)."""
     runtime = get_runtime(request)
-    return await runtime.authenticator.authenticate(request.headers.get("authorization"))
+    principal = await runtime.authenticator.authenticate(request.headers.get("authorization"))
+    facts = request_facts(request.scope)  # for the access log and metrics (issue 7)
+    facts.tenant, facts.credential = principal.tenant, principal.name
+    runtime.tenancy.limiter.check(principal.key, principal.limits)  # 429 + Retry-After (issue 5)
+    return principal
 
 
 RuntimeDep = Annotated[Runtime, Depends(get_runtime)]

@@ -86,11 +86,19 @@ async def _get(
 
 
 async def _write(
-    request: Request, runtime: Runtime, tenant: str, route: _Route, version: str, mode: WriteMode
+    request: Request,
+    runtime: Runtime,
+    tenant: str,
+    route: _Route,
+    version: str,
+    mode: WriteMode,
+    limit: int,
 ) -> Response:
-    """PUT or POST one document; every decision happens atomically in the store (D-4..D-14)."""
+    """PUT or POST one document; every decision happens atomically in the store (D-4..D-14).
+
+    `limit` is the body size limit of the principal's tenant or credential (issue 5).
+    """
     parsed = _parse(request, route, version)
-    limit = runtime.settings.max_body_bytes
     check_declared_length(request.headers.get("content-length"), limit)
     content = await read_limited(request.receive, limit)
     write = new_write(
@@ -134,14 +142,16 @@ def _add_routes(route: _Route) -> None:
         request: Request, runtime: RuntimeDep, principal: PrincipalDep, version: VersionDep
     ) -> Response:
         principal.require(route.scope)
-        return await _write(request, runtime, principal.tenant, route, version, WriteMode.PUT)
+        mode, limit = WriteMode.PUT, principal.limits.max_body_bytes
+        return await _write(request, runtime, principal.tenant, route, version, mode, limit)
 
     @router.post(route.path, status_code=204, name=f"post_{name}")
     async def post_document(
         request: Request, runtime: RuntimeDep, principal: PrincipalDep, version: VersionDep
     ) -> Response:
         principal.require(route.scope)
-        return await _write(request, runtime, principal.tenant, route, version, WriteMode.POST)
+        mode, limit = WriteMode.POST, principal.limits.max_body_bytes
+        return await _write(request, runtime, principal.tenant, route, version, mode, limit)
 
     @router.delete(route.path, status_code=204, name=f"delete_{name}")
     async def delete_document(

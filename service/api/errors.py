@@ -11,7 +11,9 @@ from fastapi.responses import Response
 from starlette.exceptions import HTTPException
 
 from service.api.protocol import error_body
-from service.errors import LRSError, UnauthorizedError
+from service.errors import LRSError, StoreError, TooManyRequestsError, UnauthorizedError
+from service.ops.context import request_facts
+from service.ops.logging import log_event
 
 log = logging.getLogger("service.api")
 
@@ -28,10 +30,14 @@ def _render(status: int, message: str, headers: Mapping[str, str] | None = None)
 async def _lrs_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, LRSError)
     if exc.status >= 500:
-        log.error("request failed: %s", exc.message)
+        event = "store.error" if isinstance(exc, StoreError) else "request.failed"
+        request_id = request_facts(request.scope).request_id
+        log_event(log, event, level=logging.ERROR, error=exc.message, request_id=request_id)
     headers = (
         {"WWW-Authenticate": 'Basic realm="xAPI"'} if isinstance(exc, UnauthorizedError) else None
     )
+    if isinstance(exc, TooManyRequestsError):
+        headers = {"Retry-After": str(exc.retry_after)}
     return _render(exc.status, exc.message, headers)
 
 

@@ -33,7 +33,7 @@ ALLOW_HEADERS = (
 )
 EXPOSE_HEADERS = (
     "ETag, Last-Modified, Content-Type, Content-Length, WWW-Authenticate, "
-    "X-Experience-API-Version, X-Experience-API-Consistent-Through"
+    "X-Experience-API-Version, X-Experience-API-Consistent-Through, X-Request-Id"
 )
 VERSION_STATE = "xapi_version"
 

@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 import orjson
 from fastapi import APIRouter, Request, Response
 
+from service import access
+from service.access import apply_define_scope, check_batch_size
 from service.api.bodies import check_declared_length, read_limited
 from service.api.deps import PrincipalDep, RuntimeDep, VersionDep
 from service.auth import Principal
 from service.errors import BadRequestError, NotFoundError
+from service.ops.context import request_facts
 from service.runtime import Runtime
 from service.xapi.datatypes import is_uuid
 from service.xapi.languages import parse_accept_language
@@ -35,7 +39,7 @@ from service.xapi.timestamps import http_date
 router = APIRouter(tags=["statements"])
 JSON = "application/json"
 WRITE_SCOPES = ("statements/write",)
-READ_SCOPES = ("statements/read", "all/read")
+READ_SCOPES = access.READ_SCOPES  # statements/read/mine reads only its own (AU-5)
 
 
 async def _read_batch(
@@ -45,16 +49,19 @@ async def _read_batch(
     version: str,
     put_id: str | None = None,
 ) -> StatementBatch:
-    limit = runtime.settings.max_body_bytes
+    limit = principal.limits.max_body_bytes  # the tenant's or credential's (issue 5)
     check_declared_length(request.headers.get("content-length"), limit)
     body = await read_limited(request.receive, limit)
-    return parse_statement_body(
+    batch = parse_statement_body(
         body,
         request.headers.get("content-type"),
         version=version,
         authority=principal.authority,
         put_id=put_id,
     )
+    check_batch_size(principal, len(batch.statements))
+    apply_define_scope(principal, batch.statements)
+    return batch
 
 
 @router.put("/statements", status_code=204)
@@ -71,6 +78,7 @@ async def put_statement(
         raise BadRequestError("statementId must be a UUID")
     batch = await _read_batch(request, runtime, principal, version, put_id=statement_id.lower())
     await runtime.store.store_statements(principal.tenant, batch.statements, batch.attachments)
+    request_facts(request.scope).statements = len(batch.statements)
     return Response(status_code=204)
 
 
@@ -86,6 +94,7 @@ async def post_statements(
     ids = await runtime.store.store_statements(
         principal.tenant, batch.statements, batch.attachments
     )
+    request_facts(request.scope).statements = len(ids)
     return Response(orjson.dumps(ids), media_type=JSON)
 
 
@@ -111,6 +120,9 @@ async def _get_one(
     runtime: Runtime, principal: Principal, req: SingleStatementRequest, languages: list[str]
 ) -> Response:
     found = await runtime.store.get_statement(principal.tenant, req.statement_id, voided=req.voided)
+    own = access.own_authority(principal)
+    if found is not None and own is not None and not access.is_own(found.body, own):
+        found = None  # statements/read/mine: others' statements do not exist for this reader
     if found is None:
         kind = "voided statement" if req.voided else "statement"
         raise NotFoundError(f"no {kind} with id {req.statement_id}")
@@ -122,7 +134,9 @@ async def _get_one(
 async def _get_page(
     runtime: Runtime, principal: Principal, req: StatementQueryRequest, languages: list[str]
 ) -> Response:
-    page = await runtime.store.query_statements(principal.tenant, req.query)
+    own = access.own_authority(principal)
+    query = req.query if own is None else replace(req.query, authority=own)
+    page = await runtime.store.query_statements(principal.tenant, query)
     more = ""
     if page.has_more and page.last_seq is not None:
         more = f"{runtime.settings.api_prefix}/statements?more={encode_more(req, page.last_seq)}"

@@ -1,17 +1,27 @@
-"""`python -m service credentials ...`: manage client credentials."""
+"""`python -m service credentials ...`: manage client credentials (issue 5)."""
 
 from __future__ import annotations
 
 import argparse
-import asyncio
-import sys
 from typing import Any
 
-import orjson
-
-from service.auth import XAPI_SCOPES, new_credential
+from schemas.admin import CredentialIn, CredentialPatch
+from service.admin import credentials as ops
+from service.admin.actor import cli_actor
+from service.admin.inputs import parse_data
+from service.cli.admin_common import (
+    add_limit_flags,
+    limits_text,
+    parse_limit_flags,
+    print_json,
+    print_table,
+    run_admin,
+    when,
+)
+from service.scopes import ALL_SCOPES
 from service.settings import Settings
-from service.store.factory import make_store
+from service.store.port import Store
+from service.tenancy import default_limits
 
 
 def register(commands: Any) -> None:
@@ -21,38 +31,106 @@ def register(commands: Any) -> None:
     create.add_argument("--name", required=True, help="a label, e.g. 'Moodle production'")
     create.add_argument("--tenant", default="default")
     create.add_argument(
-        "--scopes", default="all", help=f"comma-separated, from: {', '.join(XAPI_SCOPES)}"
+        "--scopes", default="all", help=f"comma-separated, from: {', '.join(ALL_SCOPES)}"
     )
+    add_limit_flags(create)
     create.add_argument("--json", action="store_true", help="print JSON for scripts")
     create.set_defaults(run=create_credential)
+    listing = actions.add_parser("list", help="list credentials (never their secrets)")
+    listing.add_argument("--tenant", help="only this tenant's")
+    listing.add_argument("--json", action="store_true")
+    listing.set_defaults(run=list_credentials)
+    for action, helptext in (
+        ("disable", "refuse the credential from now on"),
+        ("enable", "accept a disabled credential again"),
+        ("rotate", "issue a new secret for the same key; the old one stops working"),
+    ):
+        parser = actions.add_parser(action, help=helptext)
+        parser.add_argument("key")
+        parser.add_argument("--json", action="store_true")
+        parser.set_defaults(run=change_credential, action=action)
+    update = actions.add_parser("update", help="change name, scopes or limits")
+    update.add_argument("key")
+    update.add_argument("--name")
+    update.add_argument("--scopes", help="comma-separated; replaces the current scopes")
+    add_limit_flags(update)
+    update.add_argument("--json", action="store_true")
+    update.set_defaults(run=change_credential, action="update")
 
 
 def create_credential(args: argparse.Namespace) -> int:
-    scopes = tuple(s.strip() for s in args.scopes.split(",") if s.strip())
-    unknown = [s for s in scopes if s not in XAPI_SCOPES]
-    if unknown or not scopes:
-        print(f"unknown scope(s): {', '.join(unknown) or '(none given)'}", file=sys.stderr)
-        return 2
-    issued = new_credential(name=args.name, tenant=args.tenant, scopes=scopes)
+    async def job(store: Store) -> int:
+        body = parse_data(
+            CredentialIn,
+            {
+                "name": args.name,
+                "tenant": args.tenant,
+                "scopes": args.scopes.split(","),
+                "limits": parse_limit_flags(args),
+            },
+        )
+        issued = await ops.create_credential(store, cli_actor(), body)
+        if args.json:
+            print_json({**ops.credential_json(issued.record), "secret": issued.secret})
+        else:
+            print(f"key:    {issued.key}\nsecret: {issued.secret}\n(the secret is not shown again)")
+        return 0
 
-    async def save() -> None:
-        store = make_store(Settings())
-        await store.open()
-        try:
-            await store.add_credential(issued.record)
-        finally:
-            await store.close()
+    return run_admin(job)
 
-    asyncio.run(save())
-    if args.json:
-        payload = {
-            "key": issued.key,
-            "secret": issued.secret,
-            "name": args.name,
-            "tenant": args.tenant,
-            "scopes": list(scopes),
-        }
-        print(orjson.dumps(payload).decode())
-    else:
-        print(f"key:    {issued.key}\nsecret: {issued.secret}\n(the secret is not shown again)")
-    return 0
+
+def list_credentials(args: argparse.Namespace) -> int:
+    async def job(store: Store) -> int:
+        records = await ops.list_credentials(store, cli_actor(), args.tenant)
+        in_force = await ops.limits_in_force(store, records, default_limits(Settings()))
+        if args.json:
+            print_json({"credentials": [ops.credential_json(r, in_force[r.key]) for r in records]})
+            return 0
+        print_table(
+            ("KEY", "TENANT", "NAME", "SCOPES", "ENABLED", "CREATED", "LAST USED", "LIMITS"),
+            [
+                (
+                    r.key,
+                    r.tenant,
+                    r.name,
+                    ",".join(r.scopes),
+                    r.enabled,
+                    when(r.created_ms),
+                    when(r.last_used_ms),
+                    limits_text(r.limits),
+                )
+                for r in records
+            ],
+        )
+        return 0
+
+    return run_admin(job)
+
+
+def change_credential(args: argparse.Namespace) -> int:
+    async def job(store: Store) -> int:
+        actor = cli_actor()
+        secret = None
+        if args.action == "rotate":
+            rotated = await ops.rotate_secret(store, actor, args.key)
+            record, secret = rotated.record, rotated.secret
+        elif args.action == "update":
+            given = {
+                "name": args.name,
+                "scopes": args.scopes.split(",") if args.scopes is not None else None,
+                "limits": parse_limit_flags(args),
+            }
+            patch = parse_data(CredentialPatch, {k: v for k, v in given.items() if v is not None})
+            record = await ops.update_credential(store, actor, args.key, patch)
+        else:
+            record = await ops.set_enabled(store, actor, args.key, args.action == "enable")
+        if args.json:
+            print_json({**ops.credential_json(record), **({"secret": secret} if secret else {})})
+        elif secret is not None:
+            print(f"key:    {record.key}\nsecret: {secret}\n(the secret is not shown again)")
+        else:
+            state = "enabled" if record.enabled else "disabled"
+            print(f"{record.key} ({record.name}): {state}, scopes {','.join(record.scopes)}")
+        return 0
+
+    return run_admin(job)

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import argparse
-import logging
 import os
+import sys
 from typing import Any
 
 import uvicorn
 
+from service.ops.logging import configure_logging
+from service.ops.preflight import store_problem
 from service.settings import Settings
 
 
@@ -25,9 +27,11 @@ def run(args: argparse.Namespace) -> int:
     for name, value in overrides.items():
         os.environ[f"LRS_{name.upper()}"] = str(value)  # the app factory reads its settings anew
     settings = Settings()
-    logging.basicConfig(
-        level=settings.log_level.upper(), format="%(levelname)s %(name)s: %(message)s"
-    )
+    configure_logging(settings.log_level, settings.log_format)
+    problem = store_problem(settings)  # fail fast, before binding the port (issue 7)
+    if problem is not None:
+        print(f"cannot start: the store is not usable: {problem}", file=sys.stderr)
+        return 1
     uvicorn.run(
         "service.app:create_app",
         factory=True,
@@ -36,5 +40,8 @@ def run(args: argparse.Namespace) -> int:
         workers=args.workers,
         log_level=settings.log_level,
         proxy_headers=True,
+        log_config=None,  # our handler formats uvicorn's records too
+        access_log=False,  # the service writes its own request lines
+        timeout_graceful_shutdown=settings.shutdown_timeout,
     )
     return 0

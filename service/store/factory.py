@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from service.settings import Settings
+from service.store.mongo import MongoOptions, MongoStore
 from service.store.port import Store
 from service.store.sqlite import SQLiteStore
 from service.store.sqlite.schema import sqlite_path
@@ -17,4 +18,6 @@ def make_store(settings: Settings) -> Store:
             read_threads=settings.read_threads,
             group_commit_max=settings.group_commit_max,
         )
+    if url.startswith(("mongodb://", "mongodb+srv://")):
+        return MongoStore(MongoOptions.from_settings(settings))
     raise ValueError(f"unsupported LRS_STORE_URL scheme: {url.split(':', 1)[0]!r}")

@@ -4,6 +4,17 @@ from __future__ import annotations
 
 from typing import Any, Protocol
 
+from service.store.admin_records import (
+    CredentialChanges,
+    DeadLetter,
+    DeliveryOutcome,
+    ErasureRecord,
+    ForwardTarget,
+    Limits,
+    OutboxBatch,
+    TargetStatus,
+    TenantRecord,
+)
 from service.store.document_records import (
     DocumentIds,
     DocumentKey,
@@ -104,3 +115,92 @@ class Store(Protocol):
     async def get_credential(self, key: str) -> CredentialRecord | None: ...
 
     async def count_credentials(self) -> int: ...
+
+    # Tenants and credentials (issue 5) ---------------------------------------------------------
+
+    async def add_tenant(self, tenant: TenantRecord) -> None:
+        """Create a tenant; ConflictError when the name is taken."""
+        ...
+
+    async def get_tenant(self, name: str) -> TenantRecord | None: ...
+
+    async def list_tenants(self) -> list[TenantRecord]:
+        """Every tenant, by name; the `default` tenant always exists."""
+        ...
+
+    async def update_tenant(
+        self, name: str, *, enabled: bool | None = None, limits: Limits | None = None
+    ) -> TenantRecord:
+        """Change a tenant's state or limit overrides; NotFoundError when it does not exist."""
+        ...
+
+    async def list_credentials(self, tenant: str | None = None) -> list[CredentialRecord]:
+        """Credentials of one tenant (or all), oldest first; secrets stay hashed."""
+        ...
+
+    async def update_credential(self, key: str, changes: CredentialChanges) -> CredentialRecord:
+        """Apply the changes atomically; NotFoundError when the key does not exist."""
+        ...
+
+    async def touch_credentials(self, last_used: dict[str, int]) -> None:
+        """Record last-used instants (ms) in one write; never moves a time backwards."""
+        ...
+
+    # Forwarding (issue 5) ----------------------------------------------------------------------
+
+    async def add_forward_target(self, target: ForwardTarget) -> ForwardTarget:
+        """Store a target and return it with its id; ConflictError when the name is taken."""
+        ...
+
+    async def list_forward_targets(self, tenant: str) -> list[TargetStatus]: ...
+
+    async def set_forward_target_enabled(
+        self, tenant: str, target_id: int, enabled: bool
+    ) -> TargetStatus:
+        """Pause or resume a target (NotFoundError when not in the tenant)."""
+        ...
+
+    async def delete_forward_target(self, tenant: str, target_id: int) -> None:
+        """Remove a target and its outbox rows (NotFoundError when not in the tenant)."""
+        ...
+
+    async def due_forward_targets(self, now_ms: int) -> list[ForwardTarget]:
+        """Enabled targets of every tenant with pending statements whose back-off has passed."""
+        ...
+
+    async def claim_forward_batch(
+        self, target_id: int, *, owner: str, now_ms: int, lease_ms: int, limit: int
+    ) -> OutboxBatch | None:
+        """Lease the target to `owner` and return its oldest pending statements in `stored` order.
+
+        None when another live lease holds the target, it is not due, or nothing is pending.
+        """
+        ...
+
+    async def finish_forward_batch(
+        self, target_id: int, *, owner: str, now_ms: int, outcome: DeliveryOutcome
+    ) -> None:
+        """Drop delivered rows; count a failed attempt (dead-letter at max); release the lease."""
+        ...
+
+    async def list_dead_letters(
+        self, tenant: str, target_id: int | None = None, *, limit: int = 100
+    ) -> list[DeadLetter]: ...
+
+    async def requeue_dead_letters(self, tenant: str, target_id: int | None = None) -> int:
+        """Put dead letters back in the outbox with no attempts; returns how many."""
+        ...
+
+    async def outbox_depth(self) -> int:
+        """Statements waiting to be forwarded, over every tenant and target (not dead letters)."""
+        ...
+
+    # Erasure (issue 5) -------------------------------------------------------------------------
+
+    async def erase_agent(
+        self, tenant: str, agent_key: str, *, erased_by: str, pseudonym: dict[str, Any]
+    ) -> ErasureRecord:
+        """Erase an agent atomically as `service.xapi.erasure` decides, and record it."""
+        ...
+
+    async def list_erasures(self, tenant: str) -> list[ErasureRecord]: ...

@@ -6,6 +6,8 @@ from dataclasses import dataclass, field
 from enum import IntEnum
 from typing import Any
 
+from service.store.admin_records import Limits
+
 
 class KeyKind(IntEnum):
     """What an indexed statement key means; queries are lookups on (tenant, kind, key) (SR-42)."""
@@ -16,6 +18,7 @@ class KeyKind(IntEnum):
     ACTIVITY = 4  # the object is this activity
     RELATED_ACTIVITY = 5  # the activity appears anywhere related_activities=true looks
     REGISTRATION = 6
+    AUTHORITY = 7  # the statement's authority: what `statements/read/mine` filters on (AU-5)
 
 
 @dataclass(slots=True)
@@ -27,6 +30,7 @@ class StatementIndex:
     voids: str | None  # target id when this is a voiding statement (SR-20)
     definitions: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
     agents: list[dict[str, Any]] = field(default_factory=list)  # identified agents seen (RS-6)
+    authority: str | None = None  # agent key of the authority; never inherited through refs
 
 
 @dataclass(slots=True)
@@ -62,6 +66,7 @@ class StatementQuery:
     limit: int = 100
     ascending: bool = False
     after_seq: int | None = None  # paging cursor: the last sequence number already returned
+    authority: str | None = None  # agent key of the authority (`statements/read/mine`)
 
     def filter_keys(self) -> list[tuple[KeyKind, str]]:
         """The index keys every result must carry."""
@@ -76,6 +81,8 @@ class StatementQuery:
             keys.append((kind, self.activity))
         if self.registration is not None:
             keys.append((KeyKind.REGISTRATION, self.registration))
+        if self.authority is not None:
+            keys.append((KeyKind.AUTHORITY, self.authority))
         return keys
 
 
@@ -106,3 +113,5 @@ class CredentialRecord:
     scopes: tuple[str, ...]
     enabled: bool
     created_ms: int
+    last_used_ms: int | None = None
+    limits: Limits = field(default_factory=Limits)  # overrides of the tenant's limits

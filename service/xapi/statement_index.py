@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from service.store.records import KeyKind, StatementIndex
-from service.xapi.agents import identity_keys
+from service.xapi.agents import agent_key, identity_keys
 from service.xapi.persons import seen_agents
 
 VOIDED_VERB = "http://adlnet.gov/expapi/verbs/voided"
@@ -52,6 +52,7 @@ def index_statement(statement: dict[str, Any]) -> StatementIndex:
         voids=voids,
         definitions=definitions,
         agents=seen_agents(statement),
+        authority=agent_key(authority) if authority is not None else None,
     )
 
 

@@ -14,6 +14,7 @@ from fastapi import FastAPI
 
 from service.auth import new_credential
 from service.runtime import Runtime
+from service.store.admin_records import TenantRecord
 
 STATE = "/xapi/activities/state"
 ACTIVITY_PROFILE = "/xapi/activities/profile"
@@ -89,6 +90,8 @@ async def credential_client(
 ) -> httpx.AsyncClient:
     """A client authenticated with a fresh credential holding only `scopes` (AU-3)."""
     runtime: Runtime = app.state.runtime
+    if await runtime.store.get_tenant(tenant) is None:  # credentials need an existing tenant
+        await runtime.store.add_tenant(TenantRecord(name=tenant, enabled=True, created_ms=0))
     issued = new_credential(name="limited", tenant=tenant, scopes=scopes)
     await runtime.store.add_credential(issued.record)
     token = base64.b64encode(f"{issued.key}:{issued.secret}".encode()).decode()

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable
-from pathlib import Path
 
 import pytest
 
@@ -18,28 +16,14 @@ from service.store.document_records import (
     WriteMode,
 )
 from service.store.port import Store
-from service.store.sqlite import SQLiteStore
 from service.xapi.agents import agent_key
 from service.xapi.documents import etag_of, new_write
 from service.xapi.preparation import prepare_statement
 from tests.builders import statement
 
-pytestmark = pytest.mark.asyncio
-ADAPTERS: dict[str, Callable[[Path], Store]] = {
-    "sqlite": lambda tmp: SQLiteStore(tmp / "contract.sqlite3"),
-}
+pytestmark = pytest.mark.asyncio  # `store` (tests/store/conftest.py) runs each test per adapter
 STRICT = PutPolicy(conflict_if_exists=True, reject_if_missing=False)
 SCOPE = DocumentScope(DocumentKind.STATE, "http://example.org/a", "mbox:a@example.org")
-
-
-@pytest.fixture(params=sorted(ADAPTERS))
-async def store(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Store]:
-    adapter = ADAPTERS[request.param](tmp_path)
-    await adapter.open()
-    try:
-        yield adapter
-    finally:
-        await adapter.close()
 
 
 def key(document_id: str, scope: DocumentScope = SCOPE) -> DocumentKey:

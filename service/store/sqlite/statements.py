@@ -65,8 +65,12 @@ def insert_statements(
     statements: list[NewStatement],
     attachments: list[StoredAttachment],
     stored_ms: int,
+    inserted: list[tuple[int, NewStatement]] | None = None,
 ) -> list[str]:
-    """Insert a batch inside the caller's savepoint; raise ConflictError to reject it (SR-4)."""
+    """Insert a batch inside the caller's savepoint; raise ConflictError to reject it (SR-4).
+
+    `inserted`, when given, collects (seq, statement) of the statements actually added.
+    """
     stored = format_ms(stored_ms)
     for new in statements:
         existing = conn.execute(
@@ -76,7 +80,9 @@ def insert_statements(
             if not statements_equivalent(orjson.loads(existing[0]), new.statement):
                 raise ConflictError(f"statement {new.id} already exists with different content")
             continue
-        _insert_one(conn, interner, tenant, new, stored, stored_ms)
+        seq = _insert_one(conn, interner, tenant, new, stored, stored_ms)
+        if inserted is not None:
+            inserted.append((seq, new))
     conn.executemany(
         "INSERT OR IGNORE INTO attachments (tenant, sha2, content_type, data) VALUES (?, ?, ?, ?)",
         [(tenant, a.sha2, a.content_type, a.data) for a in attachments],
@@ -91,7 +97,7 @@ def _insert_one(
     new: NewStatement,
     stored: str,
     stored_ms: int,
-) -> None:
+) -> int:
     statement = new.statement
     statement["stored"] = stored
     statement.setdefault("timestamp", stored)  # SR-11
@@ -115,6 +121,8 @@ def _insert_one(
         key_ids.extend(_keys_of(conn, tenant, index.ref_target))
     _add_keys(conn, seq, key_ids)
     _propagate_to_referrers(conn, tenant, new.id, key_ids)
+    if index.authority is not None:  # added after propagation: referrers never inherit it
+        _add_keys(conn, seq, interner.ids(conn, tenant, {(KeyKind.AUTHORITY, index.authority)}))
     if index.voids is not None:
         conn.execute(
             "UPDATE statements SET voided = 1 WHERE tenant = ? AND id = ? AND voids IS NULL",
@@ -123,14 +131,15 @@ def _insert_one(
     for activity_id, definition in index.definitions:
         _merge_activity(conn, tenant, activity_id, definition)
     upsert_agents(conn, tenant, index.agents)
+    return int(seq)
 
 
 def _keys_of(conn: sqlite3.Connection, tenant: str, statement_id: str) -> list[int]:
     """Index keys of a stored statement, including those it inherited through references."""
     rows = conn.execute(
         "SELECT k.key_id FROM statements s JOIN statement_keys k ON k.seq = s.seq "
-        "WHERE s.tenant = ? AND s.id = ?",
-        (tenant, statement_id),
+        "JOIN index_keys i ON i.key_id = k.key_id WHERE s.tenant = ? AND s.id = ? AND i.kind != ?",
+        (tenant, statement_id, int(KeyKind.AUTHORITY)),
     ).fetchall()
     return [row[0] for row in rows]
 

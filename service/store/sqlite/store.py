@@ -22,8 +22,8 @@ from service.store.document_records import (
     Preconditions,
     StoredDocument,
 )
+from service.store.observer import WriteObserver
 from service.store.records import (
-    CredentialRecord,
     NewStatement,
     StatementPage,
     StatementQuery,
@@ -32,7 +32,9 @@ from service.store.records import (
 )
 from service.store.sqlite import agents as agent_ops
 from service.store.sqlite import documents as document_ops
+from service.store.sqlite import outbox as outbox_ops
 from service.store.sqlite import statements as ops
+from service.store.sqlite.admin_store import SQLiteAdminMethods
 from service.store.sqlite.schema import connect, create_schema
 from service.store.sqlite.writer import GroupCommitWriter
 from service.xapi.timestamps import now_ms
@@ -40,7 +42,7 @@ from service.xapi.timestamps import now_ms
 T = TypeVar("T")
 
 
-class SQLiteStore:
+class SQLiteStore(SQLiteAdminMethods):
     """Durable, WAL-mode SQLite; writes go through one group-commit writer thread."""
 
     kind = "sqlite"
@@ -56,6 +58,7 @@ class SQLiteStore:
         self._reader_connections: list[sqlite3.Connection] = []
         self._reader_lock = threading.Lock()
         self._last_stored_ms = 0
+        self.write_observer: WriteObserver | None = None  # metrics, set before open (issue 7)
 
     async def open(self) -> None:
         await asyncio.to_thread(self._open_sync)
@@ -70,7 +73,10 @@ class SQLiteStore:
             raise StoreError(f"cannot open the SQLite store at {self.path}: {exc}") from exc
         self._last_stored_ms = row[0] or 0
         self._writer = GroupCommitWriter(
-            conn, max_jobs=self._group_commit_max, on_rollback=self._interner.forget
+            conn,
+            max_jobs=self._group_commit_max,
+            on_rollback=self._interner.forget,
+            observer=self.write_observer,
         )
         self._writer.start()
         self._readers = ThreadPoolExecutor(self._read_threads, thread_name_prefix="sqlite-reader")
@@ -92,6 +98,24 @@ class SQLiteStore:
         started = writer.transaction_started_ms if writer is not None else None
         now = now_ms()
         return min(now, started - 1) if started is not None else now
+
+    async def ping(self) -> None:
+        """A trivial query on a reader connection (readiness)."""
+        await self._read(lambda conn: conn.execute("SELECT count(*) FROM meta").fetchone())
+
+    def writer_problem(self, stall_seconds: float) -> str | None:
+        """Why writes cannot proceed now (writer stopped or stalled), or None (readiness)."""
+        writer = self._writer
+        if writer is None or not writer.alive:
+            return "the writer is not running"
+        started = writer.transaction_started_ms
+        running = (now_ms() - started) / 1000 if started is not None else 0.0
+        if running > stall_seconds:
+            return f"a write transaction has been running for {running:.1f} s"
+        return None
+
+    def _forget_index_keys(self) -> None:
+        self._interner.forget()
 
     def _next_stored_ms(self) -> int:
         """`stored` for the next write: wall-clock ms, never below an earlier one (SR-12)."""
@@ -126,9 +150,12 @@ class SQLiteStore:
     ) -> list[str]:
         def job(conn: sqlite3.Connection) -> list[str]:
             stored_ms = self._next_stored_ms()
-            return ops.insert_statements(
-                conn, self._interner, tenant, statements, attachments, stored_ms
+            inserted: list[tuple[int, NewStatement]] = []
+            ids = ops.insert_statements(
+                conn, self._interner, tenant, statements, attachments, stored_ms, inserted
             )
+            outbox_ops.enqueue(conn, tenant, inserted, stored_ms)  # same transaction (issue 5)
+            return ids
 
         return await self._write(job)
 
@@ -210,45 +237,6 @@ class SQLiteStore:
 
     async def get_agent(self, tenant: str, agent_key: str) -> KnownAgent | None:
         return await self._read(lambda conn: agent_ops.get_agent(conn, tenant, agent_key))
-
-    async def add_credential(self, credential: CredentialRecord) -> None:
-        def job(conn: sqlite3.Connection) -> None:
-            conn.execute(
-                "INSERT INTO credentials (key, tenant, name, secret_hash, scopes, enabled, created)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?)",
-                (
-                    credential.key,
-                    credential.tenant,
-                    credential.name,
-                    credential.secret_hash,
-                    orjson.dumps(list(credential.scopes)).decode(),
-                    int(credential.enabled),
-                    credential.created_ms,
-                ),
-            )
-
-        await self._write(job)
-
-    async def get_credential(self, key: str) -> CredentialRecord | None:
-        def job(conn: sqlite3.Connection) -> CredentialRecord | None:
-            row = conn.execute(
-                "SELECT key, tenant, name, secret_hash, scopes, enabled, created "
-                "FROM credentials WHERE key = ?",
-                (key,),
-            ).fetchone()
-            if row is None:
-                return None
-            return CredentialRecord(
-                key=row[0],
-                tenant=row[1],
-                name=row[2],
-                secret_hash=row[3],
-                scopes=tuple(orjson.loads(row[4])),
-                enabled=bool(row[5]),
-                created_ms=row[6],
-            )
-
-        return await self._read(job)
 
     async def count_credentials(self) -> int:
         def job(conn: sqlite3.Connection) -> int:

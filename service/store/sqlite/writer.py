@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from service.errors import LRSError, StoreError
+from service.store.observer import WriteObserver
 
 T = TypeVar("T")
 Job = Callable[[sqlite3.Connection], Any]
@@ -39,9 +40,15 @@ class GroupCommitWriter:
     """Owns the one writing connection; see the module docstring."""
 
     def __init__(
-        self, conn: sqlite3.Connection, *, max_jobs: int, on_rollback: Callable[[], None]
+        self,
+        conn: sqlite3.Connection,
+        *,
+        max_jobs: int,
+        on_rollback: Callable[[], None],
+        observer: WriteObserver | None = None,
     ) -> None:
         self._conn = conn
+        self._observer = observer
         self._max_jobs = max_jobs
         self._on_rollback = on_rollback
         self._queue: queue.SimpleQueue[_Submission | object] = queue.SimpleQueue()
@@ -51,6 +58,11 @@ class GroupCommitWriter:
 
     def start(self) -> None:
         self._thread.start()
+
+    @property
+    def alive(self) -> bool:
+        """Whether the writer thread runs (it ends only on stop or an unexpected crash)."""
+        return self._thread.is_alive()
 
     async def submit(self, job: Callable[[sqlite3.Connection], T]) -> T:
         """Run `job` inside the next group transaction; return once that transaction is durable."""
@@ -62,9 +74,10 @@ class GroupCommitWriter:
         return await future
 
     def stop(self) -> None:
-        """Finish every queued job, then stop the thread."""
+        """Finish every queued job, then stop the thread and close the connection."""
         self._queue.put(_STOP)
         self._thread.join()
+        self._conn.close()  # the last connection to close checkpoints the WAL
 
     def _run(self) -> None:
         stopping = False
@@ -87,6 +100,7 @@ class GroupCommitWriter:
     def _run_batch(self, batch: list[_Submission]) -> None:
         results: list[tuple[bool, Any]] = []
         conn = self._conn
+        started, committed = time.perf_counter(), False
         try:
             self.transaction_started_ms = time.time_ns() // 1_000_000
             conn.execute("BEGIN IMMEDIATE")
@@ -102,6 +116,7 @@ class GroupCommitWriter:
                     results.append((False, _client_safe(exc)))
             conn.execute("COMMIT")
             self.last_commit_jobs = len(batch)
+            committed = True
         except sqlite3.Error as exc:
             log.exception("sqlite group commit failed")
             if conn.in_transaction:
@@ -111,8 +126,22 @@ class GroupCommitWriter:
             results = [(False, failure)] * len(batch)
         finally:
             self.transaction_started_ms = None
+        seconds = time.perf_counter() - started
         for submission, (ok, value) in zip(batch, results, strict=True):
             submission.loop.call_soon_threadsafe(_resolve, submission.future, ok, value)
+        self._report(len(batch), seconds if committed else None)
+
+    def _report(self, jobs: int, seconds: float | None) -> None:
+        """Tell the observer; its failure must never stop the writer."""
+        if self._observer is None:
+            return
+        try:
+            if seconds is None:
+                self._observer.transaction_failed(jobs)
+            else:
+                self._observer.transaction_committed(jobs, seconds)
+        except Exception:
+            log.exception("the write observer failed")
 
 
 def _client_safe(exc: Exception) -> Exception:

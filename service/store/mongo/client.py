@@ -1,0 +1,108 @@
+"""Connection options, topology detection and driver-error translation for the MongoDB store."""
+
+from __future__ import annotations
+
+import functools
+import logging
+from collections.abc import Callable, Coroutine
+from dataclasses import dataclass
+from typing import Any, Literal, ParamSpec, TypeVar
+
+from bson.errors import BSONError
+from pymongo import AsyncMongoClient
+from pymongo.errors import (
+    ExecutionTimeout,
+    NetworkTimeout,
+    PyMongoError,
+    ServerSelectionTimeoutError,
+    WTimeoutError,
+)
+
+from service.errors import StoreError
+from service.settings import Settings
+
+P = ParamSpec("P")
+T = TypeVar("T")
+Doc = dict[str, Any]
+TransactionMode = Literal["auto", "always", "never"]
+
+log = logging.getLogger("service.store.mongo")
+
+
+@dataclass(frozen=True, slots=True)
+class MongoOptions:
+    """What the service configures about its MongoDB connection (LRS_MONGO_* settings)."""
+
+    url: str
+    write_concern: str = "majority"
+    journal: bool = True
+    read_preference: str = "primary"
+    timeout_ms: int = 10_000  # PyMongo's client-side operation timeout (timeoutMS)
+    transactions: TransactionMode = "auto"
+    consistency_lag_ms: int = 0
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> MongoOptions:
+        return cls(
+            url=settings.store_url,
+            write_concern=settings.mongo_write_concern,
+            journal=settings.mongo_journal,
+            read_preference=settings.mongo_read_preference,
+            timeout_ms=settings.mongo_timeout_ms,
+            transactions=settings.mongo_transactions,
+            consistency_lag_ms=settings.mongo_consistency_lag_ms,
+        )
+
+    def client(self) -> AsyncMongoClient[Doc]:
+        """An unconnected client; URL options win over these defaults."""
+        w: str | int = (
+            int(self.write_concern) if self.write_concern.isdigit() else self.write_concern
+        )
+        return AsyncMongoClient(
+            self.url,
+            w=w,
+            journal=self.journal,
+            readPreference=self.read_preference,
+            timeoutMS=self.timeout_ms,  # bounds server selection and connecting too
+            appname="lrs-service",
+        )
+
+
+def supports_transactions(hello: Doc) -> bool:
+    """Multi-document transactions exist on replica-set members and mongos only."""
+    return "setName" in hello or hello.get("msg") == "isdbgrid"
+
+
+def _reason(exc: BaseException) -> str:
+    if isinstance(exc, ServerSelectionTimeoutError):
+        return "the server is unreachable"
+    if isinstance(exc, ExecutionTimeout | NetworkTimeout | WTimeoutError):
+        return "the operation timed out"
+    if isinstance(exc, BSONError):
+        return "a record is too large or not storable"
+    return type(exc).__name__
+
+
+def store_error(action: str, exc: BaseException) -> StoreError:
+    """Log a driver failure with its details; return the client-safe 500 (T-21)."""
+    log.error("MongoDB could not %s", action, exc_info=exc)
+    return StoreError(f"the MongoDB store could not {action}: {_reason(exc)}")
+
+
+Method = Callable[P, Coroutine[Any, Any, T]]
+
+
+def driver_errors(action: str) -> Callable[[Method[P, T]], Method[P, T]]:
+    """Turn any PyMongo/BSON error escaping the call into one StoreError (T-21)."""
+
+    def decorate(func: Method[P, T]) -> Method[P, T]:
+        @functools.wraps(func)
+        async def wrapper(*args: P.args, **kwargs: P.kwargs) -> T:
+            try:
+                return await func(*args, **kwargs)
+            except (PyMongoError, BSONError) as exc:
+                raise store_error(action, exc) from exc
+
+        return wrapper
+
+    return decorate

@@ -1,0 +1,282 @@
+"""Forwarding targets and the outbox on MongoDB (issue 5), mirroring `sqlite/outbox.py`.
+
+An outbox row is (target, statement `seq`): the `seq` is the row's id and its order, so a
+target receives its statements in `stored` order, and the unique (target_id, seq) index makes
+a repeated enqueue harmless. A sender leases a target with one conditional update.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pymongo import ASCENDING, ReturnDocument
+from pymongo.asynchronous.client_session import AsyncClientSession
+from pymongo.asynchronous.database import AsyncDatabase
+from pymongo.errors import BulkWriteError, DuplicateKeyError
+
+from service.errors import ConflictError, NotFoundError
+from service.forwarding.filters import matches
+from service.store.admin_records import (
+    DeadLetter,
+    DeliveryOutcome,
+    ForwardTarget,
+    OutboxBatch,
+    OutboxItem,
+    TargetFilter,
+    TargetStatus,
+)
+from service.store.mongo import schema
+from service.store.mongo.client import Doc
+from service.store.mongo.sequence import next_id
+from service.store.mongo.statement_docs import COMMITTED
+from service.store.mongo.statement_writes import refused_positions
+from service.store.records import NewStatement
+
+
+def _target(doc: Doc) -> ForwardTarget:
+    f = doc["filter"]
+    return ForwardTarget(
+        id=doc["_id"],
+        tenant=doc["tenant"],
+        name=doc["name"],
+        kind=doc["kind"],
+        url=doc["url"],
+        username=doc.get("username"),
+        password=doc.get("password"),
+        xapi_version=doc["xapi_version"],
+        filter=TargetFilter(
+            verbs=tuple(f["verbs"]),
+            activity_prefixes=tuple(f["activity_prefixes"]),
+            credentials=tuple(f["credentials"]),
+        ),
+        enabled=bool(doc["enabled"]),
+        created_ms=doc["created"],
+    )
+
+
+async def enqueue(
+    db: AsyncDatabase[Doc],
+    tenant: str,
+    inserted: list[tuple[int, NewStatement]],
+    now_ms: int,
+    session: AsyncClientSession | None = None,
+) -> None:
+    """Outbox rows for newly stored statements, for every enabled target whose filter matches."""
+    if not inserted:
+        return
+    cursor = db[schema.FORWARD_TARGETS].find({"tenant": tenant, "enabled": True}, session=session)
+    targets = [_target(doc) async for doc in cursor]
+    rows = [
+        {
+            "target_id": target.id,
+            "tenant": tenant,
+            "seq": seq,
+            "statement_id": new.id,
+            "attempts": 0,
+            "dead": False,
+            "last_error": None,
+            "created": now_ms,
+        }
+        for seq, new in inserted
+        for target in targets
+        if matches(target.filter, new.statement)
+    ]
+    if rows:
+        try:
+            await db[schema.OUTBOX].insert_many(rows, ordered=False, session=session)
+        except BulkWriteError as exc:
+            refused_positions(exc)  # already enqueued: a retried batch
+
+
+async def add_target(db: AsyncDatabase[Doc], target: ForwardTarget) -> ForwardTarget:
+    f = target.filter
+    doc: Doc = {
+        "_id": await next_id(db[schema.COUNTERS], "forward_targets"),
+        "tenant": target.tenant,
+        "name": target.name,
+        "kind": target.kind,
+        "url": target.url,
+        "username": target.username,
+        "password": target.password,
+        "xapi_version": target.xapi_version,
+        "filter": {
+            "verbs": list(f.verbs),
+            "activity_prefixes": list(f.activity_prefixes),
+            "credentials": list(f.credentials),
+        },
+        "enabled": target.enabled,
+        "created": target.created_ms,
+        "failures": 0,
+        "next_attempt": 0,
+        "last_error": None,
+        "delivered": 0,
+        "last_delivered": None,
+        "lease_owner": "",
+        "lease_until": 0,
+    }
+    try:
+        await db[schema.FORWARD_TARGETS].insert_one(doc)
+    except DuplicateKeyError:
+        raise ConflictError(f"the tenant already has a target named {target.name!r}") from None
+    return _target(doc)
+
+
+async def list_targets(
+    db: AsyncDatabase[Doc], tenant: str, target_id: int | None = None
+) -> list[TargetStatus]:
+    where: Doc = {"tenant": tenant} if target_id is None else {"tenant": tenant, "_id": target_id}
+    outbox = db[schema.OUTBOX]
+    found = []
+    async for doc in db[schema.FORWARD_TARGETS].find(where).sort("_id", ASCENDING):
+        found.append(
+            TargetStatus(
+                target=_target(doc),
+                delivered=doc["delivered"],
+                failures=doc["failures"],
+                next_attempt_ms=doc["next_attempt"],
+                last_error=doc["last_error"],
+                last_delivered_ms=doc["last_delivered"],
+                pending=await outbox.count_documents({"target_id": doc["_id"], "dead": False}),
+                dead=await outbox.count_documents({"target_id": doc["_id"], "dead": True}),
+            )
+        )
+    return found
+
+
+async def _owned(db: AsyncDatabase[Doc], tenant: str, target_id: int) -> None:
+    if await db[schema.FORWARD_TARGETS].find_one({"_id": target_id, "tenant": tenant}) is None:
+        raise NotFoundError(f"no forwarding target {target_id} in this tenant")
+
+
+async def set_enabled(
+    db: AsyncDatabase[Doc], tenant: str, target_id: int, enabled: bool
+) -> TargetStatus:
+    await _owned(db, tenant, target_id)
+    await db[schema.FORWARD_TARGETS].update_one(
+        {"_id": target_id}, {"$set": {"enabled": enabled, "failures": 0, "next_attempt": 0}}
+    )
+    return (await list_targets(db, tenant, target_id))[0]
+
+
+async def delete_target(db: AsyncDatabase[Doc], tenant: str, target_id: int) -> None:
+    await _owned(db, tenant, target_id)
+    await db[schema.OUTBOX].delete_many({"target_id": target_id})
+    await db[schema.FORWARD_TARGETS].delete_one({"_id": target_id})
+
+
+async def due_targets(db: AsyncDatabase[Doc], now_ms: int) -> list[ForwardTarget]:
+    """Enabled, unleased targets past their back-off with at least one pending row."""
+    where = {"enabled": True, "next_attempt": {"$lte": now_ms}, "lease_until": {"$lte": now_ms}}
+    due = []
+    async for doc in db[schema.FORWARD_TARGETS].find(where).sort("_id", ASCENDING):
+        if await db[schema.OUTBOX].find_one({"target_id": doc["_id"], "dead": False}):
+            due.append(_target(doc))
+    return due
+
+
+async def claim(
+    db: AsyncDatabase[Doc], target_id: int, owner: str, now_ms: int, lease_ms: int, limit: int
+) -> OutboxBatch | None:
+    """Lease the target, then read its oldest pending rows with the statements' stored bytes."""
+    targets = db[schema.FORWARD_TARGETS]
+    leased = await targets.find_one_and_update(
+        {
+            "_id": target_id,
+            "enabled": True,
+            "next_attempt": {"$lte": now_ms},
+            "$or": [{"lease_until": {"$lte": now_ms}}, {"lease_owner": owner}],
+        },
+        {"$set": {"lease_owner": owner, "lease_until": now_ms + lease_ms}},
+        return_document=ReturnDocument.AFTER,
+    )
+    if leased is None:
+        return None
+    cursor = db[schema.OUTBOX].find({"target_id": target_id, "dead": False})
+    rows = await cursor.sort("seq", ASCENDING).limit(limit).to_list()
+    ids = [row["statement_id"] for row in rows]
+    where = {"t": leased["tenant"], "id": {"$in": ids}, "p": COMMITTED}
+    bodies = {doc["id"]: doc["body"] async for doc in db[schema.STATEMENTS].find(where)}
+    items = [
+        OutboxItem(row["seq"], row["statement_id"], row["attempts"], bodies[row["statement_id"]])
+        for row in rows
+        if row["statement_id"] in bodies
+    ]
+    if not items:
+        await _release(db, target_id, owner)
+        return None
+    return OutboxBatch(target=_target(leased), items=items, failures=leased["failures"])
+
+
+async def _release(db: AsyncDatabase[Doc], target_id: int, owner: str) -> None:
+    await db[schema.FORWARD_TARGETS].update_one(
+        {"_id": target_id, "lease_owner": owner}, {"$set": {"lease_owner": "", "lease_until": 0}}
+    )
+
+
+async def finish(
+    db: AsyncDatabase[Doc], target_id: int, owner: str, now_ms: int, outcome: DeliveryOutcome
+) -> None:
+    """Apply a sender's report; only the failed row's attempts grow, the rest keep waiting."""
+    targets, outbox = db[schema.FORWARD_TARGETS], db[schema.OUTBOX]
+    if outcome.delivered:
+        await outbox.delete_many({"target_id": target_id, "seq": {"$in": outcome.delivered}})
+        await targets.update_one(
+            {"_id": target_id},
+            {"$inc": {"delivered": len(outcome.delivered)}, "$set": {"last_delivered": now_ms}},
+        )
+    if outcome.failed is None:
+        reset = {"failures": 0, "next_attempt": 0, "last_error": None}
+        await targets.update_one({"_id": target_id}, {"$set": reset})
+    else:
+        row = await outbox.find_one_and_update(
+            {"target_id": target_id, "seq": outcome.failed},
+            {"$inc": {"attempts": 1}, "$set": {"last_error": outcome.error}},
+            return_document=ReturnDocument.AFTER,
+        )
+        if row is not None and row["attempts"] >= outcome.max_attempts:
+            await outbox.update_one({"_id": row["_id"]}, {"$set": {"dead": True}})
+        await targets.update_one(
+            {"_id": target_id},
+            {
+                "$inc": {"failures": 1},
+                "$set": {"next_attempt": outcome.retry_at_ms, "last_error": outcome.error},
+            },
+        )
+    await _release(db, target_id, owner)
+
+
+async def dead_letters(
+    db: AsyncDatabase[Doc], tenant: str, target_id: int | None, limit: int
+) -> list[DeadLetter]:
+    where: dict[str, Any] = {"tenant": tenant, "dead": True}
+    if target_id is not None:
+        where["target_id"] = target_id
+    rows = await db[schema.OUTBOX].find(where).sort("seq", ASCENDING).limit(limit).to_list()
+    ids = sorted({row["target_id"] for row in rows})
+    cursor = db[schema.FORWARD_TARGETS].find({"_id": {"$in": ids}}, {"name": 1})
+    names = {doc["_id"]: doc["name"] async for doc in cursor}
+    return [
+        DeadLetter(
+            row["seq"],
+            row["target_id"],
+            names.get(row["target_id"], ""),
+            row["statement_id"],
+            row["attempts"],
+            row["last_error"],
+            row["created"],
+        )
+        for row in rows
+    ]
+
+
+async def requeue(db: AsyncDatabase[Doc], tenant: str, target_id: int | None) -> int:
+    """Dead letters go back to pending; their `seq` keeps them in `stored` order."""
+    where: dict[str, Any] = {"tenant": tenant, "dead": True}
+    if target_id is not None:
+        await _owned(db, tenant, target_id)
+        where["target_id"] = target_id
+    result = await db[schema.OUTBOX].update_many(where, {"$set": {"dead": False, "attempts": 0}})
+    await db[schema.FORWARD_TARGETS].update_many(
+        {"tenant": tenant}, {"$set": {"failures": 0, "next_attempt": 0}}
+    )
+    return result.modified_count

@@ -1,0 +1,82 @@
+"""Collections and indexes of the MongoDB store; every record carries its tenant `t`.
+
+Index creation is idempotent: `createIndexes` with the same names and specs is a no-op, and
+MongoDB joins concurrent identical builds, so several processes may start at once. A spec that
+differs from an existing index of the same name fails loudly instead of being "fixed" silently.
+"""
+
+from __future__ import annotations
+
+from pymongo import ASCENDING, IndexModel
+from pymongo.asynchronous.database import AsyncDatabase
+from pymongo.errors import OperationFailure
+
+from service.errors import StoreError
+from service.store.mongo.client import Doc
+
+STATEMENTS = "statements"
+COUNTERS = "counters"
+ATTACHMENTS = "attachments"
+ACTIVITIES = "activities"
+AGENTS = "agents"
+DOCUMENTS = "documents"
+CREDENTIALS = "credentials"
+TENANTS = "tenants"
+FORWARD_TARGETS = "forward_targets"
+OUTBOX = "outbox"
+ERASURES = "erasures"
+
+_INDEX_CONFLICT_CODES = {85, 86}  # IndexOptionsConflict, IndexKeySpecsConflict
+
+
+def _index(name: str, *fields: str, unique: bool = False) -> IndexModel:
+    return IndexModel([(field, ASCENDING) for field in fields], name=name, unique=unique)
+
+
+INDEXES: dict[str, list[IndexModel]] = {
+    STATEMENTS: [
+        _index("statement_id", "t", "id", unique=True),  # SR-4: the duplicate check is this index
+        _index("statement_seq", "t", "seq"),  # unfiltered queries and paging (SR-45)
+        _index("statement_keys", "t", "k", "seq"),  # multikey: every filter (SR-42, SR-43)
+        _index("statement_stored", "t", "stored", "seq"),  # since/until to seq bounds
+        _index("statement_ref", "t", "ref"),  # referrers of a statement (SR-43)
+        _index("statement_voids", "t", "voids"),  # voiding statements of a target (SR-20)
+    ],
+    ATTACHMENTS: [_index("attachment_sha2", "t", "sha2", unique=True)],
+    ACTIVITIES: [_index("activity_id", "t", "id", unique=True)],
+    AGENTS: [_index("agent_key", "t", "key", unique=True)],
+    DOCUMENTS: [
+        _index(
+            "document_key",
+            "t",
+            "kind",
+            "activity_id",
+            "agent",
+            "registration",
+            "document_id",
+            unique=True,
+        )
+    ],
+    CREDENTIALS: [_index("credential_tenant", "tenant")],
+    FORWARD_TARGETS: [_index("target_name", "tenant", "name", unique=True)],
+    OUTBOX: [
+        _index("outbox_row", "target_id", "seq", unique=True),  # a repeated enqueue is a no-op
+        _index("outbox_pending", "target_id", "dead", "seq"),
+        _index("outbox_tenant", "tenant", "dead", "seq"),
+    ],
+    ERASURES: [_index("erasure_tenant", "tenant")],
+}
+
+
+async def ensure_indexes(db: AsyncDatabase[Doc]) -> None:
+    """Create every index that is missing (D-1, SR-4, SR-42)."""
+    for collection, models in INDEXES.items():
+        try:
+            await db[collection].create_indexes(models)
+        except OperationFailure as exc:
+            if exc.code in _INDEX_CONFLICT_CODES:
+                raise StoreError(
+                    f"an index of the MongoDB collection {collection!r} exists with another "
+                    "definition; drop it so the service can create its own"
+                ) from exc
+            raise

@@ -1,0 +1,140 @@
+"""Side effects of newly stored statements: attachments, activity definitions, agents (SR-7).
+
+Each write is safe against other processes without a transaction: attachments are
+content-addressed upserts, agents are upserts plus a conditional `$push`, and a definition merge
+is a compare-and-swap on the activity's revision `rev`, redone for the activities it lost.
+"""
+
+from __future__ import annotations
+
+import functools
+from typing import Any
+
+import orjson
+from pymongo import UpdateOne
+from pymongo.asynchronous.collection import AsyncCollection
+from pymongo.errors import BulkWriteError
+
+from service.errors import StoreError
+from service.store.mongo.client import Doc
+from service.store.mongo.statement_writes import MAX_ROUNDS, refused_positions
+from service.store.records import StoredAttachment
+from service.store.sqlite.agents import MAX_NAMES
+from service.xapi.activities import merge_definition
+from service.xapi.agents import agent_key
+from service.xapi.persons import ifi_of
+
+
+async def store_attachments(
+    coll: AsyncCollection[Doc], tenant: str, attachments: list[StoredAttachment]
+) -> None:
+    """Keep each attachment once per tenant, by its sha2 (AT-4)."""
+    if not attachments:
+        return
+    ops = [
+        UpdateOne(
+            {"t": tenant, "sha2": a.sha2},
+            {"$setOnInsert": {"content_type": a.content_type, "data": a.data}},
+            upsert=True,
+        )
+        for a in attachments
+    ]
+    try:
+        await coll.bulk_write(ops, ordered=False)
+    except BulkWriteError as exc:
+        refused_positions(exc)  # another request stored the same bytes at the same moment
+
+
+async def merge_definitions(
+    coll: AsyncCollection[Doc], tenant: str, definitions: list[tuple[str, dict[str, Any]]]
+) -> None:
+    """Fold each activity's definitions in statement order into its canonical one (RS-4).
+
+    Every write is an upsert filtered on the revision read: when another process changed the
+    activity meanwhile, the upsert collides with the unique index and that activity is redone.
+    """
+    pending: dict[str, list[dict[str, Any]]] = {}
+    for activity_id, definition in definitions:
+        pending.setdefault(activity_id, []).append(definition)
+    for _ in range(MAX_ROUNDS):
+        current = {
+            doc["id"]: doc async for doc in coll.find({"t": tenant, "id": {"$in": list(pending)}})
+        }
+        ids: list[str] = []
+        ops: list[UpdateOne] = []
+        for activity_id, incoming in pending.items():
+            doc = current.get(activity_id)
+            base = orjson.loads(doc["definition"]) if doc is not None else {}
+            merged = functools.reduce(merge_definition, incoming, base)
+            if doc is not None and merged == base:
+                continue
+            ids.append(activity_id)
+            ops.append(
+                UpdateOne(
+                    {"t": tenant, "id": activity_id, "rev": doc["rev"] if doc is not None else 0},
+                    {"$set": {"definition": orjson.dumps(merged)}, "$inc": {"rev": 1}},
+                    upsert=True,
+                )
+            )
+        if not ops:
+            return
+        try:
+            await coll.bulk_write(ops, ordered=False)
+            return
+        except BulkWriteError as exc:
+            pending = {ids[i]: pending[ids[i]] for i in refused_positions(exc)}
+    raise StoreError("activity definitions kept changing under this batch; send it again")
+
+
+async def record_agents(
+    coll: AsyncCollection[Doc], tenant: str, agents: list[dict[str, Any]]
+) -> None:
+    """Remember each identified agent's IFI and up to MAX_NAMES names used with it (RS-6).
+
+    One read finds the known agents. New ones are inserted with their names by upserts; an
+    upsert that met an agent created meanwhile, and every known agent, gets the missing names
+    by `$push`es conditional on each name being absent, so races can only repeat no-ops.
+    """
+    wanted: dict[str, tuple[dict[str, Any], list[str]]] = {}
+    for agent in agents:
+        key = agent_key(agent)
+        if key is None:
+            continue
+        names = wanted.setdefault(key, (ifi_of(agent), []))[1]
+        name = agent.get("name")
+        if isinstance(name, str) and name not in names:
+            names.append(name)
+    if not wanted:
+        return
+    cursor = coll.find({"t": tenant, "key": {"$in": list(wanted)}}, {"key": 1, "names": 1})
+    known = {doc["key"]: list(doc["names"]) async for doc in cursor}
+    new = [key for key in wanted if key not in known]
+    inserts = [
+        UpdateOne(
+            {"t": tenant, "key": key},
+            {"$setOnInsert": {"ifi": wanted[key][0], "names": wanted[key][1][:MAX_NAMES]}},
+            upsert=True,
+        )
+        for key in new
+    ]
+    inserted: set[int] = set()
+    if inserts:
+        try:
+            result = await coll.bulk_write(inserts, ordered=False)
+            inserted = set(result.upserted_ids or {})
+        except BulkWriteError as exc:
+            refused_positions(exc)  # created by another batch meanwhile: add names below
+            inserted = {int(op["index"]) for op in exc.details.get("upserted", [])}
+    missed = {key for i, key in enumerate(new) if i not in inserted}
+    pushes = [
+        UpdateOne(
+            {"t": tenant, "key": key, "names": {"$ne": name}},
+            {"$push": {"names": {"$each": [name], "$slice": MAX_NAMES}}},
+        )
+        for key, (_, names) in wanted.items()
+        if key in missed or key in known
+        for name in names
+        if name not in known.get(key, []) and len(known.get(key, [])) < MAX_NAMES
+    ]
+    if pushes:
+        await coll.bulk_write(pushes, ordered=True)

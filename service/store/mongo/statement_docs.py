@@ -1,0 +1,88 @@
+"""Statement records as MongoDB documents, and the batch rules decided before any write.
+
+A statement document: `t` tenant, `id`, `seq`, `stored` (ms), `voided`, `p` ("" once the
+batch is committed, else the writing batch's token), `ref` (StatementRef target or ""), `voids`
+(voiding target or ""), `k` (the filter keys, inherited ones included: one multikey index
+serves every query, SR-42/SR-43), `ak` (the authority key, which referrers never inherit),
+`att` (its attachments' sha2s) and `body` (the exact bytes returned, ARCHITECTURE rule 6).
+Empty strings stand for "none" so every filter is a plain equality.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import orjson
+
+from service.errors import ConflictError
+from service.store.mongo.client import Doc
+from service.store.records import KeyKind, NewStatement
+from service.xapi.equivalence import statements_equivalent
+from service.xapi.erasure import attachment_sha2s
+from service.xapi.timestamps import format_ms
+
+COMMITTED = ""
+
+
+def encode_key(kind: KeyKind, key: str) -> str:
+    """One entry of the `k` array: the key kind and the key (SR-42)."""
+    return f"{int(kind)}:{key}"
+
+
+def authority_key(new: NewStatement) -> str:
+    """The authority filter key of a statement, or "" (never inherited through references)."""
+    authority = new.index.authority
+    return encode_key(KeyKind.AUTHORITY, authority) if authority else ""
+
+
+def first_occurrences(statements: list[NewStatement]) -> list[NewStatement]:
+    """The batch without repeated ids; a repeat must be equivalent to the first (SR-4, SR-6)."""
+    seen: dict[str, NewStatement] = {}
+    for new in statements:
+        first = seen.get(new.id)
+        if first is None:
+            seen[new.id] = new
+        elif not statements_equivalent(first.statement, new.statement):
+            raise ConflictError(f"statement {new.id} appears twice with different content")
+    return list(seen.values())
+
+
+def stamped(statement: dict[str, Any], stored_ms: int) -> dict[str, Any]:
+    """A copy with `stored` set and a missing `timestamp` set to the same string (SR-11, SR-12)."""
+    stored = format_ms(stored_ms)
+    return {**statement, "stored": stored, "timestamp": statement.get("timestamp", stored)}
+
+
+def statement_doc(tenant: str, new: NewStatement, seq: int, stored_ms: int, token: str) -> Doc:
+    """The document of a new statement; `new.statement` stays unstamped for comparisons."""
+    keys = [encode_key(kind, key) for kind, key in new.index.keys]
+    authority = authority_key(new)
+    if authority:
+        keys.append(authority)
+    return {
+        "t": tenant,
+        "id": new.id,
+        "seq": seq,
+        "stored": stored_ms,
+        "voided": False,
+        "p": token,
+        "ref": new.index.ref_target or "",
+        "voids": new.index.voids or "",
+        "k": sorted(set(keys)),
+        "ak": authority,
+        "att": sorted(attachment_sha2s(new.statement)),  # which attachments it uses (erasure)
+        "body": orjson.dumps(stamped(new.statement, stored_ms)),
+    }
+
+
+def inheritable_keys(doc: Doc) -> set[str]:
+    """The keys a referring statement takes over from this one (SR-43)."""
+    keys: set[str] = set(doc.get("k", ()))
+    keys.discard(doc.get("ak", ""))
+    return keys
+
+
+def equivalent(existing: Doc, new: NewStatement) -> bool:
+    """Whether a stored document holds the same statement as a new one (SR-6)."""
+    stored: dict[str, Any] = orjson.loads(existing["body"])
+    return statements_equivalent(stored, new.statement)

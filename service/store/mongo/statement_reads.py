@@ -1,0 +1,104 @@
+"""Statement reads as index lookups: by id, and queries over (tenant, k, seq) (SR-30..SR-47)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import orjson
+from pymongo import ASCENDING, DESCENDING
+from pymongo.asynchronous.collection import AsyncCollection
+
+from service.store.mongo.client import Doc
+from service.store.mongo.statement_docs import COMMITTED, encode_key
+from service.store.records import StatementPage, StatementQuery, StoredAttachment, StoredStatement
+
+_NO_SEQ = 2**62
+
+
+async def get_statement(
+    coll: AsyncCollection[Doc], tenant: str, statement_id: str, *, voided: bool
+) -> StoredStatement | None:
+    """The committed statement if its voided state is `voided` (SR-30, SR-31)."""
+    doc = await coll.find_one(
+        {"t": tenant, "id": statement_id, "voided": voided, "p": COMMITTED},
+        {"body": 1, "stored": 1},
+    )
+    return StoredStatement(body=doc["body"], stored_ms=doc["stored"]) if doc else None
+
+
+async def _last_seq_stored_by(coll: AsyncCollection[Doc], tenant: str, instant_ms: int) -> int:
+    """The newest sequence number stored at or before the instant; 0 when none."""
+    doc = await coll.find_one(
+        {"t": tenant, "stored": {"$lte": instant_ms}},
+        {"seq": 1},
+        sort=[("stored", DESCENDING), ("seq", DESCENDING)],
+    )
+    return int(doc["seq"]) if doc else 0
+
+
+async def seq_bounds(
+    coll: AsyncCollection[Doc], tenant: str, query: StatementQuery
+) -> tuple[int, int]:
+    """since/until/cursor as an exclusive-low, inclusive-high `seq` range (SR-41, SR-45)."""
+    low, high = 0, _NO_SEQ
+    if query.since_ms is not None:
+        low = await _last_seq_stored_by(coll, tenant, query.since_ms)
+    if query.until_ms is not None:
+        high = await _last_seq_stored_by(coll, tenant, query.until_ms)
+    if query.after_seq is not None:
+        if query.ascending:
+            low = max(low, query.after_seq)
+        else:
+            high = min(high, query.after_seq - 1)
+    return low, high
+
+
+async def query_statements(
+    coll: AsyncCollection[Doc], tenant: str, query: StatementQuery
+) -> StatementPage:
+    """One page in `seq` order; voided and uncommitted statements never appear (SR-44)."""
+    low, high = await seq_bounds(coll, tenant, query)
+    where: dict[str, Any] = {
+        "t": tenant,
+        "seq": {"$gt": low, "$lte": high},
+        "voided": False,
+        "p": COMMITTED,
+    }
+    keys = [encode_key(kind, key) for kind, key in query.filter_keys()]
+    if len(keys) == 1:
+        where["k"] = keys[0]
+    elif keys:
+        where["k"] = {"$all": keys}
+    cursor = coll.find(where, {"seq": 1, "body": 1, "stored": 1}).sort(
+        "seq", ASCENDING if query.ascending else DESCENDING
+    )
+    docs = await cursor.limit(query.limit + 1).to_list()
+    page = docs[: query.limit]
+    return StatementPage(
+        bodies=[doc["body"] for doc in page],
+        last_seq=page[-1]["seq"] if page else None,
+        has_more=len(docs) > query.limit,
+        newest_stored_ms=max((doc["stored"] for doc in page), default=None),
+    )
+
+
+async def get_attachments(
+    coll: AsyncCollection[Doc], tenant: str, sha2s: list[str]
+) -> list[StoredAttachment]:
+    """Attachments by sha2, in the order asked, skipping unknown ones (AT-4)."""
+    found = {doc["sha2"]: doc async for doc in coll.find({"t": tenant, "sha2": {"$in": sha2s}})}
+    return [
+        StoredAttachment(
+            sha2=sha2, content_type=found[sha2]["content_type"], data=found[sha2]["data"]
+        )
+        for sha2 in sha2s
+        if sha2 in found
+    ]
+
+
+async def get_activity_definitions(
+    coll: AsyncCollection[Doc], tenant: str, activity_ids: list[str]
+) -> dict[str, dict[str, Any]]:
+    """Canonical definitions of those activities that have one (RS-4)."""
+    cursor = coll.find({"t": tenant, "id": {"$in": activity_ids}}, {"id": 1, "definition": 1})
+    return {doc["id"]: orjson.loads(doc["definition"]) async for doc in cursor}

@@ -1,0 +1,93 @@
+"""Choosing, configuring and opening the MongoDB store (issue 4)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from service.errors import StoreError
+from service.store.factory import make_store
+from service.store.mongo import MongoOptions, MongoStore
+from service.store.mongo.client import supports_transactions
+from service.store.mongo.schema import INDEXES, STATEMENTS
+from service.store.mongo.sequence import SequenceAllocator
+from tests.conftest import make_settings
+
+
+@pytest.mark.parametrize("url", ["mongodb://db1,db2/lrs?replicaSet=rs", "mongodb+srv://x.test/"])
+def test_mongodb_urls_select_the_mongo_store(tmp_path: Path, url: str) -> None:
+    """LRS_STORE_URL picks the adapter; nothing connects before `open`."""
+    store = make_store(make_settings(tmp_path, store_url=url))
+    assert isinstance(store, MongoStore)
+    assert store.kind == "mongodb"
+    assert store.options.url == url
+
+
+async def test_settings_reach_the_client(tmp_path: Path) -> None:
+    """Write concern majority+journal by default; every LRS_MONGO_* value is passed on."""
+    default = MongoOptions.from_settings(make_settings(tmp_path, store_url="mongodb://h/lrs"))
+    client = default.client()
+    try:
+        assert client.write_concern.document == {"w": "majority", "j": True}
+        assert client.read_preference.mongos_mode == "primary"
+        assert client.options.timeout == 10.0
+    finally:
+        await client.close()
+    tuned = MongoOptions.from_settings(
+        make_settings(
+            tmp_path,
+            store_url="mongodb://h/lrs",
+            mongo_write_concern="2",
+            mongo_journal=False,
+            mongo_read_preference="secondaryPreferred",
+            mongo_timeout_ms=2500,
+            mongo_transactions="never",
+        )
+    )
+    client = tuned.client()
+    try:
+        assert client.write_concern.document == {"w": 2, "j": False}
+        assert client.read_preference.mongos_mode == "secondaryPreferred"
+        assert client.options.timeout == 2.5
+        assert tuned.transactions == "never"
+    finally:
+        await client.close()
+
+
+def test_transactions_only_where_mongodb_has_them() -> None:
+    """Replica-set members and mongos run transactions; a standalone server does not."""
+    assert supports_transactions({"setName": "rs0", "isWritablePrimary": True})
+    assert supports_transactions({"msg": "isdbgrid"})
+    assert not supports_transactions({"isWritablePrimary": True})
+
+
+async def test_an_unreachable_server_is_a_clear_store_error_t21() -> None:
+    """T-21: the driver's failure becomes one StoreError naming what could not be done."""
+    options = MongoOptions(url="mongodb://no-such-host.invalid/lrs", timeout_ms=300)
+    with pytest.raises(StoreError, match="could not open the database: the server is unreachable"):
+        await MongoStore(options).open()
+
+
+async def test_opening_again_creates_nothing_new(mongo: MongoStore, database_url: str) -> None:
+    """Index creation is idempotent: a second process opening the database changes nothing."""
+    before = await mongo.db[STATEMENTS].index_information()
+    assert len(before) == len(INDEXES[STATEMENTS]) + 1  # and _id
+    again = MongoStore(MongoOptions(url=database_url))
+    await again.open()
+    try:
+        assert await again.db[STATEMENTS].index_information() == before
+        assert not again.transactions or "setName" in await again.db.command("hello")
+    finally:
+        await again.close()
+
+
+async def test_consistent_through_waits_for_writes_in_flight_t18(mongo: MongoStore) -> None:
+    """T-18: while a write holds a reservation, Consistent-Through stays before its `stored`."""
+    allocator = SequenceAllocator(mongo.db["counters"], lag_ms=0)
+    async with allocator.reserve("t1", 3) as reservation:
+        assert allocator.consistent_through_ms() < reservation.stored_ms
+        assert [reservation.seq(i) for i in range(3)] == [1, 2, 3]
+    assert allocator.consistent_through_ms() >= reservation.stored_ms
+    lagging = SequenceAllocator(mongo.db["counters"], lag_ms=5_000)
+    assert lagging.consistent_through_ms() <= allocator.consistent_through_ms() - 5_000

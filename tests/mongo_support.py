@@ -1,0 +1,59 @@
+"""The MongoDB server the tests run against: LRS_TEST_MONGODB_URL, one fresh database per test.
+
+`make test` starts the wire-compatible test server and sets the variable; point it at a genuine
+MongoDB (a replica set, for transactions) to also run the tests marked for one.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from functools import cache
+
+import pytest
+from pymongo import AsyncMongoClient, MongoClient
+from pymongo.uri_parser import parse_uri
+
+MONGODB_URL = os.environ.get("LRS_TEST_MONGODB_URL")
+
+
+def database_url(base: str, name: str) -> str:
+    """The server URL with a database path (query options kept)."""
+    address, _, options = base.partition("?")
+    parsed = parse_uri(base)
+    prefix = address.rsplit("/", 1)[0] if parsed.get("database") else address.rstrip("/")
+    return f"{prefix}/{name}" + (f"?{options}" if options else "")
+
+
+def fresh_database_url() -> str:
+    """A URL naming a database no other test uses."""
+    assert MONGODB_URL is not None
+    return database_url(MONGODB_URL, f"lrs_test_{uuid.uuid4().hex[:16]}")
+
+
+async def drop_database(url: str) -> None:
+    client: AsyncMongoClient[dict[str, object]] = AsyncMongoClient(url)
+    try:
+        await client.drop_database(client.get_default_database().name)
+    finally:
+        await client.close()
+
+
+@cache
+def server_facts() -> tuple[bool, bool]:
+    """(a genuine MongoDB?, with transactions?) of the configured server, asked once."""
+    assert MONGODB_URL is not None
+    client: MongoClient[dict[str, object]] = MongoClient(MONGODB_URL)
+    try:
+        build = client.admin.command("buildInfo")
+        hello = client.admin.command("hello")
+    finally:
+        client.close()
+    genuine = isinstance(build.get("version"), str) and "gitVersion" in build
+    return genuine, genuine and ("setName" in hello or hello.get("msg") == "isdbgrid")
+
+
+def require_replica_set() -> None:
+    """Skip unless the server is a genuine MongoDB replica set or mongos (transactions)."""
+    if not server_facts()[1]:
+        pytest.skip("needs a genuine MongoDB replica set: the test server lacks transactions")
