@@ -3,10 +3,14 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+LOAD_STAMP := $(VENV)/.installed-load
+PRELOAD ?= 0
+BENCH_SECONDS ?= 10
+BENCH_ARGS ?=
 export LRS_HOST ?= 127.0.0.1
 export LRS_PORT ?= 8080
 
-.PHONY: run test lint format install clean
+.PHONY: run test lint format install clean bench loadtest
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -16,6 +20,10 @@ $(STAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e '.[test,dev]'
 	touch $(STAMP)
 
+$(LOAD_STAMP): pyproject.toml $(STAMP)
+	$(BIN)/python -m pip install --quiet -e '.[load]'
+	touch $(LOAD_STAMP)
+
 install: $(STAMP)
 
 run: $(STAMP)
@@ -24,6 +32,10 @@ run: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -q
+
+# Ingest and query benchmark against a server it starts itself: make bench PRELOAD=1000000
+bench: $(LOAD_STAMP)
+	$(BIN)/python -m loadtests.bench --preload $(PRELOAD) --seconds $(BENCH_SECONDS) $(BENCH_ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
