@@ -5,7 +5,7 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 DDL = """
 CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -19,6 +19,7 @@ CREATE TABLE IF NOT EXISTS statements (
     ref_target TEXT,
     voids TEXT,
     body BLOB NOT NULL,
+    key_ids BLOB,
     UNIQUE (tenant, id)
 );
 CREATE INDEX IF NOT EXISTS statements_stored ON statements (tenant, stored);
@@ -113,13 +114,34 @@ def connect(path: Path, *, readonly: bool) -> sqlite3.Connection:
     else:
         conn.execute("PRAGMA journal_mode = WAL")
         conn.execute("PRAGMA synchronous = FULL")
+        conn.execute("PRAGMA journal_size_limit = 67108864")  # WAL file kept below 64 MiB
     return conn
 
 
 def create_schema(conn: sqlite3.Connection) -> None:
-    """Create every table and index if missing (idempotent)."""
+    """Create every table and index if missing, and bring an older file up to date."""
     conn.executescript(DDL)
+    columns = {row[1] for row in conn.execute("PRAGMA table_info(statements)")}
+    if "key_ids" not in columns:
+        _add_statement_key_ids(conn)
     conn.execute(
-        "INSERT OR IGNORE INTO meta (name, value) VALUES ('schema_version', ?)",
+        "INSERT INTO meta (name, value) VALUES ('schema_version', ?) "
+        "ON CONFLICT (name) DO UPDATE SET value = excluded.value",
         (str(SCHEMA_VERSION),),
+    )
+
+
+def _add_statement_key_ids(conn: sqlite3.Connection) -> None:
+    """Schema 1 -> 2: each statement row keeps the JSON list of its index key ids."""
+    conn.executescript(
+        """
+        BEGIN IMMEDIATE;
+        ALTER TABLE statements ADD COLUMN key_ids BLOB;
+        CREATE INDEX migrate_keys_by_seq ON statement_keys (seq);
+        UPDATE statements SET key_ids = (
+            SELECT json_group_array(key_id) FROM statement_keys WHERE seq = statements.seq
+        );
+        DROP INDEX migrate_keys_by_seq;
+        COMMIT;
+        """
     )
