@@ -14,6 +14,7 @@ from service.api.errors import install_error_handlers
 from service.api.protocol import XAPIProtocolMiddleware
 from service.runtime import Runtime
 from service.settings import Settings
+from service.tuning import tune_interpreter
 
 log = logging.getLogger("service")
 
@@ -26,7 +27,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         await runtime.start()
-        _announce(runtime)
+        announce(runtime)
+        if settings.tune_interpreter:
+            tune_interpreter()
         try:
             yield
         finally:
@@ -61,7 +64,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     return app
 
 
-def _announce(runtime: Runtime) -> None:
+def announce(runtime: Runtime) -> None:
     """Tell the person who started the service where it listens and how to authenticate."""
     settings = runtime.settings
     endpoint = f"{settings.authority_home_page}{settings.api_prefix}/"

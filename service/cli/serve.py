@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import argparse
+import asyncio
 import logging
 import os
 from typing import Any
 
 import uvicorn
 
+from service.app import announce
+from service.runtime import Runtime
 from service.settings import Settings
 
 
@@ -16,25 +19,39 @@ def register(commands: Any) -> None:
     serve = commands.add_parser("serve", help="run the LRS (settings from LRS_* variables)")
     serve.add_argument("--host", help="listen address (LRS_HOST)")
     serve.add_argument("--port", type=int, help="listen port (LRS_PORT)")
-    serve.add_argument("--workers", type=int, default=1, help="uvicorn worker processes")
+    serve.add_argument("--workers", type=int, help="worker processes (LRS_WORKERS)")
     serve.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    overrides = {k: v for k, v in (("host", args.host), ("port", args.port)) if v is not None}
-    for name, value in overrides.items():
-        os.environ[f"LRS_{name.upper()}"] = str(value)  # the app factory reads its settings anew
+    pairs = (("host", args.host), ("port", args.port), ("workers", args.workers))
+    for name, value in pairs:
+        if value is not None:
+            os.environ[f"LRS_{name.upper()}"] = str(value)  # the app factory reads them anew
+    os.environ.setdefault("LRS_TUNE_INTERPRETER", "true")  # see service/tuning.py
     settings = Settings()
     logging.basicConfig(
         level=settings.log_level.upper(), format="%(levelname)s %(name)s: %(message)s"
     )
+    if settings.workers > 1:
+        asyncio.run(_prepare_store(settings))
     uvicorn.run(
         "service.app:create_app",
         factory=True,
         host=settings.host,
         port=settings.port,
-        workers=args.workers,
+        workers=settings.workers,
         log_level=settings.log_level,
         proxy_headers=True,
     )
     return 0
+
+
+async def _prepare_store(settings: Settings) -> None:
+    """Create the schema and the bootstrap credential once, before the workers start."""
+    runtime = Runtime.build(settings)
+    await runtime.start()
+    try:
+        announce(runtime)
+    finally:
+        await runtime.stop()

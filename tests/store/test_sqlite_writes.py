@@ -18,7 +18,6 @@ from service.store.sqlite.write_lock import WriteLock
 from service.xapi.preparation import prepare_statement
 from tests.builders import activity, statement, voiding
 
-
 AUTHORITY = {"objectType": "Agent", "mbox": "mailto:lrs@example.org"}
 TENANT = "t1"
 
