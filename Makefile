@@ -7,6 +7,7 @@ LOAD_STAMP := $(VENV)/.installed-load
 PRELOAD ?= 0
 BENCH_SECONDS ?= 10
 BENCH_ARGS ?=
+LOADTEST_ARGS ?= --users 40 --run-time 60s
 export LRS_HOST ?= 127.0.0.1
 export LRS_PORT ?= 8080
 
@@ -36,6 +37,10 @@ test: $(STAMP)
 # Ingest and query benchmark against a server it starts itself: make bench PRELOAD=1000000
 bench: $(LOAD_STAMP)
 	$(BIN)/python -m loadtests.bench --preload $(PRELOAD) --seconds $(BENCH_SECONDS) $(BENCH_ARGS)
+
+# The locust scenarios, headless for a fixed time, against a server it starts itself
+loadtest: $(LOAD_STAMP)
+	$(BIN)/python -m loadtests.loadtest $(LOADTEST_ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
