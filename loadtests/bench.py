@@ -89,6 +89,9 @@ def _summary(stats: RunStats, batch: int, cores: float = 0.0) -> dict[str, Any]:
         "p95_ms": round(percentile(lat, 0.95), 2),
         "p99_ms": round(percentile(lat, 0.99), 2),
         "server_cores": round(cores, 2),
+        "server_cpu_us_per_statement": round(cores * 1e6 / stats.items * stats.seconds)
+        if stats.items
+        else 0,
     }
 
 

@@ -10,7 +10,8 @@ def ingest_line(row: dict[str, Any]) -> str:
         f"batch {row['batch']:>3}: {row['statements_per_s']:>8,} statements/s "
         f"{row['requests_per_s']:>8,.1f} req/s  p50 {row['p50_ms']:.1f} ms  "
         f"p95 {row['p95_ms']:.1f} ms  p99 {row['p99_ms']:.1f} ms  "
-        f"server {row['server_cores']:.2f} cores  errors {row['errors']}"
+        f"server {row['server_cores']:.2f} cores "
+        f"({row['server_cpu_us_per_statement']} us CPU/statement)  errors {row['errors']}"
     )
 
 
@@ -22,14 +23,15 @@ def table(result: dict[str, Any]) -> str:
         f"concurrency {config['concurrency']}, server workers {config['workers']}, "
         f"loader processes {config['client_procs']}",
         "",
-        "| batch | statements/s | requests/s | p50 ms | p95 ms | p99 ms | server cores | errors |",
-        "|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "| batch | statements/s | requests/s | p50 ms | p95 ms | p99 ms | server cores "
+        "| server CPU us/statement | errors |",
+        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for row in result.get("ingest", []):
         lines.append(
             f"| {row['batch']} | {row['statements_per_s']:,} | {row['requests_per_s']:,} | "
             f"{row['p50_ms']} | {row['p95_ms']} | {row['p99_ms']} | {row['server_cores']} | "
-            f"{row['errors']} |"
+            f"{row['server_cpu_us_per_statement']} | {row['errors']} |"
         )
     lines += [
         "",

@@ -37,7 +37,7 @@ class Checkpointer:
         self._thread.join()
 
     def _run(self) -> None:
-        conn = connect(self._path, readonly=False)
+        conn = connect(self._path, readonly=False, cache_mib=2)
         try:
             while not self._stopping.wait(self._interval):
                 self.checkpoint(conn)

@@ -148,7 +148,7 @@ class SQLiteStore:
     def _run_read(self, job: Callable[[sqlite3.Connection], T]) -> T:
         conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
         if conn is None:
-            conn = connect(self.path, readonly=True)
+            conn = connect(self.path, readonly=True, cache_mib=16)
             self._local.conn = conn
             with self._reader_lock:
                 self._reader_connections.append(conn)
