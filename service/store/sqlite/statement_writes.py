@@ -264,6 +264,9 @@ def _merge_activities(conn: sqlite3.Connection, tenant: str, fresh: list[NewStat
         if before is None:
             raw = stored.get(activity_id)
             before = orjson.loads(raw) if raw is not None else {}
+            current[activity_id] = before
+        if definition == before:  # the usual case: nothing new to merge
+            continue
         merged = merge_definition(before, definition)
         if merged != before or activity_id not in stored:
             changed.add(activity_id)
