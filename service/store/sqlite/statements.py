@@ -28,10 +28,12 @@ def seq_bounds(conn: sqlite3.Connection, tenant: str, query: StatementQuery) -> 
 
 def _last_seq_stored_by(conn: sqlite3.Connection, tenant: str, instant_ms: int) -> int:
     """The newest sequence number stored at or before the instant; 0 when none."""
-    row = conn.execute(
-        "SELECT max(seq) FROM statements WHERE tenant = ? AND stored <= ?", (tenant, instant_ms)
+    row = conn.execute(  # the newest index entry, not max() over every entry before it
+        "SELECT seq FROM statements WHERE tenant = ? AND stored <= ? "
+        "ORDER BY stored DESC, seq DESC LIMIT 1",
+        (tenant, instant_ms),
     ).fetchone()
-    return int(row[0] or 0)
+    return int(row[0]) if row is not None else 0
 
 
 def query_statements(conn: sqlite3.Connection, tenant: str, query: StatementQuery) -> StatementPage:
