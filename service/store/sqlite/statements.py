@@ -5,7 +5,7 @@ from __future__ import annotations
 import sqlite3
 from typing import Any
 
-from service.store.records import StatementPage, StatementQuery
+from service.store.records import KeyKind, StatementPage, StatementQuery
 
 
 def seq_bounds(conn: sqlite3.Connection, tenant: str, query: StatementQuery) -> tuple[int, int]:
@@ -36,10 +36,20 @@ def _last_seq_stored_by(conn: sqlite3.Connection, tenant: str, instant_ms: int) 
     return int(row[0]) if row is not None else 0
 
 
+_SELECTIVITY = {  # the first key drives the range scan; the others are EXISTS probes
+    KeyKind.REGISTRATION: 0,
+    KeyKind.AGENT: 1,
+    KeyKind.ACTIVITY: 2,
+    KeyKind.RELATED_AGENT: 3,
+    KeyKind.RELATED_ACTIVITY: 4,
+    KeyKind.VERB: 5,
+}
+
+
 def query_statements(conn: sqlite3.Connection, tenant: str, query: StatementQuery) -> StatementPage:
     """Run a statement query as index lookups (SR-41..SR-46)."""
     key_ids: list[int] = []
-    for kind, key in query.filter_keys():
+    for kind, key in sorted(query.filter_keys(), key=lambda pair: _SELECTIVITY[pair[0]]):
         row = conn.execute(
             "SELECT key_id FROM index_keys WHERE tenant = ? AND kind = ? AND key = ?",
             (tenant, int(kind), key),
