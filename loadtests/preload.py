@@ -14,6 +14,7 @@ from service.auth import DEFAULT_TENANT
 from service.settings import Settings
 from service.store.factory import make_store
 from service.store.port import Store
+from service.tuning import tune_interpreter
 from service.xapi.statement_requests import parse_statement_body
 
 AUTHORITY = {
@@ -50,6 +51,7 @@ def preload(store_url: str, total: int, *, batch: int = 500, progress: bool = Tr
 
     async def run() -> None:
         await store.open()
+        tune_interpreter()  # as under `serve`
         try:
             await _load(store, total, batch, 4, progress)
         finally:

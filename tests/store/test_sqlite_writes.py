@@ -14,6 +14,7 @@ import pytest
 from service.errors import ConflictError
 from service.store.records import KeyKind, NewStatement, StatementQuery
 from service.store.sqlite import SQLiteStore
+from service.store.sqlite.checkpointer import Checkpointer
 from service.store.sqlite.write_lock import WriteLock
 from service.xapi.preparation import prepare_statement
 from tests.builders import activity, statement, voiding
@@ -155,3 +156,23 @@ def test_index_key_kinds_are_ints() -> None:
     """Cached (kind, key) tuples from statements equal the (int, str) rows SQLite returns."""
     assert (KeyKind.VERB, "x") == (3, "x")
     assert hash((KeyKind.VERB, "x")) == hash((3, "x"))
+
+
+async def test_checkpointer_truncates_a_growing_wal(store: SQLiteStore) -> None:
+    """Past its size limit the WAL is checkpointed and truncated between transactions."""
+    wal = store.path.with_name(store.path.name + "-wal")
+    await store.store_statements(TENANT, prepared(*(statement() for _ in range(50))), [])
+    assert wal.stat().st_size > 0
+    checkpointer = Checkpointer(store.path, interval=0.02, truncate_bytes=1)
+    checkpointer.start()
+    try:
+        for _ in range(100):
+            await asyncio.sleep(0.02)
+            if wal.stat().st_size == 0:
+                break
+        assert wal.stat().st_size == 0
+        await store.store_statements(TENANT, prepared(statement()), [])  # still writable
+    finally:
+        checkpointer.stop()
+    page = await store.query_statements(TENANT, StatementQuery(limit=100))
+    assert len(page.bodies) == 51
