@@ -1,6 +1,6 @@
 """`make bench`: sustained ingest and query latency of a served LRS, as a table and JSON.
 
-    .venv/bin/python -m loadtests.bench --preload 1000000 --seconds 15 --concurrency 8
+    .venv/bin/python -m loadtests.bench --preload 1000000 --seconds 15 --concurrency 16
 
 Pre-loads statements through the storage port, starts `python -m service serve` (embedded
 store, durable acknowledgements, as `make run`), POSTs batches of 1, 10, 100 and 500 at a fixed
@@ -39,7 +39,7 @@ def _arguments() -> argparse.Namespace:
     parser.add_argument("--preload", type=int, default=0, help="statements stored before")
     parser.add_argument("--batch-sizes", default="1,10,100,500")
     parser.add_argument("--seconds", type=float, default=10.0, help="per batch size")
-    parser.add_argument("--concurrency", type=int, default=8, help="requests in flight")
+    parser.add_argument("--concurrency", type=int, default=16, help="requests in flight")
     parser.add_argument("--client-procs", type=int, default=1, help="loader processes")
     parser.add_argument("--workers", type=int, default=None, help="server processes")
     parser.add_argument("--queries", type=int, default=200, help="requests per GET shape")
@@ -117,7 +117,11 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="lrs-bench-") as tmp:
         store_url = args.store_url or default_store_url(Path(tmp))
         result: dict[str, Any] = {
-            "machine": {"cpus": os.cpu_count(), "python": platform.python_version()},
+            "machine": {
+                "cpus": os.cpu_count(),
+                "python": platform.python_version(),
+                "load_average_at_start": os.getloadavg(),
+            },
             "config": {
                 **vars(args),
                 "json": str(args.json),
@@ -154,6 +158,7 @@ def main() -> None:
             server.stop()
         if not args.no_ceiling:
             result["loader_ceiling"] = _ceiling(args, sizes)
+    result["machine"]["load_average_at_end"] = os.getloadavg()
     print(report.table(result))
     path = args.json or RESULTS / f"bench-{time.strftime('%Y%m%d-%H%M%S')}.json"
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -18,7 +18,10 @@ def ingest_line(row: dict[str, Any]) -> str:
 def table(result: dict[str, Any]) -> str:
     """Markdown tables of ingest, query latency and the loader's ceiling."""
     config = result["config"]
+    load = result["machine"].get("load_average_at_start", (0, 0, 0))
     lines = [
+        f"\nmachine: {result['machine']['cpus']} CPUs, load average {load[0]:.2f} at start "
+        "(anything above ~1 means other processes shared the cores)",
         f"\nstore {config['store']}, preloaded {config['preload']:,}, "
         f"concurrency {config['concurrency']}, server workers {config['workers']}, "
         f"loader processes {config['client_procs']}",
