@@ -1,9 +1,10 @@
-"""Storing a batch of statements: a few set-based statements per batch, not several per row.
+"""Storing statements: a few set-based statements per group of requests, not several per row.
 
-Runs on the writer thread inside the caller's savepoint. Per batch: one lookup of existing ids
-(SR-4), one of earlier voiding statements (SR-20), one multi-row intern of new keys, one
-`executemany` each for statement rows and index rows, one lookup of earlier referrers (SR-43),
-one read of the activities being merged (RS-4) and an agents upsert only for agents not seen
+Runs on the writer thread inside the caller's savepoint, for one request or for every request
+of one tenant in a group commit (`insert_writes`). Per call: one lookup of existing ids (SR-4),
+one of earlier voiding statements (SR-20), one multi-row intern of new keys, one multi-row
+INSERT each for statement rows and index rows, one lookup of earlier referrers (SR-43), one
+read of the activities being merged (RS-4) and an agents upsert only for agents not seen
 before (RS-6). Each row keeps its own key ids (`key_ids`), so a reference copies its target's
 keys with one indexed read instead of scanning the index.
 """
@@ -169,9 +170,11 @@ def _insert_fresh(
     rows: list[tuple[Any, ...]] = []
     key_rows: list[tuple[int, int]] = []
     own_keys = _own_key_ids(conn, caches, tenant, fresh)
-    for (new, stored_ms), keys in zip(fresh_with_stored, own_keys, strict=True):
+    stored_ms, stored = 0, ""
+    for (new, new_stored_ms), keys in zip(fresh_with_stored, own_keys, strict=True):
         seq += 1
-        stored = format_ms(stored_ms)
+        if new_stored_ms != stored_ms:
+            stored_ms, stored = new_stored_ms, format_ms(new_stored_ms)
         index = new.index
         if index.ref_target is not None:
             keys |= keys_by_id.get(index.ref_target) or _stored_keys(conn, tenant, index.ref_target)
