@@ -5,6 +5,8 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
+from service.store.sqlite.outcome_schema import create_outcome_schema
+
 SCHEMA_VERSION = 1
 
 DDL = """
@@ -119,6 +121,7 @@ def connect(path: Path, *, readonly: bool) -> sqlite3.Connection:
 def create_schema(conn: sqlite3.Connection) -> None:
     """Create every table and index if missing (idempotent)."""
     conn.executescript(DDL)
+    create_outcome_schema(conn)
     conn.execute(
         "INSERT OR IGNORE INTO meta (name, value) VALUES ('schema_version', ?)",
         (str(SCHEMA_VERSION),),

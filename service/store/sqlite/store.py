@@ -33,6 +33,7 @@ from service.store.records import (
 from service.store.sqlite import agents as agent_ops
 from service.store.sqlite import documents as document_ops
 from service.store.sqlite import statements as ops
+from service.store.sqlite.outcomes import SQLiteOutcomes
 from service.store.sqlite.schema import connect, create_schema
 from service.store.sqlite.writer import GroupCommitWriter
 from service.xapi.timestamps import now_ms
@@ -40,7 +41,7 @@ from service.xapi.timestamps import now_ms
 T = TypeVar("T")
 
 
-class SQLiteStore:
+class SQLiteStore(SQLiteOutcomes):
     """Durable, WAL-mode SQLite; writes go through one group-commit writer thread."""
 
     kind = "sqlite"
