@@ -8,11 +8,10 @@ import httpx
 import orjson
 
 from service.app import create_app
-from service.settings import Settings
 from service.store.sqlite import SQLiteStore
 from service.xapi.preparation import prepare_statement
 from tests.builders import voiding
-from tests.conftest import client_for
+from tests.conftest import client_for, make_settings
 from tests.outcomes.support import (
     PASSED,
     attainments,
@@ -73,12 +72,7 @@ async def test_new_version_reevaluates_history_with_progress(api: httpx.AsyncCli
 
 
 async def test_statements_stored_while_stopped_are_evaluated_at_start(tmp_path: Path) -> None:
-    settings = Settings(
-        _env_file=None,  # type: ignore[call-arg]
-        store_url=f"sqlite:///{tmp_path / 'lrs.sqlite3'}",
-        bootstrap_key="test-key",
-        bootstrap_secret="test-secret-value",  # type: ignore[arg-type]
-    )
+    settings = make_settings(tmp_path)
     app = create_app(settings)
     async with app.router.lifespan_context(app), client_for(app, None) as api:
         await put_map(api, one_outcome_map({"all": [{"verbs": [PASSED]}]}))
