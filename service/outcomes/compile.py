@@ -1,7 +1,7 @@
 """Compile an outcome map into a matcher: which criteria does this statement feed?
 
-Criteria are indexed by verb id, then by exact activity id and activity id prefix, so a
-statement is checked only against the few criteria that can possibly match it.
+Criteria are indexed by exact activity id or activity id prefix, or by verb id when they
+name no activity, so a statement is checked only against the few criteria that can match it.
 """
 
 from __future__ import annotations
@@ -62,21 +62,21 @@ class CompiledMap:
                 self._index(criterion)
 
     def _index(self, criterion: CompiledCriterion) -> None:
+        """File the criterion under its most selective key: activity ids, else verbs."""
         spec = criterion.spec
-        if spec.verbs:
+        if spec.activities:
+            for pattern in spec.activities:
+                if pattern.endswith("*"):
+                    prefix = pattern[:-1]
+                    by_length = self._by_prefix.setdefault(len(prefix), {})
+                    by_length.setdefault(prefix, []).append(criterion)
+                else:
+                    self._by_activity.setdefault(pattern, []).append(criterion)
+        elif spec.verbs:
             for verb in spec.verbs:
                 self._by_verb.setdefault(verb, []).append(criterion)
-            return
-        if not spec.activities:
+        else:
             self._always.append(criterion)
-            return
-        for pattern in spec.activities:
-            if pattern.endswith("*"):
-                prefix = pattern[:-1]
-                by_length = self._by_prefix.setdefault(len(prefix), {})
-                by_length.setdefault(prefix, []).append(criterion)
-            else:
-                self._by_activity.setdefault(pattern, []).append(criterion)
 
     def _candidates(self, statement: dict[str, Any]) -> Iterator[CompiledCriterion]:
         yield from self._by_verb.get(statement["verb"]["id"], ())

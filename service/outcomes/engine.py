@@ -115,20 +115,22 @@ class OutcomeEngine:
         return worker
 
     async def _drain(self, worker: _TenantWorker) -> None:
-        """Evaluate until every live version has caught up, a page per version in turn."""
+        """Evaluate until every live version has caught up, a page per version in turn.
+
+        A short page means the version had caught up when it was read; statements stored
+        since then woke the worker again, so the next drain picks them up.
+        """
         tenant = worker.tenant
-        versions: list[MapVersion] = []
-        cursors: dict[int, int] = {}
-        worker.reload = True
-        while True:
+        busy = True
+        while busy or worker.reload:
             if worker.reload:
                 worker.reload = False
-                versions = [v for v in await self.versions(tenant) if v.status != "retired"]
-                cursors = {v.version: v.cursor for v in versions}
-            progressed = False
-            for version in versions:
+                worker.versions = [v for v in await self.versions(tenant) if v.status != "retired"]
+                worker.cursors = {v.version: v.cursor for v in worker.versions}
+            busy = False
+            for version in worker.versions:
                 page = await self._store.read_statements_after(
-                    tenant, cursors[version.version], self._page_size
+                    tenant, worker.cursors[version.version], self._page_size
                 )
                 if page:
                     context = StepContext(
@@ -138,15 +140,13 @@ class OutcomeEngine:
                         self.compiled(tenant, version),
                         self._home_page,
                     )
-                    await run_step(context, page)
-                    cursors[version.version] = page[-1].seq
-                    progressed = True
-                elif version.status == "evaluating":
+                    emitted = await run_step(context, page)
+                    worker.cursors[version.version] = page[-1].seq
+                    busy = busy or emitted or len(page) == self._page_size
+                if len(page) < self._page_size and version.status == "evaluating":
                     await self._store.promote_outcome_map(tenant, version.version)
                     log.info("outcome map version %s of %s is current", version.version, tenant)
                     worker.reload = True
-            if not progressed and not worker.reload:
-                return
 
 
 class _TenantWorker:
@@ -156,6 +156,8 @@ class _TenantWorker:
         self.engine = engine
         self.tenant = tenant
         self.reload = True
+        self.versions: list[MapVersion] = []
+        self.cursors: dict[int, int] = {}
         self._wake = asyncio.Event()
         self._task = asyncio.get_running_loop().create_task(self._run(), name=f"outcomes-{tenant}")
 

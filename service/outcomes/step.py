@@ -84,16 +84,18 @@ def collect(compiled: CompiledMap, page: list[SeqStatement]) -> _Collected:
     return out
 
 
-async def run_step(ctx: StepContext, page: list[SeqStatement]) -> None:
-    """Evaluate the page and commit its changes together with the new cursor."""
+async def run_step(ctx: StepContext, page: list[SeqStatement]) -> bool:
+    """Evaluate the page and commit its changes with the new cursor; True if it emitted."""
     collected = collect(ctx.compiled, page)
     changes = OutcomeChanges(ctx.version, cursor=page[-1].seq, evaluated=len(page))
+    emitted = False
     if collected.adds or collected.retracted:
-        await _recompute(ctx, collected, changes)
+        emitted = await _recompute(ctx, collected, changes)
     await ctx.store.apply_outcome_changes(ctx.tenant, changes)
+    return emitted
 
 
-async def _recompute(ctx: StepContext, collected: _Collected, changes: OutcomeChanges) -> None:
+async def _recompute(ctx: StepContext, collected: _Collected, changes: OutcomeChanges) -> bool:
     pairs = list(dict.fromkeys((e.learner, e.outcome) for e in collected.adds))
     snapshot = await ctx.store.load_outcome_evidence(
         ctx.tenant, ctx.version, pairs, collected.retracted
@@ -147,6 +149,7 @@ async def _recompute(ctx: StepContext, collected: _Collected, changes: OutcomeCh
     changes.retract_statements = collected.retracted
     if announcements:
         await emit.emit(ctx.store, ctx.tenant, ctx.home_page, announcements)
+    return bool(announcements)
 
 
 def _voids(ctx: StepContext, emitted: dict[str, str], *, above: int | None) -> list[dict[str, Any]]:
