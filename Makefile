@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 export LRS_HOST ?= 127.0.0.1
 export LRS_PORT ?= 8080
 
-.PHONY: run test lint format install clean
+.PHONY: run test lint format install clean schemas demo
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -33,6 +33,12 @@ lint: $(STAMP)
 format: $(STAMP)
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
+
+schemas: $(STAMP)  # regenerate the JSON Schemas committed under schemas/
+	$(BIN)/python -m schemas.generate
+
+demo: $(STAMP)  # load deploy/examples into the LRS that `make run` started, print outcome x KPI
+	$(BIN)/python -m deploy.examples.demo
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
