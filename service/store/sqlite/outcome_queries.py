@@ -104,10 +104,12 @@ def _attainment_sql(tenant: str, query: AttainmentQuery) -> tuple[str, list[Any]
     if query.after is not None:
         where.append("(a.outcome, a.learner) > (?, ?)")
         params.extend(query.after)
+    # one learner: walk the learner index (same order as (outcome, learner) for one learner)
+    order = "a.learner, a.outcome" if query.learner is not None else "a.outcome, a.learner"
     sql = (
         f"SELECT {_SELECT} FROM outcome_attainments a LEFT JOIN outcome_roster r "
         "ON r.tenant = a.tenant AND r.learner = a.learner "
-        f"WHERE {' AND '.join(where)} ORDER BY a.outcome, a.learner LIMIT ?"
+        f"WHERE {' AND '.join(where)} ORDER BY {order} LIMIT ?"
     )
     params.append(query.limit)
     return sql, params

@@ -49,7 +49,7 @@ CREATE TABLE IF NOT EXISTS outcome_attainments (
     PRIMARY KEY (tenant, version, outcome, learner)
 );
 CREATE INDEX IF NOT EXISTS outcome_attainments_learner
-    ON outcome_attainments (tenant, version, learner);
+    ON outcome_attainments (tenant, version, learner, outcome);
 CREATE INDEX IF NOT EXISTS outcome_attainments_time
     ON outcome_attainments (tenant, version, outcome, attained);
 CREATE INDEX IF NOT EXISTS outcome_attainments_department
