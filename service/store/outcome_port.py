@@ -56,7 +56,8 @@ class OutcomeStore(Protocol):
         ...
 
     async def apply_outcome_changes(self, tenant: str, changes: OutcomeChanges) -> None:
-        """Write evidence, attainments and the cursor in one transaction."""
+        """Write evidence, attainments and the cursor in one transaction (not necessarily
+        durable: losing it loses the cursor too, and evaluation resumes before it)."""
         ...
 
     async def query_attainments(self, tenant: str, query: AttainmentQuery) -> list[AttainmentRow]:

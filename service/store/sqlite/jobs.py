@@ -15,5 +15,5 @@ class SQLiteJobs:
     async def _read(self, job: Callable[[sqlite3.Connection], T]) -> T:
         raise NotImplementedError
 
-    async def _write(self, job: Callable[[sqlite3.Connection], T]) -> T:
+    async def _write(self, job: Callable[[sqlite3.Connection], T], *, durable: bool = True) -> T:
         raise NotImplementedError

@@ -147,7 +147,7 @@ class SQLiteOutcomes(SQLiteOutcomeOrg, SQLiteOutcomeQueries, SQLiteJobs):
                 return  # superseded while this step ran: its state is gone
             _write_changes(conn, tenant, changes)
 
-        await self._write(job)
+        await self._write(job, durable=False)  # derived state: a crash re-evaluates after cursor
 
 
 def _write_changes(conn: sqlite3.Connection, tenant: str, changes: OutcomeChanges) -> None:

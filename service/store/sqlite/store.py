@@ -99,10 +99,10 @@ class SQLiteStore(SQLiteOutcomes):
         self._last_stored_ms = max(now_ms(), self._last_stored_ms)
         return self._last_stored_ms
 
-    async def _write(self, job: Callable[[sqlite3.Connection], T]) -> T:
+    async def _write(self, job: Callable[[sqlite3.Connection], T], *, durable: bool = True) -> T:
         if self._writer is None:
             raise StoreError("the store is not open")
-        return await self._writer.submit(job)
+        return await self._writer.submit(job, durable=durable)
 
     async def _read(self, job: Callable[[sqlite3.Connection], T]) -> T:
         if self._readers is None:
