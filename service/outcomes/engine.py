@@ -3,7 +3,11 @@
 Consistency model: a request's statements are acknowledged once durably stored; the tenant's
 worker is then woken and evaluates everything stored after its cursor, page by page. Each page's
 evidence, attainments and new cursor commit in one transaction, so a crash loses nothing: at
-start every tenant with a map resumes after its last evaluated `seq`. A new map version is
+start every tenant with a map resumes after its last evaluated `seq` (these commits skip the
+fsync; one lost in a power cut takes its cursor with it). The request hands its stored
+statements over in memory (see handoff), so a page is read back from the store only for
+statements the worker does not hold, and the worker evaluates at most every
+`COALESCE_SECONDS`, so consecutive batches share one pass. A new map version is
 evaluated from the first statement by the same worker, one page at a time interleaved with the
 current version's pages, and replaces the current version once it has caught up; ingest never
 waits for it.
@@ -14,17 +18,22 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
 from schemas.outcomes import OutcomeMap
 from service.outcomes.compile import CompiledMap
+from service.outcomes.handoff import Handoff
 from service.outcomes.step import StepContext, run_step
 from service.store.outcome_records import MapVersion
 from service.store.port import Store
+from service.store.records import NewStatement
 
 log = logging.getLogger("service.outcomes")
 PAGE_SIZE = 500
+HANDOFF_LIMIT = 4 * PAGE_SIZE  # statements held in memory per tenant until evaluated
+COALESCE_SECONDS = 0.05  # after a pass, wait up to this long (less once a page is held)
 _RETRY_SECONDS = 1.0
 
 
@@ -39,10 +48,17 @@ class ActiveMap:
 class OutcomeEngine:
     """One background worker per tenant with a map; see the module docstring."""
 
-    def __init__(self, store: Store, home_page: str, page_size: int = PAGE_SIZE) -> None:
+    def __init__(
+        self,
+        store: Store,
+        home_page: str,
+        page_size: int = PAGE_SIZE,
+        coalesce_seconds: float = COALESCE_SECONDS,
+    ) -> None:
         self._store = store
         self._home_page = home_page
-        self._page_size = page_size
+        self.page_size = page_size
+        self.coalesce_seconds = coalesce_seconds
         self._workers: dict[str, _TenantWorker] = {}
         self._compiled: dict[tuple[str, int], CompiledMap] = {}
 
@@ -56,10 +72,14 @@ class OutcomeEngine:
         for worker in workers:
             await worker.cancel()
 
-    def notify(self, tenant: str) -> None:
-        """Statements were stored for the tenant: evaluate them soon (never blocks)."""
+    def notify(self, tenant: str, statements: Iterable[NewStatement] = ()) -> None:
+        """Statements were stored for the tenant: evaluate them soon (never blocks).
+
+        The stored statements are handed over in memory, so evaluation need not read them back.
+        """
         worker = self._workers.get(tenant)
         if worker is not None:
+            worker.handoff.add(statements)
             worker.wake()
 
     async def install_map(self, tenant: str, outcome_map: OutcomeMap) -> MapVersion:
@@ -130,7 +150,7 @@ class OutcomeEngine:
             busy = False
             for version in worker.versions:
                 page = await self._store.read_statements_after(
-                    tenant, worker.cursors[version.version], self._page_size
+                    tenant, worker.cursors[version.version], self.page_size, worker.handoff.known()
                 )
                 if page:
                     context = StepContext(
@@ -139,14 +159,16 @@ class OutcomeEngine:
                         version.version,
                         self.compiled(tenant, version),
                         self._home_page,
+                        worker.handoff.statement,
                     )
                     emitted = await run_step(context, page)
                     worker.cursors[version.version] = page[-1].seq
-                    busy = busy or emitted or len(page) == self._page_size
-                if len(page) < self._page_size and version.status == "evaluating":
+                    busy = busy or emitted or len(page) == self.page_size
+                if len(page) < self.page_size and version.status == "evaluating":
                     await self._store.promote_outcome_map(tenant, version.version)
                     log.info("outcome map version %s of %s is current", version.version, tenant)
                     worker.reload = True
+            worker.handoff.forget_through(min(worker.cursors.values(), default=0))
 
 
 class _TenantWorker:
@@ -158,11 +180,15 @@ class _TenantWorker:
         self.reload = True
         self.versions: list[MapVersion] = []
         self.cursors: dict[int, int] = {}
+        self.handoff = Handoff(HANDOFF_LIMIT)
         self._wake = asyncio.Event()
+        self._full = asyncio.Event()  # a page's worth is held: no reason to wait any longer
         self._task = asyncio.get_running_loop().create_task(self._run(), name=f"outcomes-{tenant}")
 
     def wake(self) -> None:
         self._wake.set()
+        if len(self.handoff) >= self.engine.page_size:
+            self._full.set()
 
     async def cancel(self) -> None:
         self._task.cancel()
@@ -181,3 +207,6 @@ class _TenantWorker:
                 log.exception("outcome evaluation of tenant %s failed; retrying", self.tenant)
                 await asyncio.sleep(_RETRY_SECONDS)
                 self._wake.set()
+            self._full.clear()  # batches stored in the next moments share the next pass
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._full.wait(), self.engine.coalesce_seconds)

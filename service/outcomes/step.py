@@ -7,6 +7,7 @@ statement retracts its target's evidence and the attainments that relied on it.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -35,6 +36,13 @@ class _Collected:
     names: dict[str, str] = field(default_factory=dict)
 
 
+def parse_body(item: SeqStatement) -> dict[str, Any]:
+    """The statement of a page item read with its body."""
+    assert item.body is not None
+    parsed: dict[str, Any] = orjson.loads(item.body)
+    return parsed
+
+
 @dataclass(frozen=True, slots=True)
 class StepContext:
     """What a step needs besides the page: where to write and the map version it serves."""
@@ -44,15 +52,20 @@ class StepContext:
     version: int
     compiled: CompiledMap
     home_page: str
+    statement_of: Callable[[SeqStatement], dict[str, Any]] = parse_body
 
 
-def collect(compiled: CompiledMap, page: list[SeqStatement]) -> _Collected:
+def collect(
+    compiled: CompiledMap,
+    page: list[SeqStatement],
+    statement_of: Callable[[SeqStatement], dict[str, Any]] = parse_body,
+) -> _Collected:
     """Evidence the page adds and the statement ids its voiding statements retract."""
     out = _Collected()
     for item in page:
         if item.voided:
             continue  # a voided statement never counts (SR-20)
-        statement = orjson.loads(item.body)
+        statement = statement_of(item)
         if emit.is_engine_statement(statement):
             continue
         obj = statement["object"]
@@ -86,7 +99,7 @@ def collect(compiled: CompiledMap, page: list[SeqStatement]) -> _Collected:
 
 async def run_step(ctx: StepContext, page: list[SeqStatement]) -> bool:
     """Evaluate the page and commit its changes with the new cursor; True if it emitted."""
-    collected = collect(ctx.compiled, page)
+    collected = collect(ctx.compiled, page, ctx.statement_of)
     changes = OutcomeChanges(ctx.version, cursor=page[-1].seq, evaluated=len(page))
     emitted = False
     if collected.adds or collected.retracted:

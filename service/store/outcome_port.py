@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Set as AbstractSet
 from typing import Any, Protocol
 
 from service.store.outcome_records import (
@@ -37,9 +38,10 @@ class OutcomeStore(Protocol):
         ...
 
     async def read_statements_after(
-        self, tenant: str, after_seq: int, limit: int
+        self, tenant: str, after_seq: int, limit: int, known: AbstractSet[int] = frozenset()
     ) -> list[SeqStatement]:
-        """Statements stored after a sequence number, in order, voided ones flagged."""
+        """Statements stored after a sequence number, in order, voided ones flagged; those
+        whose `seq` is in `known` come without their body."""
         ...
 
     async def count_statements_after(self, tenant: str, after_seq: int) -> int: ...

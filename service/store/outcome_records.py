@@ -26,7 +26,7 @@ class SeqStatement:
     """A stored statement with its sequence number, read for evaluation."""
 
     seq: int
-    body: bytes
+    body: bytes | None  # None when the reader said it already holds the statement
     voided: bool
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Set as AbstractSet
 from typing import Any
 
 import orjson
@@ -83,15 +84,22 @@ class SQLiteOutcomes(SQLiteOutcomeOrg, SQLiteOutcomeQueries, SQLiteJobs):
         await self._write(job)
 
     async def read_statements_after(
-        self, tenant: str, after_seq: int, limit: int
+        self, tenant: str, after_seq: int, limit: int, known: AbstractSet[int] = frozenset()
     ) -> list[SeqStatement]:
+        low, high = (min(known), max(known)) if known else (0, -1)
+
         def job(conn: sqlite3.Connection) -> list[SeqStatement]:
             rows = conn.execute(
-                "SELECT seq, body, voided FROM statements WHERE seq > ? AND +tenant = ? "
-                "ORDER BY seq LIMIT ?",
-                (after_seq, tenant, limit),
+                "SELECT seq, voided, CASE WHEN seq BETWEEN ? AND ? THEN NULL ELSE body END "
+                "FROM statements WHERE seq > ? AND +tenant = ? ORDER BY seq LIMIT ?",
+                (low, high, after_seq, tenant, limit),
             ).fetchall()
-            return [SeqStatement(row[0], row[1], bool(row[2])) for row in rows]
+            missing = [row[0] for row in rows if row[2] is None and row[0] not in known]
+            bodies = _bodies(conn, missing) if missing else {}
+            return [
+                SeqStatement(seq, body if body is not None else bodies.get(seq), bool(voided))
+                for seq, voided, body in rows
+            ]
 
         return await self._read(job)
 
@@ -206,6 +214,12 @@ def _write_changes(conn: sqlite3.Connection, tenant: str, changes: OutcomeChange
         "WHERE tenant = ? AND version = ?",
         (changes.cursor, changes.evaluated, tenant, version),
     )
+
+
+def _bodies(conn: sqlite3.Connection, seqs: list[int]) -> dict[int, bytes]:
+    marks = ", ".join("?" * len(seqs))
+    rows = conn.execute(f"SELECT seq, body FROM statements WHERE seq IN ({marks})", seqs)
+    return dict(rows.fetchall())
 
 
 def _retire(conn: sqlite3.Connection, tenant: str, version: int) -> None:

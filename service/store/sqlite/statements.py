@@ -110,6 +110,7 @@ def _insert_one(
         "VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING seq",
         (tenant, new.id, stored_ms, voided, index.ref_target, index.voids, orjson.dumps(statement)),
     ).fetchone()[0]
+    new.seq = seq
     key_ids = interner.ids(conn, tenant, index.keys)
     if index.ref_target is not None:
         key_ids.extend(_keys_of(conn, tenant, index.ref_target))
