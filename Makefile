@@ -11,7 +11,7 @@ LOADTEST_ARGS ?= --users 40 --run-time 60s
 export LRS_HOST ?= 127.0.0.1
 export LRS_PORT ?= 8080
 
-.PHONY: run test lint format install clean bench loadtest
+.PHONY: run test lint format install clean bench loadtest schemas demo
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -50,6 +50,12 @@ lint: $(STAMP)
 format: $(STAMP)
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
+
+schemas: $(STAMP)  # regenerate the JSON Schemas committed under schemas/
+	$(BIN)/python -m schemas.generate
+
+demo: $(STAMP)  # load deploy/examples into the LRS that `make run` started, print outcome x KPI
+	$(BIN)/python -m deploy.examples.demo
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

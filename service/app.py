@@ -9,8 +9,19 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from service import __version__
-from service.api import about, activities, agents, documents, statements
+from service.api import (
+    about,
+    activities,
+    agents,
+    documents,
+    exports,
+    outcome_maps,
+    outcome_org,
+    outcome_queries,
+    statements,
+)
 from service.api.errors import install_error_handlers
+from service.api.outcome_support import install_outcome_error_handler
 from service.api.protocol import XAPIProtocolMiddleware
 from service.runtime import Runtime
 from service.settings import Settings
@@ -52,7 +63,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         agents.router,
     ):
         app.include_router(router, prefix=prefix)
+    for router in (outcome_maps.router, outcome_org.router, outcome_queries.router, exports.router):
+        app.include_router(router)  # outside the xAPI base path
     install_error_handlers(app)
+    install_outcome_error_handler(app)
     app.add_middleware(
         XAPIProtocolMiddleware,
         prefix=prefix,

@@ -6,6 +6,7 @@ import logging
 from dataclasses import dataclass
 
 from service.auth import Authenticator, IssuedCredential, new_credential
+from service.outcomes.engine import OutcomeEngine
 from service.settings import Settings
 from service.store.factory import make_store
 from service.store.port import Store
@@ -18,6 +19,7 @@ class Runtime:
     settings: Settings
     store: Store
     authenticator: Authenticator
+    outcomes: OutcomeEngine
     generated_credential: IssuedCredential | None = None
 
     @classmethod
@@ -27,13 +29,16 @@ class Runtime:
             settings=settings,
             store=store,
             authenticator=Authenticator(store, settings.authority_home_page),
+            outcomes=OutcomeEngine(store, settings.authority_home_page),
         )
 
     async def start(self) -> None:
         await self.store.open()
         await self._bootstrap_credentials()
+        await self.outcomes.start()
 
     async def stop(self) -> None:
+        await self.outcomes.stop()
         await self.store.close()
 
     async def _bootstrap_credentials(self) -> None:

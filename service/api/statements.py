@@ -71,6 +71,7 @@ async def put_statement(
         raise BadRequestError("statementId must be a UUID")
     batch = await _read_batch(request, runtime, principal, version, put_id=statement_id.lower())
     await runtime.store.store_statements(principal.tenant, batch.statements, batch.attachments)
+    runtime.outcomes.notify(principal.tenant, batch.statements)
     return Response(status_code=204)
 
 
@@ -86,6 +87,7 @@ async def post_statements(
     ids = await runtime.store.store_statements(
         principal.tenant, batch.statements, batch.attachments
     )
+    runtime.outcomes.notify(principal.tenant, batch.statements)
     return Response(orjson.dumps(ids), media_type=JSON)
 
 

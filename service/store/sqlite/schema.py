@@ -5,6 +5,8 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
+from service.store.sqlite.outcome_schema import create_outcome_schema
+
 SCHEMA_VERSION = 2
 
 DDL = """
@@ -127,6 +129,7 @@ def create_schema(conn: sqlite3.Connection) -> None:
     columns = {row[1] for row in conn.execute("PRAGMA table_info(statements)")}
     if "key_ids" not in columns:
         _add_statement_key_ids(conn)
+    create_outcome_schema(conn)
     conn.execute(
         "INSERT INTO meta (name, value) VALUES ('schema_version', ?) "
         "ON CONFLICT (name) DO UPDATE SET value = excluded.value",

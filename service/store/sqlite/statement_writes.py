@@ -173,6 +173,7 @@ def _insert_fresh(
     stored_ms, stored = 0, ""
     for (new, new_stored_ms), keys in zip(fresh_with_stored, own_keys, strict=True):
         seq += 1
+        new.seq = seq
         if new_stored_ms != stored_ms:
             stored_ms, stored = new_stored_ms, format_ms(new_stored_ms)
         index = new.index

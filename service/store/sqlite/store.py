@@ -34,6 +34,7 @@ from service.store.sqlite import agents as agent_ops
 from service.store.sqlite import documents as document_ops
 from service.store.sqlite import statements as ops
 from service.store.sqlite.checkpointer import Checkpointer
+from service.store.sqlite.outcomes import SQLiteOutcomes
 from service.store.sqlite.schema import connect, create_schema
 from service.store.sqlite.statement_writes import (
     StatementWrite,
@@ -48,7 +49,7 @@ from service.xapi.timestamps import now_ms
 T = TypeVar("T")
 
 
-class SQLiteStore:
+class SQLiteStore(SQLiteOutcomes):
     """Durable, WAL-mode SQLite; writes go through one group-commit writer thread."""
 
     kind = "sqlite"
@@ -131,10 +132,10 @@ class SQLiteStore:
         self._last_stored_ms = max(now_ms(), self._last_stored_ms)
         return self._last_stored_ms
 
-    async def _write(self, job: Callable[[sqlite3.Connection], T]) -> T:
+    async def _write(self, job: Callable[[sqlite3.Connection], T], *, durable: bool = True) -> T:
         if self._writer is None:
             raise StoreError("the store is not open")
-        return await self._writer.submit(job)
+        return await self._writer.submit(job, durable=durable)
 
     async def _read(self, job: Callable[[sqlite3.Connection], T]) -> T:
         if self._readers is None:

@@ -8,6 +8,10 @@ jobs: an acknowledgement always follows a durable commit. Transactions hold the 
 Jobs with equal `merge_key` that arrive together run as one: the first one's
 `run_together(conn, jobs)` returns a (ok, result) per job, doing the work of all of them in a
 few set-based statements (each job still all-or-nothing). Should it raise, they run one by one.
+
+Jobs submitted with `durable=False` (derived state that can be recomputed) skip the fsync when
+no durable job shares their transaction; the WAL keeps commits in order, so the next durable
+commit covers them too.
 """
 
 from __future__ import annotations
@@ -36,6 +40,7 @@ class _Submission:
     job: Job
     future: asyncio.Future[Any]
     loop: asyncio.AbstractEventLoop
+    durable: bool
 
 
 _STOP = object()
@@ -62,17 +67,19 @@ class GroupCommitWriter:
         self._thread = threading.Thread(target=self._run, name="sqlite-writer", daemon=True)
         self.transaction_started_ms: int | None = None
         self.last_commit_jobs = 0
+        self._synchronous = int(conn.execute("PRAGMA synchronous").fetchone()[0])
 
     def start(self) -> None:
         self._thread.start()
 
-    async def submit(self, job: Callable[[sqlite3.Connection], T]) -> T:
-        """Run `job` inside the next group transaction; return once that transaction is durable."""
+    async def submit(self, job: Callable[[sqlite3.Connection], T], *, durable: bool = True) -> T:
+        """Run `job` inside the next group transaction; return once that transaction commits
+        (durably unless `durable` is False)."""
         if not self._thread.is_alive():
             raise StoreError("the store is closed")
         loop = asyncio.get_running_loop()
         future: asyncio.Future[T] = loop.create_future()
-        self._queue.put(_Submission(job, future, loop))
+        self._queue.put(_Submission(job, future, loop, durable))
         return await future
 
     def stop(self) -> None:
@@ -101,9 +108,12 @@ class GroupCommitWriter:
     def _run_batch(self, batch: list[_Submission]) -> None:
         results: list[tuple[bool, Any]] = []
         conn = self._conn
+        lazy = not any(submission.durable for submission in batch)
         started = time.time_ns() // 1_000_000
         self._lock.acquire(started)
         try:
+            if lazy:
+                conn.execute("PRAGMA synchronous = NORMAL")
             self.transaction_started_ms = started
             conn.execute("BEGIN IMMEDIATE")
             self._on_begin(conn)
@@ -124,6 +134,8 @@ class GroupCommitWriter:
         finally:
             self.transaction_started_ms = None
             self._lock.release()
+            if lazy:
+                conn.execute(f"PRAGMA synchronous = {self._synchronous}")
         for submission, (ok, value) in zip(batch, results, strict=True):
             submission.loop.call_soon_threadsafe(_resolve, submission.future, ok, value)
 
