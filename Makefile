@@ -3,10 +3,15 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+LOAD_STAMP := $(VENV)/.installed-load
+PRELOAD ?= 0
+BENCH_SECONDS ?= 10
+BENCH_ARGS ?=
+LOADTEST_ARGS ?= --users 40 --run-time 60s
 export LRS_HOST ?= 127.0.0.1
 export LRS_PORT ?= 8080
 
-.PHONY: run test lint format install clean mongo-up mongo-down
+.PHONY: run test lint format install clean mongo-up mongo-down bench loadtest schemas demo
 MONGO_STAMP := $(VENV)/.mongo-server
 
 $(BIN)/python:
@@ -16,6 +21,10 @@ $(BIN)/python:
 $(STAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e '.[test,dev]'
 	touch $(STAMP)
+
+$(LOAD_STAMP): pyproject.toml $(STAMP)
+	$(BIN)/python -m pip install --quiet -e '.[load]'
+	touch $(LOAD_STAMP)
 
 install: $(STAMP)
 
@@ -37,6 +46,14 @@ mongo-up: $(MONGO_STAMP)
 mongo-down:
 	scripts/mongo-server down
 
+# Ingest and query benchmark against a server it starts itself: make bench PRELOAD=1000000
+bench: $(LOAD_STAMP)
+	$(BIN)/python -m loadtests.bench --preload $(PRELOAD) --seconds $(BENCH_SECONDS) $(BENCH_ARGS)
+
+# The locust scenarios, headless for a fixed time, against a server it starts itself
+loadtest: $(LOAD_STAMP)
+	$(BIN)/python -m loadtests.loadtest $(LOADTEST_ARGS)
+
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
@@ -45,6 +62,12 @@ lint: $(STAMP)
 format: $(STAMP)
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
+
+schemas: $(STAMP)  # regenerate the JSON Schemas committed under schemas/
+	$(BIN)/python -m schemas.generate
+
+demo: $(STAMP)  # load deploy/examples into the LRS that `make run` started, print outcome x KPI
+	$(BIN)/python -m deploy.examples.demo
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -17,16 +17,22 @@ from service.api import (
     admin_tenant,
     agents,
     documents,
+    exports,
     health,
+    outcome_maps,
+    outcome_org,
+    outcome_queries,
     statements,
 )
 from service.api.errors import install_error_handlers
 from service.api.observability import ObservabilityMiddleware, RouteRecorder
+from service.api.outcome_support import install_outcome_error_handler
 from service.api.protocol import XAPIProtocolMiddleware
 from service.ops.logging import log_event
 from service.ops.startup import announce
 from service.runtime import Runtime
 from service.settings import Settings
+from service.tuning import tune_interpreter
 
 log = logging.getLogger("service")
 
@@ -44,6 +50,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             log_event(log, "startup.failed", level=logging.CRITICAL, error=str(exc))
             raise
         announce(runtime)
+        if settings.tune_interpreter:
+            tune_interpreter()
         try:
             yield
         finally:
@@ -69,10 +77,19 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         agents.router,
     ):
         app.include_router(router, prefix=prefix)
-    app.include_router(health.router)
-    app.include_router(admin.router)  # issue 5: outside the xAPI base path
-    app.include_router(admin_tenant.router)
+    outside_xapi = (
+        health.router,
+        admin.router,
+        admin_tenant.router,
+        outcome_maps.router,
+        outcome_org.router,
+        outcome_queries.router,
+        exports.router,
+    )
+    for router in outside_xapi:
+        app.include_router(router)
     install_error_handlers(app)
+    install_outcome_error_handler(app)
     app.add_middleware(RouteRecorder)  # innermost: sees the scope the router fills in
     app.add_middleware(
         XAPIProtocolMiddleware,

@@ -59,3 +59,9 @@ class TooManyRequestsError(LRSError):
     def __init__(self, message: str, *, retry_after: int) -> None:
         super().__init__(message)
         self.retry_after = retry_after
+
+
+class NotSupportedByStoreError(LRSError):
+    """The configured storage backend does not offer this feature (documented in the README)."""
+
+    status = 501

@@ -9,6 +9,7 @@ from service.auth import Authenticator, IssuedCredential, new_credential
 from service.ops.health import ReadinessCheck, standard_checks
 from service.ops.lifecycle import ShutdownHook, run_shutdown_hooks
 from service.ops.metrics import Metrics
+from service.outcomes.engine import OutcomeEngine
 from service.scopes import EVERY_SCOPE
 from service.settings import Settings
 from service.store.factory import make_store
@@ -24,6 +25,7 @@ class Runtime:
     settings: Settings
     store: Store
     authenticator: Authenticator
+    outcomes: OutcomeEngine
     generated_credential: IssuedCredential | None = None
     # Operations (issue 7): add readiness checks and shutdown hooks (run before the store closes).
     readiness_checks: dict[str, ReadinessCheck] = field(default_factory=dict)
@@ -47,6 +49,7 @@ class Runtime:
             settings=settings,
             store=store,
             authenticator=tenancy.authenticator(settings, store),
+            outcomes=OutcomeEngine(store, settings.authority_home_page),
         )
         runtime.tenancy = tenancy
         return runtime
@@ -57,6 +60,8 @@ class Runtime:
         await self.tenancy.start()
         self.tenancy.report_to(self.metrics, self.readiness_checks, self.settings, self.store)
         self.shutdown_hooks.append(self.tenancy.stop)  # before the store closes
+        await self.outcomes.start()
+        self.shutdown_hooks.append(self.outcomes.stop)
 
     async def stop(self) -> None:
         await run_shutdown_hooks(self.shutdown_hooks)

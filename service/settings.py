@@ -32,6 +32,10 @@ class Settings(BaseSettings):
     cors_allow_origins: str = Field(default="*", description="Comma-separated origins, or *.")
     group_commit_max: int = Field(default=512, gt=0, description="Writer jobs per transaction.")
     read_threads: int = Field(default=4, gt=0)
+    workers: int = Field(default=1, gt=0, description="Server processes sharing the store.")
+    tune_interpreter: bool = Field(
+        default=False, description="GC and GIL tuning for serving (on under `serve`)."
+    )
     log_level: str = "info"
     # Operations (issue 7): logs, shutdown, readiness, metrics.
     log_format: Literal["json", "text"] = Field(default="json", description="Log line format.")

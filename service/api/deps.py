@@ -12,12 +12,17 @@ from service.ops.context import request_facts
 from service.runtime import Runtime
 
 
-def get_runtime(request: Request) -> Runtime:
+def runtime_of(request: Request) -> Runtime:
     runtime: Runtime = request.app.state.runtime
     return runtime
 
 
-def get_version(request: Request) -> str:
+async def get_runtime(request: Request) -> Runtime:
+    """Async so FastAPI calls it inline: a sync dependency costs a thread-pool round trip."""
+    return runtime_of(request)
+
+
+async def get_version(request: Request) -> str:
     """The negotiated xAPI version of this request (T-1)."""
     version: str = getattr(request.state, VERSION_STATE)
     return version
@@ -25,7 +30,7 @@ def get_version(request: Request) -> str:
 
 async def get_principal(request: Request) -> Principal:
     """The authenticated client; 401 otherwise (AU-2)."""
-    runtime = get_runtime(request)
+    runtime = runtime_of(request)
     principal = await runtime.authenticator.authenticate(request.headers.get("authorization"))
     facts = request_facts(request.scope)  # for the access log and metrics (issue 7)
     facts.tenant, facts.credential = principal.tenant, principal.name

@@ -79,6 +79,7 @@ async def put_statement(
     batch = await _read_batch(request, runtime, principal, version, put_id=statement_id.lower())
     await runtime.store.store_statements(principal.tenant, batch.statements, batch.attachments)
     request_facts(request.scope).statements = len(batch.statements)
+    runtime.outcomes.notify(principal.tenant, batch.statements)
     return Response(status_code=204)
 
 
@@ -95,6 +96,7 @@ async def post_statements(
         principal.tenant, batch.statements, batch.attachments
     )
     request_facts(request.scope).statements = len(ids)
+    runtime.outcomes.notify(principal.tenant, batch.statements)
     return Response(orjson.dumps(ids), media_type=JSON)
 
 

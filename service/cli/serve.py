@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import asyncio
 import os
 import sys
 from typing import Any
@@ -11,6 +12,8 @@ import uvicorn
 
 from service.ops.logging import configure_logging
 from service.ops.preflight import store_problem
+from service.ops.startup import announce
+from service.runtime import Runtime
 from service.settings import Settings
 
 
@@ -18,26 +21,30 @@ def register(commands: Any) -> None:
     serve = commands.add_parser("serve", help="run the LRS (settings from LRS_* variables)")
     serve.add_argument("--host", help="listen address (LRS_HOST)")
     serve.add_argument("--port", type=int, help="listen port (LRS_PORT)")
-    serve.add_argument("--workers", type=int, default=1, help="uvicorn worker processes")
+    serve.add_argument("--workers", type=int, help="worker processes (LRS_WORKERS)")
     serve.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    overrides = {k: v for k, v in (("host", args.host), ("port", args.port)) if v is not None}
-    for name, value in overrides.items():
-        os.environ[f"LRS_{name.upper()}"] = str(value)  # the app factory reads its settings anew
+    pairs = (("host", args.host), ("port", args.port), ("workers", args.workers))
+    for name, value in pairs:
+        if value is not None:
+            os.environ[f"LRS_{name.upper()}"] = str(value)  # the app factory reads them anew
+    os.environ.setdefault("LRS_TUNE_INTERPRETER", "true")  # see service/tuning.py
     settings = Settings()
     configure_logging(settings.log_level, settings.log_format)
     problem = store_problem(settings)  # fail fast, before binding the port (issue 7)
     if problem is not None:
         print(f"cannot start: the store is not usable: {problem}", file=sys.stderr)
         return 1
+    if settings.workers > 1:
+        asyncio.run(_prepare_store(settings))
     uvicorn.run(
         "service.app:create_app",
         factory=True,
         host=settings.host,
         port=settings.port,
-        workers=args.workers,
+        workers=settings.workers,
         log_level=settings.log_level,
         proxy_headers=True,
         log_config=None,  # our handler formats uvicorn's records too
@@ -45,3 +52,13 @@ def run(args: argparse.Namespace) -> int:
         timeout_graceful_shutdown=settings.shutdown_timeout,
     )
     return 0
+
+
+async def _prepare_store(settings: Settings) -> None:
+    """Create the schema and the bootstrap credential once, before the workers start."""
+    runtime = Runtime.build(settings)
+    await runtime.start()
+    try:
+        announce(runtime)
+    finally:
+        await runtime.stop()

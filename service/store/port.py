@@ -24,6 +24,7 @@ from service.store.document_records import (
     Preconditions,
     StoredDocument,
 )
+from service.store.outcome_port import OutcomeStore
 from service.store.records import (
     CredentialRecord,
     NewStatement,
@@ -34,7 +35,7 @@ from service.store.records import (
 )
 
 
-class Store(Protocol):
+class Store(OutcomeStore, Protocol):
     """Durable storage of one LRS; every call is scoped to a tenant."""
 
     kind: str

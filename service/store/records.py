@@ -40,6 +40,7 @@ class NewStatement:
     id: str
     statement: dict[str, Any]
     index: StatementIndex
+    seq: int | None = None  # set by the store when it inserts this statement (not a duplicate)
 
 
 @dataclass(frozen=True, slots=True)

@@ -53,7 +53,14 @@ def format_timestamp(dt: datetime.datetime) -> str:
 
 
 def normalize_timestamp(value: str, version: str) -> str:
-    """V-12/SR-14: the canonical UTC millisecond form of a valid timestamp; ValueError."""
+    """V-12/SR-14: the canonical UTC millisecond form of a valid timestamp; ValueError.
+
+    Plain UTC forms (most LMS traffic) are rewritten as text; others go through datetime.
+    """
+    utc = formats.UTC_TIMESTAMP_RE.fullmatch(value)
+    if utc is not None:
+        date, time, fraction = utc.groups()
+        return f"{date}T{time}.{(fraction or '')[:3].ljust(3, '0')}Z"
     return format_timestamp(parse_timestamp(value, version))
 
 

@@ -173,3 +173,8 @@ def _same(left: Any, right: Any) -> bool:
             and all(_same(x, y) for x, y in zip(left, right, strict=True))
         )
     return bool(left == right)
+
+
+# Public names for other rule modules (outcome criteria compare extension values and durations).
+json_equal = _same
+DURATION_PARTS = _DURATION

@@ -105,3 +105,8 @@ def _describe(error: ErrorDetails, root: str) -> str:
         key = orjson.dumps(str(loc[-2])[:60]).decode()
         return f"{_path(root, loc[:-2])}: invalid key {key}: {_message(error)}"
     return f"{_path(root, loc)}: {_message(error)}"
+
+
+# Public names for other documents validated with pydantic (outcome maps render errors alike).
+json_path = _path
+error_message = _message

@@ -5,6 +5,8 @@ import re
 from typing import Annotated, Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from pydantic import StringConstraints, TypeAdapter, ValidationError
 
 from schemas import datatypes, formats
@@ -343,3 +345,28 @@ def test_v10_patterns_are_python_and_rust_compatible() -> None:
         formats.TIMESTAMP_FAST,
     ):
         assert not re.search(r"\\[dDwW]", source)
+
+
+@given(
+    st.datetimes(
+        min_value=datetime.datetime(2, 1, 1), max_value=datetime.datetime(9998, 12, 31, 23, 59, 59)
+    ),
+    st.sampled_from(["", ".1", ".12", ".123", ".1234567"]),
+    st.sampled_from(["1.0.3", "2.0.0"]),
+)
+def test_sr14_plain_utc_fast_path_equals_parse_then_format(
+    instant: datetime.datetime, fraction: str, version: str
+) -> None:
+    """SR-14: the textual fast path for plain UTC timestamps gives what parse+format gives."""
+    value = instant.isoformat(timespec="seconds") + fraction + "Z"
+    slow = dt.format_timestamp(dt.parse_timestamp(value, version))
+    assert dt.normalize_timestamp(value, version) == slow
+
+
+@pytest.mark.parametrize(
+    "value", ["2023-02-29T00:00:00Z", "2023-04-31T10:00:00Z", "2023-01-01T24:00:00Z"]
+)
+def test_v12_fast_path_leaves_invalid_dates_to_parse(value: str) -> None:
+    """V-12: calendar-invalid UTC timestamps still raise ValueError."""
+    with pytest.raises(ValueError, match=r"."):
+        dt.normalize_timestamp(value, "2.0.0")

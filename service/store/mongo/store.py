@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 import uuid
 from typing import Any
 
@@ -27,6 +28,7 @@ from service.store.mongo import schema
 from service.store.mongo import statement_reads as reads
 from service.store.mongo.admin_store import MongoAdminMethods
 from service.store.mongo.client import Doc, MongoOptions, driver_errors, supports_transactions
+from service.store.mongo.outcomes import MongoOutcomesUnsupported
 from service.store.mongo.references import settle_references
 from service.store.mongo.sequence import SequenceAllocator
 from service.store.mongo.side_tables import merge_definitions, record_agents, store_attachments
@@ -44,6 +46,7 @@ from service.store.mongo.statement_writes import (
     insert_pending,
     publish,
 )
+from service.store.observer import WriteObserver
 from service.store.records import (
     NewStatement,
     StatementPage,
@@ -59,7 +62,7 @@ def _seqs(pairs: list[Pair]) -> list[tuple[int, NewStatement]]:
     return [(int(doc["seq"]), new) for new, doc in pairs]
 
 
-class MongoStore(MongoAdminMethods):
+class MongoStore(MongoAdminMethods, MongoOutcomesUnsupported):
     """Statements, documents and side tables in one MongoDB database, one collection per kind."""
 
     kind = "mongodb"
@@ -70,6 +73,7 @@ class MongoStore(MongoAdminMethods):
         self._db: AsyncDatabase[Doc] | None = None
         self._sequence: SequenceAllocator | None = None
         self.transactions = False
+        self.write_observer: WriteObserver | None = None  # metrics, set before open (issue 7)
 
     @property
     def db(self) -> AsyncDatabase[Doc]:
@@ -114,11 +118,26 @@ class MongoStore(MongoAdminMethods):
         """A round trip to the server (readiness)."""
         await self.db.command("ping")
 
-    @driver_errors("store the statements")
     async def store_statements(
         self, tenant: str, statements: list[NewStatement], attachments: list[StoredAttachment]
     ) -> list[str]:
-        """Store a batch all-or-nothing; see `statement_writes` for how (SR-4, SR-7, SR-20)."""
+        """Store a batch all-or-nothing (SR-4, SR-7, SR-20); the write observer hears of it."""
+        started = time.perf_counter()
+        try:
+            ids = await self._store_statements(tenant, statements, attachments)
+        except StoreError:
+            if self.write_observer is not None:
+                self.write_observer.transaction_failed(1)
+            raise
+        if self.write_observer is not None:
+            self.write_observer.transaction_committed(1, time.perf_counter() - started)
+        return ids
+
+    @driver_errors("store the statements")
+    async def _store_statements(
+        self, tenant: str, statements: list[NewStatement], attachments: list[StoredAttachment]
+    ) -> list[str]:
+        """See `statement_writes` for how a batch becomes all-or-nothing."""
         if self._sequence is None or self._client is None:
             raise StoreError("the store is not open")
         batch = first_occurrences(statements)

@@ -28,7 +28,7 @@ T = TypeVar("T")
 
 
 class SQLiteAdminMethods:
-    """Needs `_read`, `_write` and `_interner` from SQLiteStore."""
+    """Needs `_read`, `_write` and `_forget_index_keys` from SQLiteStore."""
 
     async def _read(self, job: Callable[[sqlite3.Connection], T]) -> T:
         raise NotImplementedError

@@ -8,6 +8,7 @@ from typing import Any
 import orjson
 
 from service.store.document_records import KnownAgent
+from service.store.sqlite.write_caches import AgentsSeen
 from service.xapi.agents import agent_key
 from service.xapi.persons import ifi_of
 
@@ -22,21 +23,29 @@ _UPSERT = (
 )
 
 
-def upsert_agents(conn: sqlite3.Connection, tenant: str, agents: list[dict[str, Any]]) -> None:
-    """Record agents (from `StatementIndex.agents`) inside the statement's transaction (SR-7)."""
+def upsert_agents(
+    conn: sqlite3.Connection,
+    tenant: str,
+    agents: list[dict[str, Any]],
+    seen: AgentsSeen | None = None,
+) -> None:
+    """Record agents (from `StatementIndex.agents`) inside the statement's transaction (SR-7).
+
+    Agents in `seen` were recorded by an earlier committed upsert and are skipped.
+    """
     rows = []
     for agent in agents:
         key = agent_key(agent)
         if key is None:
             continue
         name = agent.get("name")
+        name = name if isinstance(name, str) else None
+        if seen is not None:
+            if (tenant, key, name) in seen:
+                continue
+            seen.add((tenant, key, name))
         rows.append(
-            {
-                "tenant": tenant,
-                "key": key,
-                "ifi": orjson.dumps(ifi_of(agent)),
-                "name": name if isinstance(name, str) else None,
-            }
+            {"tenant": tenant, "key": key, "ifi": orjson.dumps(ifi_of(agent)), "name": name}
         )
     if rows:
         conn.executemany(_UPSERT, rows)

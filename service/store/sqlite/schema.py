@@ -6,8 +6,9 @@ import sqlite3
 from pathlib import Path
 
 from service.store.sqlite.admin_schema import create_admin_schema
+from service.store.sqlite.outcome_schema import create_outcome_schema
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 DDL = """
 CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -21,6 +22,7 @@ CREATE TABLE IF NOT EXISTS statements (
     ref_target TEXT,
     voids TEXT,
     body BLOB NOT NULL,
+    key_ids BLOB,
     UNIQUE (tenant, id)
 );
 CREATE INDEX IF NOT EXISTS statements_stored ON statements (tenant, stored);
@@ -103,26 +105,51 @@ def sqlite_path(store_url: str) -> Path:
     return Path(path)
 
 
-def connect(path: Path, *, readonly: bool) -> sqlite3.Connection:
-    """A connection tuned for the service: WAL, full durability for the writer, no auto-commit."""
+def connect(path: Path, *, readonly: bool, cache_mib: int = 64) -> sqlite3.Connection:
+    """A connection tuned for the service: WAL, full durability for the writer, no auto-commit.
+
+    No memory-mapped I/O: every connection would map the file separately and each mapped page
+    counts again in the process's RSS (six connections over a 2 GB file passed 700 MB).
+    """
     conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
     conn.execute("PRAGMA busy_timeout = 10000")
-    conn.execute("PRAGMA cache_size = -65536")
+    conn.execute(f"PRAGMA cache_size = -{cache_mib * 1024}")
     conn.execute("PRAGMA temp_store = MEMORY")
-    conn.execute("PRAGMA mmap_size = 268435456")
     if readonly:
         conn.execute("PRAGMA query_only = 1")
     else:
         conn.execute("PRAGMA journal_mode = WAL")
         conn.execute("PRAGMA synchronous = FULL")
+        conn.execute("PRAGMA journal_size_limit = 67108864")  # WAL file kept below 64 MiB
     return conn
 
 
 def create_schema(conn: sqlite3.Connection) -> None:
-    """Create every table and index if missing (idempotent)."""
+    """Create every table and index if missing, and bring an older file up to date."""
     conn.executescript(DDL)
+    columns = {row[1] for row in conn.execute("PRAGMA table_info(statements)")}
+    if "key_ids" not in columns:
+        _add_statement_key_ids(conn)
     create_admin_schema(conn)
+    create_outcome_schema(conn)
     conn.execute(
-        "INSERT OR IGNORE INTO meta (name, value) VALUES ('schema_version', ?)",
+        "INSERT INTO meta (name, value) VALUES ('schema_version', ?) "
+        "ON CONFLICT (name) DO UPDATE SET value = excluded.value",
         (str(SCHEMA_VERSION),),
+    )
+
+
+def _add_statement_key_ids(conn: sqlite3.Connection) -> None:
+    """Schema 1 -> 2: each statement row keeps the JSON list of its index key ids."""
+    conn.executescript(
+        """
+        BEGIN IMMEDIATE;
+        ALTER TABLE statements ADD COLUMN key_ids BLOB;
+        CREATE INDEX migrate_keys_by_seq ON statement_keys (seq);
+        UPDATE statements SET key_ids = (
+            SELECT json_group_array(key_id) FROM statement_keys WHERE seq = statements.seq
+        );
+        DROP INDEX migrate_keys_by_seq;
+        COMMIT;
+        """
     )

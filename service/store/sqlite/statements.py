@@ -1,187 +1,11 @@
-"""Statement operations on SQLite connections: writes run on the writer thread, reads on readers."""
+"""Statement queries on reader connections (writes are in `statement_writes`)."""
 
 from __future__ import annotations
 
 import sqlite3
 from typing import Any
 
-import orjson
-
-from service.errors import ConflictError
-from service.store.records import (
-    KeyKind,
-    NewStatement,
-    StatementPage,
-    StatementQuery,
-    StoredAttachment,
-)
-from service.store.sqlite.agents import upsert_agents
-from service.xapi.activities import merge_definition
-from service.xapi.equivalence import statements_equivalent
-from service.xapi.timestamps import format_ms
-
-
-class KeyInterner:
-    """Maps (tenant, kind, key) to a small integer id; owned by the writer thread."""
-
-    def __init__(self, capacity: int = 200_000) -> None:
-        self._ids: dict[tuple[str, int, str], int] = {}
-        self._capacity = capacity
-
-    def ids(
-        self, conn: sqlite3.Connection, tenant: str, keys: set[tuple[KeyKind, str]]
-    ) -> list[int]:
-        """The ids of these keys, creating missing ones in the current transaction."""
-        out: list[int] = []
-        for kind, key in keys:
-            cache_key = (tenant, int(kind), key)
-            key_id = self._ids.get(cache_key)
-            if key_id is None:
-                key_id = _intern(conn, tenant, int(kind), key)
-                if len(self._ids) >= self._capacity:
-                    self._ids.clear()
-                self._ids[cache_key] = key_id
-            out.append(key_id)
-        return out
-
-    def forget(self) -> None:
-        """Drop the cache: a rolled-back transaction may have created ids that no longer exist."""
-        self._ids.clear()
-
-
-def _intern(conn: sqlite3.Connection, tenant: str, kind: int, key: str) -> int:
-    row = conn.execute(
-        "INSERT INTO index_keys (tenant, kind, key) VALUES (?, ?, ?) "
-        "ON CONFLICT (tenant, kind, key) DO UPDATE SET kind = kind RETURNING key_id",
-        (tenant, kind, key),
-    ).fetchone()
-    return int(row[0])
-
-
-def insert_statements(
-    conn: sqlite3.Connection,
-    interner: KeyInterner,
-    tenant: str,
-    statements: list[NewStatement],
-    attachments: list[StoredAttachment],
-    stored_ms: int,
-    inserted: list[tuple[int, NewStatement]] | None = None,
-) -> list[str]:
-    """Insert a batch inside the caller's savepoint; raise ConflictError to reject it (SR-4).
-
-    `inserted`, when given, collects (seq, statement) of the statements actually added.
-    """
-    stored = format_ms(stored_ms)
-    for new in statements:
-        existing = conn.execute(
-            "SELECT body FROM statements WHERE tenant = ? AND id = ?", (tenant, new.id)
-        ).fetchone()
-        if existing is not None:
-            if not statements_equivalent(orjson.loads(existing[0]), new.statement):
-                raise ConflictError(f"statement {new.id} already exists with different content")
-            continue
-        seq = _insert_one(conn, interner, tenant, new, stored, stored_ms)
-        if inserted is not None:
-            inserted.append((seq, new))
-    conn.executemany(
-        "INSERT OR IGNORE INTO attachments (tenant, sha2, content_type, data) VALUES (?, ?, ?, ?)",
-        [(tenant, a.sha2, a.content_type, a.data) for a in attachments],
-    )
-    return [new.id for new in statements]
-
-
-def _insert_one(
-    conn: sqlite3.Connection,
-    interner: KeyInterner,
-    tenant: str,
-    new: NewStatement,
-    stored: str,
-    stored_ms: int,
-) -> int:
-    statement = new.statement
-    statement["stored"] = stored
-    statement.setdefault("timestamp", stored)  # SR-11
-    index = new.index
-    voided = 0
-    if index.voids is None:
-        voided = int(
-            conn.execute(
-                "SELECT 1 FROM statements WHERE tenant = ? AND voids = ? LIMIT 1",
-                (tenant, new.id),
-            ).fetchone()
-            is not None
-        )
-    seq = conn.execute(
-        "INSERT INTO statements (tenant, id, stored, voided, ref_target, voids, body) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING seq",
-        (tenant, new.id, stored_ms, voided, index.ref_target, index.voids, orjson.dumps(statement)),
-    ).fetchone()[0]
-    key_ids = interner.ids(conn, tenant, index.keys)
-    if index.ref_target is not None:
-        key_ids.extend(_keys_of(conn, tenant, index.ref_target))
-    _add_keys(conn, seq, key_ids)
-    _propagate_to_referrers(conn, tenant, new.id, key_ids)
-    if index.authority is not None:  # added after propagation: referrers never inherit it
-        _add_keys(conn, seq, interner.ids(conn, tenant, {(KeyKind.AUTHORITY, index.authority)}))
-    if index.voids is not None:
-        conn.execute(
-            "UPDATE statements SET voided = 1 WHERE tenant = ? AND id = ? AND voids IS NULL",
-            (tenant, index.voids),
-        )
-    for activity_id, definition in index.definitions:
-        _merge_activity(conn, tenant, activity_id, definition)
-    upsert_agents(conn, tenant, index.agents)
-    return int(seq)
-
-
-def _keys_of(conn: sqlite3.Connection, tenant: str, statement_id: str) -> list[int]:
-    """Index keys of a stored statement, including those it inherited through references."""
-    rows = conn.execute(
-        "SELECT k.key_id FROM statements s JOIN statement_keys k ON k.seq = s.seq "
-        "JOIN index_keys i ON i.key_id = k.key_id WHERE s.tenant = ? AND s.id = ? AND i.kind != ?",
-        (tenant, statement_id, int(KeyKind.AUTHORITY)),
-    ).fetchall()
-    return [row[0] for row in rows]
-
-
-def _add_keys(conn: sqlite3.Connection, seq: int, key_ids: list[int]) -> None:
-    conn.executemany(
-        "INSERT OR IGNORE INTO statement_keys (key_id, seq) VALUES (?, ?)",
-        [(key_id, seq) for key_id in set(key_ids)],
-    )
-
-
-def _propagate_to_referrers(
-    conn: sqlite3.Connection, tenant: str, target_id: str, key_ids: list[int]
-) -> None:
-    """Statements that referenced this one before it arrived now match its filters too (SR-43)."""
-    pending = [target_id]
-    seen = {target_id}
-    while pending:
-        current = pending.pop()
-        rows = conn.execute(
-            "SELECT seq, id FROM statements WHERE tenant = ? AND ref_target = ?",
-            (tenant, current),
-        ).fetchall()
-        for seq, referrer_id in rows:
-            _add_keys(conn, seq, key_ids)
-            if referrer_id not in seen:
-                seen.add(referrer_id)
-                pending.append(referrer_id)
-
-
-def _merge_activity(
-    conn: sqlite3.Connection, tenant: str, activity_id: str, definition: dict[str, Any]
-) -> None:
-    row = conn.execute(
-        "SELECT definition FROM activities WHERE tenant = ? AND id = ?", (tenant, activity_id)
-    ).fetchone()
-    merged = merge_definition(orjson.loads(row[0]) if row else {}, definition)
-    conn.execute(
-        "INSERT INTO activities (tenant, id, definition) VALUES (?, ?, ?) "
-        "ON CONFLICT (tenant, id) DO UPDATE SET definition = excluded.definition",
-        (tenant, activity_id, orjson.dumps(merged)),
-    )
+from service.store.records import KeyKind, StatementPage, StatementQuery
 
 
 def seq_bounds(conn: sqlite3.Connection, tenant: str, query: StatementQuery) -> tuple[int, int]:
@@ -204,16 +28,29 @@ def seq_bounds(conn: sqlite3.Connection, tenant: str, query: StatementQuery) -> 
 
 def _last_seq_stored_by(conn: sqlite3.Connection, tenant: str, instant_ms: int) -> int:
     """The newest sequence number stored at or before the instant; 0 when none."""
-    row = conn.execute(
-        "SELECT max(seq) FROM statements WHERE tenant = ? AND stored <= ?", (tenant, instant_ms)
+    row = conn.execute(  # the newest index entry, not max() over every entry before it
+        "SELECT seq FROM statements WHERE tenant = ? AND stored <= ? "
+        "ORDER BY stored DESC, seq DESC LIMIT 1",
+        (tenant, instant_ms),
     ).fetchone()
-    return int(row[0] or 0)
+    return int(row[0]) if row is not None else 0
+
+
+_SELECTIVITY = {  # the first key drives the range scan; the others are EXISTS probes
+    KeyKind.REGISTRATION: 0,
+    KeyKind.AGENT: 1,
+    KeyKind.ACTIVITY: 2,
+    KeyKind.RELATED_AGENT: 3,
+    KeyKind.RELATED_ACTIVITY: 4,
+    KeyKind.VERB: 5,
+    KeyKind.AUTHORITY: 6,  # one platform credential usually wrote a large share
+}
 
 
 def query_statements(conn: sqlite3.Connection, tenant: str, query: StatementQuery) -> StatementPage:
     """Run a statement query as index lookups (SR-41..SR-46)."""
     key_ids: list[int] = []
-    for kind, key in query.filter_keys():
+    for kind, key in sorted(query.filter_keys(), key=lambda pair: _SELECTIVITY[pair[0]]):
         row = conn.execute(
             "SELECT key_id FROM index_keys WHERE tenant = ? AND kind = ? AND key = ?",
             (tenant, int(kind), key),
@@ -238,8 +75,8 @@ def query_statements(conn: sqlite3.Connection, tenant: str, query: StatementQuer
             params.append(key_id)
         sql += f" ORDER BY k.seq {order} LIMIT ?"
     else:
-        sql = (
-            "SELECT seq, body, stored FROM statements WHERE tenant = ? AND seq > ? AND seq <= ? "
+        sql = (  # `+tenant`: walk the seq (rowid) range instead of an index on tenant
+            "SELECT seq, body, stored FROM statements WHERE +tenant = ? AND seq > ? AND seq <= ? "
             f"AND voided = 0 ORDER BY seq {order} LIMIT ?"
         )
         params = [tenant, low, high]

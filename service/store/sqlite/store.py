@@ -32,17 +32,25 @@ from service.store.records import (
 )
 from service.store.sqlite import agents as agent_ops
 from service.store.sqlite import documents as document_ops
-from service.store.sqlite import outbox as outbox_ops
 from service.store.sqlite import statements as ops
 from service.store.sqlite.admin_store import SQLiteAdminMethods
+from service.store.sqlite.checkpointer import Checkpointer
+from service.store.sqlite.outcomes import SQLiteOutcomes
 from service.store.sqlite.schema import connect, create_schema
+from service.store.sqlite.statement_writes import (
+    StatementWrite,
+    insert_statements,
+    insert_writes,
+)
+from service.store.sqlite.write_caches import WriteCaches
+from service.store.sqlite.write_lock import WriteLock
 from service.store.sqlite.writer import GroupCommitWriter
 from service.xapi.timestamps import now_ms
 
 T = TypeVar("T")
 
 
-class SQLiteStore(SQLiteAdminMethods):
+class SQLiteStore(SQLiteAdminMethods, SQLiteOutcomes):
     """Durable, WAL-mode SQLite; writes go through one group-commit writer thread."""
 
     kind = "sqlite"
@@ -51,8 +59,10 @@ class SQLiteStore(SQLiteAdminMethods):
         self.path = path
         self._read_threads = read_threads
         self._group_commit_max = group_commit_max
-        self._interner = ops.KeyInterner()
+        self._caches = WriteCaches()
         self._writer: GroupCommitWriter | None = None
+        self._checkpointer: Checkpointer | None = None
+        self._lock: WriteLock | None = None
         self._readers: ThreadPoolExecutor | None = None
         self._local = threading.local()
         self._reader_connections: list[sqlite3.Connection] = []
@@ -66,19 +76,28 @@ class SQLiteStore(SQLiteAdminMethods):
     def _open_sync(self) -> None:
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
+            lock = WriteLock(self.path)
             conn = connect(self.path, readonly=False)
-            create_schema(conn)
-            row = conn.execute("SELECT max(stored) FROM statements").fetchone()
+            conn.execute("PRAGMA wal_autocheckpoint = 0")  # the Checkpointer thread does it
+            lock.acquire(0)
+            try:
+                create_schema(conn)
+            finally:
+                lock.release()
         except (OSError, sqlite3.Error) as exc:
             raise StoreError(f"cannot open the SQLite store at {self.path}: {exc}") from exc
-        self._last_stored_ms = row[0] or 0
+        self._lock = lock
         self._writer = GroupCommitWriter(
             conn,
             max_jobs=self._group_commit_max,
-            on_rollback=self._interner.forget,
+            on_rollback=self._caches.forget,
+            lock=lock,
+            on_begin=self._catch_up_stored,
             observer=self.write_observer,
         )
         self._writer.start()
+        self._checkpointer = Checkpointer(self.path)
+        self._checkpointer.start()
         self._readers = ThreadPoolExecutor(self._read_threads, thread_name_prefix="sqlite-reader")
 
     async def close(self) -> None:
@@ -88,14 +107,20 @@ class SQLiteStore(SQLiteAdminMethods):
             readers.shutdown(wait=True)
         if writer is not None:
             await asyncio.to_thread(writer.stop)
+        checkpointer, self._checkpointer = self._checkpointer, None
+        if checkpointer is not None:
+            await asyncio.to_thread(checkpointer.stop)
         with self._reader_lock:
             for conn in self._reader_connections:
                 conn.close()
             self._reader_connections.clear()
+        lock, self._lock = self._lock, None
+        if lock is not None:
+            lock.close()
 
     def consistent_through_ms(self) -> int:
-        writer = self._writer
-        started = writer.transaction_started_ms if writer is not None else None
+        lock = self._lock
+        started = lock.transaction_started_ms() if lock is not None else None
         now = now_ms()
         return min(now, started - 1) if started is not None else now
 
@@ -115,17 +140,23 @@ class SQLiteStore(SQLiteAdminMethods):
         return None
 
     def _forget_index_keys(self) -> None:
-        self._interner.forget()
+        self._caches.forget()
+
+    def _catch_up_stored(self, conn: sqlite3.Connection) -> None:
+        """At BEGIN: `stored` continues from the newest one in the file, whoever wrote it."""
+        row = conn.execute("SELECT stored FROM statements ORDER BY seq DESC LIMIT 1").fetchone()
+        if row is not None:
+            self._last_stored_ms = max(self._last_stored_ms, row[0])
 
     def _next_stored_ms(self) -> int:
         """`stored` for the next write: wall-clock ms, never below an earlier one (SR-12)."""
         self._last_stored_ms = max(now_ms(), self._last_stored_ms)
         return self._last_stored_ms
 
-    async def _write(self, job: Callable[[sqlite3.Connection], T]) -> T:
+    async def _write(self, job: Callable[[sqlite3.Connection], T], *, durable: bool = True) -> T:
         if self._writer is None:
             raise StoreError("the store is not open")
-        return await self._writer.submit(job)
+        return await self._writer.submit(job, durable=durable)
 
     async def _read(self, job: Callable[[sqlite3.Connection], T]) -> T:
         if self._readers is None:
@@ -139,7 +170,7 @@ class SQLiteStore(SQLiteAdminMethods):
     def _run_read(self, job: Callable[[sqlite3.Connection], T]) -> T:
         conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
         if conn is None:
-            conn = connect(self.path, readonly=True)
+            conn = connect(self.path, readonly=True, cache_mib=16)
             self._local.conn = conn
             with self._reader_lock:
                 self._reader_connections.append(conn)
@@ -148,15 +179,7 @@ class SQLiteStore(SQLiteAdminMethods):
     async def store_statements(
         self, tenant: str, statements: list[NewStatement], attachments: list[StoredAttachment]
     ) -> list[str]:
-        def job(conn: sqlite3.Connection) -> list[str]:
-            stored_ms = self._next_stored_ms()
-            inserted: list[tuple[int, NewStatement]] = []
-            ids = ops.insert_statements(
-                conn, self._interner, tenant, statements, attachments, stored_ms, inserted
-            )
-            outbox_ops.enqueue(conn, tenant, inserted, stored_ms)  # same transaction (issue 5)
-            return ids
-
+        job = _StatementsJob(self, StatementWrite(tenant, statements, attachments))
         return await self._write(job)
 
     async def get_statement(
@@ -243,3 +266,27 @@ class SQLiteStore(SQLiteAdminMethods):
             return int(conn.execute("SELECT count(*) FROM credentials").fetchone()[0])
 
         return await self._read(job)
+
+
+class _StatementsJob:
+    """A statement write for the writer thread; those of one tenant merge (see writer.py)."""
+
+    __slots__ = ("merge_key", "store", "write")
+
+    def __init__(self, store: SQLiteStore, write: StatementWrite) -> None:
+        self.store = store
+        self.write = write
+        self.merge_key = ("statements", write.tenant)
+
+    def __call__(self, conn: sqlite3.Connection) -> list[str]:
+        store, write = self.store, self.write
+        stored_ms = store._next_stored_ms()
+        return insert_statements(
+            conn, store._caches, write.tenant, write.statements, write.attachments, stored_ms
+        )
+
+    def run_together(
+        self, conn: sqlite3.Connection, jobs: list[_StatementsJob]
+    ) -> list[tuple[bool, Any]]:
+        writes = [job.write for job in jobs]
+        return insert_writes(conn, self.store._caches, writes, self.store._next_stored_ms)

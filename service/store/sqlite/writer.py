@@ -2,7 +2,16 @@
 
 Concurrent requests submit jobs; the thread runs every queued job in one transaction, each in
 its own savepoint (a failing job rolls back alone), commits once, and only then answers the
-jobs: an acknowledgement always follows a durable commit.
+jobs: an acknowledgement always follows a durable commit. Transactions hold the cross-process
+`WriteLock`, so several worker processes can serve one file.
+
+Jobs with equal `merge_key` that arrive together run as one: the first one's
+`run_together(conn, jobs)` returns a (ok, result) per job, doing the work of all of them in a
+few set-based statements (each job still all-or-nothing). Should it raise, they run one by one.
+
+Jobs submitted with `durable=False` (derived state that can be recomputed) skip the fsync when
+no durable job shares their transaction; the WAL keeps commits in order, so the next durable
+commit covers them too.
 """
 
 from __future__ import annotations
@@ -13,12 +22,13 @@ import queue
 import sqlite3
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from service.errors import LRSError, StoreError
 from service.store.observer import WriteObserver
+from service.store.sqlite.write_lock import WriteLock
 
 T = TypeVar("T")
 Job = Callable[[sqlite3.Connection], Any]
@@ -31,6 +41,7 @@ class _Submission:
     job: Job
     future: asyncio.Future[Any]
     loop: asyncio.AbstractEventLoop
+    durable: bool
 
 
 _STOP = object()
@@ -45,16 +56,21 @@ class GroupCommitWriter:
         *,
         max_jobs: int,
         on_rollback: Callable[[], None],
+        lock: WriteLock,
+        on_begin: Callable[[sqlite3.Connection], None],
         observer: WriteObserver | None = None,
     ) -> None:
         self._conn = conn
         self._observer = observer
         self._max_jobs = max_jobs
         self._on_rollback = on_rollback
+        self._lock = lock
+        self._on_begin = on_begin
         self._queue: queue.SimpleQueue[_Submission | object] = queue.SimpleQueue()
         self._thread = threading.Thread(target=self._run, name="sqlite-writer", daemon=True)
         self.transaction_started_ms: int | None = None
         self.last_commit_jobs = 0
+        self._synchronous = int(conn.execute("PRAGMA synchronous").fetchone()[0])
 
     def start(self) -> None:
         self._thread.start()
@@ -64,13 +80,14 @@ class GroupCommitWriter:
         """Whether the writer thread runs (it ends only on stop or an unexpected crash)."""
         return self._thread.is_alive()
 
-    async def submit(self, job: Callable[[sqlite3.Connection], T]) -> T:
-        """Run `job` inside the next group transaction; return once that transaction is durable."""
+    async def submit(self, job: Callable[[sqlite3.Connection], T], *, durable: bool = True) -> T:
+        """Run `job` inside the next group transaction; return once that transaction commits
+        (durably unless `durable` is False)."""
         if not self._thread.is_alive():
             raise StoreError("the store is closed")
         loop = asyncio.get_running_loop()
         future: asyncio.Future[T] = loop.create_future()
-        self._queue.put(_Submission(job, future, loop))
+        self._queue.put(_Submission(job, future, loop, durable))
         return await future
 
     def stop(self) -> None:
@@ -100,20 +117,21 @@ class GroupCommitWriter:
     def _run_batch(self, batch: list[_Submission]) -> None:
         results: list[tuple[bool, Any]] = []
         conn = self._conn
-        started, committed = time.perf_counter(), False
+        clock, committed = time.perf_counter(), False
+        lazy = not any(submission.durable for submission in batch)
+        started = time.time_ns() // 1_000_000
+        self._lock.acquire(started)
         try:
-            self.transaction_started_ms = time.time_ns() // 1_000_000
+            if lazy:
+                conn.execute("PRAGMA synchronous = NORMAL")
+            self.transaction_started_ms = started
             conn.execute("BEGIN IMMEDIATE")
-            for submission in batch:
-                conn.execute("SAVEPOINT job")
-                try:
-                    results.append((True, submission.job(conn)))
-                    conn.execute("RELEASE job")
-                except Exception as exc:
-                    conn.execute("ROLLBACK TO job")
-                    conn.execute("RELEASE job")
-                    self._on_rollback()
-                    results.append((False, _client_safe(exc)))
+            self._on_begin(conn)
+            for run in _runs(batch):
+                if len(run) > 1:
+                    results += self._run_merged(conn, run)
+                else:
+                    results.append(self._run_one(conn, run[0].job))
             conn.execute("COMMIT")
             self.last_commit_jobs = len(batch)
             committed = True
@@ -126,7 +144,10 @@ class GroupCommitWriter:
             results = [(False, failure)] * len(batch)
         finally:
             self.transaction_started_ms = None
-        seconds = time.perf_counter() - started
+            self._lock.release()
+            if lazy:
+                conn.execute(f"PRAGMA synchronous = {self._synchronous}")
+        seconds = time.perf_counter() - clock
         for submission, (ok, value) in zip(batch, results, strict=True):
             submission.loop.call_soon_threadsafe(_resolve, submission.future, ok, value)
         self._report(len(batch), seconds if committed else None)
@@ -142,6 +163,49 @@ class GroupCommitWriter:
                 self._observer.transaction_committed(jobs, seconds)
         except Exception:
             log.exception("the write observer failed")
+
+    def _run_one(self, conn: sqlite3.Connection, job: Job) -> tuple[bool, Any]:
+        conn.execute("SAVEPOINT job")
+        try:
+            result = job(conn)
+            conn.execute("RELEASE job")
+            return True, result
+        except Exception as exc:
+            conn.execute("ROLLBACK TO job")
+            conn.execute("RELEASE job")
+            self._on_rollback()
+            return False, _client_safe(exc)
+
+    def _run_merged(
+        self, conn: sqlite3.Connection, run: list[_Submission]
+    ) -> list[tuple[bool, Any]]:
+        """Mergeable jobs in one pass; should that fail, one by one in their own savepoints."""
+        jobs: list[Any] = [submission.job for submission in run]
+        conn.execute("SAVEPOINT merged")
+        try:
+            merged: list[tuple[bool, Any]] = jobs[0].run_together(conn, jobs)
+            conn.execute("RELEASE merged")
+            return [(ok, value if ok else _client_safe(value)) for ok, value in merged]
+        except Exception:
+            log.warning("merged write failed; retrying its jobs one by one", exc_info=True)
+            conn.execute("ROLLBACK TO merged")
+            conn.execute("RELEASE merged")
+            self._on_rollback()
+            return [self._run_one(conn, job) for job in jobs]
+
+
+def _runs(batch: list[_Submission]) -> list[list[_Submission]]:
+    """Consecutive submissions with the same `merge_key` (jobs that can run together)."""
+    runs: list[list[_Submission]] = []
+    last: Hashable = None
+    for submission in batch:
+        key = getattr(submission.job, "merge_key", None)
+        if key is not None and key == last:
+            runs[-1].append(submission)
+        else:
+            runs.append([submission])
+        last = key
+    return runs
 
 
 def _client_safe(exc: Exception) -> Exception:

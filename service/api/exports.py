@@ -1,0 +1,167 @@
+"""BI exports (`export` scope): CSV or NDJSON, streamed page by page with constant memory."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import AsyncIterator
+from typing import Any
+
+import orjson
+from fastapi import APIRouter, Request, Response
+from fastapi.responses import StreamingResponse
+
+from service.api.deps import PrincipalDep, RuntimeDep
+from service.api.outcome_support import EXPORT, active_map, params_of
+from service.errors import NotFoundError
+from service.outcomes import export, reports
+from service.outcomes import params as p
+from service.outcomes.export import ExportFormat
+from service.runtime import Runtime
+from service.store.records import StatementPage
+from service.xapi.statement_params import SingleStatementRequest, parse_statement_get
+
+router = APIRouter(prefix="/exports", tags=["exports"])
+PAGE = 1000
+UNLIMITED = 10**15
+KPI_COLUMNS = (
+    "outcome", "kpi", "org_unit", "period", "rate_measured_at", "headcount", "attained",
+    "attainment_rate", "kpi_value", "pearson_r", "n_cells",
+)  # fmt: skip
+RATE_COLUMNS = ("outcome", "org_unit", "period", "headcount", "attained", "new", "rate")
+ATTAINMENT_EXPORT_COLUMNS = (*reports.ATTAINMENT_COLUMNS, "evidence_statements")
+
+
+def _format(name: str) -> ExportFormat:
+    if name == "csv":
+        return "csv"
+    if name == "ndjson":
+        return "ndjson"
+    raise NotFoundError("exports are .csv or .ndjson")
+
+
+def _stream(
+    fmt: ExportFormat,
+    name: str,
+    columns: tuple[str, ...],
+    chunks: AsyncIterator[list[dict[str, Any]]],
+) -> Response:
+    async def body() -> AsyncIterator[bytes]:
+        if fmt == "csv":
+            yield export.csv_header(columns)
+        async for rows in chunks:
+            yield export.encode(fmt, columns, rows)
+
+    return StreamingResponse(
+        body(),
+        media_type=export.MEDIA_TYPES[fmt],
+        headers={"Content-Disposition": f'attachment; filename="{name}.{fmt}"'},
+    )
+
+
+@router.get("/statements.{fmt}")
+async def export_statements(
+    fmt: str, request: Request, runtime: RuntimeDep, principal: PrincipalDep
+) -> Response:
+    """One row per statement, with the filters of GET statements (SR-41); newest first unless
+    ascending=true; `limit` caps the rows (0 or absent: all)."""
+    principal.require(EXPORT)
+    kind = _format(fmt)
+    parsed = parse_statement_get(params_of(request), version="2.0.0", max_limit=UNLIMITED)
+    tenant = principal.tenant
+    if isinstance(parsed, SingleStatementRequest):
+        found = await runtime.store.get_statement(tenant, parsed.statement_id, voided=parsed.voided)
+        bodies = [] if found is None else [found.body]
+        first = StatementPage(bodies=bodies, last_seq=None, has_more=False)
+        query = None
+    else:
+        query = parsed.query
+        first = await runtime.store.query_statements(
+            tenant, dataclasses.replace(query, limit=min(PAGE, query.limit))
+        )
+
+    async def pages() -> AsyncIterator[list[dict[str, Any]]]:
+        page, sent = first, 0
+        while True:
+            rows = [export.flatten_statement(orjson.loads(b), tenant) for b in page.bodies]
+            sent += len(rows)
+            yield rows
+            if query is None or not page.has_more or sent >= query.limit:
+                return
+            step = dataclasses.replace(
+                query, after_seq=page.last_seq, limit=min(PAGE, query.limit - sent)
+            )
+            page = await runtime.store.query_statements(tenant, step)
+
+    return _stream(kind, "statements", export.STATEMENT_COLUMNS, pages())
+
+
+@router.get("/attainments.{fmt}")
+async def export_attainments(
+    fmt: str, request: Request, runtime: RuntimeDep, principal: PrincipalDep
+) -> Response:
+    """Every attainment matching the filters of GET /outcomes/attainments."""
+    principal.require(EXPORT)
+    kind = _format(fmt)
+    params = params_of(request)
+    p.check_known(params, reports.ATTAINMENT_PARAMS - {"limit", "cursor", "evidence"})
+    active = await active_map(runtime, principal.tenant)
+    query = reports.attainment_query(active, params, PAGE)
+    first = await runtime.store.query_attainments(principal.tenant, query)
+
+    async def pages() -> AsyncIterator[list[dict[str, Any]]]:
+        rows = first
+        while rows:
+            out = []
+            for row in rows:
+                item = reports.attainment_json(active, row, evidence=False)
+                ids = [s for proof in row.record.evidence for s in proof["statements"]]
+                out.append({**item, "evidence_statements": " ".join(ids)})
+            yield out
+            if len(rows) < PAGE:
+                return
+            after = (rows[-1].record.outcome, rows[-1].record.learner)
+            step = dataclasses.replace(query, after=after)
+            rows = await runtime.store.query_attainments(principal.tenant, step)
+
+    return _stream(kind, "attainments", ATTAINMENT_EXPORT_COLUMNS, pages())
+
+
+@router.get("/outcome-kpis.{fmt}")
+async def export_kpi_table(
+    fmt: str, request: Request, runtime: RuntimeDep, principal: PrincipalDep
+) -> Response:
+    """The outcome x KPI table, each row with its link's correlation across units/periods."""
+    principal.require(EXPORT)
+    kind = _format(fmt)
+    rows = await _kpi_rows(runtime, principal.tenant, params_of(request))
+    return _stream(kind, "outcome-kpis", KPI_COLUMNS, _once(rows))
+
+
+@router.get("/rates.{fmt}")
+async def export_rates(
+    fmt: str, request: Request, runtime: RuntimeDep, principal: PrincipalDep
+) -> Response:
+    """Attainment rates per org unit and period, as GET /outcomes/rates."""
+    principal.require(EXPORT)
+    kind = _format(fmt)
+    active = await active_map(runtime, principal.tenant)
+    report = await reports.rates(runtime.store, principal.tenant, active, params_of(request))
+    return _stream(kind, "rates", RATE_COLUMNS, _once(report["rows"]))
+
+
+async def _kpi_rows(runtime: Runtime, tenant: str, params: dict[str, str]) -> list[dict[str, Any]]:
+    active = await active_map(runtime, tenant)
+    table = await reports.kpis(runtime.store, tenant, active, params)
+    by_link = {(c["outcome"], c["kpi"]): c for c in table.correlations}
+    return [
+        {
+            **row,
+            "pearson_r": by_link[(row["outcome"], row["kpi"])]["pearson_r"],
+            "n_cells": by_link[(row["outcome"], row["kpi"])]["n"],
+        }
+        for row in table.rows
+    ]
+
+
+async def _once(rows: list[dict[str, Any]]) -> AsyncIterator[list[dict[str, Any]]]:
+    yield rows

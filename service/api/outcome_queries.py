@@ -1,0 +1,77 @@
+"""Outcome queries for dashboards and BI tools (`outcomes/read`)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request, Response
+
+from service.api.deps import PrincipalDep, RuntimeDep
+from service.api.outcome_support import READ, active_map, json_response, params_of
+from service.outcomes import params as p
+from service.outcomes import reports
+
+router = APIRouter(prefix="/outcomes", tags=["outcomes"])
+
+
+@router.get("")
+async def list_outcomes(runtime: RuntimeDep, principal: PrincipalDep) -> Response:
+    """The current map's outcomes with how many learners attained each."""
+    principal.require(READ)
+    active = await active_map(runtime, principal.tenant)
+    counts = await runtime.store.count_attainments(principal.tenant, active.version.version)
+    outcomes = [
+        {**o.model_dump(mode="json", exclude={"criteria"}), "attained": counts.get(o.id, 0)}
+        for o in active.compiled.map.outcomes
+    ]
+    progress = await runtime.outcomes.progress(principal.tenant)
+    return json_response(
+        {"map_version": active.version.version, "outcomes": outcomes, "evaluation": progress}
+    )
+
+
+@router.get("/attainments")
+async def list_attainments(
+    request: Request, runtime: RuntimeDep, principal: PrincipalDep
+) -> Response:
+    """Attainments per outcome, learner, org unit, period or level, with a paging cursor."""
+    principal.require(READ)
+    params = params_of(request)
+    p.check_known(params, reports.ATTAINMENT_PARAMS)
+    active = await active_map(runtime, principal.tenant)
+    limit = p.integer(params, "limit", 100, 1, p.MAX_LIMIT)
+    query = reports.attainment_query(active, params, limit)
+    rows = await runtime.store.query_attainments(principal.tenant, query)
+    evidence = params.get("evidence", "true" if query.learner else "false") == "true"
+    cursor = None
+    if len(rows) == limit:
+        cursor = p.encode_cursor((rows[-1].record.outcome, rows[-1].record.learner))
+    return json_response(
+        {
+            "map_version": active.version.version,
+            "attainments": [reports.attainment_json(active, row, evidence) for row in rows],
+            "cursor": cursor,
+        }
+    )
+
+
+@router.get("/rates")
+async def get_rates(request: Request, runtime: RuntimeDep, principal: PrincipalDep) -> Response:
+    """Attainment rates over time per org unit: headcount, attained, new, rate."""
+    principal.require(READ)
+    active = await active_map(runtime, principal.tenant)
+    report = await reports.rates(runtime.store, principal.tenant, active, params_of(request))
+    return json_response({"map_version": active.version.version, **report})
+
+
+@router.get("/kpi-table")
+async def get_kpi_table(request: Request, runtime: RuntimeDep, principal: PrincipalDep) -> Response:
+    """Outcome x KPI per org unit and period, with Pearson's r across units and periods."""
+    principal.require(READ)
+    active = await active_map(runtime, principal.tenant)
+    table = await reports.kpis(runtime.store, principal.tenant, active, params_of(request))
+    return json_response(
+        {
+            "map_version": active.version.version,
+            "rows": table.rows,
+            "correlations": table.correlations,
+        }
+    )

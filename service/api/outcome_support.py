@@ -1,0 +1,58 @@
+"""What the outcome routers share: scopes, JSON responses, bodies and the active map."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import orjson
+from fastapi import FastAPI, Request
+from fastapi.responses import Response
+
+from service.api.bodies import check_declared_length, read_limited
+from service.api.protocol import error_body
+from service.errors import NotFoundError
+from service.outcomes.engine import ActiveMap
+from service.outcomes.problems import InvalidDocumentError
+from service.runtime import Runtime
+from service.xapi.statement_params import unique_params
+
+READ = "outcomes/read"
+WRITE = "outcomes/write"
+EXPORT = "export"
+JSON = "application/json"
+
+
+def json_response(data: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
+    return Response(orjson.dumps(data), status_code=status, media_type=JSON, headers=headers)
+
+
+def params_of(request: Request) -> dict[str, str]:
+    return unique_params(request.query_params.multi_items())
+
+
+async def read_body(request: Request, runtime: Runtime) -> bytes:
+    limit = runtime.settings.max_body_bytes
+    check_declared_length(request.headers.get("content-length"), limit)
+    return await read_limited(request.receive, limit)
+
+
+async def active_map(runtime: Runtime, tenant: str) -> ActiveMap:
+    """The map version queries answer from; 404 until one has been evaluated."""
+    active = await runtime.outcomes.active(tenant)
+    if active is None:
+        raise NotFoundError(
+            "no outcome map has been evaluated yet: PUT /outcomes/map, then watch "
+            "GET /outcomes/map/evaluation"
+        )
+    return active
+
+
+async def _invalid_document(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, InvalidDocumentError)
+    body = orjson.loads(error_body(exc.status, exc.message))
+    return json_response({**body, "errors": exc.problems}, status=exc.status)
+
+
+def install_outcome_error_handler(app: FastAPI) -> None:
+    """Rejected documents answer 400 with every problem listed under `errors`."""
+    app.add_exception_handler(InvalidDocumentError, _invalid_document)

@@ -1,0 +1,120 @@
+"""The outcome reports behind the query and export endpoints: params in, plain rows out."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from service.errors import BadRequestError
+from service.outcomes import params as p
+from service.outcomes.aggregate import Cumulative, KpiTable, kpi_table, rate_series, series_periods
+from service.outcomes.engine import ActiveMap
+from service.outcomes.periods import period_of
+from service.store.outcome_records import ROSTER_FIELDS, AttainmentQuery, AttainmentRow
+from service.store.port import Store
+from service.xapi.timestamps import format_ms
+
+ATTAINMENT_PARAMS = {
+    "outcome", "learner", "org_unit", "group_by", "period", "since", "until", "level",
+    "limit", "cursor", "evidence",
+}  # fmt: skip
+ATTAINMENT_COLUMNS = (
+    "outcome", "learner", "name", "attained_at", "level", "level_name", *ROSTER_FIELDS,
+)  # fmt: skip
+RATE_PARAMS = {"outcome", "group_by", "granularity", "since", "until"}
+KPI_PARAMS = {"outcome", "kpi", "group_by", "lag"}
+MAX_PERIODS = 2000
+
+
+def attainment_query(active: ActiveMap, params: dict[str, str], limit: int) -> AttainmentQuery:
+    """An attainment listing's filters from request parameters (any of them may be absent)."""
+    outcome = params.get("outcome")
+    if outcome is not None and active.compiled.map.outcome(outcome) is None:
+        raise BadRequestError(f"the current outcome map has no outcome {outcome!r}")
+    span = p.time_range(params)
+    return AttainmentQuery(
+        version=active.version.version,
+        outcome=outcome,
+        learner=p.learner(params),
+        unit_field=p.unit_field(params),
+        unit=params.get("org_unit"),
+        since_ms=span.since_ms,
+        until_ms=span.until_ms,
+        level=p.integer(params, "level", 0, 1, 100) if "level" in params else None,
+        after=p.decode_cursor(params),
+        limit=limit,
+    )
+
+
+def attainment_json(active: ActiveMap, row: AttainmentRow, evidence: bool) -> dict[str, Any]:
+    """One attainment as the API and the exports show it."""
+    record, roster = row.record, row.roster
+    outcome = active.compiled.map.outcome(record.outcome)
+    level_name = None
+    if outcome is not None and record.level is not None:
+        level_name = next((lv.name for lv in outcome.levels if lv.level == record.level), None)
+    out: dict[str, Any] = {
+        "outcome": record.outcome,
+        "learner": record.learner,
+        "name": (roster.name if roster and roster.name else None) or record.name,
+        "attained_at": format_ms(record.attained_ms),
+        "level": record.level,
+        "level_name": level_name,
+    }
+    for field in ROSTER_FIELDS:
+        out[field] = getattr(roster, field) if roster is not None else None
+    if evidence:
+        out["evidence"] = record.evidence
+    return out
+
+
+async def rates(
+    store: Store, tenant: str, active: ActiveMap, params: dict[str, str]
+) -> dict[str, Any]:
+    """Attainment rates per org unit and period (cumulative: attained by the period's end)."""
+    p.check_known(params, RATE_PARAMS)
+    outcomes = _outcomes(active, params)
+    field = p.unit_field(params)
+    granularity = p.granularity(params)
+    since, until = p.period(params, "since"), p.period(params, "until")
+    for name, value in (("since", since), ("until", until)):
+        if value is not None and value.granularity != granularity:
+            raise BadRequestError(f"{name} must be a {granularity} label like the granularity")
+    days = await store.attainment_days(tenant, active.version.version, field, outcomes)
+    cumulative = Cumulative(days)
+    last = until or period_of(datetime.now(UTC).date(), granularity)
+    periods = series_periods(cumulative, granularity, since, last)
+    if len(periods) > MAX_PERIODS:
+        raise BadRequestError("too many periods: narrow since/until or use a coarser granularity")
+    headcounts = await store.unit_headcounts(tenant, field)
+    rows = rate_series(cumulative, outcomes, headcounts, periods)
+    return {"group_by": field, "granularity": granularity, "rows": rows}
+
+
+async def kpis(store: Store, tenant: str, active: ActiveMap, params: dict[str, str]) -> KpiTable:
+    """The outcome x KPI table per org unit and period, with correlations per link."""
+    p.check_known(params, KPI_PARAMS)
+    wanted_outcome, wanted_kpi = params.get("outcome"), params.get("kpi")
+    links = [
+        (outcome.id, kpi)
+        for outcome in active.compiled.map.outcomes
+        for kpi in outcome.kpis
+        if wanted_outcome in (None, outcome.id) and wanted_kpi in (None, kpi)
+    ]
+    field = p.unit_field(params)
+    lag = p.integer(params, "lag", 0, 0, 60)
+    outcomes = sorted({outcome for outcome, _ in links})
+    days = await store.attainment_days(tenant, active.version.version, field, outcomes)
+    headcounts = await store.unit_headcounts(tenant, field)
+    observations = await store.get_kpi_observations(tenant)
+    return kpi_table(Cumulative(days), links, headcounts, observations, lag)
+
+
+def _outcomes(active: ActiveMap, params: dict[str, str]) -> list[str]:
+    outcome = params.get("outcome")
+    ids = [o.id for o in active.compiled.map.outcomes]
+    if outcome is None:
+        return ids
+    if outcome not in ids:
+        raise BadRequestError(f"the current outcome map has no outcome {outcome!r}")
+    return [outcome]

@@ -1,0 +1,134 @@
+"""Plain records of outcome state that cross the storage port."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+MapStatus = Literal["evaluating", "current", "retired"]
+ROSTER_FIELDS = ("department", "team", "manager", "location", "role")
+
+
+@dataclass(frozen=True, slots=True)
+class MapVersion:
+    """One version of a tenant's outcome map and how far its evaluation got."""
+
+    version: int
+    document: dict[str, Any]
+    created_ms: int
+    status: MapStatus
+    cursor: int  # the last statement sequence number evaluated
+    evaluated: int  # statements evaluated so far
+
+
+@dataclass(frozen=True, slots=True)
+class SeqStatement:
+    """A stored statement with its sequence number, read for evaluation."""
+
+    seq: int
+    body: bytes | None  # None when the reader said it already holds the statement
+    voided: bool
+
+
+@dataclass(frozen=True, slots=True)
+class EvidenceRecord:
+    """One statement counting toward one criterion of one outcome for one learner."""
+
+    learner: str
+    outcome: str
+    criterion: int
+    statement_id: str
+    activity: str  # object activity id, or the statement id when the object is none
+    timestamp_ms: int
+    seq: int
+
+
+@dataclass(frozen=True, slots=True)
+class AttainmentRecord:
+    """A learner's attainment of an outcome, with its evidence and emitted statements."""
+
+    learner: str
+    outcome: str
+    attained_ms: int
+    level: int | None
+    name: str | None
+    evidence: list[dict[str, Any]]
+    emitted: dict[str, str] = field(default_factory=dict)  # level (as text) -> statement id
+
+
+@dataclass(frozen=True, slots=True)
+class EvidenceSnapshot:
+    """Stored evidence and attainments of some (learner, outcome) pairs, before a change."""
+
+    evidence: list[EvidenceRecord]
+    attainments: dict[tuple[str, str], AttainmentRecord]
+
+
+@dataclass(slots=True)
+class OutcomeChanges:
+    """Everything one evaluation step writes, atomically with its cursor."""
+
+    version: int
+    cursor: int
+    evaluated: int
+    add_evidence: list[EvidenceRecord] = field(default_factory=list)
+    retract_statements: list[str] = field(default_factory=list)
+    put_attainments: list[AttainmentRecord] = field(default_factory=list)
+    delete_attainments: list[tuple[str, str]] = field(default_factory=list)  # (learner, outcome)
+
+
+@dataclass(frozen=True, slots=True)
+class RosterEntry:
+    """One learner's place in the organisation."""
+
+    learner: str
+    name: str | None = None
+    department: str | None = None
+    team: str | None = None
+    manager: str | None = None
+    location: str | None = None
+    role: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class KpiObservation:
+    """A business KPI's value for one org unit in one period."""
+
+    kpi: str
+    org_unit: str
+    period: str
+    value: float
+
+
+@dataclass(frozen=True, slots=True)
+class AttainmentQuery:
+    """Filters of an attainment listing; `after` is the (outcome, learner) paging cursor."""
+
+    version: int
+    outcome: str | None = None
+    learner: str | None = None
+    unit_field: str = "department"
+    unit: str | None = None
+    since_ms: int | None = None  # inclusive
+    until_ms: int | None = None  # exclusive
+    level: int | None = None
+    after: tuple[str, str] | None = None
+    limit: int = 100
+
+
+@dataclass(frozen=True, slots=True)
+class AttainmentRow:
+    """An attainment joined with the learner's roster entry."""
+
+    record: AttainmentRecord
+    roster: RosterEntry | None
+
+
+@dataclass(frozen=True, slots=True)
+class UnitDayCount:
+    """Attainments of an outcome in one org unit on one UTC day."""
+
+    outcome: str
+    unit: str
+    day: int  # days since the epoch
+    count: int

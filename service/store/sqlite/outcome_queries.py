@@ -1,0 +1,115 @@
+"""SQLite implementation of the outcome port's attainment queries (index lookups, no scans)."""
+
+from __future__ import annotations
+
+import sqlite3
+from typing import Any
+
+from service.store.outcome_records import (
+    AttainmentQuery,
+    AttainmentRow,
+    UnitDayCount,
+)
+from service.store.sqlite.jobs import SQLiteJobs
+from service.store.sqlite.outcome_rows import (
+    ATTAINMENT_COLUMNS,
+    ROSTER_COLUMNS,
+    attainment_record,
+    roster_entry,
+    unit_column,
+)
+
+_DAY_MS = 86_400_000
+_SELECT = (
+    ", ".join(f"a.{c.strip()}" for c in ATTAINMENT_COLUMNS.split(","))
+    + ", "
+    + ", ".join(f"r.{c.strip()}" for c in ROSTER_COLUMNS.split(","))
+)
+
+
+class SQLiteOutcomeQueries(SQLiteJobs):
+    """Attainment listings, counts and per-unit histograms."""
+
+    async def query_attainments(self, tenant: str, query: AttainmentQuery) -> list[AttainmentRow]:
+        sql, params = _attainment_sql(tenant, query)
+
+        def job(conn: sqlite3.Connection) -> list[AttainmentRow]:
+            rows = conn.execute(sql, params).fetchall()
+            return [
+                AttainmentRow(attainment_record(row[:7]), roster_entry(row[7:]) if row[7] else None)
+                for row in rows
+            ]
+
+        return await self._read(job)
+
+    async def count_attainments(self, tenant: str, version: int) -> dict[str, int]:
+        def job(conn: sqlite3.Connection) -> dict[str, int]:
+            rows = conn.execute(
+                "SELECT outcome, count(*) FROM outcome_attainments "
+                "WHERE tenant = ? AND version = ? GROUP BY outcome",
+                (tenant, version),
+            ).fetchall()
+            return {row[0]: row[1] for row in rows}
+
+        return await self._read(job)
+
+    async def attainment_days(
+        self, tenant: str, version: int, unit_field: str, outcomes: list[str]
+    ) -> list[UnitDayCount]:
+        unit = unit_column(unit_field)
+
+        def job(conn: sqlite3.Connection) -> list[UnitDayCount]:
+            out: list[UnitDayCount] = []
+            for outcome in outcomes:
+                rows = conn.execute(
+                    f"SELECT {unit}, attained / {_DAY_MS}, count(*) FROM outcome_attainments "
+                    f"WHERE tenant = ? AND version = ? AND outcome = ? AND {unit} IS NOT NULL "
+                    f"GROUP BY {unit}, attained / {_DAY_MS}",
+                    (tenant, version, outcome),
+                ).fetchall()
+                out.extend(UnitDayCount(outcome, row[0], row[1], row[2]) for row in rows)
+            return out
+
+        return await self._read(job)
+
+    async def unit_headcounts(self, tenant: str, unit_field: str) -> dict[str, int]:
+        unit = unit_column(unit_field)
+
+        def job(conn: sqlite3.Connection) -> dict[str, int]:
+            rows = conn.execute(
+                f"SELECT {unit}, count(*) FROM outcome_roster "
+                f"WHERE tenant = ? AND {unit} IS NOT NULL GROUP BY {unit}",
+                (tenant,),
+            ).fetchall()
+            return {row[0]: row[1] for row in rows}
+
+        return await self._read(job)
+
+
+def _attainment_sql(tenant: str, query: AttainmentQuery) -> tuple[str, list[Any]]:
+    where = ["a.tenant = ?", "a.version = ?"]
+    params: list[Any] = [tenant, query.version]
+    conditions: list[tuple[str, Any]] = [
+        ("a.outcome = ?", query.outcome),
+        ("a.learner = ?", query.learner),
+        (f"a.{unit_column(query.unit_field)} = ?", query.unit),
+        ("a.attained >= ?", query.since_ms),
+        ("a.attained < ?", query.until_ms),
+        ("a.level = ?", query.level),
+    ]
+    for condition, value in conditions:
+        if value is not None:
+            where.append(condition)
+            params.append(value)
+    if query.after is not None:
+        where.append("(a.outcome, a.learner) > (?, ?)")
+        params.extend(query.after)
+    # one learner: walk the learner index (same order as (outcome, learner) for one learner)
+    order = "a.learner, a.outcome" if query.learner is not None else "a.outcome, a.learner"
+    sql = (
+        f"SELECT {_SELECT} FROM outcome_attainments a LEFT JOIN outcome_roster r "
+        "ON r.tenant = a.tenant AND r.learner = a.learner "
+        f"WHERE {' AND '.join(where)} ORDER BY {order} LIMIT ?"
+    )
+    params.append(query.limit)
+    return sql, params

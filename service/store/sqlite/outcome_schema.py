@@ -1,0 +1,87 @@
+"""SQLite tables of outcome state; every row carries its tenant, state rows their map version."""
+
+from __future__ import annotations
+
+import sqlite3
+
+OUTCOME_DDL = """
+CREATE TABLE IF NOT EXISTS outcome_maps (
+    tenant TEXT NOT NULL,
+    version INTEGER NOT NULL,
+    document BLOB NOT NULL,
+    created INTEGER NOT NULL,
+    status TEXT NOT NULL,
+    cursor INTEGER NOT NULL DEFAULT 0,
+    evaluated INTEGER NOT NULL DEFAULT 0,
+    PRIMARY KEY (tenant, version)
+);
+
+CREATE TABLE IF NOT EXISTS outcome_evidence (
+    tenant TEXT NOT NULL,
+    version INTEGER NOT NULL,
+    learner TEXT NOT NULL,
+    outcome TEXT NOT NULL,
+    criterion INTEGER NOT NULL,
+    statement_id TEXT NOT NULL,
+    activity TEXT NOT NULL,
+    ts INTEGER NOT NULL,
+    seq INTEGER NOT NULL,
+    PRIMARY KEY (tenant, version, learner, outcome, criterion, statement_id)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS outcome_evidence_statement
+    ON outcome_evidence (tenant, version, statement_id);
+
+CREATE TABLE IF NOT EXISTS outcome_attainments (
+    tenant TEXT NOT NULL,
+    version INTEGER NOT NULL,
+    outcome TEXT NOT NULL,
+    learner TEXT NOT NULL,
+    attained INTEGER NOT NULL,
+    level INTEGER,
+    name TEXT,
+    evidence BLOB NOT NULL,
+    emitted BLOB NOT NULL,
+    department TEXT,
+    team TEXT,
+    manager TEXT,
+    location TEXT,
+    role TEXT,
+    PRIMARY KEY (tenant, version, outcome, learner)
+);
+CREATE INDEX IF NOT EXISTS outcome_attainments_learner
+    ON outcome_attainments (tenant, version, learner, outcome);
+CREATE INDEX IF NOT EXISTS outcome_attainments_time
+    ON outcome_attainments (tenant, version, outcome, attained);
+CREATE INDEX IF NOT EXISTS outcome_attainments_department
+    ON outcome_attainments (tenant, version, outcome, department, attained);
+CREATE INDEX IF NOT EXISTS outcome_attainments_team
+    ON outcome_attainments (tenant, version, outcome, team, attained);
+
+CREATE TABLE IF NOT EXISTS outcome_roster (
+    tenant TEXT NOT NULL,
+    learner TEXT NOT NULL,
+    name TEXT,
+    department TEXT,
+    team TEXT,
+    manager TEXT,
+    location TEXT,
+    role TEXT,
+    PRIMARY KEY (tenant, learner)
+);
+CREATE INDEX IF NOT EXISTS outcome_roster_department ON outcome_roster (tenant, department);
+CREATE INDEX IF NOT EXISTS outcome_roster_team ON outcome_roster (tenant, team);
+
+CREATE TABLE IF NOT EXISTS outcome_kpis (
+    tenant TEXT NOT NULL,
+    kpi TEXT NOT NULL,
+    org_unit TEXT NOT NULL,
+    period TEXT NOT NULL,
+    value REAL NOT NULL,
+    PRIMARY KEY (tenant, kpi, org_unit, period)
+);
+"""
+
+
+def create_outcome_schema(conn: sqlite3.Connection) -> None:
+    """Create the outcome tables and indexes if missing (idempotent)."""
+    conn.executescript(OUTCOME_DDL)

@@ -1,0 +1,88 @@
+"""What the writer remembers between transactions: interned key ids and agents already recorded.
+
+Both hold only facts that stay true once committed (key ids are never reassigned, agent rows
+never shrink), so they are also right when other processes write the same file. Entries made
+in a transaction that rolls back may be wrong: `forget()` drops everything then.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Collection
+from itertools import islice
+from typing import Any
+
+_CHUNK = 300  # rows per multi-row INSERT (3 variables each, far below SQLite's limit)
+
+
+def _trim(cache: dict[Any, Any], capacity: int) -> None:
+    """Drop the older half once full (insertion order approximates age)."""
+    if len(cache) >= capacity:
+        for key in list(islice(cache, len(cache) // 2)):
+            del cache[key]
+
+
+class KeyInterner:
+    """Maps a tenant's (kind, key) index keys to the integer ids the index tables use."""
+
+    def __init__(self, capacity: int = 300_000) -> None:
+        self._ids: dict[str, dict[tuple[int, str], int]] = {}
+        self._capacity = capacity
+
+    def of_tenant(self, tenant: str) -> dict[tuple[int, str], int]:
+        """The cached ids of one tenant (read-only for callers); trimmed here, never later."""
+        ids = self._ids.setdefault(tenant, {})
+        _trim(ids, self._capacity)
+        return ids
+
+    def resolve(
+        self, conn: sqlite3.Connection, tenant: str, missing: Collection[tuple[int, str]]
+    ) -> None:
+        """Create or find the ids of `missing` keys in the current transaction; cache them."""
+        ids = self._ids.setdefault(tenant, {})
+        pending = list(missing)
+        for start in range(0, len(pending), _CHUNK):
+            chunk = pending[start : start + _CHUNK]
+            values = ",".join(["(?, ?, ?)"] * len(chunk))
+            params = [part for kind, key in chunk for part in (tenant, int(kind), key)]
+            rows = conn.execute(
+                f"INSERT INTO index_keys (tenant, kind, key) VALUES {values} "
+                "ON CONFLICT (tenant, kind, key) DO UPDATE SET kind = kind "
+                "RETURNING kind, key, key_id",
+                params,
+            ).fetchall()
+            for kind, key, key_id in rows:
+                ids[(kind, key)] = key_id
+
+    def forget(self) -> None:
+        self._ids.clear()
+
+
+class AgentsSeen:
+    """(tenant, agent key, name) triples whose agents-table upsert has already been done."""
+
+    def __init__(self, capacity: int = 200_000) -> None:
+        self._seen: dict[tuple[str, str, str | None], None] = {}
+        self._capacity = capacity
+
+    def __contains__(self, item: tuple[str, str, str | None]) -> bool:
+        return item in self._seen
+
+    def add(self, item: tuple[str, str, str | None]) -> None:
+        _trim(self._seen, self._capacity)
+        self._seen[item] = None
+
+    def forget(self) -> None:
+        self._seen.clear()
+
+
+class WriteCaches:
+    """The caches one writer connection keeps; cleared together after any rollback."""
+
+    def __init__(self) -> None:
+        self.keys = KeyInterner()
+        self.agents = AgentsSeen()
+
+    def forget(self) -> None:
+        self.keys.forget()
+        self.agents.forget()

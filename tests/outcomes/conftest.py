@@ -1,0 +1,24 @@
+"""An authenticated client for the outcome endpoints (no xAPI version header needed)."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import httpx
+import pytest
+from fastapi import FastAPI
+
+from tests.conftest import client_for
+
+
+@pytest.fixture
+def store_url(tmp_path: Path) -> str:
+    """Outcome state is kept by the SQLite store only (on MongoDB it answers 501): SQLite here."""
+    return f"sqlite:///{tmp_path / 'lrs.sqlite3'}"
+
+
+@pytest.fixture
+async def api(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
+    async with client_for(app, None) as c:
+        yield c

@@ -1,0 +1,178 @@
+"""The SQLite write path: merged group commits, several writers on one file, schema upgrade."""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import orjson
+import pytest
+
+from service.errors import ConflictError
+from service.store.records import KeyKind, NewStatement, StatementQuery
+from service.store.sqlite import SQLiteStore
+from service.store.sqlite.checkpointer import Checkpointer
+from service.store.sqlite.write_lock import WriteLock
+from service.xapi.preparation import prepare_statement
+from tests.builders import activity, statement, voiding
+
+AUTHORITY = {"objectType": "Agent", "mbox": "mailto:lrs@example.org"}
+TENANT = "t1"
+
+
+def prepared(*statements: dict[str, Any]) -> list[NewStatement]:
+    return [prepare_statement(s, version="2.0.0", authority=AUTHORITY) for s in statements]
+
+
+@pytest.fixture
+async def store(tmp_path: Path) -> AsyncIterator[SQLiteStore]:
+    opened = SQLiteStore(tmp_path / "w.sqlite3")
+    await opened.open()
+    try:
+        yield opened
+    finally:
+        await opened.close()
+
+
+async def held_back(store: SQLiteStore, *batches: list[NewStatement]) -> list[Any]:
+    """Submit all batches while another writer holds the file, so they form one group."""
+    blocker = WriteLock(store.path)
+    blocker.acquire(1)
+    tasks = [asyncio.ensure_future(store.store_statements(TENANT, batch, [])) for batch in batches]
+    await asyncio.sleep(0.2)
+    blocker.release()
+    blocker.close()
+    return await asyncio.gather(*tasks, return_exceptions=True)
+
+
+def seq_and_stored(path: Path) -> list[tuple[int, int]]:
+    with sqlite3.connect(path) as conn:
+        return conn.execute("SELECT seq, stored FROM statements ORDER BY seq").fetchall()
+
+
+async def test_sr4_merged_group_rejects_only_the_conflicting_batch(store: SQLiteStore) -> None:
+    """SR-4/V-46: in one group commit, a conflicting batch fails alone, all or nothing."""
+    first = statement()
+    clash = dict(first, verb={"id": "http://example.org/verbs/other"})
+    results = await held_back(
+        store,
+        prepared(first),
+        prepared(statement(), clash),
+        prepared(statement(), dict(first)),
+    )
+    assert isinstance(results[0], list)
+    assert isinstance(results[1], ConflictError)
+    assert isinstance(results[2], list)
+    page = await store.query_statements(TENANT, StatementQuery(limit=10))
+    assert len(page.bodies) == 2  # first, and the new statement of the third batch
+
+
+async def test_sr20_sr43_within_one_group(store: SQLiteStore) -> None:
+    """SR-20/SR-43: voiding and references resolve across batches of one group, any order."""
+    target = statement(obj=activity("target"))
+    ref = statement(verb="commented", obj={"objectType": "StatementRef", "id": target["id"]})
+    void = voiding(target["id"])
+    await held_back(store, prepared(ref), prepared(target), prepared(void))
+    voided = await store.get_statement(TENANT, target["id"], voided=True)
+    assert voided is not None
+    by_activity = await store.query_statements(
+        TENANT, StatementQuery(activity="http://example.org/act/target", limit=10)
+    )
+    ids = {orjson.loads(body)["id"] for body in by_activity.bodies}
+    assert ids == {ref["id"], void["id"]}  # the target is voided; its referrers inherit it
+
+
+async def test_sr12_two_writers_on_one_file_keep_stored_in_seq_order(tmp_path: Path) -> None:
+    """SR-12/SR-45: with two stores (processes) writing one file, stored never decreases."""
+    path = tmp_path / "shared.sqlite3"
+    one, two = SQLiteStore(path), SQLiteStore(path)
+    await one.open()
+    await two.open()
+    try:
+        two._last_stored_ms = 2**41  # a writer whose clock runs far ahead
+        writes = [
+            (one if n % 2 else two).store_statements(TENANT, prepared(statement()), [])
+            for n in range(40)
+        ]
+        await asyncio.gather(*writes)
+    finally:
+        await one.close()
+        await two.close()
+    rows = seq_and_stored(path)
+    assert len(rows) == 40
+    stored = [row[1] for row in rows]
+    assert stored == sorted(stored)
+
+
+async def test_t18_consistent_through_sees_other_writers(tmp_path: Path) -> None:
+    """T-18: Consistent-Through stays below a transaction another process has open."""
+    path = tmp_path / "ct.sqlite3"
+    store = SQLiteStore(path)
+    await store.open()
+    other = WriteLock(path)
+    try:
+        other.acquire(1_000_000)
+        assert store.consistent_through_ms() == 999_999
+        other.release()
+        assert store.consistent_through_ms() > 1_000_000
+    finally:
+        other.close()
+        await store.close()
+
+
+async def test_schema_1_files_gain_statement_key_ids(tmp_path: Path) -> None:
+    """An old file is upgraded in place: every statement row gets its index key ids."""
+    path = tmp_path / "old.sqlite3"
+    store = SQLiteStore(path)
+    await store.open()
+    target = statement()
+    await store.store_statements(TENANT, prepared(target), [])
+    await store.close()
+    with sqlite3.connect(path) as conn:
+        expected = sorted(r[0] for r in conn.execute("SELECT key_id FROM statement_keys"))
+        conn.execute("ALTER TABLE statements DROP COLUMN key_ids")
+    store = SQLiteStore(path)
+    await store.open()
+    try:
+        ref = statement(verb="liked", obj={"objectType": "StatementRef", "id": target["id"]})
+        await store.store_statements(TENANT, prepared(ref), [])
+        page = await store.query_statements(
+            TENANT, StatementQuery(verb="http://example.org/verbs/completed", limit=10)
+        )
+    finally:
+        await store.close()
+    with sqlite3.connect(path) as conn:
+        (stored_keys,) = conn.execute("SELECT key_ids FROM statements WHERE seq = 1").fetchone()
+        version = conn.execute("SELECT value FROM meta WHERE name = 'schema_version'").fetchone()
+    assert sorted(orjson.loads(stored_keys)) == expected
+    assert version == ("2",)
+    assert len(page.bodies) == 2  # SR-43: the new referrer matches its old target's verb
+
+
+def test_index_key_kinds_are_ints() -> None:
+    """Cached (kind, key) tuples from statements equal the (int, str) rows SQLite returns."""
+    assert (KeyKind.VERB, "x") == (3, "x")
+    assert hash((KeyKind.VERB, "x")) == hash((3, "x"))
+
+
+async def test_checkpointer_truncates_a_growing_wal(store: SQLiteStore) -> None:
+    """Past its size limit the WAL is checkpointed and truncated between transactions."""
+    wal = store.path.with_name(store.path.name + "-wal")
+    await store.store_statements(TENANT, prepared(*(statement() for _ in range(50))), [])
+    assert wal.stat().st_size > 0
+    checkpointer = Checkpointer(store.path, interval=0.02, truncate_bytes=1)
+    checkpointer.start()
+    try:
+        for _ in range(100):
+            await asyncio.sleep(0.02)
+            if wal.stat().st_size == 0:
+                break
+        assert wal.stat().st_size == 0
+        await store.store_statements(TENANT, prepared(statement()), [])  # still writable
+    finally:
+        checkpointer.stop()
+    page = await store.query_statements(TENANT, StatementQuery(limit=100))
+    assert len(page.bodies) == 51
