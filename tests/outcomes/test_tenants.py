@@ -8,6 +8,7 @@ import httpx
 from fastapi import FastAPI
 
 from service.auth import new_credential
+from service.scopes import EVERY_SCOPE
 from tests.outcomes.support import (
     PASSED,
     attainments,
@@ -17,12 +18,14 @@ from tests.outcomes.support import (
     put_map,
     settle,
 )
+from tests.tenancy_support import add_tenant
 
 
 async def test_tenants_see_only_their_own_outcome_data(
     app: FastAPI, api: httpx.AsyncClient
 ) -> None:
-    other = new_credential(name="other", tenant="acme")
+    await add_tenant(app, "acme")
+    other = new_credential(name="other", tenant="acme", scopes=EVERY_SCOPE)
     await app.state.runtime.store.add_credential(other.record)
     token = base64.b64encode(f"{other.key}:{other.secret}".encode()).decode()
     acme = httpx.AsyncClient(
