@@ -6,6 +6,7 @@ import bisect
 import math
 import statistics
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -23,7 +24,8 @@ _DAY_MS = 86_400_000
 
 
 class Cumulative:
-    """Attainments of each (outcome, unit) counted up to any day, by binary search."""
+    """Attainments of each (outcome, unit) counted up to a day, by binary search (exact at the
+    boundaries the day counts were read for, see OutcomeStore.attainment_days)."""
 
     def __init__(self, days: list[UnitDayCount]) -> None:
         grouped: dict[tuple[str, str], list[tuple[int, int]]] = defaultdict(list)
@@ -39,7 +41,6 @@ class Cumulative:
                 totals.append(running)
             self._days[key] = [day for day, _ in rows]
             self._totals[key] = totals
-        self.first_day = min((row.day for row in days), default=None)
 
     def before(self, outcome: str, unit: str, end_ms: int) -> int:
         """Attainments of the outcome in the unit before the instant (a day boundary)."""
@@ -82,17 +83,22 @@ def rate_series(
 
 
 def series_periods(
-    cumulative: Cumulative, granularity: Granularity, since: Period | None, until: Period
+    first_day: int | None, granularity: Granularity, since: Period | None, until: Period
 ) -> list[Period]:
-    """Periods from `since` (or the first attainment) through `until`."""
+    """Periods from `since` (or the period of the first attainment's day) through `until`."""
     if since is None:
-        first = cumulative.first_day
-        since = until if first is None else _period_of_day(first, granularity)
+        since = until if first_day is None else period_at(first_day * _DAY_MS, granularity)
     return periods_between(since, until) if since.start <= until.start else []
 
 
-def _period_of_day(day: int, granularity: Granularity) -> Period:
-    return period_at(day * _DAY_MS, granularity)
+def boundary_days(instants_ms: Iterable[int]) -> list[int]:
+    """The sorted distinct days of instants that fall on day boundaries (Cumulative's queries)."""
+    return sorted({ms // _DAY_MS for ms in instants_ms})
+
+
+def measured(observation: KpiObservation, lag: int) -> Period:
+    """The period whose end the attainment rate next to a KPI observation is measured at."""
+    return shift(parse_period(observation.period), -lag)
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,8 +124,8 @@ def kpi_table(
         pairs: list[tuple[float, float]] = []
         for observation in by_kpi.get(kpi, []):
             headcount = headcounts.get(observation.org_unit, 0)
-            measured = shift(parse_period(observation.period), -lag)
-            attained = cumulative.before(outcome, observation.org_unit, measured.end_ms)
+            at = measured(observation, lag)
+            attained = cumulative.before(outcome, observation.org_unit, at.end_ms)
             share = rate(attained, headcount)
             rows.append(
                 {
@@ -127,7 +133,7 @@ def kpi_table(
                     "kpi": kpi,
                     "org_unit": observation.org_unit,
                     "period": observation.period,
-                    "rate_measured_at": measured.end.isoformat(),
+                    "rate_measured_at": at.end.isoformat(),
                     "headcount": headcount,
                     "attained": attained,
                     "attainment_rate": share,

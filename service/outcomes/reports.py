@@ -7,7 +7,15 @@ from typing import Any
 
 from service.errors import BadRequestError
 from service.outcomes import params as p
-from service.outcomes.aggregate import Cumulative, KpiTable, kpi_table, rate_series, series_periods
+from service.outcomes.aggregate import (
+    Cumulative,
+    KpiTable,
+    boundary_days,
+    kpi_table,
+    measured,
+    rate_series,
+    series_periods,
+)
 from service.outcomes.engine import ActiveMap
 from service.outcomes.periods import period_of
 from service.store.outcome_records import ROSTER_FIELDS, AttainmentQuery, AttainmentRow
@@ -80,14 +88,16 @@ async def rates(
     for name, value in (("since", since), ("until", until)):
         if value is not None and value.granularity != granularity:
             raise BadRequestError(f"{name} must be a {granularity} label like the granularity")
-    days = await store.attainment_days(tenant, active.version.version, field, outcomes)
-    cumulative = Cumulative(days)
+    version = active.version.version
+    first = None if since else await store.first_attainment_day(tenant, version, field, outcomes)
     last = until or period_of(datetime.now(UTC).date(), granularity)
-    periods = series_periods(cumulative, granularity, since, last)
+    periods = series_periods(first, granularity, since, last)
     if len(periods) > MAX_PERIODS:
         raise BadRequestError("too many periods: narrow since/until or use a coarser granularity")
+    ends = boundary_days(ms for period in periods for ms in (period.start_ms, period.end_ms))
+    days = await store.attainment_days(tenant, version, field, outcomes, ends)
     headcounts = await store.unit_headcounts(tenant, field)
-    rows = rate_series(cumulative, outcomes, headcounts, periods)
+    rows = rate_series(Cumulative(days), outcomes, headcounts, periods)
     return {"group_by": field, "granularity": granularity, "rows": rows}
 
 
@@ -104,9 +114,12 @@ async def kpis(store: Store, tenant: str, active: ActiveMap, params: dict[str, s
     field = p.unit_field(params)
     lag = p.integer(params, "lag", 0, 0, 60)
     outcomes = sorted({outcome for outcome, _ in links})
-    days = await store.attainment_days(tenant, active.version.version, field, outcomes)
-    headcounts = await store.unit_headcounts(tenant, field)
     observations = await store.get_kpi_observations(tenant)
+    linked = {kpi for _, kpi in links}
+    ends = boundary_days(measured(o, lag).end_ms for o in observations if o.kpi in linked)
+    version = active.version.version
+    days = await store.attainment_days(tenant, version, field, outcomes, ends)
+    headcounts = await store.unit_headcounts(tenant, field)
     return kpi_table(Cumulative(days), links, headcounts, observations, lag)
 
 

@@ -71,9 +71,22 @@ class OutcomeStore(Protocol):
         ...
 
     async def attainment_days(
-        self, tenant: str, version: int, unit_field: str, outcomes: list[str]
+        self,
+        tenant: str,
+        version: int,
+        unit_field: str,
+        outcomes: list[str],
+        boundaries: list[int] | None = None,
     ) -> list[UnitDayCount]:
-        """Attainments of rostered learners counted per outcome, org unit and day."""
+        """Attainments of rostered learners counted per outcome, org unit and day; with sorted
+        `boundaries` (days), only counts before each boundary need be exact (days between two
+        boundaries may be summed into the first)."""
+        ...
+
+    async def first_attainment_day(
+        self, tenant: str, version: int, unit_field: str, outcomes: list[str]
+    ) -> int | None:
+        """The first day of attainment_days."""
         ...
 
     async def unit_headcounts(self, tenant: str, unit_field: str) -> dict[str, int]:

@@ -64,8 +64,18 @@ class MongoOutcomesUnsupported:
         raise NotSupportedByStoreError(UNSUPPORTED)
 
     async def attainment_days(
-        self, tenant: str, version: int, unit_field: str, outcomes: list[str]
+        self,
+        tenant: str,
+        version: int,
+        unit_field: str,
+        outcomes: list[str],
+        boundaries: list[int] | None = None,
     ) -> list[UnitDayCount]:
+        raise NotSupportedByStoreError(UNSUPPORTED)
+
+    async def first_attainment_day(
+        self, tenant: str, version: int, unit_field: str, outcomes: list[str]
+    ) -> int | None:
         raise NotSupportedByStoreError(UNSUPPORTED)
 
     async def unit_headcounts(self, tenant: str, unit_field: str) -> dict[str, int]:

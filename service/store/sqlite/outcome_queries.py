@@ -1,4 +1,5 @@
-"""SQLite implementation of the outcome port's attainment queries (index lookups, no scans)."""
+"""SQLite implementation of the outcome port's attainment queries (index lookups, no scans;
+rates read the per-unit counts of outcome_counts)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from service.store.outcome_records import (
     UnitDayCount,
 )
 from service.store.sqlite.jobs import SQLiteJobs
+from service.store.sqlite.outcome_counts import first_day, headcounts, unit_days
 from service.store.sqlite.outcome_rows import (
     ATTAINMENT_COLUMNS,
     ROSTER_COLUMNS,
@@ -19,7 +21,6 @@ from service.store.sqlite.outcome_rows import (
     unit_column,
 )
 
-_DAY_MS = 86_400_000
 _SELECT = (
     ", ".join(f"a.{c.strip()}" for c in ATTAINMENT_COLUMNS.split(","))
     + ", "
@@ -54,36 +55,27 @@ class SQLiteOutcomeQueries(SQLiteJobs):
         return await self._read(job)
 
     async def attainment_days(
-        self, tenant: str, version: int, unit_field: str, outcomes: list[str]
+        self,
+        tenant: str,
+        version: int,
+        unit_field: str,
+        outcomes: list[str],
+        boundaries: list[int] | None = None,
     ) -> list[UnitDayCount]:
-        unit = unit_column(unit_field)
+        field = unit_column(unit_field)
+        return await self._read(
+            lambda conn: unit_days(conn, tenant, version, field, outcomes, boundaries)
+        )
 
-        def job(conn: sqlite3.Connection) -> list[UnitDayCount]:
-            out: list[UnitDayCount] = []
-            for outcome in outcomes:
-                rows = conn.execute(
-                    f"SELECT {unit}, attained / {_DAY_MS}, count(*) FROM outcome_attainments "
-                    f"WHERE tenant = ? AND version = ? AND outcome = ? AND {unit} IS NOT NULL "
-                    f"GROUP BY {unit}, attained / {_DAY_MS}",
-                    (tenant, version, outcome),
-                ).fetchall()
-                out.extend(UnitDayCount(outcome, row[0], row[1], row[2]) for row in rows)
-            return out
-
-        return await self._read(job)
+    async def first_attainment_day(
+        self, tenant: str, version: int, unit_field: str, outcomes: list[str]
+    ) -> int | None:
+        field = unit_column(unit_field)
+        return await self._read(lambda conn: first_day(conn, tenant, version, field, outcomes))
 
     async def unit_headcounts(self, tenant: str, unit_field: str) -> dict[str, int]:
-        unit = unit_column(unit_field)
-
-        def job(conn: sqlite3.Connection) -> dict[str, int]:
-            rows = conn.execute(
-                f"SELECT {unit}, count(*) FROM outcome_roster "
-                f"WHERE tenant = ? AND {unit} IS NOT NULL GROUP BY {unit}",
-                (tenant,),
-            ).fetchall()
-            return {row[0]: row[1] for row in rows}
-
-        return await self._read(job)
+        field = unit_column(unit_field)
+        return await self._read(lambda conn: headcounts(conn, tenant, field))
 
 
 def _attainment_sql(tenant: str, query: AttainmentQuery) -> tuple[str, list[Any]]:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import sqlite3
 
+from service.store.sqlite.outcome_counts import recount_all
+
 OUTCOME_DDL = """
 CREATE TABLE IF NOT EXISTS outcome_maps (
     tenant TEXT NOT NULL,
@@ -57,6 +59,25 @@ CREATE INDEX IF NOT EXISTS outcome_attainments_department
 CREATE INDEX IF NOT EXISTS outcome_attainments_team
     ON outcome_attainments (tenant, version, outcome, team, attained);
 
+CREATE TABLE IF NOT EXISTS outcome_unit_days (
+    tenant TEXT NOT NULL,
+    version INTEGER NOT NULL,
+    outcome TEXT NOT NULL,
+    field TEXT NOT NULL,
+    unit TEXT NOT NULL,
+    day INTEGER NOT NULL,
+    count INTEGER NOT NULL,
+    PRIMARY KEY (tenant, version, outcome, field, unit, day)
+) WITHOUT ROWID;
+
+CREATE TABLE IF NOT EXISTS outcome_unit_heads (
+    tenant TEXT NOT NULL,
+    field TEXT NOT NULL,
+    unit TEXT NOT NULL,
+    count INTEGER NOT NULL,
+    PRIMARY KEY (tenant, field, unit)
+) WITHOUT ROWID;
+
 CREATE TABLE IF NOT EXISTS outcome_roster (
     tenant TEXT NOT NULL,
     learner TEXT NOT NULL,
@@ -83,5 +104,11 @@ CREATE TABLE IF NOT EXISTS outcome_kpis (
 
 
 def create_outcome_schema(conn: sqlite3.Connection) -> None:
-    """Create the outcome tables and indexes if missing (idempotent)."""
+    """Create the outcome tables and indexes if missing (idempotent); fill the count tables
+    (added together) of a store made before them."""
+    counted = conn.execute(
+        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'outcome_unit_days'"
+    ).fetchone()
     conn.executescript(OUTCOME_DDL)
+    if counted is None:
+        recount_all(conn)

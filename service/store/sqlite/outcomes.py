@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+from collections import Counter
 from collections.abc import Set as AbstractSet
 from typing import Any
 
@@ -18,6 +19,7 @@ from service.store.outcome_records import (
     SeqStatement,
 )
 from service.store.sqlite.jobs import SQLiteJobs
+from service.store.sqlite.outcome_counts import COUNTED, Deltas, apply_deltas, tally
 from service.store.sqlite.outcome_org import SQLiteOutcomeOrg
 from service.store.sqlite.outcome_queries import SQLiteOutcomeQueries
 from service.store.sqlite.outcome_rows import ATTAINMENT_COLUMNS, attainment_record
@@ -182,20 +184,24 @@ def _write_changes(conn: sqlite3.Connection, tenant: str, changes: OutcomeChange
             for e in changes.add_evidence
         ],
     )
-    conn.executemany(
-        "DELETE FROM outcome_attainments WHERE tenant = ? AND version = ? AND learner = ? "
-        "AND outcome = ?",
-        [(tenant, version, learner, outcome) for learner, outcome in changes.delete_attainments],
-    )
+    deltas: Deltas = Counter()
+    doomed = [(r.learner, r.outcome) for r in changes.put_attainments]
+    for learner, outcome in [*changes.delete_attainments, *doomed]:
+        removed = conn.execute(
+            "DELETE FROM outcome_attainments WHERE tenant = ? AND version = ? AND learner = ? "
+            f"AND outcome = ? RETURNING {COUNTED}",
+            (tenant, version, learner, outcome),
+        ).fetchall()
+        tally(deltas, removed, -1)
     fields = ", ".join(ROSTER_FIELDS)
     for record in changes.put_attainments:
         roster = conn.execute(
             f"SELECT {fields} FROM outcome_roster WHERE tenant = ? AND learner = ?",
             (tenant, record.learner),
         ).fetchone() or (None,) * len(ROSTER_FIELDS)
-        conn.execute(
-            f"INSERT OR REPLACE INTO outcome_attainments (tenant, version, {ATTAINMENT_COLUMNS}, "
-            f"{fields}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        added = conn.execute(
+            f"INSERT INTO outcome_attainments (tenant, version, {ATTAINMENT_COLUMNS}, {fields}) "
+            f"VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING {COUNTED}",
             (
                 tenant,
                 version,
@@ -208,7 +214,9 @@ def _write_changes(conn: sqlite3.Connection, tenant: str, changes: OutcomeChange
                 orjson.dumps(record.emitted),
                 *roster,
             ),
-        )
+        ).fetchall()
+        tally(deltas, added, 1)
+    apply_deltas(conn, tenant, version, deltas)
     conn.execute(
         "UPDATE outcome_maps SET cursor = max(cursor, ?), evaluated = evaluated + ? "
         "WHERE tenant = ? AND version = ?",
@@ -228,7 +236,7 @@ def _retire(conn: sqlite3.Connection, tenant: str, version: int) -> None:
         "UPDATE outcome_maps SET status = 'retired' WHERE tenant = ? AND version = ?",
         (tenant, version),
     )
-    for table in ("outcome_evidence", "outcome_attainments"):
+    for table in ("outcome_evidence", "outcome_attainments", "outcome_unit_days"):
         conn.execute(f"DELETE FROM {table} WHERE tenant = ? AND version = ?", (tenant, version))
 
 

@@ -1,0 +1,170 @@
+"""The per-unit day counts behind rates and the KPI table equal counting every attainment."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from service.app import create_app
+from service.outcomes.aggregate import Cumulative, kpi_table, rate_series, series_periods
+from service.outcomes.periods import parse_period
+from service.store.outcome_records import ROSTER_FIELDS, KpiObservation, UnitDayCount
+from tests.builders import voiding
+from tests.conftest import client_for, make_settings
+from tests.outcomes.support import PASSED, attainments, passed, post_statements, put_map, settle
+
+Row = tuple[Any, ...]
+MAP = {
+    "name": "Counts",
+    "kpis": [{"id": "revenue", "name": "Revenue"}],
+    "outcomes": [
+        {
+            "id": "first",
+            "name": "First pass",
+            "kpis": ["revenue"],
+            "criteria": {"all": [{"verbs": [PASSED]}]},
+            "levels": [
+                {"level": 1, "name": "One", "at_least": 1},
+                {"level": 2, "name": "Two", "at_least": 2},
+            ],
+        },
+        {
+            "id": "two",
+            "name": "Two passes",
+            "criteria": {"all": [{"verbs": [PASSED], "at_least": 2}]},
+        },
+    ],
+}
+KPIS = [
+    {"kpi": "revenue", "org_unit": unit, "period": period, "value": value}
+    for value, (unit, period) in enumerate(
+        (unit, period)
+        for unit in ("Sales", "Support", "EMEA", "APAC", "L1", "L2")
+        for period in ("2026-01", "2026-02", "2026-03", "2026-Q2")
+    )
+]
+RATES = [  # bucketed (few periods), day by day (many), from the first attainment (no since)
+    {"granularity": "month", "since": "2026-01", "until": "2026-04"},
+    {"granularity": "day", "since": "2025-12-30", "until": "2026-03-31"},
+    {"granularity": "week", "until": "2026-W14"},
+]
+ROSTER = [
+    {"learner": "ann@example.org", "department": "Sales", "team": "EMEA", "location": "Oslo"},
+    {"learner": "bob@example.org", "department": "Sales", "team": "APAC", "role": "Rep"},
+    {"learner": "cid@example.org", "department": "Support", "team": "L1", "manager": "ann"},
+]
+
+
+def counted(path: Path) -> tuple[set[Row], set[Row]]:
+    """The maintained attainment counts and headcounts."""
+    with sqlite3.connect(path) as conn:
+        days = set(conn.execute("SELECT * FROM outcome_unit_days").fetchall())
+        return days, set(conn.execute("SELECT * FROM outcome_unit_heads").fetchall())
+
+
+def detailed(path: Path) -> tuple[set[Row], set[Row]]:
+    """Every attainment and roster entry counted afresh (what the counts stand in for)."""
+    days: set[Row] = set()
+    heads: set[Row] = set()
+    with sqlite3.connect(path) as conn:
+        for field in ROSTER_FIELDS:
+            days |= set(
+                conn.execute(
+                    f"SELECT tenant, version, outcome, '{field}', {field}, attained / 86400000, "
+                    f"count(*) FROM outcome_attainments WHERE {field} IS NOT NULL "
+                    f"GROUP BY tenant, version, outcome, {field}, attained / 86400000"
+                ).fetchall()
+            )
+            heads |= set(
+                conn.execute(
+                    f"SELECT tenant, '{field}', {field}, count(*) FROM outcome_roster "
+                    f"WHERE {field} IS NOT NULL GROUP BY tenant, {field}"
+                ).fetchall()
+            )
+    return days, heads
+
+
+async def same_counts(api: httpx.AsyncClient, path: Path) -> set[Row]:
+    """Assert the counts equal counting afresh; the attainment counts."""
+    await settle(api)
+    expected = detailed(path)
+    assert counted(path) == expected
+    return expected[0]
+
+
+def on(who: str, day: str) -> dict[str, Any]:
+    return passed(who, f"m-{day}", timestamp=f"2026-{day}T10:00:00Z")
+
+
+async def test_counts_follow_evaluation_voiding_roster_and_versions(tmp_path: Path) -> None:
+    app = create_app(make_settings(tmp_path))
+    path = tmp_path / "lrs.sqlite3"
+    async with app.router.lifespan_context(app), client_for(app, None) as api:
+        assert (await api.put("/outcomes/roster", json=ROSTER)).status_code == 200
+        await put_map(api, MAP)
+        early, late = on("ann", "01-10"), on("ann", "02-20")
+        await post_statements(
+            api, early, on("bob", "01-11"), on("cid", "03-01"), on("dan", "01-12")
+        )
+        assert len(await same_counts(api, path)) > 0
+        await post_statements(api, late, on("bob", "01-11"))  # ann: level 2, "two" attained
+        await same_counts(api, path)
+        await post_statements(api, voiding(early["id"]))  # ann's first pass moves to February
+        await same_counts(api, path)
+        moved = [{"learner": "ann@example.org", "department": "Support", "team": "L2"}]
+        moved.append({"learner": "dan@example.org", "department": "Sales", "location": "Rome"})
+        assert (await api.post("/outcomes/roster", json=moved)).status_code == 200
+        await same_counts(api, path)
+        l2 = await attainments(api, org_unit="L2", group_by="team")  # filters the copied fields
+        assert [a["learner"] for a in l2] == ["mailto:ann@example.org"]
+        assert (await api.put("/outcomes/roster", json=ROSTER[1:])).status_code == 200
+        await same_counts(api, path)
+        await put_map(api, {**MAP, "outcomes": MAP["outcomes"][:1]})  # re-evaluates history
+        after = await same_counts(api, path)
+        assert {row[1] for row in after} == {2}  # the retired version's counts are gone
+        await _reports_match_detailed(api, path)
+
+
+async def _reports_match_detailed(api: httpx.AsyncClient, path: Path) -> None:
+    """Rates and the KPI table equal those computed from every attainment counted afresh."""
+    assert (await api.put("/outcomes/kpis", json=KPIS)).status_code == 200
+    days, heads = detailed(path)
+    stored = (await api.get("/outcomes/kpis")).json()["observations"]
+    observations = [KpiObservation(**row) for row in stored]
+    for field in ("department", "team"):
+        cumulative = Cumulative(
+            [UnitDayCount(o, u, d, n) for *_, o, f, u, d, n in days if f == field]
+        )
+        headcounts = {unit: count for _, kind, unit, count in heads if kind == field}
+        for params in RATES:
+            answer = await api.get("/outcomes/rates", params={"group_by": field, **params})
+            since = parse_period(params["since"]) if "since" in params else None
+            first = min((d for *_, f, _, d, _ in days if f == field), default=None)
+            until = parse_period(params["until"])
+            periods = series_periods(first, until.granularity, since, until)
+            assert answer.json()["rows"] == rate_series(cumulative, ["first"], headcounts, periods)
+        for lag in (0, 1):
+            table = await api.get("/outcomes/kpi-table", params={"group_by": field, "lag": lag})
+            expected = kpi_table(cumulative, [("first", "revenue")], headcounts, observations, lag)
+            assert table.json()["rows"] == expected.rows
+            assert table.json()["correlations"] == expected.correlations
+
+
+async def test_counts_of_a_store_made_before_them_are_rebuilt(tmp_path: Path) -> None:
+    settings = make_settings(tmp_path)
+    path = tmp_path / "lrs.sqlite3"
+    app = create_app(settings)
+    async with app.router.lifespan_context(app), client_for(app, None) as api:
+        assert (await api.put("/outcomes/roster", json=ROSTER)).status_code == 200
+        await put_map(api, MAP)
+        await post_statements(api, on("ann", "01-10"), on("bob", "01-11"), on("ann", "01-12"))
+        expected = await same_counts(api, path)
+    with sqlite3.connect(path) as conn:
+        conn.execute("DROP TABLE outcome_unit_days")
+        conn.execute("DROP TABLE outcome_unit_heads")
+    app = create_app(settings)
+    async with app.router.lifespan_context(app):
+        assert counted(path) == (expected, detailed(path)[1])
