@@ -16,7 +16,7 @@ from fastapi import FastAPI
 
 from service.app import create_app
 from service.settings import Settings
-from tests.mongo_support import MONGODB_URL, drop_database, fresh_database_url
+from tests.mongo_support import MONGODB_URL, drop_database, fresh_database_url, store_summary
 
 KEY = "test-key"
 SECRET = "test-secret-value"
@@ -35,6 +35,11 @@ def make_settings(tmp_path: Path, **overrides: object) -> Settings:
 
 
 STORE_KINDS = ["sqlite", "mongodb"] if MONGODB_URL else ["sqlite"]
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """Say in the log which stores the suite ran against (issue 4)."""
+    terminalreporter.write_line(store_summary(terminalreporter.stats))
 
 
 @pytest.fixture(params=STORE_KINDS)

@@ -57,3 +57,20 @@ def require_replica_set() -> None:
     """Skip unless the server is a genuine MongoDB replica set or mongos (transactions)."""
     if not server_facts()[1]:
         pytest.skip("needs a genuine MongoDB replica set: the test server lacks transactions")
+
+
+def store_summary(stats: dict[str, list[object]]) -> str:
+    """One line for the end of the run: how many tests passed against which store."""
+    counts = {"sqlite": 0, "mongodb": 0, "mongodb-txn": 0}
+    for report in stats.get("passed", []):
+        params = getattr(report, "nodeid", "").partition("[")[2]
+        kind = next((k for k in ("mongodb-txn", "mongodb", "sqlite") if k in params), None)
+        if kind is not None:
+            counts[kind] += 1
+    if MONGODB_URL:
+        genuine = "genuine MongoDB" if server_facts()[0] else "wire-compatible test server"
+        where = f"{MONGODB_URL} ({genuine})"
+    else:
+        where = "not configured (LRS_TEST_MONGODB_URL unset)"
+    passed = ", ".join(f"{kind} {count}" for kind, count in counts.items())
+    return f"store-parametrized tests passed: {passed}; MongoDB: {where}"

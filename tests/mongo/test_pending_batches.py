@@ -9,11 +9,13 @@ from __future__ import annotations
 import asyncio
 
 import pytest
+from pymongo.errors import DuplicateKeyError
 
 from service.errors import ConflictError, StoreError
 from service.store.mongo import MongoStore
 from service.store.mongo.schema import AGENTS, STATEMENTS
 from service.store.mongo.statement_docs import COMMITTED, statement_doc
+from service.store.mongo.statement_writes import publish
 from service.xapi.agents import agent_key
 from service.xapi.timestamps import now_ms
 from tests.builders import agent, statement
@@ -99,3 +101,34 @@ async def test_two_processes_share_one_order_sr12_sr45(database_url: str) -> Non
         assert len(await query_ids(second, limit=100)) == 36
     finally:
         await asyncio.gather(first.close(), second.close())
+
+
+async def test_batches_holding_each_others_twins_both_finish_sr4(mongo: MongoStore) -> None:
+    """SR-4: batch B holds y pending and needs x; ours holds x and meets B's y. Ours steps back
+    (withdraws x), B completes, and ours ends as a no-op, long before any orphan age."""
+    x, y = statement(), statement()
+    b_docs = {
+        s["id"]: statement_doc("t1", prep(s), seq=0, stored_ms=now_ms(), token="B") for s in (x, y)
+    }
+    coll = mongo.db[STATEMENTS]
+    await coll.insert_one(b_docs[y["id"]])
+    ours = asyncio.create_task(mongo.store_statements("t1", [prep(x), prep(y)], []))
+    for _ in range(2000):  # wait until our batch holds x pending: now each needs the other's
+        if await coll.find_one({"id": x["id"], "p": {"$ne": "B"}}) is not None:
+            break
+    else:
+        pytest.fail("our batch never inserted x")
+    for _ in range(600):  # batch B keeps trying to insert its x, as insert_pending does
+        try:
+            await coll.insert_one(b_docs[x["id"]])
+            break
+        except DuplicateKeyError:
+            await asyncio.sleep(0.005)
+    else:
+        pytest.fail("batch B never got x: the two batches wait for each other")
+    await publish(coll, "t1", [x["id"], y["id"]], "B")
+    assert await asyncio.wait_for(ours, timeout=5) == [x["id"], y["id"]]
+    assert {(d["id"], d["p"], d["seq"]) for d in await _docs(mongo)} == {
+        (x["id"], COMMITTED, 0),
+        (y["id"], COMMITTED, 0),
+    }

@@ -14,6 +14,7 @@ rejects the whole batch with 409. Two ways to make the batch all-or-nothing:
 from __future__ import annotations
 
 import asyncio
+import random
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
@@ -58,6 +59,10 @@ def _conflict(statement_id: str) -> ConflictError:
     return ConflictError(f"statement {statement_id} already exists with different content")
 
 
+class _TwinPendingError(Exception):
+    """Another batch holds a pending twin of one of ours and may be waiting for ours."""
+
+
 async def insert_pending(
     coll: AsyncCollection[Doc],
     tenant: str,
@@ -68,30 +73,38 @@ async def insert_pending(
 ) -> Written:
     """Insert invisible documents; the caller discards them on any error (SR-4).
 
-    An equivalent statement pending in another batch is waited for: it becomes a no-op once
-    that batch publishes it, or is inserted again if that batch fails. A pending document older
-    than `orphan_after_ms` was left by a batch that died, and this batch adopts it.
+    An equivalent statement pending in another batch means that batch is still running: this
+    one withdraws its own pending documents (two batches holding each other's twins would wait
+    forever) and tries again after a short random pause, until the other batch has published
+    (a no-op here) or given up (inserted here). A pending document older than
+    `orphan_after_ms` was left by a batch that died, and this batch adopts it.
     """
-    written = Written()
-    todo, waiting = pairs, list[Pair]()
-    rounds = 0
     while True:
+        try:
+            return await _attempt(coll, tenant, pairs, token, orphan_after_ms)
+        except _TwinPendingError:
+            await discard(coll, tenant, [new.id for new, _ in pairs], token)
+            await asyncio.sleep(random.uniform(POLL_SECONDS / 2, POLL_SECONDS * 2))
+
+
+async def _attempt(
+    coll: AsyncCollection[Doc], tenant: str, pairs: list[Pair], token: str, orphan_after_ms: int
+) -> Written:
+    written = Written()
+    todo = pairs
+    for _ in range(MAX_ROUNDS):
         refused: set[int] = set()
-        if todo:
-            rounds += 1
-            if rounds > MAX_ROUNDS:
-                raise StoreError("statement ids kept changing under this batch; send it again")
-            try:
-                await coll.insert_many([doc for _, doc in todo], ordered=False)
-            except BulkWriteError as exc:
-                refused = refused_positions(exc)
-            written.inserted.extend(pair for i, pair in enumerate(todo) if i not in refused)
-        unresolved = [todo[i] for i in sorted(refused)] + waiting
-        if not unresolved:
+        try:
+            await coll.insert_many([doc for _, doc in todo], ordered=False)
+        except BulkWriteError as exc:
+            refused = refused_positions(exc)
+        written.inserted.extend(pair for i, pair in enumerate(todo) if i not in refused)
+        if not refused:
             return written
-        existing = await _existing(coll, tenant, [new.id for new, _ in unresolved])
-        todo, waiting = [], []
-        for new, doc in unresolved:
+        duplicates = [todo[i] for i in sorted(refused)]
+        existing = await _existing(coll, tenant, [new.id for new, _ in duplicates])
+        todo = []
+        for new, doc in duplicates:
             current = existing.get(new.id)
             if current is None:  # a failed batch discarded it meanwhile: insert again
                 todo.append((new, doc))
@@ -100,13 +113,14 @@ async def insert_pending(
             elif current["p"] == COMMITTED:
                 written.unchanged.append(current)
             elif now_ms() - current["stored"] < orphan_after_ms:
-                waiting.append((new, doc))
+                raise _TwinPendingError
             elif await _adopt(coll, current, doc):
                 written.inserted.append((new, doc))
             else:
                 todo.append((new, doc))
-        if waiting and not todo:
-            await asyncio.sleep(POLL_SECONDS)
+        if not todo:
+            return written
+    raise StoreError("statement ids kept changing under this batch; send it again")
 
 
 async def _adopt(coll: AsyncCollection[Doc], current: Doc, doc: Doc) -> bool:
