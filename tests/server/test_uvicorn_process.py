@@ -2,60 +2,36 @@
 
 from __future__ import annotations
 
-import os
-import socket
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
-from pathlib import Path
 
 import httpx
 import pytest
 
 from tests.builders import statement
+from tests.server.served import free_port, serve, wait_ready
 
 KEY, SECRET = "proc-key", "proc-secret"
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A served LRS on a fresh SQLite file; stops with SIGTERM after the module."""
     data = tmp_path_factory.mktemp("server")
-    port = _free_port()
+    port = free_port()
     env = {
-        **os.environ,
         "LRS_PORT": str(port),
         "LRS_STORE_URL": f"sqlite:///{data / 'lrs.sqlite3'}",
         "LRS_BOOTSTRAP_KEY": KEY,
         "LRS_BOOTSTRAP_SECRET": SECRET,
     }
     log = (data / "server.log").open("wb")
-    process = subprocess.Popen(
-        [sys.executable, "-m", "service", "serve"],
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        cwd=Path(__file__).resolve().parents[2],
-    )
+    process = serve(env, log)
     base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"{base}/xapi/about", timeout=1).status_code == 200:
-                break
-        except httpx.TransportError:
-            time.sleep(0.1)
-    else:
+    try:
+        wait_ready(base, process)
+    except AssertionError:
         process.terminate()
-        raise AssertionError((data / "server.log").read_text())
+        raise AssertionError((data / "server.log").read_text()) from None
     yield base
     process.terminate()
     process.wait(timeout=15)

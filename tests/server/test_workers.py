@@ -2,19 +2,14 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 
 import httpx
 import pytest
 
 from tests.builders import statement
-from tests.server.test_uvicorn_process import _free_port
+from tests.server.served import free_port, serve, wait_ready
 
 KEY, SECRET = "workers-key", "workers-secret"
 
@@ -23,9 +18,8 @@ KEY, SECRET = "workers-key", "workers-secret"
 def two_workers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """An LRS with two worker processes on a fresh file; stops with SIGTERM."""
     data = tmp_path_factory.mktemp("workers")
-    port = _free_port()
+    port = free_port()
     env = {
-        **os.environ,
         "LRS_PORT": str(port),
         "LRS_STORE_URL": f"sqlite:///{data / 'lrs.sqlite3'}",
         "LRS_BOOTSTRAP_KEY": KEY,
@@ -33,24 +27,13 @@ def two_workers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         "LRS_WORKERS": "2",
     }
     log = (data / "server.log").open("wb")
-    process = subprocess.Popen(
-        [sys.executable, "-m", "service", "serve"],
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        cwd=Path(__file__).resolve().parents[2],
-    )
+    process = serve(env, log)
     base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"{base}/xapi/about", timeout=1).status_code == 200:
-                break
-        except httpx.TransportError:
-            time.sleep(0.1)
-    else:
+    try:
+        wait_ready(base, process)
+    except AssertionError:
         process.terminate()
-        raise AssertionError((data / "server.log").read_text())
+        raise AssertionError((data / "server.log").read_text()) from None
     yield base
     process.terminate()
     process.wait(timeout=15)
