@@ -164,6 +164,24 @@ def main() -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(orjson.dumps(result, option=orjson.OPT_INDENT_2))
     print(f"results written to {path}")
+    failed = _failed_requests(result)
+    if failed:
+        raise SystemExit(f"the run is not valid: {failed}")
+
+
+def _failed_requests(result: dict[str, Any]) -> str:
+    """Which measured requests were refused: a run with any failure measures the wrong thing."""
+    failures = [
+        f"batch {row['batch']}: {row['errors']} errors (first: {row['first_error']})"
+        for row in result.get("ingest", [])
+        if row["errors"]
+    ]
+    failures += [
+        f"GET {shape}: {row['errors']} errors"
+        for shape, row in result.get("queries", {}).items()
+        if row["errors"]
+    ]
+    return "; ".join(failures)
 
 
 if __name__ == "__main__":
