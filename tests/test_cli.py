@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -11,23 +10,13 @@ import orjson
 
 from service.auth import verify_secret
 from service.store.sqlite import SQLiteStore
-
-
-def _run(*args: str, store: Path) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "LRS_STORE_URL": f"sqlite:///{store}"}
-    return subprocess.run(
-        [sys.executable, "-m", "service", *args],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+from tests.cli_support import run_cli
 
 
 async def test_credentials_create_json(tmp_path: Path) -> None:
     """AU-1: `credentials create --json` prints a key and secret that the store can verify."""
     store_path = tmp_path / "lrs.sqlite3"
-    done = _run(
+    done = run_cli(
         "credentials",
         "create",
         "--name",
@@ -54,7 +43,7 @@ async def test_credentials_create_json(tmp_path: Path) -> None:
 
 def test_credentials_create_rejects_unknown_scope(tmp_path: Path) -> None:
     """AU-3: an unknown scope is refused and nothing is created."""
-    done = _run(
+    done = run_cli(
         "credentials", "create", "--name", "x", "--scopes", "everything", store=tmp_path / "s.db"
     )
     assert done.returncode == 2

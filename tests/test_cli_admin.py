@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import orjson
@@ -15,17 +12,7 @@ from service.auth import verify_secret
 from service.cli import main
 from service.store.records import CredentialRecord
 from service.store.sqlite import SQLiteStore
-
-
-def _script(*args: str, store: Path) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "LRS_STORE_URL": f"sqlite:///{store}"}
-    return subprocess.run(
-        [sys.executable, "-m", "service", *args],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+from tests.cli_support import run_cli
 
 
 async def _credential(store_path: Path, key: str) -> CredentialRecord | None:
@@ -40,9 +27,9 @@ async def _credential(store_path: Path, key: str) -> CredentialRecord | None:
 async def test_script_forms_create_tenant_and_credential(tmp_path: Path) -> None:
     """The documented script forms: `tenants create NAME`, `credentials create ... --json`."""
     store_path = tmp_path / "lrs.sqlite3"
-    created = _script("tenants", "create", "acme", store=store_path)
+    created = run_cli("tenants", "create", "acme", store=store_path)
     assert created.returncode == 0, created.stderr
-    issued = _script(
+    issued = run_cli(
         "credentials", "create", "--tenant", "acme", "--name", "Moodle production",
         "--scopes", "statements/write,define", "--json", store=store_path,
     )  # fmt: skip

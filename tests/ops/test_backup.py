@@ -15,19 +15,9 @@ from service.ops.backup import BackupError, backup, restore, verify
 from service.store.sqlite import SQLiteStore
 from service.xapi.statement_requests import parse_statement_body
 from tests.builders import statement
+from tests.cli_support import run_cli
 
 AUTHORITY = {"objectType": "Agent", "account": {"homePage": "http://lrs.test", "name": "k"}}
-
-
-def _cli(*args: str, store: Path) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "LRS_STORE_URL": f"sqlite:///{store}"}
-    return subprocess.run(
-        [sys.executable, "-m", "service", *args],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
 
 
 async def _add(store: SQLiteStore, count: int) -> list[str]:
@@ -52,21 +42,21 @@ async def test_backup_while_running_then_restore(tmp_path: Path) -> None:
     await store.open()
     try:
         before = set(await _add(store, 50))
-        done = _cli("backup", str(saved), store=live)  # the store stays open meanwhile
+        done = run_cli("backup", str(saved), store=live)  # the store stays open meanwhile
         assert done.returncode == 0, done.stderr
         assert "100%" in done.stderr
         assert f"backed up {live} to {saved}" in done.stderr
         await _add(store, 5)  # written after the backup: not in it
-        refused = _cli("restore", str(saved), "--force", store=live)
+        refused = run_cli("restore", str(saved), "--force", store=live)
         assert refused.returncode == 1
         assert "in use; stop the service first" in refused.stderr
     finally:
         await store.close()
     assert _ids(saved) == before
-    refused = _cli("restore", str(saved), store=live)
+    refused = run_cli("restore", str(saved), store=live)
     assert refused.returncode == 1
     assert "pass --force" in refused.stderr
-    done = _cli("restore", str(saved), "--force", store=live)
+    done = run_cli("restore", str(saved), "--force", store=live)
     assert done.returncode == 0, done.stderr
     assert "100%" in done.stderr
     assert _ids(live) == before
