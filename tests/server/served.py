@@ -7,6 +7,8 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import IO
 
@@ -48,3 +50,32 @@ def wait_ready(base: str, process: subprocess.Popen[bytes], seconds: float = 30)
         time.sleep(0.1)
     process.kill()
     raise AssertionError("the service did not become ready")
+
+
+@contextmanager
+def running_lrs(data: Path, key: str, secret: str, **settings: str) -> Iterator[str]:
+    """A served LRS on `data`/lrs.sqlite3 with one bootstrap credential; its base URL.
+
+    `settings` are more LRS_ variables (e.g. LRS_WORKERS="2"). Stopped with SIGTERM on exit.
+    """
+    port = free_port()
+    env = {
+        "LRS_PORT": str(port),
+        "LRS_STORE_URL": f"sqlite:///{data / 'lrs.sqlite3'}",
+        "LRS_BOOTSTRAP_KEY": key,
+        "LRS_BOOTSTRAP_SECRET": secret,
+        **settings,
+    }
+    base = f"http://127.0.0.1:{port}"
+    with (data / "server.log").open("wb") as log:
+        process = serve(env, log)
+        try:
+            wait_ready(base, process)
+        except AssertionError:
+            process.terminate()
+            raise AssertionError((data / "server.log").read_text()) from None
+        try:
+            yield base
+        finally:
+            process.terminate()
+            process.wait(timeout=15)

@@ -8,7 +8,7 @@ import httpx
 import pytest
 
 from tests.builders import statement
-from tests.server.served import free_port, serve, wait_ready
+from tests.server.served import running_lrs
 
 KEY, SECRET = "proc-key", "proc-secret"
 
@@ -16,26 +16,8 @@ KEY, SECRET = "proc-key", "proc-secret"
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A served LRS on a fresh SQLite file; stops with SIGTERM after the module."""
-    data = tmp_path_factory.mktemp("server")
-    port = free_port()
-    env = {
-        "LRS_PORT": str(port),
-        "LRS_STORE_URL": f"sqlite:///{data / 'lrs.sqlite3'}",
-        "LRS_BOOTSTRAP_KEY": KEY,
-        "LRS_BOOTSTRAP_SECRET": SECRET,
-    }
-    log = (data / "server.log").open("wb")
-    process = serve(env, log)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        wait_ready(base, process)
-    except AssertionError:
-        process.terminate()
-        raise AssertionError((data / "server.log").read_text()) from None
-    yield base
-    process.terminate()
-    process.wait(timeout=15)
-    log.close()
+    with running_lrs(tmp_path_factory.mktemp("server"), KEY, SECRET) as base:
+        yield base
 
 
 def _client(base: str, version: str) -> httpx.Client:

@@ -9,7 +9,7 @@ import httpx
 import pytest
 
 from tests.builders import statement
-from tests.server.served import free_port, serve, wait_ready
+from tests.server.served import running_lrs
 
 KEY, SECRET = "workers-key", "workers-secret"
 
@@ -17,27 +17,8 @@ KEY, SECRET = "workers-key", "workers-secret"
 @pytest.fixture(scope="module")
 def two_workers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """An LRS with two worker processes on a fresh file; stops with SIGTERM."""
-    data = tmp_path_factory.mktemp("workers")
-    port = free_port()
-    env = {
-        "LRS_PORT": str(port),
-        "LRS_STORE_URL": f"sqlite:///{data / 'lrs.sqlite3'}",
-        "LRS_BOOTSTRAP_KEY": KEY,
-        "LRS_BOOTSTRAP_SECRET": SECRET,
-        "LRS_WORKERS": "2",
-    }
-    log = (data / "server.log").open("wb")
-    process = serve(env, log)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        wait_ready(base, process)
-    except AssertionError:
-        process.terminate()
-        raise AssertionError((data / "server.log").read_text()) from None
-    yield base
-    process.terminate()
-    process.wait(timeout=15)
-    log.close()
+    with running_lrs(tmp_path_factory.mktemp("workers"), KEY, SECRET, LRS_WORKERS="2") as base:
+        yield base
 
 
 def test_sr12_sr45_workers_share_one_stored_order(two_workers: str) -> None:
