@@ -5,12 +5,12 @@ from __future__ import annotations
 import logging
 import re
 import time
-import uuid
 
 from starlette.datastructures import MutableHeaders
 from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from service.ids import random_uuid
 from service.ops.context import attach_facts, request_facts
 from service.ops.logging import log_event
 from service.ops.metrics import Metrics
@@ -76,7 +76,7 @@ class ObservabilityMiddleware:
             return
         started = time.perf_counter()
         sent = next((v for k, v in scope["headers"] if k == _REQUEST_ID_RAW), None)
-        request_id = accepted_request_id(sent) or uuid.uuid4().hex
+        request_id = accepted_request_id(sent) or random_uuid().hex
         facts = attach_facts(scope, request_id)
         status = 500
 

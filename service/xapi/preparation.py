@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import uuid
 from typing import Any
 
+from service.ids import random_uuid
 from service.store.records import NewStatement
 from service.xapi.datatypes import normalize_timestamp
 from service.xapi.statement_index import index_statement
@@ -21,7 +21,7 @@ def prepare_statement(
     Actor, verb and object are never altered (SR-16); `stored` is assigned by the store.
     """
     statement_id = statement.get("id")
-    statement_id = statement_id.lower() if statement_id else str(uuid.uuid4())
+    statement_id = statement_id.lower() if statement_id else str(random_uuid())
     statement["id"] = statement_id
     statement.pop("stored", None)
     if "timestamp" in statement:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import time
-import uuid
 from typing import Any
 
 from pymongo import AsyncMongoClient
@@ -12,6 +11,7 @@ from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
 
 from service.errors import StoreError
+from service.ids import random_uuid
 from service.store.document_records import (
     DocumentIds,
     DocumentKey,
@@ -144,7 +144,7 @@ class MongoStore(MongoAdminMethods, MongoOutcomesUnsupported):
         if not batch:
             return []
         coll = self._coll(schema.STATEMENTS)
-        token = COMMITTED if self.transactions else uuid.uuid4().hex
+        token = COMMITTED if self.transactions else random_uuid().hex
         async with self._sequence.reserve(tenant, len(batch)) as reservation:
             stored_ms = reservation.stored_ms
             pairs = [
