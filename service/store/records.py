@@ -52,6 +52,9 @@ class StoredAttachment:
     data: bytes
 
 
+NO_SEQ = 2**62  # above every sequence number a store hands out
+
+
 @dataclass(frozen=True, slots=True)
 class StatementQuery:
     """A statement query with every filter already validated and normalized (SR-41)."""
@@ -68,6 +71,20 @@ class StatementQuery:
     ascending: bool = False
     after_seq: int | None = None  # paging cursor: the last sequence number already returned
     authority: str | None = None  # agent key of the authority (`statements/read/mine`)
+
+    def seq_range(self, since_seq: int, until_seq: int | None) -> tuple[int, int]:
+        """An exclusive-low, inclusive-high `seq` range from the store's since/until bounds.
+
+        `since_seq`/`until_seq` are the newest sequence numbers stored by `since`/`until`
+        (`stored` never decreases as `seq` grows, SR-45); the paging cursor narrows them.
+        """
+        low, high = since_seq, NO_SEQ if until_seq is None else until_seq
+        if self.after_seq is not None:
+            if self.ascending:
+                low = max(low, self.after_seq)
+            else:
+                high = min(high, self.after_seq - 1)
+        return low, high
 
     def filter_keys(self) -> list[tuple[KeyKind, str]]:
         """The index keys every result must carry."""

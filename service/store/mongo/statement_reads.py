@@ -12,8 +12,6 @@ from service.store.mongo.client import Doc
 from service.store.mongo.statement_docs import COMMITTED, encode_key
 from service.store.records import StatementPage, StatementQuery, StoredAttachment, StoredStatement
 
-_NO_SEQ = 2**62
-
 
 async def get_statement(
     coll: AsyncCollection[Doc], tenant: str, statement_id: str, *, voided: bool
@@ -40,17 +38,13 @@ async def seq_bounds(
     coll: AsyncCollection[Doc], tenant: str, query: StatementQuery
 ) -> tuple[int, int]:
     """since/until/cursor as an exclusive-low, inclusive-high `seq` range (SR-41, SR-45)."""
-    low, high = 0, _NO_SEQ
+    low = 0
     if query.since_ms is not None:
         low = await _last_seq_stored_by(coll, tenant, query.since_ms)
+    high = None
     if query.until_ms is not None:
         high = await _last_seq_stored_by(coll, tenant, query.until_ms)
-    if query.after_seq is not None:
-        if query.ascending:
-            low = max(low, query.after_seq)
-        else:
-            high = min(high, query.after_seq - 1)
-    return low, high
+    return query.seq_range(low, high)
 
 
 async def query_statements(

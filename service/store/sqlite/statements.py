@@ -9,21 +9,10 @@ from service.store.records import KeyKind, StatementPage, StatementQuery
 
 
 def seq_bounds(conn: sqlite3.Connection, tenant: str, query: StatementQuery) -> tuple[int, int]:
-    """Turn since/until/cursor into an exclusive-low, inclusive-high sequence range.
-
-    `stored` never decreases as `seq` grows, so time bounds are sequence bounds (SR-45).
-    """
-    low, high = 0, 2**62
-    if query.since_ms is not None:
-        low = _last_seq_stored_by(conn, tenant, query.since_ms)
-    if query.until_ms is not None:
-        high = _last_seq_stored_by(conn, tenant, query.until_ms)
-    if query.after_seq is not None:
-        if query.ascending:
-            low = max(low, query.after_seq)
-        else:
-            high = min(high, query.after_seq - 1)
-    return low, high
+    """since/until/cursor as an exclusive-low, inclusive-high `seq` range (SR-41, SR-45)."""
+    low = 0 if query.since_ms is None else _last_seq_stored_by(conn, tenant, query.since_ms)
+    high = None if query.until_ms is None else _last_seq_stored_by(conn, tenant, query.until_ms)
+    return query.seq_range(low, high)
 
 
 def _last_seq_stored_by(conn: sqlite3.Connection, tenant: str, instant_ms: int) -> int:
