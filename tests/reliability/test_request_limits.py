@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import httpx
 import pytest
 from fastapi import FastAPI
 
@@ -11,6 +12,7 @@ from service.app import create_app
 from service.cli.serve import head_limit
 from service.settings import Settings
 from tests.conftest import client_for, make_settings
+from tests.server.served import running_lrs
 
 
 @pytest.mark.parametrize("path", ["/xapi/statements", "/xapi/about", "/healthz", "/nowhere"])
@@ -70,3 +72,16 @@ def test_uvicorn_buffers_more_than_the_limits() -> None:
     """With h11 the parser's head limit must leave the answer to the middleware (431/414)."""
     settings = Settings(_env_file=None)
     assert head_limit(settings) > settings.max_header_bytes + settings.max_query_bytes
+
+
+def test_served_process_answers_431_and_414(tmp_path: Path) -> None:
+    """Through real uvicorn: the HTTP parser lets the head through and the middleware answers."""
+    with running_lrs(tmp_path, "limits-key", "limits-secret") as base:
+        version = {"X-Experience-API-Version": "1.0.3"}
+        with httpx.Client(base_url=base, headers=version, timeout=30) as http:
+            headers = http.get("/xapi/about", headers={"X-Padding": "p" * 200_000})
+            query = http.get("/xapi/statements", params={"activity": "x" * 50_000})
+            fine = http.get("/xapi/about")
+    assert (headers.status_code, query.status_code, fine.status_code) == (431, 414, 200)
+    assert headers.headers["X-Experience-API-Version"] == "1.0.3"
+    assert query.json()["message"] == "the query string exceeds the limit of 8192 bytes"
