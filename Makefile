@@ -11,7 +11,7 @@ LOADTEST_ARGS ?= --users 40 --run-time 60s
 export LRS_HOST ?= 127.0.0.1
 export LRS_PORT ?= 8080
 
-.PHONY: run test lint format install clean mongo-up mongo-down bench loadtest schemas demo
+.PHONY: run test lint format install clean mongo-up mongo-down bench loadtest schemas demo audit
 MONGO_STAMP := $(VENV)/.mongo-server
 
 $(BIN)/python:
@@ -71,3 +71,10 @@ demo: $(STAMP)  # load deploy/examples into the LRS that `make run` started, pri
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
+
+# Known vulnerabilities in every installed distribution but the project itself. --strict fails
+# when any of them could not be checked (service unreachable, version unknown): no silent pass.
+audit: $(STAMP)
+	$(BIN)/python -m pip freeze --all --exclude-editable > $(VENV)/audit-requirements.txt
+	$(BIN)/pip-audit --strict --no-deps --disable-pip --progress-spinner off \
+		-r $(VENV)/audit-requirements.txt

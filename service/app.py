@@ -28,6 +28,7 @@ from service.api.errors import install_error_handlers
 from service.api.observability import ObservabilityMiddleware, RouteRecorder
 from service.api.outcome_support import install_outcome_error_handler
 from service.api.protocol import XAPIProtocolMiddleware
+from service.api.request_limits import RequestLimitsMiddleware
 from service.ops.logging import log_event
 from service.ops.startup import announce
 from service.runtime import Runtime
@@ -98,6 +99,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         cors_origins=settings.cors_allow_origins,
         max_body_bytes=settings.max_body_bytes,
         consistent_through_ms=runtime.store.consistent_through_ms,
+    )
+    app.add_middleware(  # before the xAPI middleware parses the query string (issue 9)
+        RequestLimitsMiddleware,
+        max_header_bytes=settings.max_header_bytes,
+        max_query_bytes=settings.max_query_bytes,
+        default_version=settings.default_xapi_version,
     )
     app.add_middleware(  # outermost: sees every response, also the xAPI middleware's errors
         ObservabilityMiddleware,

@@ -170,7 +170,7 @@ class Authenticator:
                     self._usage.seen(key)
                 return cached.principal
             record, tenant = await self._load(key)
-            if record is not None and record.secret_hash == cached.secret_hash:
+            if record is not None and _same(record.secret_hash, cached.secret_hash):
                 return self._admit(record, tenant, fingerprint)
         if self._failures.get(fingerprint, 0.0) > time.monotonic():
             raise UnauthorizedError("invalid credentials")
@@ -229,6 +229,11 @@ class Authenticator:
         if self._usage is not None:
             self._usage.seen(record.key)
         return principal
+
+
+def _same(a: str, b: str) -> bool:
+    """Constant-time equality of two secret-derived strings."""
+    return hmac.compare_digest(a.encode(), b.encode())
 
 
 def _parse_basic(authorization: str | None) -> tuple[str, str]:

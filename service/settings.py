@@ -100,6 +100,19 @@ class Settings(BaseSettings):
         ge=0,
         description="Subtracted from Consistent-Through; set it when several processes write.",
     )
+    # Security basics (issue 9): request size limits beyond the body.
+    max_json_depth: int = Field(
+        default=64,
+        gt=0,
+        le=200,
+        description="Deepest nesting of JSON arrays/objects in statements and documents (400).",
+    )
+    max_header_bytes: int = Field(
+        default=16 * 1024, ge=1024, description="Total request header bytes (431 above)."
+    )
+    max_query_bytes: int = Field(
+        default=8 * 1024, ge=256, description="Query string bytes (414 above)."
+    )
 
     @property
     def api_prefix(self) -> str:

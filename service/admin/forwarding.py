@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlsplit
 
 from schemas.admin import TargetIn
 from service.admin.actor import AdminActor
@@ -30,6 +31,8 @@ async def add_target(store: Store, actor: AdminActor, tenant: str, body: TargetI
         record = await store.get_credential(key)
         if record is None or record.tenant != tenant:
             raise BadRequestError(f"filter.credentials: no credential {key!r} in this tenant")
+    if urlsplit(str(body.url)).password is not None:  # it would show in listings and logs
+        raise BadRequestError("put the target's credentials in username/password, not the URL")
     if body.kind == "webhook" and (body.username or body.password):
         raise BadRequestError("webhook targets take a signing 'secret', not username/password")
     if body.kind == "xapi" and body.secret:

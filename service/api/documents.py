@@ -107,6 +107,7 @@ async def _write(
         mode=mode,
         preconditions=_preconditions(request),
         policy=put_policy(route.resource.kind, version),
+        max_depth=runtime.settings.max_json_depth,
     )
     stored = await runtime.store.put_document(tenant, parsed.key, write)
     return Response(status_code=204, headers={"ETag": quoted(stored.etag)})

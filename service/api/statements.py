@@ -58,6 +58,7 @@ async def _read_batch(
         version=version,
         authority=principal.authority,
         put_id=put_id,
+        max_depth=runtime.settings.max_json_depth,
     )
     check_batch_size(principal, len(batch.statements))
     apply_define_scope(principal, batch.statements)

@@ -50,8 +50,16 @@ def run(args: argparse.Namespace) -> int:
         log_config=None,  # our handler formats uvicorn's records too
         access_log=False,  # the service writes its own request lines
         timeout_graceful_shutdown=settings.shutdown_timeout,
+        # With h11 the request head is capped here; leave room for the middleware's limits
+        # (service/api/request_limits.py) to answer first with 431 / 414 (httptools has no cap).
+        h11_max_incomplete_event_size=head_limit(settings),
     )
     return 0
+
+
+def head_limit(settings: Settings) -> int:
+    """Bytes of request line and headers the HTTP parser buffers before refusing."""
+    return settings.max_header_bytes + settings.max_query_bytes + 4096
 
 
 async def _prepare_store(settings: Settings) -> None:

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import httpx
 
 from service.forwarding.delivery import deliver
+from service.ops.config import mask_url
 from service.store.admin_records import DeliveryOutcome, ForwardTarget, OutboxBatch
 from service.store.port import Store
 from service.xapi.timestamps import now_ms
@@ -136,7 +137,7 @@ def _log_failure(target: ForwardTarget, statement_id: str, error: str) -> None:
     log.warning(
         "forwarding to %s (%s, tenant %s) failed at statement %s: %s",
         target.name,
-        target.url,
+        mask_url(target.url),
         target.tenant,
         statement_id,
         error,

@@ -20,6 +20,7 @@ from service.store.document_records import (
     StoredDocument,
     WriteMode,
 )
+from service.xapi.json_depth import check_json_depth
 from service.xapi.multipart import media_type
 from service.xapi.versions import is_v2
 
@@ -102,10 +103,16 @@ def new_write(
     mode: WriteMode,
     preconditions: Preconditions,
     policy: PutPolicy,
+    max_depth: int = 64,
 ) -> DocumentWrite:
-    """A write ready for the store; a POSTed JSON body that is not JSON is rejected now (D-6)."""
+    """A write ready for the store; a POSTed JSON body that is not JSON is rejected now (D-6).
+
+    JSON nested deeper than `max_depth` is refused for PUT and POST alike.
+    """
     content_type = content_type or DEFAULT_CONTENT_TYPE
     json_object: dict[str, Any] | None = None
+    if is_json(content_type):
+        check_json_depth(content, max_depth, "the document")
     if mode is WriteMode.POST and is_json(content_type):
         try:
             parsed = orjson.loads(content)
@@ -164,4 +171,9 @@ def merge_documents(current: StoredDocument, write: DocumentWrite) -> bytes:
         stored = None
     if not isinstance(stored, dict):
         raise BadRequestError("the stored document is not a JSON object, so it cannot be merged")
-    return orjson.dumps({**stored, **write.json_object})
+    try:
+        return orjson.dumps({**stored, **write.json_object})
+    except (
+        orjson.JSONEncodeError
+    ):  # stored before the depth limit existed, deeper than orjson writes
+        raise BadRequestError("the stored document nests too deeply to be merged") from None

@@ -15,6 +15,7 @@ from service.xapi.attachments import (
     match_attachment_parts,
     split_statement_request,
 )
+from service.xapi.json_depth import check_json_depth
 from service.xapi.multipart import media_type
 from service.xapi.preparation import prepare_statement
 from service.xapi.signatures import verify_signatures
@@ -39,6 +40,7 @@ def parse_statement_body(
     version: str,
     authority: dict[str, Any],
     put_id: str | None = None,
+    max_depth: int = 64,
 ) -> StatementBatch:
     """Validate a PUT/POST statements body completely before anything is stored (V-46).
 
@@ -50,6 +52,7 @@ def parse_statement_body(
             f"statements must be sent as application/json or multipart/mixed, not {content_type!r}"
         )
     json_part, parts = split_statement_request(body, content_type)
+    check_json_depth(json_part, max_depth, "the statement body")
     data = parse_json(json_part)
     if put_id is not None:
         _apply_put_id(data, put_id)

@@ -1,0 +1,45 @@
+"""A cheap nesting-depth limit for JSON bodies, checked before they are parsed.
+
+orjson parses up to 1024 levels but serializes only up to 254, so deeper statements and
+documents used to pass validation and then fail in the store with a 500.
+"""
+
+from __future__ import annotations
+
+import re
+
+from service.errors import BadRequestError
+
+_STRING = re.compile(rb'"[^"\\]*+(?:\\.[^"\\]*+)*+"')  # possessive: no backtracking
+_NOT_BRACKETS = bytes(b for b in range(256) if b not in b"[]{}")
+_OPENERS = bytes.maketrans(b"[]{}", b"()()")
+
+
+def json_depth_exceeds(raw: bytes, limit: int) -> bool:
+    """True when arrays and objects in `raw` nest deeper than `limit` levels.
+
+    Linear C-speed passes: a body with at most `limit` brackets is never deeper; otherwise
+    strings are cut out and each pass removes the innermost `()` pairs, so a body `limit`
+    deep is empty after `limit` passes.
+    """
+    if raw.count(b"[") + raw.count(b"{") <= limit:
+        return False
+    brackets = _outside_strings(raw).translate(_OPENERS, _NOT_BRACKETS)
+    for _ in range(limit):
+        if not brackets:
+            return False
+        brackets = brackets.replace(b"()", b"")
+    return bool(brackets)
+
+
+def _outside_strings(raw: bytes) -> bytes:
+    """The text with every JSON string cut out."""
+    if b"\\" not in raw:  # no escapes: every quote delimits a string (3x faster than the regex)
+        return b"".join(raw.split(b'"')[0::2])
+    return _STRING.sub(b"", raw)
+
+
+def check_json_depth(raw: bytes, limit: int, what: str = "the body") -> None:
+    """400 when `raw` nests deeper than `limit`."""
+    if json_depth_exceeds(raw, limit):
+        raise BadRequestError(f"{what} nests JSON arrays and objects deeper than {limit} levels")

@@ -1,0 +1,132 @@
+"""JSON nesting depth is limited before parsing (LRS_MAX_JSON_DEPTH): 400, never 500."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import httpx
+import orjson
+import pytest
+from fastapi import FastAPI
+
+from service.app import create_app
+from service.xapi.json_depth import json_depth_exceeds
+from tests.api.document_support import STATE, state_params
+from tests.builders import activity, agent, statement
+from tests.conftest import client_for, make_settings
+
+
+def nested(depth: int) -> Any:
+    """A JSON value of exactly `depth` levels of objects."""
+    value: Any = "leaf"
+    for _ in range(depth):
+        value = {"a": value}
+    return value
+
+
+def nested_text(depth: int) -> str:
+    """The same as `nested` as text, for depths orjson cannot serialize (over 254)."""
+    return '{"a":' * depth + '"leaf"' + "}" * depth
+
+
+def with_extension(text: str) -> tuple[str, bytes]:
+    """A statement's id and body whose result extension is the given JSON text."""
+    placeholder = "__extension__"
+    head = statement(result={"extensions": {"http://example.org/ext": placeholder}})
+    body = orjson.dumps(head).replace(f'"{placeholder}"'.encode(), text.encode())
+    return head["id"], body
+
+
+@pytest.mark.parametrize("depth", [70, 300, 1000])
+async def test_deep_statement_is_400_and_not_stored(client: httpx.AsyncClient, depth: int) -> None:
+    """V-1, T-22: an over-deep extension is refused with a message; nothing is stored.
+
+    300 and 1000 levels used to pass orjson's parser (limit 1024) and fail serializing
+    (limit 254) inside the store: a 500.
+    """
+    statement_id, body = with_extension(nested_text(depth))
+    response = await client.post(
+        "/xapi/statements", content=body, headers={"Content-Type": "application/json"}
+    )
+    assert response.status_code == 400
+    assert "deeper than 64 levels" in response.json()["message"]
+    got = await client.get("/xapi/statements", params={"statementId": statement_id})
+    assert got.status_code == 404
+
+
+async def test_rich_statement_within_the_default_depth(client: httpx.AsyncClient) -> None:
+    """A SubStatement with context activities, an interaction definition and extensions 40
+    levels deep is well within the default limit."""
+    interaction = activity(
+        "quiz",
+        interactionType="choice",
+        choices=[{"id": "a", "description": {"en-US": "A"}}],
+        extensions={"http://example.org/ext/deep": nested(40)},
+    )
+    sub = {
+        "objectType": "SubStatement",
+        "actor": agent("bob"),
+        "verb": {"id": "http://example.org/verbs/answered"},
+        "object": interaction,
+        "context": {"contextActivities": {"parent": [interaction]}},
+    }
+    rich = statement(obj=sub, result={"extensions": {"http://example.org/ext/r": nested(40)}})
+    response = await client.post("/xapi/statements", json=[rich])
+    assert response.status_code == 200, response.text
+
+
+async def test_depth_limit_is_configurable(tmp_path: Path) -> None:
+    """LRS_MAX_JSON_DEPTH: a lower limit refuses what the default accepts."""
+    app = create_app(make_settings(tmp_path, max_json_depth=10))
+    async with app.router.lifespan_context(app), client_for(app, "2.0.0") as c:
+        shallow = await c.post("/xapi/statements", content=with_extension(nested_text(5))[1])
+        deep = await c.post("/xapi/statements", content=with_extension(nested_text(12))[1])
+    assert shallow.status_code == 200
+    assert deep.status_code == 400
+    assert "deeper than 10 levels" in deep.json()["message"]
+
+
+@pytest.mark.parametrize("method", ["PUT", "POST"])
+async def test_deep_json_document_is_400(app: FastAPI, method: str) -> None:
+    """D-6: a JSON document nested too deeply is refused on PUT and POST; nothing stored."""
+    params = state_params()
+    async with client_for(app, "2.0.0") as c:
+        response = await c.request(
+            method,
+            STATE,
+            params=params,
+            content=nested_text(300).encode(),
+            headers={"Content-Type": "application/json"},
+        )
+        assert response.status_code == 400
+        assert "deeper than 64 levels" in response.json()["message"]
+        assert (await c.get(STATE, params=params)).status_code == 404
+
+
+async def test_deep_opaque_document_is_stored_as_is(app: FastAPI) -> None:
+    """D-1: a document that is not declared JSON is bytes; its brackets mean nothing."""
+    params = state_params()
+    content = nested_text(300).encode()
+    async with client_for(app, "2.0.0") as c:
+        put = await c.put(STATE, params=params, content=content, headers={"Content-Type": "a/b"})
+        assert put.status_code == 204
+        assert (await c.get(STATE, params=params)).content == content
+
+
+@pytest.mark.parametrize(
+    ("text", "limit", "deeper"),
+    [
+        (b'{"a":[1,2,{"b":3}]}', 3, False),
+        (b'{"a":[1,2,{"b":3}]}', 2, True),
+        (b'{"a":"[[[[[[[[[[[[[[\\"[[[[{{{{"}', 1, False),
+        (b'{"a":"\\\\","b":[[[]]]}', 3, True),
+        (b"[[],[],[],[],[],[],[],[],[]]", 2, False),
+        (b"[" * 40 + b"]" * 40, 40, False),
+        (b"[" * 40 + b"]" * 40, 39, True),
+        (b"", 1, False),
+    ],
+)
+def test_depth_counts_structure_not_string_content(text: bytes, limit: int, deeper: bool) -> None:
+    """Brackets inside strings (escaped quotes and backslashes too) do not count."""
+    assert json_depth_exceeds(text, limit) is deeper
