@@ -8,10 +8,12 @@ PRELOAD ?= 0
 BENCH_SECONDS ?= 10
 BENCH_ARGS ?=
 LOADTEST_ARGS ?= --users 40 --run-time 60s
+CYCLES ?= 200
+CRASHTEST_ARGS ?=
 export LRS_HOST ?= 127.0.0.1
 export LRS_PORT ?= 8080
 
-.PHONY: run test lint format install clean mongo-up mongo-down bench loadtest schemas demo
+.PHONY: run test lint format install clean mongo-up mongo-down bench loadtest schemas demo crashtest
 MONGO_STAMP := $(VENV)/.mongo-server
 
 $(BIN)/python:
@@ -53,6 +55,11 @@ bench: $(LOAD_STAMP)
 # The locust scenarios, headless for a fixed time, against a server it starts itself
 loadtest: $(LOAD_STAMP)
 	$(BIN)/python -m loadtests.loadtest $(LOADTEST_ARGS)
+
+# SIGKILL the served LRS during batch ingest CYCLES times; after each restart nothing
+# acknowledged may be lost and no batch half stored (loadtests/crashtest.py; e.g. CRASHTEST_ARGS=--seed 7)
+crashtest: $(STAMP)
+	$(BIN)/python -m loadtests.crashtest --cycles $(CYCLES) $(CRASHTEST_ARGS)
 
 lint: $(LOAD_STAMP)  # mypy checks loadtests/ against the real locust
 	$(BIN)/ruff check .
