@@ -43,17 +43,38 @@ class Findings:
     problems: list[str] = field(default_factory=list)
 
 
-def page_all(client: httpx.Client, params: dict[str, str | int]) -> list[dict[str, Any]]:
-    """Every statement the query returns, following `more` to the end."""
-    response = client.get("/xapi/statements", params=params)
-    statements: list[dict[str, Any]] = []
-    while True:
+@dataclass(frozen=True)
+class Opened:
+    """The first page of a listing, fetched before a crash, and what was stored then."""
+
+    page: dict[str, Any]
+    stored: dict[str, str]
+
+
+def open_listing(client: httpx.Client, ledger: Ledger, limit: int) -> Opened:
+    """The first page of every statement (newest first), to be continued after a restart."""
+    response = client.get("/xapi/statements", params={"limit": limit})
+    response.raise_for_status()
+    return Opened(response.json(), dict(ledger.stored))
+
+
+def page_all(
+    client: httpx.Client, params: dict[str, str | int], first: dict[str, Any] | None = None
+) -> list[dict[str, Any]]:
+    """Every statement the query returns (from `first`, a page already fetched, if given)."""
+    page = first
+    if page is None:
+        response = client.get("/xapi/statements", params=params)
         response.raise_for_status()
         page = response.json()
+    statements: list[dict[str, Any]] = []
+    while True:
         statements += page["statements"]
         if not page["more"]:
             return statements
         response = client.get(page["more"])
+        response.raise_for_status()
+        page = response.json()
 
 
 def by_tag(
@@ -173,20 +194,29 @@ def _look_up(
                 findings.lost += 1
 
 
-def verify_everything(client: httpx.Client, ledger: Ledger, limit: int) -> Findings:
-    """Page through every statement: each stored one exactly once, intact, nothing else."""
+def verify_everything(
+    client: httpx.Client, ledger: Ledger, limit: int, opened: Opened | None = None
+) -> Findings:
+    """Page through every statement: each stored one exactly once, intact, nothing else.
+
+    With `opened`, paging continues the `more` link of a first page fetched before the
+    crash, and must return exactly what was stored then: links outlive a restart.
+    """
     findings = Findings()
-    found = by_tag(page_all(client, {"limit": limit}), findings, "paging everything")
-    for tag in ledger.stored.keys() - found.keys():
+    what = "paging everything" + (" across the restart" if opened else "")
+    page = opened.page if opened else None
+    found = by_tag(page_all(client, {"limit": limit}, page), findings, what)
+    expected = opened.stored if opened else ledger.stored
+    for tag in expected.keys() - found.keys():
         findings.lost += 1
-        findings.problems.append(f"paging everything: stored statement {tag} is missing")
-    for tag in found.keys() - ledger.stored.keys():
-        findings.problems.append(f"paging everything: statement {tag} is not known as stored")
+        findings.problems.append(f"{what}: stored statement {tag} is missing")
+    for tag in found.keys() - expected.keys():
+        findings.problems.append(f"{what}: statement {tag} is not known as stored")
     for tag, returned in found.items():
         sent = ledger.sent.get(tag)
         if sent is not None and as_sent(returned, sent) != sent:
             findings.lost += 1
-            findings.problems.append(f"paging everything: statement {tag} differs")
+            findings.problems.append(f"{what}: statement {tag} differs")
         else:
             findings.verified += 1
     return findings

@@ -21,6 +21,7 @@ from __future__ import annotations
 import argparse
 import random
 import shutil
+import signal
 import sys
 import tempfile
 import time
@@ -33,7 +34,14 @@ import httpx
 from loadtests.crash_batches import Ledger
 from loadtests.crash_load import HEADERS, Load
 from loadtests.crash_server import KEY, SECRET, NotReadyError, Service, spawn, wait_ready
-from loadtests.crash_verify import Checks, Findings, verify_cycle, verify_everything
+from loadtests.crash_verify import (
+    Checks,
+    Findings,
+    Opened,
+    open_listing,
+    verify_cycle,
+    verify_everything,
+)
 
 
 @dataclass(frozen=True)
@@ -124,37 +132,48 @@ def run(config: Config, out: TextIO = sys.stdout, ledger: Ledger | None = None) 
     return summary
 
 
+@dataclass(frozen=True)
+class Plan:
+    """What one cycle does; it depends on the seed and the cycle number only."""
+
+    mode: str  # busy, idle or startup (see the module docstring)
+    after: float  # seconds of load before the kill
+    pause: float  # idle: seconds between the last answer and the kill
+    early_at: float  # startup: kill at this fraction of the previous start-up time
+    limit: int  # page size of the cycle's listing
+    full_limit: int  # page size when paging through everything
+
+    @classmethod
+    def draw(cls, config: Config, cycle: int) -> Plan:
+        plan = random.Random(f"{config.seed}:{cycle}")
+        return cls(
+            mode=plan.choices(("busy", "idle", "startup"), weights=(6, 3, 1))[0],
+            after=plan.uniform(config.min_kill, config.max_kill),
+            pause=plan.uniform(0, 0.2),
+            early_at=plan.uniform(0.3, 1.0),
+            limit=plan.randint(5, 50),
+            full_limit=plan.randint(50, 100),
+        )
+
+
 def _cycle(
-    config: Config,
-    ledger: Ledger,
-    cycle: int,
-    service: Service,
-    summary: Summary,
-    out: TextIO,
+    config: Config, ledger: Ledger, cycle: int, service: Service, summary: Summary, out: TextIO
 ) -> Service | None:
     """Load, kill, restart, verify; the restarted service, or None if it did not come back."""
-    plan = random.Random(f"{config.seed}:{cycle}")  # the cycle's plan depends on nothing else
-    mode = plan.choices(("busy", "idle", "startup"), weights=(6, 3, 1))[0]
-    after = plan.uniform(config.min_kill, config.max_kill)
-    pause, early_at, limit = plan.uniform(0, 0.2), plan.uniform(0.3, 1.0), plan.randint(5, 50)
-    seed = f"{config.seed}"
-    summary.modes.append(mode)
-    load = Load(service.base, cycle, seed, config.clients, config.max_batch)
-    load.start()
-    time.sleep(after)
-    if mode == "idle":
-        load.stop()
-        time.sleep(pause)
-    load.killed_at = time.monotonic()
-    service.kill()
-    load.stop()
+    plan = Plan.draw(config, cycle)
+    summary.modes.append(plan.mode)
+    opened: Opened | None = None
+    if cycle % config.full_every == 0:
+        with _client(service) as client:
+            opened = open_listing(client, ledger, plan.full_limit)
+    load = _load_until_killed(config, plan, cycle, service)
     for batch in load.batches:
         ledger.add(batch)
     summary.problems += load.problems
     log = config.data_dir / "server.log"
-    if mode == "startup":
+    if plan.mode == "startup":
         early = spawn(config.store, log)  # killed at a random point of its start-up
-        time.sleep(early_at * summary.ready_seconds[-1])
+        time.sleep(plan.early_at * summary.ready_seconds[-1])
         early.kill()
     restarted = _start(config, log, summary)
     if restarted is None:
@@ -162,25 +181,41 @@ def _cycle(
     started = time.monotonic()
     with _client(restarted) as client:
         pick = random.Random(f"{config.seed}:{cycle}:verify")
-        findings = verify_cycle(client, ledger, cycle, limit, pick, config.checks)
-        if cycle % config.full_every == 0 or cycle == config.cycles:
-            everything = verify_everything(client, ledger, 100)
+        findings = verify_cycle(client, ledger, cycle, plan.limit, pick, config.checks)
+        listings: list[Opened | None] = [opened] if opened is not None else []
+        if cycle == config.cycles:
+            listings.append(None)  # and once more from the top, the last cycle included
+        for listing in listings:
+            everything = verify_everything(client, ledger, plan.full_limit, listing)
             findings.problems += everything.problems
             findings.lost += everything.lost
     summary.add(findings)
     acked = sum(1 for batch in load.batches if batch.ids is not None)
     print(
-        f"cycle {cycle}/{config.cycles} {mode:7} kill after {after:.2f} s: "
+        f"cycle {cycle}/{config.cycles} {plan.mode:7} kill after {plan.after:.2f} s: "
         f"{len(load.batches)} batches, {acked} acknowledged ({findings.acknowledged} statements), "
         f"unacknowledged stored whole {findings.unacked_whole} / not at all "
         f"{findings.unacked_none} / in part {findings.half_stored}; "
         f"{findings.verified} verified, {findings.looked_up} fetched by id in "
-        f"{time.monotonic() - started:.2f} s; "
-        f"stored in total {len(ledger.stored)}",
+        f"{time.monotonic() - started:.2f} s; stored in total {len(ledger.stored)}",
         file=out,
         flush=True,
     )
     return restarted
+
+
+def _load_until_killed(config: Config, plan: Plan, cycle: int, service: Service) -> Load:
+    """Run the clients, SIGKILL the service as planned; the batches sent."""
+    load = Load(service.base, cycle, str(config.seed), config.clients, config.max_batch)
+    load.start()
+    time.sleep(plan.after)
+    if plan.mode == "idle":
+        load.stop()
+        time.sleep(plan.pause)
+    load.killed_at = time.monotonic()
+    service.kill()
+    load.stop()
+    return load
 
 
 def _start(config: Config, log: Path, summary: Summary) -> Service | None:
@@ -226,6 +261,7 @@ def main(argv: list[str] | None = None) -> int:
         help="acknowledged statements per cycle GET by id (0: all)",
     )
     args = parser.parse_args(argv)
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # stop the service on the way out
     seed = args.seed if args.seed is not None else random.SystemRandom().randrange(2**31)
     temporary = args.data_dir is None
     data_dir: Path = args.data_dir or Path(tempfile.mkdtemp(prefix="lrs-crashtest-"))
