@@ -9,7 +9,8 @@ BENCH_SECONDS ?= 10
 BENCH_ARGS ?=
 LOADTEST_ARGS ?= --users 40 --run-time 60s
 CYCLES ?= 200
-CRASHTEST_ARGS ?=
+SEED ?=
+CRASHTEST_ARGS ?= --max-kill 0.6 --lookups 100
 export LRS_HOST ?= 127.0.0.1
 export LRS_PORT ?= 8080
 
@@ -57,9 +58,9 @@ loadtest: $(LOAD_STAMP)
 	$(BIN)/python -m loadtests.loadtest $(LOADTEST_ARGS)
 
 # SIGKILL the served LRS during batch ingest CYCLES times; after each restart nothing
-# acknowledged may be lost and no batch half stored (loadtests/crashtest.py; e.g. CRASHTEST_ARGS=--seed 7)
+# acknowledged may be lost and no batch half stored (loadtests/crashtest.py --help; SEED picks the run)
 crashtest: $(STAMP)
-	$(BIN)/python -m loadtests.crashtest --cycles $(CYCLES) $(CRASHTEST_ARGS)
+	$(BIN)/python -m loadtests.crashtest --cycles $(CYCLES) $(if $(SEED),--seed $(SEED)) $(CRASHTEST_ARGS)
 
 lint: $(LOAD_STAMP)  # mypy checks loadtests/ against the real locust
 	$(BIN)/ruff check .
