@@ -33,6 +33,8 @@ class Load:
     batches: list[Batch] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
     killed_at: float | None = None  # monotonic instant of the kill, set just before it
+    sending: threading.Event = field(default_factory=threading.Event)  # a first POST began
+    answered: threading.Event = field(default_factory=threading.Event)  # a first 200 arrived
     _stop: threading.Event = field(default_factory=threading.Event)
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _threads: list[threading.Thread] = field(default_factory=list)
@@ -61,6 +63,7 @@ class Load:
                 sent += 1
                 with self._lock:
                     self.batches.append(batch)
+                self.sending.set()
                 if not self._post(client, batch):
                     return
 
@@ -83,6 +86,7 @@ class Load:
             self._problem(f"batch {batch.name}: the 200 did not carry one id per statement")
             return False
         batch.ids = [str(i) for i in ids]
+        self.answered.set()
         return True
 
     def _problem(self, text: str) -> None:

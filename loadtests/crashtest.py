@@ -8,8 +8,10 @@ and checks (see loadtests/crash_verify.py) that it comes back ready, that every 
 statement is there intact, that no unacknowledged batch is stored in part, and that paging with
 `more` returns every stored statement exactly once. Kills land:
 
-- `busy`: while the clients send, so requests and commits are in flight;
-- `idle`: after the clients stopped and every answer arrived, between writes;
+- `busy`: while the clients send, so requests and commits are in flight (at least one POST
+  has begun, however slow the machine);
+- `idle`: after the clients stopped and every answer arrived, between writes (at least one
+  batch was answered);
 - `startup`: as `busy`, and the restart after it is killed once more while it starts.
 
 The seed fixes the kill times, modes, batch sizes and contents; thread timing still varies.
@@ -42,6 +44,8 @@ from loadtests.crash_verify import (
     verify_cycle,
     verify_everything,
 )
+
+FIRST_REQUEST_SECONDS = 60  # longest wait for the first request to be sent or answered
 
 
 @dataclass(frozen=True)
@@ -209,9 +213,12 @@ def _load_until_killed(config: Config, plan: Plan, cycle: int, service: Service)
     load = Load(service.base, cycle, str(config.seed), config.clients, config.max_batch)
     load.start()
     time.sleep(plan.after)
-    if plan.mode == "idle":
+    if plan.mode == "idle":  # between writes, once at least one was answered
+        load.answered.wait(FIRST_REQUEST_SECONDS)
         load.stop()
         time.sleep(plan.pause)
+    else:  # with at least one request under way
+        load.sending.wait(FIRST_REQUEST_SECONDS)
     load.killed_at = time.monotonic()
     service.kill()
     load.stop()
