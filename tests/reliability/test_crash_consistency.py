@@ -2,9 +2,10 @@
 
 The short variant of `make crashtest` (loadtests/crashtest.py): the real service as a process
 on the embedded store, durable acknowledgements (the default), concurrent POSTs of 1..200
-statements, SIGKILL at random moments, restart on the same file, then the checks
-(SR-1/SR-2 batches all-or-nothing, stored statements returned as sent; SR-45/T-21 `more`
-paging returns each statement once).
+statements, SIGKILL at random moments, restart on the same file, then the checks: SR-2 ids
+answered in order and SR-3 generated ids retrievable, stored as sent; V-46 batches
+all-or-nothing, also when the kill cut the answer off; SR-46 `more` paging returns each stored
+statement once, and (in the last cycle) a `more` link from before the kill still works after it.
 """
 
 from __future__ import annotations
