@@ -251,7 +251,11 @@ def _require_empty(service: Service) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m loadtests.crashtest", description=__doc__)
+    parser = argparse.ArgumentParser(
+        prog="python -m loadtests.crashtest",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     parser.add_argument("--cycles", type=int, default=200, help="kill-restart cycles")
     parser.add_argument("--seed", type=int, help="random seed (default: chosen and printed)")
     parser.add_argument("--data-dir", type=Path, help="store and log folder (default: temporary)")
