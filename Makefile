@@ -8,10 +8,13 @@ PRELOAD ?= 0
 BENCH_SECONDS ?= 10
 BENCH_ARGS ?=
 LOADTEST_ARGS ?= --users 40 --run-time 60s
+CYCLES ?= 200
+SEED ?=
+CRASHTEST_ARGS ?= --max-kill 0.6 --lookups 100
 export LRS_HOST ?= 127.0.0.1
 export LRS_PORT ?= 8080
 
-.PHONY: run test lint format install clean mongo-up mongo-down bench loadtest schemas demo audit
+.PHONY: run test lint format install clean mongo-up mongo-down bench loadtest schemas demo audit crashtest
 MONGO_STAMP := $(VENV)/.mongo-server
 
 $(BIN)/python:
@@ -53,6 +56,11 @@ bench: $(LOAD_STAMP)
 # The locust scenarios, headless for a fixed time, against a server it starts itself
 loadtest: $(LOAD_STAMP)
 	$(BIN)/python -m loadtests.loadtest $(LOADTEST_ARGS)
+
+# SIGKILL the served LRS during batch ingest CYCLES times; after each restart nothing
+# acknowledged may be lost and no batch half stored (loadtests/crashtest.py --help; SEED picks the run)
+crashtest: $(STAMP)
+	$(BIN)/python -m loadtests.crashtest --cycles $(CYCLES) $(if $(SEED),--seed $(SEED)) $(CRASHTEST_ARGS)
 
 lint: $(LOAD_STAMP)  # mypy checks loadtests/ against the real locust
 	$(BIN)/ruff check .
