@@ -53,7 +53,8 @@ class Admission:
             return REQUESTS
         if ticket.write and self.writes >= limits.writes:
             return WRITES
-        if self.body_bytes and self.body_bytes + ticket.body_bytes > limits.body_bytes:
+        used, size = self.body_bytes, ticket.body_bytes
+        if size and used and used + size > limits.body_bytes:
             return BODY_BYTES  # an empty budget always takes one request, however large
         return None
 
