@@ -109,7 +109,7 @@ class Settings(BaseSettings):
     max_pending_writes: int = Field(
         default=0,
         ge=0,
-        description="Write requests admitted and writer jobs queued (0: group_commit_max).",
+        description="Write requests admitted and writer jobs queued (0: group_commit_max / 2).",
     )
     max_inflight_body_bytes: int = Field(
         default=256 * 1024 * 1024,
@@ -135,10 +135,9 @@ class Settings(BaseSettings):
     @property
     def inflight_request_limit(self) -> int:
         """LRS_MAX_INFLIGHT_REQUESTS, or the limit derived from the store's capacity."""
-        derived = self.group_commit_max + 16 * self.read_threads
-        return self.max_inflight_requests or derived
+        return self.max_inflight_requests or self.pending_write_limit + 16 * self.read_threads
 
     @property
     def pending_write_limit(self) -> int:
-        """LRS_MAX_PENDING_WRITES, or one group commit's worth of jobs."""
-        return self.max_pending_writes or self.group_commit_max
+        """LRS_MAX_PENDING_WRITES, or half a group commit's worth of jobs."""
+        return self.max_pending_writes or max(1, self.group_commit_max // 2)
