@@ -28,6 +28,7 @@ class _Connection(asyncio.Protocol):
         self._buffer = bytearray()
         self._waiter: asyncio.Future[tuple[int, bytes]] | None = None
         self.transport: asyncio.Transport | None = None
+        self.head = b""  # the last response's status line and headers, lowercased
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         self.transport = cast(asyncio.Transport, transport)
@@ -57,6 +58,7 @@ class _Connection(asyncio.Protocol):
         body = bytes(self._buffer[end + 4 : total])
         del self._buffer[:total]
         self._waiter = None
+        self.head = head
         waiter.set_result((int(head[9:12]), body))
 
     async def request(self, raw: bytes) -> tuple[int, bytes]:

@@ -10,6 +10,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from service import __version__
+from service.admission import Admission, Limits
 from service.api import (
     about,
     activities,
@@ -24,6 +25,7 @@ from service.api import (
     outcome_queries,
     statements,
 )
+from service.api.admission import AdmissionMiddleware
 from service.api.errors import install_error_handlers
 from service.api.observability import ObservabilityMiddleware, RouteRecorder
 from service.api.outcome_support import install_outcome_error_handler
@@ -92,6 +94,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_error_handlers(app)
     install_outcome_error_handler(app)
     app.add_middleware(RouteRecorder)  # innermost: sees the scope the router fills in
+    app.add_middleware(  # before any handler reads a body; inside, so refusals get xAPI headers
+        AdmissionMiddleware,
+        admission=Admission(admission_limits(settings)),
+        default_version=settings.default_xapi_version,
+        chunked_bytes=settings.max_body_bytes,
+        on_shed=lambda limit: runtime.metrics.shed.labels(limit).inc(),
+    )
     app.add_middleware(
         XAPIProtocolMiddleware,
         prefix=prefix,
@@ -112,3 +121,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         access_log_on=settings.access_log,
     )
     return app
+
+
+def admission_limits(settings: Settings) -> Limits:
+    """The per-process budgets of admission control (issue 9)."""
+    return Limits(
+        requests=settings.inflight_request_limit,
+        writes=settings.pending_write_limit,
+        body_bytes=settings.max_inflight_body_bytes,
+        wait_seconds=settings.admission_wait_ms / 1000,
+    )

@@ -65,3 +65,20 @@ class NotSupportedByStoreError(LRSError):
     """The configured storage backend does not offer this feature (documented in the README)."""
 
     status = 501
+
+
+OVERLOAD_RETRY_AFTER = 1  # seconds a client refused for capacity is asked to wait
+
+
+class ServiceUnavailableError(LRSError):
+    """The service is at capacity; `retry_after` seconds is sent as the Retry-After header.
+
+    `limit` names the bound that was reached (a label of the shed-requests metric).
+    """
+
+    status = 503
+
+    def __init__(self, message: str, *, retry_after: int, limit: str) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+        self.limit = limit

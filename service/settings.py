@@ -113,6 +113,25 @@ class Settings(BaseSettings):
     max_query_bytes: int = Field(
         default=8 * 1024, ge=256, description="Query string bytes (414 above)."
     )
+    # Bounded under overload (issue 9): admission control per process; 0 derives the limit.
+    max_inflight_requests: int = Field(
+        default=0,
+        ge=0,
+        description="Requests admitted at once; more get 503 (0: derived from capacity).",
+    )
+    max_pending_writes: int = Field(
+        default=0,
+        ge=0,
+        description="Write requests admitted and writer jobs queued (0: group_commit_max / 2).",
+    )
+    max_inflight_body_bytes: int = Field(
+        default=256 * 1024 * 1024,
+        gt=0,
+        description="Request bytes admitted at once, by Content-Length (chunked: max_body_bytes).",
+    )
+    admission_wait_ms: int = Field(
+        default=0, ge=0, description="How long a request over capacity waits before its 503."
+    )
 
     @property
     def api_prefix(self) -> str:
@@ -125,3 +144,13 @@ class Settings(BaseSettings):
         if self.public_url:
             return self.public_url.rstrip("/")
         return f"http://{self.host}:{self.port}"
+
+    @property
+    def inflight_request_limit(self) -> int:
+        """LRS_MAX_INFLIGHT_REQUESTS, or the limit derived from the store's capacity."""
+        return self.max_inflight_requests or self.pending_write_limit + 16 * self.read_threads
+
+    @property
+    def pending_write_limit(self) -> int:
+        """LRS_MAX_PENDING_WRITES, or half a group commit's worth of jobs."""
+        return self.max_pending_writes or max(1, self.group_commit_max // 2)

@@ -11,7 +11,13 @@ from fastapi.responses import Response
 from starlette.exceptions import HTTPException
 
 from service.api.protocol import error_body
-from service.errors import LRSError, StoreError, TooManyRequestsError, UnauthorizedError
+from service.errors import (
+    LRSError,
+    ServiceUnavailableError,
+    StoreError,
+    TooManyRequestsError,
+    UnauthorizedError,
+)
 from service.ops.context import request_facts
 from service.ops.logging import log_event
 
@@ -29,6 +35,9 @@ def _render(status: int, message: str, headers: Mapping[str, str] | None = None)
 
 async def _lrs_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, LRSError)
+    if isinstance(exc, ServiceUnavailableError):  # shed for capacity: counted, not an error
+        request.app.state.runtime.metrics.shed.labels(exc.limit).inc()
+        return _render(exc.status, exc.message, {"Retry-After": str(exc.retry_after)})
     if exc.status >= 500:
         event = "store.error" if isinstance(exc, StoreError) else "request.failed"
         request_id = request_facts(request.scope).request_id

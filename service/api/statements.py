@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from dataclasses import replace
 from typing import Any
 
 import orjson
 from fastapi import APIRouter, Request, Response
+from fastapi.responses import StreamingResponse
 
 from service import access
 from service.access import apply_define_scope, check_batch_size
@@ -18,7 +20,7 @@ from service.ops.context import request_facts
 from service.runtime import Runtime
 from service.xapi.datatypes import is_uuid
 from service.xapi.languages import parse_accept_language
-from service.xapi.multipart import render_multipart_mixed
+from service.xapi.multipart import multipart_mixed_chunks
 from service.xapi.statement_formats import activity_ids, canonical_format, ids_format
 from service.xapi.statement_params import (
     Format,
@@ -40,6 +42,7 @@ router = APIRouter(tags=["statements"])
 JSON = "application/json"
 WRITE_SCOPES = ("statements/write",)
 READ_SCOPES = access.READ_SCOPES  # statements/read/mine reads only its own (AU-5)
+STREAM_ABOVE = 1024 * 1024  # multipart responses larger than this are sent in pieces (issue 9)
 
 
 async def _read_batch(
@@ -186,5 +189,13 @@ async def _respond(
         parsed = orjson.loads(body)
         statements = parsed.get("statements", [parsed])
     found = await runtime.store.get_attachments(principal.tenant, attachment_hashes(statements))
-    multipart, content_type = render_multipart_mixed(body, found)
-    return Response(multipart, headers={**headers, "Content-Type": content_type})
+    chunks, content_type = multipart_mixed_chunks(body, found)
+    headers = {**headers, "Content-Type": content_type}
+    if sum(len(chunk) for chunk in chunks) > STREAM_ABOVE:  # not a second copy of large data
+        return StreamingResponse(_pieces(chunks), headers=headers)
+    return Response(b"".join(chunks), headers=headers)
+
+
+async def _pieces(chunks: list[bytes]) -> AsyncIterator[bytes]:
+    for chunk in chunks:
+        yield chunk

@@ -80,6 +80,12 @@ class Metrics:
             buckets=SECONDS,
             registry=r,
         )
+        self.shed = Counter(
+            "lrs_http_requests_shed",
+            "Requests refused with 503 because a capacity limit was reached, by limit.",
+            ["limit"],
+            registry=r,
+        )
         self._children: dict[tuple[str, str, int], tuple[Counter, Histogram]] = {}
 
     def observe_request(

@@ -17,6 +17,7 @@ def make_store(settings: Settings) -> Store:
             sqlite_path(url),
             read_threads=settings.read_threads,
             group_commit_max=settings.group_commit_max,
+            max_pending_writes=settings.pending_write_limit,
         )
     if url.startswith(("mongodb://", "mongodb+srv://")):
         return MongoStore(MongoOptions.from_settings(settings))

@@ -114,6 +114,14 @@ def render_multipart_mixed(
     first_part_json: bytes, attachments: Sequence[StoredAttachment]
 ) -> tuple[bytes, str]:
     """Render a statement response with one part per distinct attachment (AT-20, AT-21)."""
+    chunks, content_type = multipart_mixed_chunks(first_part_json, attachments)
+    return b"".join(chunks), content_type
+
+
+def multipart_mixed_chunks(
+    first_part_json: bytes, attachments: Sequence[StoredAttachment]
+) -> tuple[list[bytes], str]:
+    """`render_multipart_mixed` as the pieces of the body, for sending without joining them."""
     distinct: dict[str, StoredAttachment] = {}
     for attachment in attachments:
         distinct.setdefault(attachment.sha2.lower(), attachment)
@@ -136,7 +144,7 @@ def render_multipart_mixed(
             CRLF,
         ]
     chunks += [dash, b"--"]
-    return b"".join(chunks), f"multipart/mixed; boundary={boundary}"
+    return chunks, f"multipart/mixed; boundary={boundary}"
 
 
 def _fresh_boundary(bodies: Sequence[bytes]) -> str:

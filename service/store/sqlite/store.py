@@ -55,8 +55,16 @@ class SQLiteStore(SQLiteAdminMethods, SQLiteOutcomes):
 
     kind = "sqlite"
 
-    def __init__(self, path: Path, *, read_threads: int = 4, group_commit_max: int = 512) -> None:
+    def __init__(
+        self,
+        path: Path,
+        *,
+        read_threads: int = 4,
+        group_commit_max: int = 512,
+        max_pending_writes: int | None = None,
+    ) -> None:
         self.path = path
+        self._max_pending_writes = max_pending_writes
         self._read_threads = read_threads
         self._group_commit_max = group_commit_max
         self._caches = WriteCaches()
@@ -94,6 +102,7 @@ class SQLiteStore(SQLiteAdminMethods, SQLiteOutcomes):
             lock=lock,
             on_begin=self._catch_up_stored,
             observer=self.write_observer,
+            max_pending=self._max_pending_writes,
         )
         self._writer.start()
         self._checkpointer = Checkpointer(self.path)

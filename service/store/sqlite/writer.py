@@ -12,6 +12,9 @@ few set-based statements (each job still all-or-nothing). Should it raise, they 
 Jobs submitted with `durable=False` (derived state that can be recomputed) skip the fsync when
 no durable job shares their transaction; the WAL keeps commits in order, so the next durable
 commit covers them too.
+
+The queue is bounded: with `max_pending` jobs waiting, `submit` refuses at once with 503 and
+Retry-After instead of queueing without limit (issue 9).
 """
 
 from __future__ import annotations
@@ -26,7 +29,7 @@ from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from service.errors import LRSError, StoreError
+from service.errors import OVERLOAD_RETRY_AFTER, LRSError, ServiceUnavailableError, StoreError
 from service.store.observer import WriteObserver
 from service.store.sqlite.write_lock import WriteLock
 
@@ -59,8 +62,10 @@ class GroupCommitWriter:
         lock: WriteLock,
         on_begin: Callable[[sqlite3.Connection], None],
         observer: WriteObserver | None = None,
+        max_pending: int | None = None,
     ) -> None:
         self._conn = conn
+        self._max_pending = max_pending
         self._observer = observer
         self._max_jobs = max_jobs
         self._on_rollback = on_rollback
@@ -85,6 +90,12 @@ class GroupCommitWriter:
         (durably unless `durable` is False)."""
         if not self._thread.is_alive():
             raise StoreError("the store is closed")
+        if self._max_pending is not None and self._queue.qsize() >= self._max_pending:
+            raise ServiceUnavailableError(
+                "too many writes are waiting for the store; retry later",
+                retry_after=OVERLOAD_RETRY_AFTER,
+                limit="write_queue",
+            )
         loop = asyncio.get_running_loop()
         future: asyncio.Future[T] = loop.create_future()
         self._queue.put(_Submission(job, future, loop, durable))
