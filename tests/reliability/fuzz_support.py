@@ -18,7 +18,7 @@ CASES: Counter[str] = Counter()
 REQUEST_TIMEOUT = 30.0
 """Seconds one request may take before the fuzz tests call it a hang."""
 
-_BUDGETS = {"ci": 8, "fuzz": 300}
+_BUDGETS = {"ci": 8, "fuzz": 200}
 _HEALTH = [HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.filter_too_much]
 
 

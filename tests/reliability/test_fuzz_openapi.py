@@ -78,10 +78,14 @@ def _strategy(operation: Operation) -> st.SearchStrategy[Case]:
     )
 
 
-def _send(case: Case) -> Response:
-    """One request with the test credential; a request that never answers fails as a hang."""
+AUTHORIZATIONS = st.sampled_from([BASIC] * 6 + ["", "Basic Og==", "Basic %%%", "Bearer x"])
+"""Mostly the test credential, sometimes a missing, empty, malformed or foreign one (AU-2)."""
+
+
+def _send(case: Case, authorization: str) -> Response:
+    """One request; a request that never answers fails as a hang."""
     CASES["openapi"] += 1
-    return case.call(headers={"Authorization": BASIC}, timeout=REQUEST_TIMEOUT)
+    return case.call(headers={"Authorization": authorization}, timeout=REQUEST_TIMEOUT)
 
 
 def _check_no_server_error(case: Case, response: Response) -> None:
@@ -98,9 +102,9 @@ def test_xapi_operation_survives_fuzzing(schema: BaseSchema, method: str, path: 
     operation = schema[path][method]
 
     @fuzz_settings()
-    @given(case=_strategy(operation))
-    def run(case: Case) -> None:
-        response = _send(case)
+    @given(case=_strategy(operation), authorization=AUTHORIZATIONS)
+    def run(case: Case, authorization: str) -> None:
+        response = _send(case, authorization)
         _check_no_server_error(case, response)
         assert VERSION_HEADER.lower() in response.headers, f"{method} {path} {response.status_code}"
         case.validate_response(
@@ -120,8 +124,8 @@ def test_other_operations_survive_fuzzing(schema: BaseSchema) -> None:
     for operation in others:
 
         @fuzz_settings(scale=0.5)
-        @given(case=_strategy(operation))
-        def run(case: Case) -> None:
-            _check_no_server_error(case, _send(case))
+        @given(case=_strategy(operation), authorization=AUTHORIZATIONS)
+        def run(case: Case, authorization: str) -> None:
+            _check_no_server_error(case, _send(case, authorization))
 
         run()
