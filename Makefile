@@ -14,7 +14,7 @@ CRASHTEST_ARGS ?= --max-kill 0.6 --lookups 100
 export LRS_HOST ?= 127.0.0.1
 export LRS_PORT ?= 8080
 
-.PHONY: run test lint format install clean mongo-up mongo-down bench loadtest schemas demo audit crashtest
+.PHONY: run test lint format install clean mongo-up mongo-down bench loadtest schemas demo audit crashtest fuzz
 MONGO_STAMP := $(VENV)/.mongo-server
 
 $(BIN)/python:
@@ -37,6 +37,11 @@ run: $(STAMP)
 
 test: $(STAMP) $(MONGO_STAMP)
 	LRS_TEST_MONGODB_DATA=memory scripts/mongo-server run $(BIN)/python -m pytest -q
+
+# The long fuzzing budget (issue 9); LRS_FUZZ_EXAMPLES=N sets the examples per fuzz target
+fuzz: $(STAMP)
+	LRS_FUZZ_PROFILE=fuzz $(BIN)/python -m pytest -q -p no:cacheprovider \
+		tests/reliability/test_fuzz_openapi.py tests/reliability/test_fuzz_statements.py
 
 # A MongoDB-wire-compatible server on 127.0.0.1:$${LRS_TEST_MONGODB_PORT:-27017} (issue 4).
 $(MONGO_STAMP): pyproject.toml | $(STAMP)

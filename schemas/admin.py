@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, HttpUrl
 
@@ -67,7 +67,7 @@ class TargetPatch(_Strict):
 
 
 class RequeueIn(_Strict):
-    target_id: int | None = None
+    target_id: Annotated[int, Field(ge=0, lt=2**63)] | None = None
 
 
 class ErasureIn(_Strict):

@@ -28,6 +28,7 @@ from service.api import (
 from service.api.admission import AdmissionMiddleware
 from service.api.errors import install_error_handlers
 from service.api.observability import ObservabilityMiddleware, RouteRecorder
+from service.api.openapi_spec import install_openapi
 from service.api.outcome_support import install_outcome_error_handler
 from service.api.protocol import XAPIProtocolMiddleware
 from service.api.request_limits import RequestLimitsMiddleware
@@ -91,6 +92,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     for router in outside_xapi:
         app.include_router(router)
+    install_openapi(app, prefix)
     install_error_handlers(app)
     install_outcome_error_handler(app)
     app.add_middleware(RouteRecorder)  # innermost: sees the scope the router fills in

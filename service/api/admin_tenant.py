@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request, Response
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Request, Response
 
 from schemas.admin import ErasureIn, RequeueIn, TargetIn, TargetPatch
 from service.admin import erasure, forwarding
@@ -12,6 +14,9 @@ from service.api.deps import RuntimeDep
 from service.errors import BadRequestError
 
 router = APIRouter(prefix="/admin/tenants/{tenant}", tags=["admin"])
+ROW_ID_LIMIT = 2**63
+"""Stores bind ids as signed 64-bit integers; a larger one is a bad request, not a store error."""
+TargetId = Annotated[int, Path(ge=0, lt=ROW_ID_LIMIT)]
 
 
 @router.get("/forwarding")
@@ -31,7 +36,7 @@ async def post_target(
 
 @router.patch("/forwarding/{target_id}")
 async def patch_target(
-    tenant: str, target_id: int, request: Request, runtime: RuntimeDep, actor: ActorDep
+    tenant: str, target_id: TargetId, request: Request, runtime: RuntimeDep, actor: ActorDep
 ) -> Response:
     body = parse_body(TargetPatch, await read_body(request))
     status = await forwarding.set_target_enabled(
@@ -42,7 +47,7 @@ async def patch_target(
 
 @router.delete("/forwarding/{target_id}", status_code=204)
 async def delete_target(
-    tenant: str, target_id: int, runtime: RuntimeDep, actor: ActorDep
+    tenant: str, target_id: TargetId, runtime: RuntimeDep, actor: ActorDep
 ) -> Response:
     await forwarding.delete_target(runtime.store, actor, tenant, target_id)
     return Response(status_code=204)
@@ -91,6 +96,6 @@ def _int_param(request: Request, name: str) -> int | None:
     value = request.query_params.get(name)
     if value is None:
         return None
-    if not value.isdigit():
-        raise BadRequestError(f"{name} must be a non-negative integer")
+    if not (value.isascii() and value.isdigit()) or int(value) >= ROW_ID_LIMIT:
+        raise BadRequestError(f"{name} must be a non-negative 64-bit integer")
     return int(value)

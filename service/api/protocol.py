@@ -7,6 +7,7 @@ response the version header (T-2), CORS headers (T-23), Consistent-Through on st
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from urllib.parse import parse_qsl
 
@@ -36,6 +37,7 @@ EXPOSE_HEADERS = (
     "X-Experience-API-Version, X-Experience-API-Consistent-Through, X-Request-Id"
 )
 VERSION_STATE = "xapi_version"
+log = logging.getLogger("service.api")
 
 
 def error_body(status: int, message: str) -> bytes:
@@ -94,7 +96,15 @@ class XAPIProtocolMiddleware:
         state = scope.setdefault("state", {})
         state[VERSION_STATE] = version or self.default_version
         respond.scope = scope
-        await self.app(scope, receive, respond.wrap(state[VERSION_STATE]))
+        try:
+            await self.app(scope, receive, respond.wrap(state[VERSION_STATE]))
+        except Exception as exc:
+            if respond.started:
+                raise
+            # Starlette renders unexpected errors outside every middleware, without the
+            # version header (T-2) or Consistent-Through (T-18); answer the 500 here instead.
+            log.exception("unexpected error", exc_info=exc)
+            await respond.error(state[VERSION_STATE], LRSError("internal error"))
 
     async def _alternate(
         self, scope: Scope, receive: Receive, query: list[tuple[str, str]], version: str | None
@@ -137,6 +147,7 @@ class _Responder:
         self.send = send
         self.resource = resource
         self.origin = origin
+        self.started = False
 
     def _decorate(self, headers: MutableHeaders, version: str) -> None:
         headers[VERSION_HEADER] = version
@@ -161,6 +172,7 @@ class _Responder:
 
         async def send(message: Message) -> None:
             if message["type"] == "http.response.start":
+                self.started = True
                 self._decorate(MutableHeaders(scope=message), version)
             elif message["type"] == "http.response.body" and is_head:
                 message = {**message, "body": b""}

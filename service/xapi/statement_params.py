@@ -74,7 +74,7 @@ def parse_statement_get(
     if "more" in params:
         if len(params) > 1:
             raise BadRequestError("'more' cannot be combined with other parameters")
-        return decode_more(params["more"])
+        return decode_more(params["more"], max_limit)
     fmt = _format(params)
     attachments = _bool(params, "attachments")
     ids = SINGLE_PARAMS & set(params)
@@ -176,11 +176,44 @@ def encode_more(request: StatementQueryRequest, last_seq: int) -> str:
     return base64.urlsafe_b64encode(orjson.dumps(payload)).decode().rstrip("=")
 
 
-def decode_more(token: str) -> StatementQueryRequest:
+_TEXT_FIELDS = ("agent", "verb", "activity", "registration", "authority")
+_FLAG_FIELDS = ("related_agents", "related_activities", "ascending")
+_NUMBER_FIELDS = ("since_ms", "until_ms", "after_seq")
+_NUMBER_BOUND = 2**62  # well inside the 64-bit integers the stores bind
+
+
+def _is_int(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and abs(value) < _NUMBER_BOUND
+
+
+def _checked_query(fields: Any, max_limit: int) -> StatementQuery:
+    """The token's query with every field of the type the store binds (a forged token is not
+    a store error) and a limit within the page size."""
+    if not isinstance(fields, dict):
+        raise ValueError("query")
+    query = StatementQuery(**fields)
+    for name in _TEXT_FIELDS:
+        value = getattr(query, name)
+        if value is not None and not isinstance(value, str):
+            raise ValueError(name)
+    for name in _FLAG_FIELDS:
+        if not isinstance(getattr(query, name), bool):
+            raise ValueError(name)
+    for name in _NUMBER_FIELDS:
+        value = getattr(query, name)
+        if value is not None and not _is_int(value):
+            raise ValueError(name)
+    if not _is_int(query.limit) or not 0 < query.limit <= max_limit:
+        raise ValueError("limit")
+    return query
+
+
+def decode_more(token: str, max_limit: int) -> StatementQueryRequest:
+    """The query a `more` token resumes; anything but a token this LRS issued is a 400."""
     try:
         padded = token + "=" * (-len(token) % 4)
         payload: Any = orjson.loads(base64.urlsafe_b64decode(padded.encode()))
-        query = StatementQuery(**payload["q"])
+        query = _checked_query(payload["q"], max_limit)
         fmt = payload["f"]
         if fmt not in FORMATS or not isinstance(payload["a"], bool):
             raise ValueError(fmt)
