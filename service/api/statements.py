@@ -145,7 +145,8 @@ async def _get_page(
     page = await runtime.store.query_statements(principal.tenant, query)
     more = ""
     if page.has_more and page.last_seq is not None:
-        more = f"{runtime.settings.api_prefix}/statements?more={encode_more(req, page.last_seq)}"
+        token = encode_more(req, page.last_seq, page.through_seq)
+        more = f"{runtime.settings.api_prefix}/statements?more={token}"
     bodies, statements = await _render(runtime, principal, page.bodies, req.format, languages)
     headers = {}
     if page.newest_stored_ms is not None:

@@ -71,6 +71,7 @@ class StatementQuery:
     ascending: bool = False
     after_seq: int | None = None  # paging cursor: the last sequence number already returned
     authority: str | None = None  # agent key of the authority (`statements/read/mine`)
+    through_seq: int | None = None  # ascending `more`: the newest seq when paging began
 
     def seq_range(self, since_seq: int, until_seq: int | None) -> tuple[int, int]:
         """An exclusive-low, inclusive-high `seq` range from the store's since/until bounds.
@@ -79,6 +80,8 @@ class StatementQuery:
         (`stored` never decreases as `seq` grows, SR-45); the paging cursor narrows them.
         """
         low, high = since_seq, NO_SEQ if until_seq is None else until_seq
+        if self.through_seq is not None:
+            high = min(high, self.through_seq)
         if self.after_seq is not None:
             if self.ascending:
                 low = max(low, self.after_seq)
@@ -112,6 +115,9 @@ class StatementPage:
     last_seq: int | None
     has_more: bool
     newest_stored_ms: int | None = None
+    # Set on an ascending page with more to come: where its `more` token stops, so that
+    # paging ends at the statements stored when it began instead of chasing new ones.
+    through_seq: int | None = None
 
 
 @dataclass(frozen=True, slots=True)

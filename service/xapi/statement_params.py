@@ -169,16 +169,21 @@ def _limit(params: dict[str, str], max_limit: int) -> int:
     return max_limit if limit == 0 else min(limit, max_limit)
 
 
-def encode_more(request: StatementQueryRequest, last_seq: int) -> str:
-    """A stateless token that resumes the query after `last_seq` (SR-46); valid indefinitely."""
+def encode_more(request: StatementQueryRequest, last_seq: int, through_seq: int | None) -> str:
+    """A stateless token that resumes the query after `last_seq` (SR-46); valid indefinitely.
+
+    `through_seq`, once set, stays in every later token: ascending paging then ends.
+    """
     query = {**asdict(request.query), "after_seq": last_seq}
+    if through_seq is not None:
+        query["through_seq"] = through_seq
     payload = {"q": query, "f": request.format, "a": request.attachments}
     return base64.urlsafe_b64encode(orjson.dumps(payload)).decode().rstrip("=")
 
 
 _TEXT_FIELDS = ("agent", "verb", "activity", "registration", "authority")
 _FLAG_FIELDS = ("related_agents", "related_activities", "ascending")
-_NUMBER_FIELDS = ("since_ms", "until_ms", "after_seq")
+_NUMBER_FIELDS = ("since_ms", "until_ms", "after_seq", "through_seq")
 _NUMBER_BOUND = 2**62  # well inside the 64-bit integers the stores bind
 
 

@@ -243,6 +243,26 @@ async def test_sr46_paging_is_stable_while_statements_arrive(client: httpx.Async
     assert sorted(seen) == sorted(s["id"] for s in batch)
 
 
+async def test_sr46_ascending_paging_ends_at_what_was_stored_when_it_began(
+    client: httpx.AsyncClient,
+) -> None:
+    """SR-46: ascending `more` pages cover the statements stored when paging began, then end,
+    however fast new ones arrive (a reader never chases the writers forever)."""
+    registration = str(uuid.uuid4())
+    batch = [statement(context={"registration": registration}) for _ in range(6)]
+    await post(client, *batch)
+    page = await query(client, registration=registration, limit="2", ascending="true")
+    seen = ids_of(page)
+    pages = 1
+    while page["more"] and pages < 10:
+        await post(client, *[statement(context={"registration": registration}) for _ in range(3)])
+        page = (await client.get(page["more"])).json()
+        seen += ids_of(page)
+        pages += 1
+    assert page["more"] == ""
+    assert seen == [s["id"] for s in batch]
+
+
 async def test_sr46_more_token_alone_only(client: httpx.AsyncClient) -> None:
     """SR-46: a more token combined with other parameters, or forged, → 400."""
     registration = str(uuid.uuid4())

@@ -68,11 +68,17 @@ async def query_statements(
     )
     docs = await cursor.limit(query.limit + 1).to_list()
     page = docs[: query.limit]
+    has_more = len(docs) > query.limit
+    through = None
+    if has_more and query.ascending and query.through_seq is None:
+        newest = await coll.find_one({"t": tenant}, {"seq": 1}, sort=[("seq", DESCENDING)])
+        through = int(newest["seq"]) if newest else None
     return StatementPage(
         bodies=[doc["body"] for doc in page],
         last_seq=page[-1]["seq"] if page else None,
-        has_more=len(docs) > query.limit,
+        has_more=has_more,
         newest_stored_ms=max((doc["stored"] for doc in page), default=None),
+        through_seq=through,
     )
 
 

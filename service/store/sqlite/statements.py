@@ -73,9 +73,14 @@ def query_statements(conn: sqlite3.Connection, tenant: str, query: StatementQuer
     rows = conn.execute(sql, params).fetchall()
     has_more = len(rows) > query.limit
     rows = rows[: query.limit]
+    through = None
+    if has_more and query.ascending and query.through_seq is None:
+        # The newest seq of any tenant: an upper bound of what this read could see (rowid max).
+        through = conn.execute("SELECT max(seq) FROM statements").fetchone()[0]
     return StatementPage(
         bodies=[row[1] for row in rows],
         last_seq=rows[-1][0] if rows else None,
         has_more=has_more,
         newest_stored_ms=max((row[2] for row in rows), default=None),
+        through_seq=through,
     )
