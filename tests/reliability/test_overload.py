@@ -6,9 +6,6 @@ serves normally again once the load is gone."""
 from __future__ import annotations
 
 import asyncio
-import subprocess
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
@@ -17,7 +14,7 @@ import orjson
 from loadtests.saturate import rss_bytes, saturate
 from tests.builders import statement
 from tests.conftest import BASIC, KEY, SECRET
-from tests.server.served import free_port, serve, wait_ready
+from tests.server.served import served_process
 
 CLIENTS = 64
 REQUESTS_PER_CLIENT = 8
@@ -30,28 +27,6 @@ LIMITS = {
     "LRS_LOG_LEVEL": "warning",
 }
 HEADERS = {"Authorization": BASIC, "X-Experience-API-Version": "2.0.0"}
-
-
-@contextmanager
-def served_lrs(data: Path, env: dict[str, str]) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
-    """The service as a process on `data`/lrs.sqlite3: its base URL and the process."""
-    port = free_port()
-    env = {
-        "LRS_PORT": str(port),
-        "LRS_STORE_URL": f"sqlite:///{data / 'lrs.sqlite3'}",
-        "LRS_BOOTSTRAP_KEY": KEY,
-        "LRS_BOOTSTRAP_SECRET": SECRET,
-        **env,
-    }
-    base = f"http://127.0.0.1:{port}"
-    with (data / "server.log").open("wb") as log:
-        process = serve(env, log)
-        try:
-            wait_ready(base, process)
-            yield base, process
-        finally:
-            process.terminate()
-            process.wait(timeout=30)
 
 
 def _batch(number: int) -> bytes:
@@ -73,7 +48,7 @@ def _stored_ids(base: str) -> set[str]:
 
 
 def test_saturated_service_sheds_promptly_and_recovers(tmp_path: Path) -> None:
-    with served_lrs(tmp_path, LIMITS) as (base, process):
+    with served_process(tmp_path, KEY, SECRET, **LIMITS) as (base, process):
         idle_rss = rss_bytes(process.pid)
         load = saturate(
             base,

@@ -53,8 +53,10 @@ def wait_ready(base: str, process: subprocess.Popen[bytes], seconds: float = 30)
 
 
 @contextmanager
-def running_lrs(data: Path, key: str, secret: str, **settings: str) -> Iterator[str]:
-    """A served LRS on `data`/lrs.sqlite3 with one bootstrap credential; its base URL.
+def served_process(
+    data: Path, key: str, secret: str, **settings: str
+) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+    """A served LRS on `data`/lrs.sqlite3 with one bootstrap credential: its base URL and process.
 
     `settings` are more LRS_ variables (e.g. LRS_WORKERS="2"). Stopped with SIGTERM on exit.
     """
@@ -75,7 +77,14 @@ def running_lrs(data: Path, key: str, secret: str, **settings: str) -> Iterator[
             process.terminate()
             raise AssertionError((data / "server.log").read_text()) from None
         try:
-            yield base
+            yield base, process
         finally:
             process.terminate()
-            process.wait(timeout=15)
+            process.wait(timeout=30)
+
+
+@contextmanager
+def running_lrs(data: Path, key: str, secret: str, **settings: str) -> Iterator[str]:
+    """The base URL of `served_process`."""
+    with served_process(data, key, secret, **settings) as (base, _):
+        yield base
