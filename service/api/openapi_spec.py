@@ -17,6 +17,7 @@ from pydantic import TypeAdapter
 
 from schemas.agents import Actor
 from schemas.statement import Statement
+from service.api.admission import OPERATIONS as ADMISSION_EXEMPT
 
 JSONObject = dict[str, Any]
 REF = "#/components/schemas/{model}"
@@ -31,6 +32,11 @@ _ERRORS = {
     "412": "If-Match / If-None-Match precondition failed (T-16)",
     "413": "Request body larger than the configured limit (T-24)",
     "429": "Rate limited (issue 5)",
+}
+_LIMITS = {  # answered before routing, on any path (request limits and admission control)
+    "414": "Query string longer than LRS_MAX_QUERY_BYTES",
+    "431": "Request headers larger than LRS_MAX_HEADER_BYTES",
+    "503": "Over capacity: retry after the Retry-After seconds",
 }
 
 
@@ -257,6 +263,9 @@ def build_openapi(app: FastAPI, prefix: str) -> JSONObject:
         for method, (parameters, body, successes) in methods.items():
             existing = served.get(method, {})
             served[method] = _operation(resource, method, parameters, body, successes, existing)
+    for path, operations in paths.items():
+        for operation in operations.values():
+            _add_limit_responses(operation, xapi=path.startswith(prefix + "/"), path=path)
     components: JSONObject = document.setdefault("components", {})
     schemas: JSONObject = components.setdefault("schemas", {})
     schemas.update(_model_schemas())
@@ -275,6 +284,22 @@ def build_openapi(app: FastAPI, prefix: str) -> JSONObject:
         "description": "An LRS credential (AU-1)",
     }
     return document
+
+
+def _add_limit_responses(operation: JSONObject, *, xapi: bool, path: str) -> None:
+    """The answers any operation can get before it runs (414, 431, and 503 but on probes)."""
+    responses: JSONObject = operation.setdefault("responses", {})
+    for code, text in _LIMITS.items():
+        if code == "503" and path in ADMISSION_EXEMPT:
+            continue
+        answer: JSONObject = {"description": text}
+        if xapi:
+            answer["headers"] = {
+                "X-Experience-API-Version": {"required": True, "schema": {"type": "string"}}
+            }
+        if code == "503":
+            answer.setdefault("headers", {})["Retry-After"] = {"schema": {"type": "integer"}}
+        responses.setdefault(code, answer)
 
 
 def install_openapi(app: FastAPI, prefix: str) -> None:
