@@ -14,6 +14,7 @@ from service import access
 from service.access import apply_define_scope, check_batch_size
 from service.api.bodies import check_declared_length, read_limited
 from service.api.deps import PrincipalDep, RuntimeDep, VersionDep
+from service.api.protocol import CONSISTENT_THROUGH
 from service.auth import Principal
 from service.errors import BadRequestError, NotFoundError
 from service.ops.context import request_facts
@@ -36,7 +37,7 @@ from service.xapi.statement_requests import (
     parse_statement_body,
     statement_result,
 )
-from service.xapi.timestamps import http_date
+from service.xapi.timestamps import format_ms, http_date
 
 router = APIRouter(tags=["statements"])
 JSON = "application/json"
@@ -142,13 +143,16 @@ async def _get_page(
 ) -> Response:
     own = access.own_authority(principal)
     query = req.query if own is None else replace(req.query, authority=own)
+    # Read before the query: everything stored by then is in this result and its `more` pages
+    # (an ascending token stops at the newest seq the query saw), as the header promises.
+    consistent_through = format_ms(runtime.store.consistent_through_ms())
     page = await runtime.store.query_statements(principal.tenant, query)
     more = ""
     if page.has_more and page.last_seq is not None:
         token = encode_more(req, page.last_seq, page.through_seq)
         more = f"{runtime.settings.api_prefix}/statements?more={token}"
     bodies, statements = await _render(runtime, principal, page.bodies, req.format, languages)
-    headers = {}
+    headers = {CONSISTENT_THROUGH: consistent_through}
     if page.newest_stored_ms is not None:
         headers["Last-Modified"] = http_date(page.newest_stored_ms)
     body = statement_result(bodies, more)
