@@ -123,6 +123,25 @@ async def test_t18_consistent_through_sees_other_writers(tmp_path: Path) -> None
         await store.close()
 
 
+async def test_a_write_in_the_same_millisecond_is_after_consistent_through(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """T-18: a statement stored after Consistent-Through was read is never inside it, even
+    when its transaction begins in the same millisecond (the clock is held still here)."""
+    store = SQLiteStore(tmp_path / "lrs.sqlite3")
+    await store.open()
+    try:
+        monkeypatch.setattr("service.store.sqlite.store.now_ms", lambda: 4_000_000_000_000)
+        through = store.consistent_through_ms()
+        target = statement()
+        await store.store_statements(TENANT, prepared(target), [])
+        found = await store.get_statement(TENANT, target["id"], voided=False)
+        assert found is not None
+        assert found.stored_ms > through
+    finally:
+        await store.close()
+
+
 async def test_schema_1_files_gain_statement_key_ids(tmp_path: Path) -> None:
     """An old file is upgraded in place: every statement row gets its index key ids."""
     path = tmp_path / "old.sqlite3"

@@ -86,7 +86,7 @@ class SequenceAllocator:
 
     def consistent_through_ms(self) -> int:
         """Just before the oldest write still in flight here, less the configured lag (T-18)."""
-        now = now_ms()
+        now = now_ms() - 1  # a write reserved later in this millisecond stores `now_ms()`
         oldest = min(self._inflight.values(), default=None)
         through = now if oldest is None else min(now, oldest - 1)
         return through - self._lag_ms

@@ -128,9 +128,14 @@ class SQLiteStore(SQLiteAdminMethods, SQLiteOutcomes):
             lock.close()
 
     def consistent_through_ms(self) -> int:
+        """Every statement stored at or before this instant is committed (T-18).
+
+        A transaction running now stored from its start on; one not yet begun will store from
+        now on, possibly within this very millisecond, hence the millisecond before it.
+        """
         lock = self._lock
         started = lock.transaction_started_ms() if lock is not None else None
-        now = now_ms()
+        now = now_ms() - 1
         return min(now, started - 1) if started is not None else now
 
     async def ping(self) -> None:
