@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import base64
 import signal
+import socket
 import threading
 import time
 from pathlib import Path
@@ -33,6 +35,36 @@ def _ingest(base: str, acked: list[str], signalled: threading.Event) -> None:
                 acked.extend(response.json())
             elif signalled.is_set():
                 return
+
+
+class _StraddlingRequest:
+    """A POST whose body is half sent before SIGTERM and finished after it: surely in flight."""
+
+    def __init__(self, port: int, statements: list[dict[str, object]]) -> None:
+        body = orjson.dumps(statements)
+        credential = base64.b64encode(f"{KEY}:{SECRET}".encode()).decode()
+        head = (
+            f"POST /xapi/statements HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+            f"Authorization: Basic {credential}\r\nX-Experience-API-Version: 2.0.0\r\n"
+            f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n"
+        ).encode()
+        self.sock = socket.create_connection(("127.0.0.1", port), timeout=30)
+        self.rest = body[len(body) // 2 :]
+        self.sock.sendall(head + body[: len(body) // 2])
+
+    def finish(self) -> tuple[int, list[str]]:
+        """Send the rest of the body; the answer's status and the ids it acknowledged."""
+        self.sock.sendall(self.rest)
+        answer = b""
+        while b"\r\n\r\n" not in answer or not answer.rstrip().endswith(b"]"):
+            chunk = self.sock.recv(65536)
+            if not chunk:
+                break
+            answer += chunk
+        self.sock.close()
+        head, _, payload = answer.partition(b"\r\n\r\n")
+        status = int(head.split(b" ", 2)[1])
+        return status, orjson.loads(payload) if status == 200 else []
 
 
 def _stored_ids(base: str) -> set[str]:
@@ -80,8 +112,12 @@ def test_sigterm_during_ingest_keeps_every_acknowledged_statement(tmp_path: Path
             deadline = time.monotonic() + 30
             while len(acked) < 4 * BATCH and time.monotonic() < deadline:
                 time.sleep(0.01)
+            straddling = _StraddlingRequest(port, [statement() for _ in range(5)])
+            time.sleep(0.2)  # the server has read the head and waits for the rest
             signalled.set()
             process.send_signal(signal.SIGTERM)
+            time.sleep(0.2)  # the server is draining now
+            status, straddled = straddling.finish()
             assert process.wait(timeout=30) in (0, -signal.SIGTERM)  # uvicorn re-raises it
             for worker in workers:
                 worker.join(timeout=30)
@@ -89,6 +125,8 @@ def test_sigterm_during_ingest_keeps_every_acknowledged_statement(tmp_path: Path
             if process.poll() is None:
                 process.kill()
     assert len(acked) >= 4 * BATCH
+    assert status == 200, "a request in flight at SIGTERM is answered"
+    acked.extend(straddled)
     drained = _drained_statuses(tmp_path / "first.log")
     assert 200 in drained, "requests in flight at SIGTERM are answered"
     assert all(status < 500 for status in drained), "no in-flight request is cut off"
