@@ -5,15 +5,18 @@ from __future__ import annotations
 import asyncio
 import sqlite3
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from functools import partial
 from pathlib import Path
 
+import httpx
 import orjson
 from fastapi import FastAPI
 
 from service.admission import BODY_BYTES, REQUESTS, WRITES, Admission, Limits, Ticket
 from service.app import create_app
 from service.errors import ServiceUnavailableError
+from service.settings import Settings
 from service.store.sqlite.schema import connect
 from service.store.sqlite.write_lock import WriteLock
 from service.store.sqlite.writer import GroupCommitWriter
@@ -88,13 +91,15 @@ async def _held_body(
     yield body
 
 
-async def test_a_full_service_answers_503_with_retry_after_and_recovers(tmp_path: Path) -> None:
-    """One admitted POST holds the only slot: others get 503 at once, operations still answer
-    (T-2 version header on the refusal), and the service serves again when it leaves."""
-    settings = make_settings(tmp_path, max_inflight_requests=1, rate_limit_enabled=False)
+@asynccontextmanager
+async def _one_slot_held(
+    settings: Settings, version: str
+) -> AsyncIterator[tuple[httpx.AsyncClient, asyncio.Event, asyncio.Task[httpx.Response]]]:
+    """A started app whose only request slot a POST holds until `release` is set: the client,
+    that event and the held request."""
     app: FastAPI = create_app(settings)
     async with app.router.lifespan_context(app):
-        client = client_for(app, "1.0.3")
+        client = client_for(app, version)
         admitted, release = asyncio.Event(), asyncio.Event()
         held = asyncio.create_task(
             client.post(
@@ -104,6 +109,17 @@ async def test_a_full_service_answers_503_with_retry_after_and_recovers(tmp_path
             )
         )
         await admitted.wait()
+        try:
+            yield client, release, held
+        finally:
+            await client.aclose()
+
+
+async def test_a_full_service_answers_503_with_retry_after_and_recovers(tmp_path: Path) -> None:
+    """One admitted POST holds the only slot: others get 503 at once, operations still answer
+    (T-2 version header on the refusal), and the service serves again when it leaves."""
+    settings = make_settings(tmp_path, max_inflight_requests=1, rate_limit_enabled=False)
+    async with _one_slot_held(settings, "1.0.3") as (client, release, held):
         refused = await client.post("/xapi/statements", json=statement())
         assert refused.status_code == 503
         assert refused.headers["Retry-After"] == "1"
@@ -121,30 +137,17 @@ async def test_a_full_service_answers_503_with_retry_after_and_recovers(tmp_path
         assert (await held).status_code == 200
         again = await client.post("/xapi/statements", json=statement())
         assert again.status_code == 200
-        await client.aclose()
 
 
 async def test_outside_the_xapi_path_the_refusal_has_the_default_version(tmp_path: Path) -> None:
     settings = make_settings(tmp_path, max_inflight_requests=1, rate_limit_enabled=False)
-    app: FastAPI = create_app(settings)
-    async with app.router.lifespan_context(app):
-        client = client_for(app, "2.0.0")
-        admitted, release = asyncio.Event(), asyncio.Event()
-        held = asyncio.create_task(
-            client.post(
-                "/xapi/statements",
-                content=_held_body(admitted, release, orjson.dumps(statement())),
-                headers={"Content-Type": "application/json"},
-            )
-        )
-        await admitted.wait()
+    async with _one_slot_held(settings, "2.0.0") as (client, release, held):
         refused = await client.get("/admin/tenants", headers={"X-Experience-API-Version": ""})
         assert refused.status_code == 503
         assert refused.headers["X-Experience-API-Version"] == settings.default_xapi_version
         assert refused.headers["Retry-After"] == "1"
         release.set()
         assert (await held).status_code == 200
-        await client.aclose()
 
 
 async def test_the_writer_queue_refuses_beyond_its_bound(tmp_path: Path) -> None:
