@@ -7,14 +7,13 @@ target's password (its failures are logged), and the password in a MongoDB store
 from __future__ import annotations
 
 import base64
-import subprocess
 import time
 from pathlib import Path
 
 import httpx
 
 from tests.builders import statement
-from tests.server.served import free_port, running_lrs, serve
+from tests.server.served import exit_of_serve, free_port, running_lrs
 
 KEY = "sec-key"
 SECRET = "Bootstrap-S3cret-8d1f"
@@ -120,14 +119,7 @@ def test_store_url_password_stays_out_of_the_start_up_failure(tmp_path: Path) ->
         "LRS_BOOTSTRAP_SECRET": SECRET,
         "LRS_LOG_LEVEL": "debug",
     }
-    with (tmp_path / "out.log").open("wb") as log:
-        process = serve(env, log)
-        try:
-            code = process.wait(timeout=60)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            raise
-    output = (tmp_path / "out.log").read_text()
+    code, output = exit_of_serve(env, tmp_path / "out.log", 60)
     assert code == 1
     assert "cannot start: the store is not usable" in output
     assert not leaked(output), output

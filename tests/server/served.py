@@ -36,6 +36,18 @@ def serve(env: dict[str, str], log: IO[bytes]) -> subprocess.Popen[bytes]:
     )
 
 
+def exit_of_serve(env: dict[str, str], log: Path, seconds: float) -> tuple[int, str]:
+    """Run the service until it exits by itself (a failed start-up): exit code and output."""
+    with log.open("wb") as out:
+        process = serve(env, out)
+        try:
+            code = process.wait(timeout=seconds)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            raise
+    return code, log.read_text()
+
+
 def wait_ready(base: str, process: subprocess.Popen[bytes], seconds: float = 30) -> None:
     """Return once /readyz answers 200; fail if the process exits or time runs out."""
     deadline = time.monotonic() + seconds

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import subprocess
 import time
 from pathlib import Path
 
 import pytest
 
-from tests.server.served import free_port, serve
+from tests.server.served import exit_of_serve, free_port
 
 
 @pytest.mark.parametrize(
@@ -23,14 +22,7 @@ def test_unusable_store_stops_start_up(tmp_path: Path, store_url: str, reason: s
     (tmp_path / "a-file").write_text("a file where a folder should be")
     env = {"LRS_PORT": str(free_port()), "LRS_STORE_URL": store_url.format(tmp=tmp_path)}
     started = time.monotonic()
-    with (tmp_path / "out.log").open("wb") as log:
-        process = serve(env, log)
-        try:
-            code = process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            raise
-    output = (tmp_path / "out.log").read_text()
+    code, output = exit_of_serve(env, tmp_path / "out.log", 30)
     assert code == 1
     assert f"cannot start: the store is not usable: {reason}" in output
     assert "Uvicorn running" not in output
