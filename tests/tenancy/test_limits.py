@@ -45,18 +45,6 @@ async def test_credential_and_tenant_overrides(tmp_path: Path) -> None:
                 assert statuses == {200}
 
 
-async def test_rate_limiting_can_be_switched_off(tmp_path: Path) -> None:
-    """LRS_RATE_LIMIT_ENABLED=false (conformance runs): no 429 whatever the numbers."""
-    settings = make_settings(
-        tmp_path, rate_limit_enabled=False, rate_limit_per_second=1.0, rate_limit_burst=1
-    )
-    app = create_app(settings)
-    async with app.router.lifespan_context(app):
-        who = await issue(app)
-        async with client(app, who) as c:
-            assert {(await c.get(STATEMENTS)).status_code for _ in range(10)} == {200}
-
-
 async def test_tenant_batch_and_body_limits_413(app: FastAPI) -> None:
     """Per-tenant statements per batch and body size: 413, nothing stored."""
     await add_tenant(app, "small", Limits(max_batch_statements=3, max_body_bytes=4000))
