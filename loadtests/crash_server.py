@@ -67,7 +67,6 @@ def spawn(store_url: str, log: Path) -> Service:
         "LRS_STORE_URL": store_url,
         "LRS_BOOTSTRAP_KEY": KEY,
         "LRS_BOOTSTRAP_SECRET": SECRET,
-        "LRS_RATE_LIMIT_ENABLED": "false",  # the load is the point, not the request budget
         "LRS_ACCESS_LOG": "false",
         "LRS_LOG_LEVEL": "warning",
     }

@@ -64,8 +64,6 @@ def start_server(
         "LRS_BOOTSTRAP_KEY": KEY,
         "LRS_BOOTSTRAP_SECRET": SECRET,
         "LRS_LOG_LEVEL": "warning",
-        # The bench measures capacity, not the per-credential request budget (429s).
-        "LRS_RATE_LIMIT_ENABLED": "false",
         **(extra_env or {}),
     }
     command = [sys.executable, "-m", "service", "serve", "--workers", str(workers)]

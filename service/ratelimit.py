@@ -19,17 +19,17 @@ class _Bucket:
 class RateLimiter:
     """Token buckets keyed by credential; `check` takes one token or raises 429 with Retry-After.
 
-    Each process keeps its own buckets, so N workers allow up to N times the configured rate.
+    A rate of 0 is no quota: nothing is counted. Each process keeps its own buckets, so N
+    workers allow up to N times the configured rate.
     """
 
-    def __init__(self, *, enabled: bool) -> None:
-        self.enabled = enabled
+    def __init__(self) -> None:
         self._buckets: dict[str, _Bucket] = {}
 
     def check(self, key: str, limits: EffectiveLimits) -> None:
         """Consume one request of `key`'s budget; TooManyRequestsError when it is spent."""
         rate = limits.rate_per_second
-        if not self.enabled or rate <= 0:
+        if rate <= 0:
             return
         capacity = max(float(limits.burst), 1.0)
         now = time.monotonic()

@@ -54,13 +54,16 @@ class Settings(BaseSettings):
         default=None, description="Scope a credential needs for /metrics; unset means open."
     )
     # Tenants, credentials, limits, forwarding (issue 5).
-    rate_limit_enabled: bool = Field(
-        default=True, description="Per-credential request rate limiting (off for conformance)."
-    )
+    # Quotas are opt-in: a well-behaved client is never refused for its rate unless an
+    # operator chose a rate (here, or for a tenant or credential); overload is admission's job.
     rate_limit_per_second: float = Field(
-        default=100.0, ge=0, description="Default requests/s per credential; 0 = unlimited."
+        default=0.0,
+        ge=0,
+        description="Default quota in requests/s per credential; 0 = no quota (the default).",
     )
-    rate_limit_burst: int = Field(default=200, gt=0, description="Default bucket size.")
+    rate_limit_burst: int = Field(
+        default=200, gt=0, description="Default bucket size of a quota (used once a rate is set)."
+    )
     max_batch_statements: int = Field(
         default=10_000, gt=0, description="Default most statements in one request (413 above)."
     )

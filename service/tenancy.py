@@ -48,7 +48,7 @@ class TenancyServices:
     def build(cls, settings: Settings, store: Store) -> TenancyServices:
         sender = ForwardingSender(store, sender_config(settings))
         return cls(
-            limiter=RateLimiter(enabled=settings.rate_limit_enabled),
+            limiter=RateLimiter(),
             usage=UsageRecorder(store, settings.usage_flush_seconds),
             sender=sender if settings.forwarding_enabled else None,
         )

@@ -145,3 +145,34 @@ def test_forwarding_and_erasure_commands(
     records = orjson.loads(run(capsys, "erasures", "--agent", agent, "--json")[1])["erasures"]
     assert len(records) == 1
     assert run(capsys, "forwarding", "remove", str(target["id"]))[0] == 0
+
+
+def test_limits_only_narrow_from_the_command_line(
+    store_env: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The CLI acts as an operator, yet no credential exceeds its tenant, no tenant the service."""
+    assert run(capsys, "tenants", "create", "ta", "--rate", "5", "--max-batch", "50")[0] == 0
+    code, out, err = run(
+        capsys, "credentials", "create", "--tenant", "ta", "--name", "LMS", "--json"
+    )
+    assert code == 0, err
+    key = orjson.loads(out)["key"]
+    before = run(capsys, "credentials", "list", "--json")[1]
+    for args, words in (
+        (("credentials", "update", key, "--rate", "0"), "rate_per_second 0 (no quota)"),
+        (("credentials", "update", key, "--max-batch", "100000"), "above 50"),
+        (("credentials", "create", "--tenant", "ta", "--name", "x", "--rate", "6"), "above 5/s"),
+        (
+            ("tenants", "limits", "ta", "--max-batch", "10001"),
+            "above 10000, the service's LRS_MAX_BATCH_STATEMENTS",
+        ),
+    ):
+        code, _out, err = run(capsys, *args)
+        assert code == 2, err
+        assert words in err
+        assert len(err.strip().splitlines()) == 1
+    assert run(capsys, "credentials", "list", "--json")[1] == before
+    assert run(capsys, "credentials", "update", key, "--rate", "2", "--max-batch", "10")[0] == 0
+    listed = orjson.loads(run(capsys, "credentials", "list", "--json")[1])["credentials"]
+    assert listed[0]["limits_in_force"]["rate_per_second"] == 2
+    assert listed[0]["limits_in_force"]["max_batch_statements"] == 10

@@ -7,7 +7,7 @@ from typing import Any
 
 from schemas.admin import CredentialIn, CredentialPatch
 from service.admin.actor import AdminActor
-from service.admin.limits import limits_json, patch_limits
+from service.admin.limits import check_credential_limits, limits_json, patch_limits
 from service.auth import IssuedCredential, hash_secret, new_credential, new_secret
 from service.errors import BadRequestError, NotFoundError
 from service.scopes import parse_scopes
@@ -26,9 +26,12 @@ class Secret:
 
 
 async def create_credential(
-    store: Store, actor: AdminActor, body: CredentialIn
+    store: Store, actor: AdminActor, body: CredentialIn, defaults: EffectiveLimits
 ) -> IssuedCredential:
-    """A new credential in an existing, enabled tenant; the secret is returned once."""
+    """A new credential in an existing, enabled tenant; the secret is returned once.
+
+    Its limits may narrow the tenant's in force (under the service `defaults`), never lift them.
+    """
     tenant = body.tenant or actor.tenant or "default"
     actor.check_tenant(tenant)
     found = await store.get_tenant(tenant)
@@ -37,6 +40,7 @@ async def create_credential(
     if not found.enabled:
         raise BadRequestError(f"the tenant {tenant!r} is disabled")
     scopes = _grantable(actor, body.scopes)
+    check_credential_limits(body.limits, defaults.for_tenant(found.limits), tenant)
     issued = new_credential(name=body.name.strip(), tenant=tenant, scopes=scopes)
     record = replace(issued.record, limits=patch_limits(Limits(), body.limits))
     issued = IssuedCredential(issued.key, issued.secret, record)
@@ -62,10 +66,14 @@ async def get_credential(store: Store, actor: AdminActor, key: str) -> Credentia
 
 
 async def update_credential(
-    store: Store, actor: AdminActor, key: str, patch: CredentialPatch
+    store: Store, actor: AdminActor, key: str, patch: CredentialPatch, defaults: EffectiveLimits
 ) -> CredentialRecord:
-    """Rename, enable/disable, change scopes or limits; effective at once in this process."""
+    """Rename, enable/disable, change scopes or narrow limits; effective at once in this process."""
     current = await get_credential(store, actor, key)
+    if patch.limits is not None:
+        tenant = await store.get_tenant(current.tenant)
+        tenant_limits = tenant.limits if tenant is not None else Limits()
+        check_credential_limits(patch.limits, defaults.for_tenant(tenant_limits), current.tenant)
     changes = CredentialChanges(
         name=patch.name.strip() if patch.name is not None else None,
         enabled=patch.enabled,
@@ -78,7 +86,10 @@ async def update_credential(
 
 
 async def set_enabled(store: Store, actor: AdminActor, key: str, enabled: bool) -> CredentialRecord:
-    return await update_credential(store, actor, key, CredentialPatch(enabled=enabled))
+    await get_credential(store, actor, key)
+    updated = await store.update_credential(key, CredentialChanges(enabled=enabled))
+    actor.on_change(key, None)
+    return updated
 
 
 async def rotate_secret(store: Store, actor: AdminActor, key: str) -> Secret:

@@ -8,9 +8,14 @@ from typing import Any
 from schemas.admin import LimitsIn
 from service.admin.inputs import parse_data
 from service.errors import BadRequestError
-from service.store.admin_records import Limits
+from service.store.admin_records import EffectiveLimits, Limits
 
 LIMIT_FIELDS = ("rate_per_second", "burst", "max_batch_statements", "max_body_bytes")
+SIZE_SETTINGS = {
+    "max_batch_statements": "LRS_MAX_BATCH_STATEMENTS",
+    "max_body_bytes": "LRS_MAX_BODY_BYTES",
+}
+"""The sizes whose service settings are ceilings for every tenant."""
 
 
 def patch_limits(current: Limits, given: LimitsIn | None) -> Limits:
@@ -21,6 +26,51 @@ def patch_limits(current: Limits, given: LimitsIn | None) -> Limits:
     if "rate_per_second" in changes and changes["rate_per_second"] is not None:
         changes["rate_per_second"] = float(changes["rate_per_second"])
     return replace(current, **changes)
+
+
+def check_tenant_limits(given: LimitsIn | None, service: EffectiveLimits) -> None:
+    """400 when a tenant override would lift a size above the service's setting.
+
+    The rate quota is the operator's choice per tenant (no default caps it).
+    """
+    if given is None:
+        return
+    problems = _sizes_above(given, service, "the service's {setting}")
+    if problems:
+        raise BadRequestError(
+            "; ".join(problems) + " (a tenant's limits cannot lift the service's)"
+        )
+
+
+def check_credential_limits(given: LimitsIn | None, tenant: EffectiveLimits, name: str) -> None:
+    """400 when a credential override would lift a limit above its tenant's in force."""
+    if given is None:
+        return
+    whose = f"the limit of tenant {name!r}"
+    problems = _sizes_above(given, tenant, whose)
+    if tenant.has_quota:
+        rate, burst = given.rate_per_second, given.burst
+        quota = f"{tenant.rate_per_second:g}/s"
+        if rate is not None and rate <= 0:
+            problems.append(f"rate_per_second 0 (no quota) would lift {quota}, {whose}")
+        elif rate is not None and rate > tenant.rate_per_second:
+            problems.append(f"rate_per_second {rate:g} is above {quota}, {whose}")
+        if burst is not None and burst > tenant.burst:
+            problems.append(f"burst {burst} is above {tenant.burst}, {whose}")
+    if problems:
+        raise BadRequestError(
+            "; ".join(problems) + " (a credential's limits can only narrow its tenant's)"
+        )
+
+
+def _sizes_above(given: LimitsIn, ceiling: EffectiveLimits, whose: str) -> list[str]:
+    """What exceeds `ceiling`; `whose` names it, with `{setting}` for the service's setting."""
+    problems = []
+    for name, setting in SIZE_SETTINGS.items():
+        value, limit = getattr(given, name), getattr(ceiling, name)
+        if value is not None and value > limit:
+            problems.append(f"{name} {value} is above {limit}, {whose.format(setting=setting)}")
+    return problems
 
 
 def limits_from_text(values: dict[str, str | None]) -> LimitsIn:

@@ -7,17 +7,20 @@ from typing import Any
 
 from schemas.admin import TenantIn, TenantPatch
 from service.admin.actor import AdminActor, check_tenant_name
-from service.admin.limits import limits_json, patch_limits
+from service.admin.limits import check_tenant_limits, limits_json, patch_limits
 from service.errors import NotFoundError
 from service.store.admin_records import EffectiveLimits, Limits, TenantRecord
 from service.store.port import Store
 from service.xapi.timestamps import now_ms
 
 
-async def create_tenant(store: Store, actor: AdminActor, body: TenantIn) -> TenantRecord:
-    """A new, enabled tenant; 409 when the name is taken."""
+async def create_tenant(
+    store: Store, actor: AdminActor, body: TenantIn, service: EffectiveLimits
+) -> TenantRecord:
+    """A new, enabled tenant; 409 when the name is taken, 400 when a size exceeds `service`'s."""
     actor.check_operator("creating a tenant")
     name = check_tenant_name(body.name)
+    check_tenant_limits(body.limits, service)
     record = TenantRecord(
         name=name, enabled=True, created_ms=now_ms(), limits=patch_limits(Limits(), body.limits)
     )
@@ -40,11 +43,12 @@ async def get_tenant(store: Store, actor: AdminActor, name: str) -> TenantRecord
 
 
 async def update_tenant(
-    store: Store, actor: AdminActor, name: str, patch: TenantPatch
+    store: Store, actor: AdminActor, name: str, patch: TenantPatch, service: EffectiveLimits
 ) -> TenantRecord:
-    """Enable/disable or change limit overrides; effective at once in this process."""
+    """Enable/disable or change limit overrides (operator only); effective at once here."""
     actor.check_operator("changing a tenant")
     current = await get_tenant(store, actor, name)
+    check_tenant_limits(patch.limits, service)
     limits = patch_limits(current.limits, patch.limits) if patch.limits is not None else None
     updated = await store.update_tenant(name, enabled=patch.enabled, limits=limits)
     actor.on_change(None, name)
@@ -59,6 +63,5 @@ def tenant_json(record: TenantRecord, defaults: EffectiveLimits | None = None) -
         "limits": limits_json(record.limits),
     }
     if defaults is not None:
-        in_force = Limits().resolve(record.limits, defaults)
-        out["limits_in_force"] = asdict(in_force)
+        out["limits_in_force"] = asdict(defaults.for_tenant(record.limits))
     return out

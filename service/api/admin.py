@@ -56,8 +56,9 @@ async def list_tenants(runtime: RuntimeDep, actor: ActorDep) -> Response:
 @router.post("/tenants")
 async def post_tenant(request: Request, runtime: RuntimeDep, actor: ActorDep) -> Response:
     body = parse_body(TenantIn, await read_body(request))
-    record = await tenants.create_tenant(runtime.store, actor, body)
-    return json_response(tenants.tenant_json(record, default_limits(runtime.settings)), 201)
+    defaults = default_limits(runtime.settings)
+    record = await tenants.create_tenant(runtime.store, actor, body, defaults)
+    return json_response(tenants.tenant_json(record, defaults), 201)
 
 
 @router.get("/tenants/{name}")
@@ -71,8 +72,9 @@ async def patch_tenant(
     name: str, request: Request, runtime: RuntimeDep, actor: ActorDep
 ) -> Response:
     body = parse_body(TenantPatch, await read_body(request))
-    record = await tenants.update_tenant(runtime.store, actor, name, body)
-    return json_response(tenants.tenant_json(record, default_limits(runtime.settings)))
+    defaults = default_limits(runtime.settings)
+    record = await tenants.update_tenant(runtime.store, actor, name, body, defaults)
+    return json_response(tenants.tenant_json(record, defaults))
 
 
 @router.get("/credentials")
@@ -85,7 +87,8 @@ async def list_credentials(request: Request, runtime: RuntimeDep, actor: ActorDe
 @router.post("/credentials")
 async def post_credential(request: Request, runtime: RuntimeDep, actor: ActorDep) -> Response:
     body = parse_body(CredentialIn, await read_body(request))
-    issued = await credentials.create_credential(runtime.store, actor, body)
+    defaults = default_limits(runtime.settings)
+    issued = await credentials.create_credential(runtime.store, actor, body, defaults)
     view = (await _credential_views(runtime, [issued.record]))[0]
     return json_response({**view, "secret": issued.secret}, 201)
 
@@ -101,7 +104,8 @@ async def patch_credential(
     key: str, request: Request, runtime: RuntimeDep, actor: ActorDep
 ) -> Response:
     body = parse_body(CredentialPatch, await read_body(request))
-    record = await credentials.update_credential(runtime.store, actor, key, body)
+    defaults = default_limits(runtime.settings)
+    record = await credentials.update_credential(runtime.store, actor, key, body, defaults)
     return json_response((await _credential_views(runtime, [record]))[0])
 
 

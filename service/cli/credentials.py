@@ -69,7 +69,7 @@ def create_credential(args: argparse.Namespace) -> int:
                 "limits": parse_limit_flags(args),
             },
         )
-        issued = await ops.create_credential(store, cli_actor(), body)
+        issued = await ops.create_credential(store, cli_actor(), body, default_limits(Settings()))
         if args.json:
             print_json({**ops.credential_json(issued.record), "secret": issued.secret})
         else:
@@ -121,7 +121,8 @@ def change_credential(args: argparse.Namespace) -> int:
                 "limits": parse_limit_flags(args),
             }
             patch = parse_data(CredentialPatch, {k: v for k, v in given.items() if v is not None})
-            record = await ops.update_credential(store, actor, args.key, patch)
+            defaults = default_limits(Settings())
+            record = await ops.update_credential(store, actor, args.key, patch, defaults)
         else:
             record = await ops.set_enabled(store, actor, args.key, args.action == "enable")
         if args.json:

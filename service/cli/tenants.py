@@ -19,7 +19,6 @@ from service.cli.admin_common import (
     when,
 )
 from service.settings import Settings
-from service.store.admin_records import Limits
 from service.store.port import Store
 from service.tenancy import default_limits
 
@@ -51,9 +50,10 @@ def register(commands: Any) -> None:
 def create_tenant(args: argparse.Namespace) -> int:
     async def job(store: Store) -> int:
         body = parse_data(TenantIn, {"name": args.name, "limits": parse_limit_flags(args)})
-        record = await ops.create_tenant(store, cli_actor(), body)
+        defaults = default_limits(Settings())
+        record = await ops.create_tenant(store, cli_actor(), body, defaults)
         if args.json:
-            print_json(ops.tenant_json(record, default_limits(Settings())))
+            print_json(ops.tenant_json(record, defaults))
         else:
             print(f"created tenant {record.name}")
         return 0
@@ -76,7 +76,7 @@ def list_tenants(args: argparse.Namespace) -> int:
                     t.enabled,
                     when(t.created_ms),
                     limits_text(t.limits),
-                    limits_text(Limits().resolve(t.limits, defaults)),
+                    limits_text(defaults.for_tenant(t.limits)),
                 )
                 for t in records
             ],
@@ -92,9 +92,10 @@ def change_tenant(args: argparse.Namespace) -> int:
             patch = parse_data(TenantPatch, {"limits": parse_limit_flags(args) or {}})
         else:
             patch = TenantPatch(enabled=args.action == "enable")
-        record = await ops.update_tenant(store, cli_actor(), args.name, patch)
+        defaults = default_limits(Settings())
+        record = await ops.update_tenant(store, cli_actor(), args.name, patch, defaults)
         if args.json:
-            print_json(ops.tenant_json(record, default_limits(Settings())))
+            print_json(ops.tenant_json(record, defaults))
         else:
             state = "enabled" if record.enabled else "disabled"
             print(f"tenant {record.name}: {state}, limits {limits_text(record.limits)}")

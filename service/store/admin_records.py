@@ -11,9 +11,10 @@ T = TypeVar("T")
 
 @dataclass(frozen=True, slots=True)
 class Limits:
-    """Per-tenant or per-credential overrides; None means "inherit" (credential > tenant > default).
+    """Per-tenant or per-credential overrides; None means "inherit".
 
-    A `rate_per_second` of 0 means unlimited.
+    Limits only narrow as they go down: a tenant's sizes never exceed the service's, and a
+    credential's limits never exceed its tenant's. A `rate_per_second` of 0 means no quota.
     """
 
     rate_per_second: float | None = None
@@ -21,42 +22,62 @@ class Limits:
     max_batch_statements: int | None = None
     max_body_bytes: int | None = None
 
-    def over(self, fallback: Limits) -> Limits:
-        """These limits with every unset field taken from `fallback`."""
-        return Limits(
-            rate_per_second=_first(self.rate_per_second, fallback.rate_per_second),
-            burst=_first(self.burst, fallback.burst),
-            max_batch_statements=_first(self.max_batch_statements, fallback.max_batch_statements),
-            max_body_bytes=_first(self.max_body_bytes, fallback.max_body_bytes),
-        )
-
     def resolve(self, tenant: Limits, defaults: EffectiveLimits) -> EffectiveLimits:
-        """Credential overrides (self) over tenant overrides over the service defaults."""
-        merged = self.over(tenant)
-        return EffectiveLimits(
-            rate_per_second=_or(merged.rate_per_second, defaults.rate_per_second),
-            burst=_or(merged.burst, defaults.burst),
-            max_batch_statements=_or(merged.max_batch_statements, defaults.max_batch_statements),
-            max_body_bytes=_or(merged.max_body_bytes, defaults.max_body_bytes),
-        )
+        """The limits in force for a credential with these overrides under `tenant`'s."""
+        return defaults.for_tenant(tenant).narrowed_by(self)
 
 
 @dataclass(frozen=True, slots=True)
 class EffectiveLimits:
-    """The limits in force for one principal; `rate_per_second` 0 means unlimited."""
+    """The limits in force for one principal; `rate_per_second` 0 means no quota."""
 
     rate_per_second: float
     burst: int
     max_batch_statements: int
     max_body_bytes: int
 
+    @property
+    def has_quota(self) -> bool:
+        return self.rate_per_second > 0
 
-def _first(value: T | None, fallback: T | None) -> T | None:
-    return value if value is not None else fallback
+    def for_tenant(self, tenant: Limits) -> EffectiveLimits:
+        """A tenant's limits in force under these, the service's.
+
+        The operator chooses each tenant's rate quota, so it replaces the default; the service's
+        sizes are ceilings that the tenant's overrides cannot lift.
+        """
+        return EffectiveLimits(
+            rate_per_second=_or(tenant.rate_per_second, self.rate_per_second),
+            burst=_or(tenant.burst, self.burst),
+            max_batch_statements=_lowest(tenant.max_batch_statements, self.max_batch_statements),
+            max_body_bytes=_lowest(tenant.max_body_bytes, self.max_body_bytes),
+        )
+
+    def narrowed_by(self, own: Limits) -> EffectiveLimits:
+        """A credential's limits in force under these, its tenant's: an override only narrows.
+
+        Under a tenant quota, "no quota" (0) and a larger rate or burst are no narrowing; under
+        a tenant without one, any quota the credential sets is narrower.
+        """
+        rate, burst = self.rate_per_second, self.burst
+        if own.rate_per_second is not None and own.rate_per_second > 0:
+            rate = min(own.rate_per_second, rate) if self.has_quota else own.rate_per_second
+        if own.burst is not None:
+            burst = min(own.burst, burst) if self.has_quota else own.burst
+        return EffectiveLimits(
+            rate_per_second=rate,
+            burst=burst,
+            max_batch_statements=_lowest(own.max_batch_statements, self.max_batch_statements),
+            max_body_bytes=_lowest(own.max_body_bytes, self.max_body_bytes),
+        )
 
 
 def _or(value: T | None, fallback: T) -> T:
     return value if value is not None else fallback
+
+
+def _lowest(value: int | None, ceiling: int) -> int:
+    return ceiling if value is None else min(value, ceiling)
 
 
 @dataclass(frozen=True, slots=True)

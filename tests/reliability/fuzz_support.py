@@ -54,5 +54,5 @@ def fuzz_settings(scale: float = 1.0) -> settings:
 
 
 def fuzz_app(tmp_path: Path) -> FastAPI:
-    """The real app on an SQLite file, with the bootstrap credential and no rate limit."""
-    return create_app(make_settings(tmp_path, rate_limit_enabled=False))
+    """The real app on an SQLite file with the bootstrap credential, on the default settings."""
+    return create_app(make_settings(tmp_path))

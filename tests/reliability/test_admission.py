@@ -118,7 +118,7 @@ async def _one_slot_held(
 async def test_a_full_service_answers_503_with_retry_after_and_recovers(tmp_path: Path) -> None:
     """One admitted POST holds the only slot: others get 503 at once, operations still answer
     (T-2 version header on the refusal), and the service serves again when it leaves."""
-    settings = make_settings(tmp_path, max_inflight_requests=1, rate_limit_enabled=False)
+    settings = make_settings(tmp_path, max_inflight_requests=1)
     async with _one_slot_held(settings, "1.0.3") as (client, release, held):
         refused = await client.post("/xapi/statements", json=statement())
         assert refused.status_code == 503
@@ -140,7 +140,7 @@ async def test_a_full_service_answers_503_with_retry_after_and_recovers(tmp_path
 
 
 async def test_outside_the_xapi_path_the_refusal_has_the_default_version(tmp_path: Path) -> None:
-    settings = make_settings(tmp_path, max_inflight_requests=1, rate_limit_enabled=False)
+    settings = make_settings(tmp_path, max_inflight_requests=1)
     async with _one_slot_held(settings, "2.0.0") as (client, release, held):
         refused = await client.get("/admin/tenants", headers={"X-Experience-API-Version": ""})
         assert refused.status_code == 503

@@ -36,7 +36,7 @@ CLIENTS = 12
 @pytest.fixture(scope="module")
 def base_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     data = tmp_path_factory.mktemp("concurrency")
-    with running_lrs(data, KEY, SECRET, LRS_WORKERS="2", LRS_RATE_LIMIT_ENABLED="false") as base:
+    with running_lrs(data, KEY, SECRET, LRS_WORKERS="2") as base:
         yield base
 
 

@@ -23,7 +23,6 @@ RSS_BOUND = 400 * 2**20  # the idle service takes about a quarter of this
 LIMITS = {
     "LRS_MAX_INFLIGHT_REQUESTS": "8",
     "LRS_MAX_PENDING_WRITES": "4",
-    "LRS_RATE_LIMIT_ENABLED": "false",  # capacity, not the per-credential budget (429)
     "LRS_LOG_LEVEL": "warning",
 }
 HEADERS = {"Authorization": BASIC, "X-Experience-API-Version": "2.0.0"}

@@ -32,29 +32,24 @@ async def test_rate_limit_answers_429_with_retry_after(tmp_path: Path) -> None:
             assert (await c.get(STATEMENTS)).status_code == 200
 
 
-async def test_credential_and_tenant_overrides(tmp_path: Path) -> None:
-    """Credential limits beat tenant limits, which beat the default; 0 means unlimited."""
+async def test_tenant_quotas_replace_the_default_and_credentials_only_narrow(
+    tmp_path: Path,
+) -> None:
+    """A tenant's rate (0: no quota) replaces the default; a credential's 0 lifts nothing."""
     app = create_app(make_settings(tmp_path, rate_limit_per_second=1.0, rate_limit_burst=1))
     async with app.router.lifespan_context(app):
         await add_tenant(app, "bulk", Limits(rate_per_second=1000, burst=1000))
+        await add_tenant(app, "free", Limits(rate_per_second=0))
         tenant_wide = await issue(app, tenant="bulk", name="tenant-wide")
-        unlimited = await issue(app, name="importer", limits=Limits(rate_per_second=0))
-        for who in (tenant_wide, unlimited):
+        free = await issue(app, tenant="free", name="free")
+        for who in (tenant_wide, free):
             async with client(app, who) as c:
                 statuses = {(await c.get(STATEMENTS)).status_code for _ in range(20)}
                 assert statuses == {200}
-
-
-async def test_rate_limiting_can_be_switched_off(tmp_path: Path) -> None:
-    """LRS_RATE_LIMIT_ENABLED=false (conformance runs): no 429 whatever the numbers."""
-    settings = make_settings(
-        tmp_path, rate_limit_enabled=False, rate_limit_per_second=1.0, rate_limit_burst=1
-    )
-    app = create_app(settings)
-    async with app.router.lifespan_context(app):
-        who = await issue(app)
-        async with client(app, who) as c:
-            assert {(await c.get(STATEMENTS)).status_code for _ in range(10)} == {200}
+        importer = await issue(app, name="importer", limits=Limits(rate_per_second=0))
+        async with client(app, importer) as c:
+            statuses = {(await c.get(STATEMENTS)).status_code for _ in range(20)}
+            assert statuses == {200, 429}  # the default tenant's quota, 1/s
 
 
 async def test_tenant_batch_and_body_limits_413(app: FastAPI) -> None:
