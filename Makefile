@@ -16,6 +16,8 @@ export LRS_PORT ?= 8080
 
 .PHONY: run test lint format install clean mongo-up mongo-down bench loadtest schemas demo audit crashtest fuzz
 MONGO_STAMP := $(VENV)/.mongo-server
+CLIENTS := tests/clients
+CLIENTS_STAMP := $(CLIENTS)/node_modules/.installed
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -35,8 +37,13 @@ run: $(STAMP)
 	mkdir -p data
 	$(BIN)/python -m service serve
 
-test: $(STAMP) $(MONGO_STAMP)
+test: $(STAMP) $(MONGO_STAMP) $(CLIENTS_STAMP)
 	LRS_TEST_MONGODB_DATA=memory scripts/mongo-server run $(BIN)/python -m pytest -q
+
+# The Node client libraries of tests/clients (xAPI.js, TinCanJS), exactly as the lockfile says
+$(CLIENTS_STAMP): $(CLIENTS)/package.json $(CLIENTS)/package-lock.json
+	cd $(CLIENTS) && npm ci --no-audit --no-fund
+	touch $(CLIENTS_STAMP)
 
 # The long fuzzing budget (issue 9); LRS_FUZZ_EXAMPLES=N sets the examples per fuzz target
 fuzz: $(STAMP)
@@ -83,7 +90,7 @@ demo: $(STAMP)  # load deploy/examples into the LRS that `make run` started, pri
 	$(BIN)/python -m deploy.examples.demo
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache $(CLIENTS)/node_modules
 
 # Known vulnerabilities in every installed distribution but the project itself. --strict fails
 # when any of them could not be checked (service unreachable, version unknown): no silent pass.

@@ -3,15 +3,23 @@
 from __future__ import annotations
 
 import orjson
-from fastapi import APIRouter, Response
+from fastapi import APIRouter, Request, Response
 
-from service.xapi.versions import ABOUT_VERSIONS
+from service.xapi.versions import ABOUT_VERSIONS, ABOUT_VERSIONS_1, about_versions
 
 router = APIRouter(tags=["about"])
-_ABOUT = orjson.dumps({"version": list(ABOUT_VERSIONS)})
+VERSION_HEADER = "X-Experience-API-Version"
+_BODIES: dict[tuple[str, ...], bytes] = {
+    v: orjson.dumps({"version": list(v)}) for v in (ABOUT_VERSIONS, ABOUT_VERSIONS_1)
+}
 
 
 @router.get("/about")
 @router.head("/about")
-async def get_about() -> Response:
-    return Response(_ABOUT, media_type="application/json")
+async def get_about(request: Request) -> Response:
+    return Response(
+        _BODIES[about_versions(request.headers.get(VERSION_HEADER))],
+        media_type="application/json",
+        # The body depends on the version header: a shared cache must not mix the answers.
+        headers={"Vary": VERSION_HEADER},
+    )

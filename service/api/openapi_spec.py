@@ -201,6 +201,14 @@ def _model_schemas() -> JSONObject:
     return found
 
 
+_ABOUT_VARY = {
+    "Vary": {
+        "description": "X-Experience-API-Version: the version list depends on it (RS-9)",
+        "schema": {"type": "string"},
+    }
+}
+
+
 def _responses(successes: dict[str, str], *, about: bool) -> JSONObject:
     version_header = {
         "X-Experience-API-Version": {
@@ -212,8 +220,9 @@ def _responses(successes: dict[str, str], *, about: bool) -> JSONObject:
     error = {
         "application/json": {"schema": {"$ref": REF.format(model="XAPIError")}},
     }
+    success_headers = {**version_header, **_ABOUT_VARY} if about else version_header
     responses: JSONObject = {
-        code: {"description": text, "headers": version_header} for code, text in successes.items()
+        code: {"description": text, "headers": success_headers} for code, text in successes.items()
     }
     codes = ("400",) if about else tuple(_ERRORS)
     for code in codes:
@@ -239,7 +248,10 @@ def _operation(
         "header",
         {"type": "string", "pattern": VERSION_PATTERN},
         not about,
-        "xAPI version of the request; 1.0.x or 2.0.x (T-1)",
+        "xAPI version of the request; 1.0.x or 2.0.x (T-1). On about, 1.0.x limits the version "
+        "list to 1.0.x; 2.0.x, none or any other value lists every version (RS-9)"
+        if about
+        else "xAPI version of the request; 1.0.x or 2.0.x (T-1)",
     )
     operation: JSONObject = {
         **existing,

@@ -28,6 +28,32 @@ async def test_t4_about_needs_no_version_and_no_credentials(app: FastAPI) -> Non
     assert response.headers["X-Experience-API-Version"] == "2.0.0"
 
 
+@pytest.mark.parametrize("header", ["1.0", "1.0.0", "1.0.2", "1.0.3", "1.0.9"])
+async def test_rs9_about_for_a_1_0_client_lists_the_1_0_versions(app: FastAPI, header: str) -> None:
+    """RS-9, X-2: a 1.0.x request gets the 1.0.x versions, the latest patch (1.0.3) among them.
+
+    Clients written before 2.0 (TinCanPython's About model) reject an unknown `2.0.0` entry.
+    """
+    async with client_for(app, header, auth=False) as c:
+        response = await c.get("/xapi/about")
+    assert response.status_code == 200
+    assert response.json() == {"version": ["1.0.0", "1.0.1", "1.0.2", "1.0.3"]}
+    assert response.headers["X-Experience-API-Version"] == "1.0.3"
+    assert "X-Experience-API-Version" in response.headers["Vary"]
+
+
+@pytest.mark.parametrize("header", [None, "2.0", "2.0.0", "2.0.3", "3.0.0", "BAD", ""])
+async def test_rs9_about_for_other_requests_lists_every_version(
+    app: FastAPI, header: str | None
+) -> None:
+    """RS-9, T-4, X-2: 2.0.x, missing or unusable headers get every version, never a 400."""
+    async with client_for(app, header, auth=False) as c:
+        response = await c.get("/xapi/about")
+    assert response.status_code == 200
+    assert response.json() == {"version": ["1.0.0", "1.0.1", "1.0.2", "1.0.3", "2.0.0"]}
+    assert "X-Experience-API-Version" in response.headers["Vary"]
+
+
 async def test_t20_about_head(app: FastAPI) -> None:
     """T-20: HEAD about has the GET headers and no body."""
     async with client_for(app, "1.0.3") as c:
@@ -74,6 +100,7 @@ async def test_t3_fallback_version_is_configurable(tmp_path: object) -> None:
     [
         ("1.0", "1.0.3"),
         ("1.0.0", "1.0.3"),
+        ("1.0.2", "1.0.3"),  # what authoring tools and TinCanJS send
         ("1.0.3", "1.0.3"),
         ("1.0.9", "1.0.3"),
         ("2.0", "2.0.0"),
