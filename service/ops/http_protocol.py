@@ -32,6 +32,7 @@ from service.settings import Settings
 from service.xapi.versions import negotiate_version
 
 LINE_ALLOWANCE = 4096  # method, path and version around the longest query string allowed
+LINGER_SECONDS = 2.0  # closing with unread input resets the connection, maybe before the answer
 Headers = list[tuple[bytes, bytes]]
 
 
@@ -65,6 +66,7 @@ class Reading(enum.Enum):
     HEAD = "head"  # waiting for a request line and headers: timed and counted
     BUSY = "busy"  # the application has the request; body timing is BodyTimeoutMiddleware's
     DRAIN = "drain"  # answered already; the rest of the body must keep coming
+    LINGER = "linger"  # refused: what still arrives is discarded until the client closes
 
 
 def error_response(status: int, message: str, version: str, defaults: Headers) -> bytes:
@@ -157,21 +159,31 @@ class HeadGuard:
 
     def _expire(self) -> None:
         self.timer = None
-        if self.reading is Reading.HEAD and self.head_bytes:
+        if self.reading is Reading.LINGER:
+            self.transport.close()
+        elif self.reading is Reading.HEAD and self.head_bytes:
             seconds = f"{self.rules.timeout:g}"
             self._answer(408, f"the request head did not arrive within {seconds} s", None)
         elif not self.transport.is_closing():
             self.transport.close()  # idle, or an answered request's body stopped coming
 
+    @property
+    def lingering(self) -> bool:
+        """Refused already: input is to be discarded, not parsed."""
+        return self.reading is Reading.LINGER
+
     def _answer(self, status: int, message: str, version: str | None, answer: bool = True) -> None:
         self._disarm()
-        self.reading = Reading.BUSY
         if self.transport.is_closing():
             return
-        if answer:
-            version = version or self.rules.default_version
-            self.transport.write(error_response(status, message, version, self.defaults()))
-        self.transport.close()
+        if not answer or not self.transport.can_write_eof():
+            self.transport.close()
+            return
+        version = version or self.rules.default_version
+        self.transport.write(error_response(status, message, version, self.defaults()))
+        self.transport.write_eof()  # the client reads the answer and closes; else the timer does
+        self.reading = Reading.LINGER
+        self._arm(LINGER_SECONDS)
 
     def _arm(self, seconds: float) -> None:
         self._disarm()
@@ -213,7 +225,7 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
 
     def data_received(self, data: bytes) -> None:
         guard = self.guard
-        if guard is None or self.transport.is_closing():
+        if guard is None or guard.lingering or self.transport.is_closing():
             return
         guard.received(data)
         super().data_received(data)
@@ -282,7 +294,7 @@ class GuardedH11Protocol(H11Protocol):
 
     def data_received(self, data: bytes) -> None:
         guard = self.guard
-        if guard is None or self.transport.is_closing():
+        if guard is None or guard.lingering or self.transport.is_closing():
             return
         guard.received(data)
         super().data_received(data)
