@@ -26,6 +26,7 @@ from service.api import (
     statements,
 )
 from service.api.admission import AdmissionMiddleware
+from service.api.body_timeout import BodyPace, BodyTimeoutMiddleware
 from service.api.errors import install_error_handlers
 from service.api.observability import ObservabilityMiddleware, RouteRecorder
 from service.api.openapi_spec import install_openapi
@@ -111,6 +112,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         max_body_bytes=settings.max_body_bytes,
         consistent_through_ms=runtime.store.consistent_through_ms,
     )
+    app.add_middleware(  # outside every body reader, the alternate syntax's included
+        BodyTimeoutMiddleware,
+        pace=body_pace(settings),
+        default_version=settings.default_xapi_version,
+    )
     app.add_middleware(  # before the xAPI middleware parses the query string (issue 9)
         RequestLimitsMiddleware,
         max_header_bytes=settings.max_header_bytes,
@@ -132,4 +138,13 @@ def admission_limits(settings: Settings) -> Limits:
         writes=settings.pending_write_limit,
         body_bytes=settings.max_inflight_body_bytes,
         wait_seconds=settings.admission_wait_ms / 1000,
+    )
+
+
+def body_pace(settings: Settings) -> BodyPace:
+    """How slowly a request body may arrive before the 408."""
+    return BodyPace(
+        idle_seconds=settings.body_timeout,
+        min_rate=settings.body_min_rate,
+        max_seconds=settings.body_max_seconds,
     )

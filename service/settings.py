@@ -135,6 +135,28 @@ class Settings(BaseSettings):
     admission_wait_ms: int = Field(
         default=0, ge=0, description="How long a request over capacity waits before its 503."
     )
+    # Slow and stalled clients: how long reading a request may take (408 after).
+    header_timeout: float = Field(
+        default=20.0,
+        gt=0,
+        description="Seconds to receive a request line and headers (408, connection closed).",
+    )
+    body_timeout: float = Field(
+        default=30.0,
+        gt=0,
+        description="Longest wait for the next part of a request body (408, connection closed).",
+    )
+    body_min_rate: int = Field(
+        default=500,
+        ge=0,
+        description="Bytes/second a body must average beyond body_timeout's grace (0: no rate).",
+    )
+    body_max_seconds: float = Field(
+        default=0.0, ge=0, description="Longest a whole request body may take (0: no total cap)."
+    )
+    http_parser: Literal["auto", "httptools", "h11"] = Field(
+        default="auto", description="uvicorn's HTTP/1.1 parser; auto: httptools when installed."
+    )
 
     @property
     def api_prefix(self) -> str:

@@ -34,6 +34,7 @@ _ERRORS = {
     "429": "Rate limited (issue 5)",
 }
 _LIMITS = {  # answered before routing, on any path (request limits and admission control)
+    "408": "Request head or body not received in time (LRS_HEADER_TIMEOUT, LRS_BODY_*)",
     "414": "Query string longer than LRS_MAX_QUERY_BYTES",
     "431": "Request headers larger than LRS_MAX_HEADER_BYTES",
     "503": "Over capacity: retry after the Retry-After seconds",
@@ -299,7 +300,7 @@ def build_openapi(app: FastAPI, prefix: str) -> JSONObject:
 
 
 def _add_limit_responses(operation: JSONObject, *, xapi: bool, path: str) -> None:
-    """The answers any operation can get before it runs (414, 431, and 503 but on probes)."""
+    """The answers any operation can get before it runs (408, 414, 431, and 503 but on probes)."""
     responses: JSONObject = operation.setdefault("responses", {})
     for code, text in _LIMITS.items():
         if code == "503" and path in ADMISSION_EXEMPT:

@@ -10,6 +10,7 @@ from typing import Any
 
 import uvicorn
 
+from service.ops.http_protocol import head_limit, http_protocol
 from service.ops.logging import configure_logging
 from service.ops.preflight import store_problem
 from service.ops.startup import announce
@@ -50,16 +51,12 @@ def run(args: argparse.Namespace) -> int:
         log_config=None,  # our handler formats uvicorn's records too
         access_log=False,  # the service writes its own request lines
         timeout_graceful_shutdown=settings.shutdown_timeout,
-        # With h11 the request head is capped here; leave room for the middleware's limits
-        # (service/api/request_limits.py) to answer first with 431 / 414 (httptools has no cap).
+        http=http_protocol(settings),  # time and size limits on request heads
+        # The request head is capped here for h11 and by the protocol for httptools; the cap
+        # leaves room for the middleware's limits (service/api/request_limits.py) to answer first.
         h11_max_incomplete_event_size=head_limit(settings),
     )
     return 0
-
-
-def head_limit(settings: Settings) -> int:
-    """Bytes of request line and headers the HTTP parser buffers before refusing."""
-    return settings.max_header_bytes + settings.max_query_bytes + 4096
 
 
 async def _prepare_store(settings: Settings) -> None:
