@@ -26,7 +26,6 @@ TIMEOUTS = {
     "LRS_HEADER_TIMEOUT": str(HEADER_TIMEOUT),
     "LRS_BODY_TIMEOUT": str(BODY_TIMEOUT),
     "LRS_BODY_MIN_RATE": "100",
-    "LRS_RATE_LIMIT_ENABLED": "false",  # capacity and timing, not the per-credential budget
     "LRS_LOG_LEVEL": "warning",
 }
 ANSWER_WITHIN = 20.0  # a bounded wait for "it answered at all" on a loaded machine
