@@ -1,7 +1,8 @@
-"""Saturate a served LRS with small admission limits; print accepted/shed counts, latencies of
-both, failures of clients and probes, and the server's peak RSS (issue 9).
+"""Saturate a served LRS (its own admission limits unless given); print accepted/shed counts,
+latencies of both and of a concurrent xAPI GET, failures of clients and probes, and the
+server's peak RSS (issues 9 and 14).
 
-    python -m loadtests.overload [--clients 256] [--requests 40] [--max-inflight 32] ...
+    python -m loadtests.overload [--clients 256] [--requests 40] [--batch 2000] ...
 """
 
 from __future__ import annotations
