@@ -1,7 +1,8 @@
-"""Saturate a served LRS with small admission limits; print accepted/shed counts, latencies of
-both, failures of clients and probes, and the server's peak RSS (issue 9).
+"""Saturate a served LRS (its own admission limits unless given); print accepted/shed counts,
+latencies of both and of a concurrent xAPI GET, failures of clients and probes, and the
+server's peak RSS (issues 9 and 14).
 
-    python -m loadtests.overload [--clients 256] [--requests 40] [--max-inflight 32] ...
+    python -m loadtests.overload [--clients 256] [--requests 40] [--batch 2000] ...
 """
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ from __future__ import annotations
 import argparse
 import os
 import tempfile
+import time
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
@@ -25,7 +27,7 @@ _pools: dict[int, BodyPool] = {}
 def _body(batch: int, number: int) -> bytes:
     pool = _pools.get(batch)
     if pool is None:
-        pool = _pools[batch] = BodyPool(batch, pool=64)
+        pool = _pools[batch] = BodyPool(batch, pool=max(2, min(64, 20_000 // batch)))
     return pool.body(number)
 
 
@@ -53,15 +55,23 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=40, help="POSTs per connection")
     parser.add_argument("--batch", type=int, default=10, help="statements per POST")
     parser.add_argument("--processes", type=int, default=1, help="client processes")
-    parser.add_argument("--max-inflight", type=int, default=32, help="LRS_MAX_INFLIGHT_REQUESTS")
-    parser.add_argument("--max-writes", type=int, default=16, help="LRS_MAX_PENDING_WRITES")
+    parser.add_argument(
+        "--max-inflight", type=int, default=0, help="LRS_MAX_INFLIGHT_REQUESTS (0: the default)"
+    )
+    parser.add_argument(
+        "--max-writes", type=int, default=0, help="LRS_MAX_PENDING_WRITES (0: the default)"
+    )
     parser.add_argument("--wait-ms", type=int, default=0, help="LRS_ADMISSION_WAIT_MS")
+    parser.add_argument(
+        "--env", action="append", default=[], metavar="NAME=VALUE", help="more LRS_ settings"
+    )
     args = parser.parse_args()
     limits = {
         "LRS_MAX_INFLIGHT_REQUESTS": str(args.max_inflight),
         "LRS_MAX_PENDING_WRITES": str(args.max_writes),
         "LRS_ADMISSION_WAIT_MS": str(args.wait_ms),
         "LRS_ACCESS_LOG": "false",
+        **dict(item.split("=", 1) for item in args.env),
     }
     with tempfile.TemporaryDirectory(prefix="lrs-overload-") as directory:
         folder = Path(directory)
@@ -86,6 +96,8 @@ def main() -> None:
                 result = SaturationResult()
                 for future in futures:
                     result.merge(future.result())
+            time.sleep(3)
+            settled = rss_bytes(server.process.pid)
             after = httpx.post(
                 f"{server.base}/xapi/statements",
                 content=_body(1, 10**9),
@@ -96,7 +108,7 @@ def main() -> None:
             server.stop()
     print(f"limits        {limits}  (client processes: {args.processes}, cores: {os.cpu_count()})")
     print(result.summary())
-    print(f"idle RSS      {idle / 2**20:.1f} MiB")
+    print(f"idle RSS      {idle / 2**20:.1f} MiB; 3 s after the load {settled / 2**20:.1f} MiB")
     print(f"after load    POST {after.status_code}")
 
 

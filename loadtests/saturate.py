@@ -48,6 +48,8 @@ class SaturationResult:
     shed_bodies: Counter[bytes] = field(default_factory=Counter)
     transport_errors: list[str] = field(default_factory=list)
     probe_statuses: Counter[int] = field(default_factory=Counter)
+    read_statuses: Counter[int] = field(default_factory=Counter)
+    read_seconds: list[float] = field(default_factory=list)
     peak_rss: int = 0
     seconds: float = 0.0
 
@@ -61,6 +63,8 @@ class SaturationResult:
         self.shed_bodies += other.shed_bodies
         self.transport_errors += other.transport_errors
         self.probe_statuses += other.probe_statuses
+        self.read_statuses += other.read_statuses
+        self.read_seconds += other.read_seconds
         self.peak_rss = max(self.peak_rss, other.peak_rss)
         self.seconds = max(self.seconds, other.seconds)
 
@@ -88,6 +92,9 @@ class SaturationResult:
                 f"{percentile(self.accepted_seconds, 0.99) * ms:.1f} ms",
                 f"client errors {len(self.transport_errors)} {kinds}",
                 f"probes        {dict(self.probe_statuses)} (/healthz and /metrics)",
+                f"reads         {dict(self.read_statuses)} (GET /xapi/statements?limit=1), "
+                f"p50/max {percentile(self.read_seconds, 0.5) * ms:.1f} / "
+                f"{max(self.read_seconds, default=0.0) * ms:.1f} ms",
                 f"peak RSS      {self.peak_rss / 2**20:.1f} MiB",
             )
         )
@@ -137,8 +144,12 @@ async def _client(
         conn.transport.close()
 
 
-async def _probe(http: httpx.AsyncClient, pid: int, result: SaturationResult) -> None:
-    """Until cancelled: operations endpoints and the server's RSS, ten times a second."""
+async def _probe(
+    http: httpx.AsyncClient, pid: int, authorization: str, result: SaturationResult
+) -> None:
+    """Until cancelled: operations endpoints, an xAPI read (how long a reader waits while the
+    writers saturate) and the server's RSS, ten times a second."""
+    read = {"Authorization": authorization, "X-Experience-API-Version": VERSION}
     while True:
         result.peak_rss = max(result.peak_rss, rss_bytes(pid))
         for path in ("/healthz", "/metrics"):
@@ -146,6 +157,14 @@ async def _probe(http: httpx.AsyncClient, pid: int, result: SaturationResult) ->
                 result.probe_statuses[(await http.get(path)).status_code] += 1
             except httpx.TransportError as exc:
                 result.transport_errors.append(f"probe {path}: {type(exc).__name__}")
+        began = time.perf_counter()
+        try:
+            answer = await http.get("/xapi/statements", params={"limit": 1}, headers=read)
+        except httpx.TransportError as exc:
+            result.transport_errors.append(f"probe read: {type(exc).__name__}")
+        else:
+            result.read_statuses[answer.status_code] += 1
+            result.read_seconds.append(time.perf_counter() - began)
         await asyncio.sleep(0.1)
 
 
@@ -177,7 +196,9 @@ async def saturate(
 
     began = time.perf_counter()
     async with httpx.AsyncClient(base_url=base, timeout=client_timeout) as probe_http:
-        watcher = asyncio.create_task(_probe(probe_http, pid, result)) if probe else None
+        watcher = (
+            asyncio.create_task(_probe(probe_http, pid, authorization, result)) if probe else None
+        )
         n = requests_per_client
         await asyncio.gather(
             *(

@@ -33,6 +33,7 @@ from service.api.openapi_spec import install_openapi
 from service.api.outcome_support import install_outcome_error_handler
 from service.api.protocol import XAPIProtocolMiddleware
 from service.api.request_limits import RequestLimitsMiddleware
+from service.ops.health import saturation_check
 from service.ops.logging import log_event
 from service.ops.startup import announce
 from service.runtime import Runtime
@@ -97,9 +98,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_error_handlers(app)
     install_outcome_error_handler(app)
     app.add_middleware(RouteRecorder)  # innermost: sees the scope the router fills in
+    admission = Admission(admission_limits(settings))
+    runtime.readiness_checks["admission"] = saturation_check(
+        admission, settings.write_saturation_seconds
+    )
     app.add_middleware(  # before any handler reads a body; inside, so refusals get xAPI headers
         AdmissionMiddleware,
-        admission=Admission(admission_limits(settings)),
+        admission=admission,
         default_version=settings.default_xapi_version,
         chunked_bytes=settings.max_body_bytes,
         on_shed=lambda limit: runtime.metrics.shed.labels(limit).inc(),
@@ -137,6 +142,7 @@ def admission_limits(settings: Settings) -> Limits:
         requests=settings.inflight_request_limit,
         writes=settings.pending_write_limit,
         body_bytes=settings.max_inflight_body_bytes,
+        work_bytes=settings.max_inflight_work_bytes,
         wait_seconds=settings.admission_wait_ms / 1000,
     )
 

@@ -132,6 +132,23 @@ class Settings(BaseSettings):
         gt=0,
         description="Request bytes admitted at once, by Content-Length (chunked: max_body_bytes).",
     )
+    max_inflight_work_bytes: int = Field(
+        default=384 * 1024 * 1024,
+        gt=0,
+        description="Estimated memory of admitted request bodies once parsed, held until "
+        "answered (JSON bodies: 16x their length, then an estimate from their text).",
+    )
+    max_json_values: int = Field(
+        default=2_000_000,
+        gt=0,
+        description="Most JSON values and member names in one statement or document body "
+        "(413 above; a 10,000-statement batch of typical statements holds about 1,000,000).",
+    )
+    write_saturation_seconds: float = Field(
+        default=10.0,
+        gt=0,
+        description="Writes refused for capacity this long without a pause: /readyz fails.",
+    )
     admission_wait_ms: int = Field(
         default=0, ge=0, description="How long a request over capacity waits before its 503."
     )

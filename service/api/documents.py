@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from fastapi import APIRouter, Request, Response
 
+from service.api.admission import settle_work
 from service.api.bodies import check_declared_length, read_limited
 from service.api.deps import PrincipalDep, RuntimeDep, VersionDep
 from service.errors import NotFoundError
@@ -23,6 +24,7 @@ from service.xapi.documents import (
     JSON_TYPE,
     etag_of,
     ids_body,
+    is_json,
     new_write,
     preconditions_from_headers,
     put_policy,
@@ -101,13 +103,18 @@ async def _write(
     parsed = _parse(request, route, version)
     check_declared_length(request.headers.get("content-length"), limit)
     content = await read_limited(request.receive, limit)
+    content_type = request.headers.get("content-type")
+    settle_work(
+        request.scope, content, parsed=mode is WriteMode.POST and is_json(content_type or "")
+    )
     write = new_write(
         content,
-        request.headers.get("content-type"),
+        content_type,
         mode=mode,
         preconditions=_preconditions(request),
         policy=put_policy(route.resource.kind, version),
         max_depth=runtime.settings.max_json_depth,
+        max_values=runtime.settings.max_json_values,
     )
     stored = await runtime.store.put_document(tenant, parsed.key, write)
     return Response(status_code=204, headers={"ETag": quoted(stored.etag)})

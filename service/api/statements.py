@@ -12,6 +12,7 @@ from fastapi.responses import StreamingResponse
 
 from service import access
 from service.access import apply_define_scope, check_batch_size
+from service.api.admission import settle_work
 from service.api.bodies import check_declared_length, read_limited
 from service.api.deps import PrincipalDep, RuntimeDep, VersionDep
 from service.api.protocol import CONSISTENT_THROUGH
@@ -56,6 +57,7 @@ async def _read_batch(
     limit = principal.limits.max_body_bytes  # the tenant's or credential's (issue 5)
     check_declared_length(request.headers.get("content-length"), limit)
     body = await read_limited(request.receive, limit)
+    settle_work(request.scope, body)
     batch = parse_statement_body(
         body,
         request.headers.get("content-type"),
@@ -63,6 +65,7 @@ async def _read_batch(
         authority=principal.authority,
         put_id=put_id,
         max_depth=runtime.settings.max_json_depth,
+        max_values=runtime.settings.max_json_values,
     )
     check_batch_size(principal, len(batch.statements))
     apply_define_scope(principal, batch.statements)

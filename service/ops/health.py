@@ -69,6 +69,25 @@ def depth_check(
     return check
 
 
+@runtime_checkable
+class Saturation(Protocol):
+    """Admission control: how long it has refused writes without a pause."""
+
+    def saturated_seconds(self) -> float: ...
+
+
+def saturation_check(admission: Saturation, seconds: float) -> ReadinessCheck:
+    """Writes have not been refused for capacity for `seconds` on end (the writer keeps up)."""
+
+    async def check() -> str | None:
+        saturated = admission.saturated_seconds()
+        if saturated < seconds:
+            return None
+        return f"writes refused for capacity for {saturated:.0f} s (alarm at {seconds:g} s)"
+
+    return check
+
+
 def standard_checks(store: Store, stall_seconds: float) -> dict[str, ReadinessCheck]:
     """The checks every running service has; the Runtime's owner may add more."""
     checks = {"store": store_check(store)}

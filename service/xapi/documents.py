@@ -21,6 +21,7 @@ from service.store.document_records import (
     WriteMode,
 )
 from service.xapi.json_depth import check_json_depth
+from service.xapi.json_size import check_json_values
 from service.xapi.multipart import media_type
 from service.xapi.versions import is_v2
 
@@ -104,15 +105,18 @@ def new_write(
     preconditions: Preconditions,
     policy: PutPolicy,
     max_depth: int = 64,
+    max_values: int = 2_000_000,
 ) -> DocumentWrite:
     """A write ready for the store; a POSTed JSON body that is not JSON is rejected now (D-6).
 
-    JSON nested deeper than `max_depth` is refused for PUT and POST alike.
+    JSON nested deeper than `max_depth` or with more than `max_values` values is refused for
+    PUT and POST alike (a stored document is parsed when a POST merges into it).
     """
     content_type = content_type or DEFAULT_CONTENT_TYPE
     json_object: dict[str, Any] | None = None
     if is_json(content_type):
         check_json_depth(content, max_depth, "the document")
+        check_json_values(content, max_values, "the document")
     if mode is WriteMode.POST and is_json(content_type):
         try:
             parsed = orjson.loads(content)

@@ -24,7 +24,7 @@ def json_depth_exceeds(raw: bytes, limit: int) -> bool:
     """
     if raw.count(b"[") + raw.count(b"{") <= limit:
         return False
-    brackets = _outside_strings(raw).translate(_OPENERS, _NOT_BRACKETS)
+    brackets = outside_strings(raw).translate(_OPENERS, _NOT_BRACKETS)
     for _ in range(limit):
         if not brackets:
             return False
@@ -32,11 +32,11 @@ def json_depth_exceeds(raw: bytes, limit: int) -> bool:
     return bool(brackets)
 
 
-def _outside_strings(raw: bytes) -> bytes:
-    """The text with every JSON string cut out."""
+def outside_strings(raw: bytes, mark: bytes = b"") -> bytes:
+    """The text with every JSON string replaced by `mark` (cut out by default)."""
     if b"\\" not in raw:  # no escapes: every quote delimits a string (3x faster than the regex)
-        return b"".join(raw.split(b'"')[0::2])
-    return _STRING.sub(b"", raw)
+        return mark.join(raw.split(b'"')[0::2])
+    return _STRING.sub(mark, raw)
 
 
 def check_json_depth(raw: bytes, limit: int, what: str = "the body") -> None:

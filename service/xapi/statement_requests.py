@@ -16,6 +16,7 @@ from service.xapi.attachments import (
     split_statement_request,
 )
 from service.xapi.json_depth import check_json_depth
+from service.xapi.json_size import check_json_values
 from service.xapi.multipart import media_type
 from service.xapi.preparation import prepare_statement
 from service.xapi.signatures import verify_signatures
@@ -41,6 +42,7 @@ def parse_statement_body(
     authority: dict[str, Any],
     put_id: str | None = None,
     max_depth: int = 64,
+    max_values: int = 2_000_000,
 ) -> StatementBatch:
     """Validate a PUT/POST statements body completely before anything is stored (V-46).
 
@@ -53,6 +55,7 @@ def parse_statement_body(
         )
     json_part, parts = split_statement_request(body, content_type)
     check_json_depth(json_part, max_depth, "the statement body")
+    check_json_values(json_part, max_values, "the statement body")
     data = parse_json(json_part)
     if put_id is not None:
         _apply_put_id(data, put_id)

@@ -13,7 +13,16 @@ import httpx
 import orjson
 from fastapi import FastAPI
 
-from service.admission import BODY_BYTES, REQUESTS, WRITES, Admission, Limits, Ticket
+from service.admission import (
+    BODY_BYTES,
+    CREDENTIAL_SHARE,
+    REQUESTS,
+    WORK_BYTES,
+    WRITES,
+    Admission,
+    Limits,
+    Ticket,
+)
 from service.app import create_app
 from service.errors import ServiceUnavailableError
 from service.settings import Settings
@@ -56,6 +65,35 @@ def test_body_bytes_budget_always_takes_one_request() -> None:
     assert admission.try_enter(WRITE) is None
     assert admission.try_enter(WRITE) is None
     assert admission.try_enter(WRITE) == BODY_BYTES
+
+
+def test_work_budget_counts_parsed_cost_and_settles_to_the_estimate() -> None:
+    admission = Admission(Limits(requests=10, writes=10, body_bytes=10**9, work_bytes=1000))
+    first = Ticket(write=True, body_bytes=10, work_bytes=600, key="a")
+    second = Ticket(write=True, body_bytes=10, work_bytes=600, key="b")
+    assert admission.try_enter(first) is None
+    assert admission.try_enter(second) == WORK_BYTES
+    settled = admission.settle(first, 300)  # the text was cheaper than guessed: room again
+    assert settled is not None
+    assert admission.try_enter(second) is None
+    assert admission.settle(settled, 900) is None  # denser than guessed and no room: refused
+    assert admission.work_bytes == 900
+    admission.leave(settled)
+    admission.leave(second)
+    assert admission.work_bytes == 0
+
+
+def test_one_credential_holds_at_most_half_of_writes_and_work() -> None:
+    admission = Admission(Limits(requests=10, writes=4, body_bytes=10**9, work_bytes=1000))
+    mine = Ticket(write=True, body_bytes=1, work_bytes=10, key="a")
+    assert admission.try_enter(mine) is None
+    assert admission.try_enter(mine) is None
+    assert admission.try_enter(mine) == CREDENTIAL_SHARE
+    assert admission.try_enter(Ticket(write=True, body_bytes=1, key="b")) is None
+    big = Ticket(write=False, body_bytes=1, work_bytes=900, key="c")
+    assert admission.try_enter(big) is None  # a credential holding nothing: one always fits
+    more = Ticket(write=False, body_bytes=1, work_bytes=10, key="c")
+    assert admission.try_enter(more) == CREDENTIAL_SHARE  # the budget has room, its half not
 
 
 async def test_a_waiting_request_gets_the_room_another_leaves() -> None:
