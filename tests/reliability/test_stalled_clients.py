@@ -242,8 +242,11 @@ def test_promised_bodies_give_the_byte_budget_back_at_the_deadline(tmp_path: Pat
         finally:
             for sock in promised:
                 sock.close()
-    for answer in answers:
+    timed_out = [a for a in answers if a.status == 408]
+    assert timed_out, answers  # the admitted ones; the work budget may refuse the second at once
+    for answer in timed_out:
         assert_json_refusal(answer, 408)
+    assert all(a.status in {408, 503} and a.closed for a in answers), answers
     assert after.status_code == 200, after.text
 
 
