@@ -10,10 +10,18 @@ import hmac
 import secrets
 import time
 from dataclasses import dataclass
-from typing import Any
+from functools import partial
+from typing import Any, NoReturn
 
 from service.errors import ForbiddenError, UnauthorizedError
 from service.scopes import XAPI_SCOPES, covers
+from service.signin import (
+    Attempt,
+    SignInObserver,
+    SignInThrottle,
+    VerificationPool,
+    throttled_error,
+)
 from service.store.admin_records import EffectiveLimits, TenantRecord
 from service.store.port import Store
 from service.store.records import CredentialRecord
@@ -26,6 +34,19 @@ DEFAULT_TENANT = "default"
 _SCRYPT_N, _SCRYPT_R, _SCRYPT_P = 2**14, 8, 1
 _FAILURE_SECONDS = 5.0  # a wrong secret is refused without scrypt for this long
 _FAILURE_MEMORY = 10_000
+
+
+def _unmatchable_hash() -> str:
+    """A hash in the stored format that no secret matches (a random digest, not a real one).
+
+    An unknown key is checked against it, so it costs the same scrypt as a wrong secret and
+    the answer's timing does not tell whether a key exists.
+    """
+    salt, digest = (base64.b64encode(secrets.token_bytes(size)).decode() for size in (16, 32))
+    return f"scrypt${_SCRYPT_N}${_SCRYPT_R}${_SCRYPT_P}${salt}${digest}"
+
+
+_UNKNOWN_KEY_HASH = _unmatchable_hash()
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,6 +109,13 @@ def verify_secret(secret: str, hashed: str) -> bool:
         return False
 
 
+def _timed_check(secret: str, hashed: str) -> tuple[bool, float]:
+    """`verify_secret` and its own duration (without the time spent waiting for a thread)."""
+    began = time.perf_counter()
+    valid = verify_secret(secret, hashed)
+    return valid, time.perf_counter() - began
+
+
 def new_secret() -> str:
     """A fresh random secret (192 bits, URL-safe)."""
     return secrets.token_urlsafe(24)
@@ -140,6 +168,11 @@ class Authenticator:
     read again (no scrypt while the secret hash is unchanged), so a disable, rotation, scope or
     limit change made elsewhere (CLI, another worker) takes effect within `cache_seconds`.
     Changes made through this process call `forget` and take effect at once.
+
+    A credential not yet verified costs one scrypt on the `pool`, whether its key exists or
+    not, unless the `throttle` refuses the attempt first (429): a credential verified before is
+    answered from memory and never throttled, so guessing from a client's address or against
+    its key does not lock out a client that is already signed in.
     """
 
     def __init__(
@@ -150,6 +183,8 @@ class Authenticator:
         defaults: EffectiveLimits | None = None,
         cache_seconds: float = 5.0,
         usage: UsageRecorder | None = None,
+        throttle: SignInThrottle | None = None,
+        pool: VerificationPool | None = None,
     ) -> None:
         self._store = store
         self._home_page = home_page
@@ -159,8 +194,12 @@ class Authenticator:
         self._cache: dict[str, _Cached] = {}
         self._failures: dict[bytes, float] = {}
         self._verifying: dict[bytes, asyncio.Future[Principal]] = {}
+        self._throttle = throttle or SignInThrottle(per_key=0, per_address=0, window_seconds=1)
+        self._pool = pool or VerificationPool(threads=1, queue=64)
+        self.observer: SignInObserver | None = None
 
-    async def authenticate(self, authorization: str | None) -> Principal:
+    async def authenticate(self, authorization: str | None, client: str | None = None) -> Principal:
+        """The principal of a Basic Authorization header sent from the `client` address."""
         key, secret = _parse_basic(authorization)
         fingerprint = hashlib.sha256(f"{key}:{secret}".encode()).digest()
         cached = self._cache.get(key)
@@ -176,7 +215,12 @@ class Authenticator:
             raise UnauthorizedError("invalid credentials")
         pending = self._verifying.get(fingerprint)
         if pending is None:
-            pending = asyncio.ensure_future(self._verify(key, secret, fingerprint))
+            attempt, limit, wait = self._throttle.begin(key, client)
+            if limit is not None:
+                if self.observer is not None:
+                    self.observer.sign_in_throttled(limit)
+                raise throttled_error(wait)
+            pending = asyncio.ensure_future(self._verify(key, secret, fingerprint, attempt))
             self._verifying[fingerprint] = pending
             pending.add_done_callback(lambda _: self._verifying.pop(fingerprint, None))
         return await asyncio.shield(pending)
@@ -189,15 +233,38 @@ class Authenticator:
             if cached_key == key or cached.principal.tenant == tenant:
                 del self._cache[cached_key]
 
-    async def _verify(self, key: str, secret: str, fingerprint: bytes) -> Principal:
-        """The slow path: read the record and run scrypt off the event loop."""
-        record, tenant = await self._load(key)
-        if record is None or not await asyncio.to_thread(verify_secret, secret, record.secret_hash):
-            if len(self._failures) >= _FAILURE_MEMORY:
-                self._failures.clear()
-            self._failures[fingerprint] = time.monotonic() + _FAILURE_SECONDS
-            raise UnauthorizedError("invalid credentials")
+    async def close(self) -> None:
+        """Stop the verification threads."""
+        await self._pool.close()
+
+    async def _verify(
+        self, key: str, secret: str, fingerprint: bytes, attempt: Attempt
+    ) -> Principal:
+        """The slow path: read the record and run scrypt on the pool, the same for every key."""
+        failed = False
+        try:
+            record = await self._store.get_credential(key)
+            hashed = _UNKNOWN_KEY_HASH if record is None else record.secret_hash
+            valid, seconds = await self._pool.run(partial(_timed_check, secret, hashed))
+            if self.observer is not None:
+                self.observer.sign_in_verified(seconds)
+            if record is None or not valid:
+                failed = True
+                self._refused(fingerprint, "unknown_key" if record is None else "wrong_secret")
+            tenant = await self._store.get_tenant(record.tenant)
+        finally:
+            if not failed:
+                self._throttle.refund(attempt)
         return self._admit(record, tenant, fingerprint)
+
+    def _refused(self, fingerprint: bytes, reason: str) -> NoReturn:
+        """401 for a failed verification; the same answer for an unknown key as a wrong secret."""
+        if self.observer is not None:
+            self.observer.sign_in_refused(reason)
+        if len(self._failures) >= _FAILURE_MEMORY:
+            self._failures.clear()
+        self._failures[fingerprint] = time.monotonic() + _FAILURE_SECONDS
+        raise UnauthorizedError("invalid credentials")
 
     async def _load(self, key: str) -> tuple[CredentialRecord | None, TenantRecord | None]:
         record = await self._store.get_credential(key)

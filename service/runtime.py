@@ -36,6 +36,7 @@ class Runtime:
 
     def __post_init__(self) -> None:
         self.metrics = Metrics(self.store.kind)
+        self.authenticator.observer = self.metrics
         if isinstance(self.store, ObservableStore):
             self.store.write_observer = self.metrics
         checks = standard_checks(self.store, self.settings.writer_stall_seconds)
@@ -62,6 +63,7 @@ class Runtime:
         self.shutdown_hooks.append(self.tenancy.stop)  # before the store closes
         await self.outcomes.start()
         self.shutdown_hooks.append(self.outcomes.stop)
+        self.shutdown_hooks.append(self.authenticator.close)
 
     async def stop(self) -> None:
         await run_shutdown_hooks(self.shutdown_hooks)

@@ -70,6 +70,25 @@ class Settings(BaseSettings):
     auth_cache_seconds: float = Field(
         default=5.0, ge=0, description="How long a verified credential is trusted from memory."
     )
+    signin_failures_per_key: int = Field(
+        default=10,
+        ge=0,
+        description="Failed sign-ins per credential key and window before 429; 0 = no limit.",
+    )
+    signin_failures_per_address: int = Field(
+        default=60,
+        ge=0,
+        description="Failed sign-ins per client address and window before 429; 0 = no limit.",
+    )
+    signin_failure_window_seconds: float = Field(
+        default=60.0, gt=0, description="Window over which failed sign-ins are counted."
+    )
+    signin_verify_threads: int = Field(
+        default=1, gt=0, description="Secret checks (scrypt) run at once per process."
+    )
+    signin_verify_queue: int = Field(
+        default=64, ge=0, description="Sign-ins waiting for a secret check; more get 503."
+    )
     usage_flush_seconds: float = Field(
         default=60.0, gt=0, description="How often credential last-used times are written."
     )

@@ -10,6 +10,7 @@ from service.ops.health import ReadinessCheck, depth_check
 from service.ops.metrics import Metrics
 from service.ratelimit import RateLimiter
 from service.settings import Settings
+from service.signin import SignInThrottle, VerificationPool
 from service.store.admin_records import EffectiveLimits
 from service.store.port import Store
 from service.usage import UsageRecorder
@@ -60,6 +61,12 @@ class TenancyServices:
             defaults=default_limits(settings),
             cache_seconds=settings.auth_cache_seconds,
             usage=self.usage,
+            throttle=SignInThrottle(
+                per_key=settings.signin_failures_per_key,
+                per_address=settings.signin_failures_per_address,
+                window_seconds=settings.signin_failure_window_seconds,
+            ),
+            pool=VerificationPool(settings.signin_verify_threads, settings.signin_verify_queue),
         )
 
     def report_to(

@@ -31,7 +31,10 @@ async def get_version(request: Request) -> str:
 async def get_principal(request: Request) -> Principal:
     """The authenticated client; 401 otherwise (AU-2)."""
     runtime = runtime_of(request)
-    principal = await runtime.authenticator.authenticate(request.headers.get("authorization"))
+    client = request.client.host if request.client else None  # uvicorn applies X-Forwarded-For
+    principal = await runtime.authenticator.authenticate(
+        request.headers.get("authorization"), client
+    )
     facts = request_facts(request.scope)  # for the access log and metrics (issue 7)
     facts.tenant, facts.credential = principal.tenant, principal.name
     runtime.tenancy.limiter.check(principal.key, principal.limits)  # 429 + Retry-After (issue 5)

@@ -31,8 +31,9 @@ _ERRORS = {
     "409": "Conflict with stored content, or document exists without precondition",
     "412": "If-Match / If-None-Match precondition failed (T-16)",
     "413": "Request body larger than the configured limit (T-24)",
-    "429": "Rate limited (issue 5)",
+    "429": "Rate limited, or too many failed sign-ins: retry after the Retry-After seconds",
 }
+_RETRY_AFTER = {"Retry-After": {"schema": {"type": "integer"}}}
 _LIMITS = {  # answered before routing, on any path (request limits and admission control)
     "408": "Request head or body not received in time (LRS_HEADER_TIMEOUT, LRS_BODY_*)",
     "414": "Query string longer than LRS_MAX_QUERY_BYTES",
@@ -227,11 +228,8 @@ def _responses(successes: dict[str, str], *, about: bool) -> JSONObject:
     }
     codes = ("400",) if about else tuple(_ERRORS)
     for code in codes:
-        responses[code] = {
-            "description": _ERRORS[code],
-            "headers": version_header,
-            "content": error,
-        }
+        headers = {**version_header, **(_RETRY_AFTER if code == "429" else {})}
+        responses[code] = {"description": _ERRORS[code], "headers": headers, "content": error}
     return responses
 
 

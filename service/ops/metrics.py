@@ -23,7 +23,7 @@ CONTENT_TYPE = CONTENT_TYPE_LATEST
 
 
 class Metrics:
-    """Every metric the service exports; also the store's `WriteObserver`."""
+    """Every metric the service exports; also the store's `WriteObserver` and a `SignInObserver`."""
 
     def __init__(self, store_kind: str = "unknown") -> None:
         self.registry = r = CollectorRegistry()
@@ -86,6 +86,24 @@ class Metrics:
             ["limit"],
             registry=r,
         )
+        self.signin_refused = Counter(
+            "lrs_signin_refused",
+            "Sign-ins refused after a secret check, by reason (unknown_key, wrong_secret).",
+            ["reason"],
+            registry=r,
+        )
+        self.signin_throttled = Counter(
+            "lrs_signin_throttled",
+            "Sign-ins refused with 429 before a secret check, by limit (key, address).",
+            ["limit"],
+            registry=r,
+        )
+        self.signin_checks = Histogram(
+            "lrs_signin_check_seconds",
+            "Secret checks (scrypt) run, and their time.",
+            buckets=SECONDS,
+            registry=r,
+        )
         self._children: dict[tuple[str, str, int], tuple[Counter, Histogram]] = {}
 
     def observe_request(
@@ -113,6 +131,15 @@ class Metrics:
 
     def transaction_failed(self, jobs: int) -> None:
         self.write_failures.inc()
+
+    def sign_in_refused(self, reason: str) -> None:
+        self.signin_refused.labels(reason).inc()
+
+    def sign_in_throttled(self, limit: str) -> None:
+        self.signin_throttled.labels(limit).inc()
+
+    def sign_in_verified(self, seconds: float) -> None:
+        self.signin_checks.observe(seconds)
 
     def exposition(self) -> bytes:
         """The Prometheus text format of every metric."""

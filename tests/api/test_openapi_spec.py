@@ -100,6 +100,8 @@ async def test_every_xapi_operation_has_version_header_auth_and_errors(app: Fast
             assert wanted <= codes, (path, method)
             for response in operation["responses"].values():
                 assert response["headers"]["X-Experience-API-Version"]["required"] is True
+            if not about:  # rate limits and failed sign-ins say when to retry
+                assert "Retry-After" in operation["responses"]["429"]["headers"]
 
 
 async def test_operations_outside_xapi_stay_documented(app: FastAPI) -> None:

@@ -26,6 +26,9 @@ NAMES = (
     "lrs_outbox_depth",
     "lrs_forwarding_failures",
     "lrs_outcome_evaluation_seconds",
+    "lrs_signin_refused",
+    "lrs_signin_throttled",
+    "lrs_signin_check_seconds",
     "process_resident_memory_bytes",
 )
 
