@@ -26,6 +26,7 @@ from service.api import (
     statements,
 )
 from service.api.admission import AdmissionMiddleware
+from service.api.content_encoding import ContentEncodingMiddleware
 from service.api.errors import install_error_handlers
 from service.api.observability import ObservabilityMiddleware, RouteRecorder
 from service.api.openapi_spec import install_openapi
@@ -96,6 +97,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_error_handlers(app)
     install_outcome_error_handler(app)
     app.add_middleware(RouteRecorder)  # innermost: sees the scope the router fills in
+    app.add_middleware(ContentEncodingMiddleware)  # inside admission: it sees the wire length
     app.add_middleware(  # before any handler reads a body; inside, so refusals get xAPI headers
         AdmissionMiddleware,
         admission=Admission(admission_limits(settings)),

@@ -12,6 +12,7 @@ from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from service.admission import Admission, Ticket
+from service.api.content_encoding import request_encoding
 from service.api.protocol import VERSION_HEADER, error_body
 from service.errors import OVERLOAD_RETRY_AFTER
 from service.xapi.versions import negotiate_version
@@ -26,10 +27,13 @@ MESSAGES = {
 
 
 def ticket_for(scope: Scope, chunked_bytes: int) -> Ticket:
-    """The cost of a request from its method and declared length (chunked: `chunked_bytes`)."""
+    """The cost of a request from its method and declared length (chunked or compressed:
+    `chunked_bytes`)."""
     headers = Headers(scope=scope)
     length = headers.get("content-length")
-    if length is not None and length.isdigit():
+    if request_encoding(scope) is not None:
+        size = chunked_bytes  # a compressed body decodes to up to the body limit
+    elif length is not None and length.isdigit():
         size = int(length)
     elif "transfer-encoding" in headers:
         size = chunked_bytes
