@@ -91,8 +91,16 @@ def statement_result(bodies: Iterable[bytes], more: str) -> bytes:
 
 
 def attachment_hashes(statements: Iterable[dict[str, Any]]) -> list[str]:
-    """Distinct sha2 values of the attachments of returned statements, in order (AT-20)."""
+    """Distinct sha2 values of the attachments whose data goes with these statements (AT-20).
+
+    Only attachments without `fileUrl`: such a statement was accepted only with a part of
+    exactly those bytes in its own request (AT-2), so whoever can read it sent, or may see,
+    the data. An attachment referenced by `fileUrl` gets no part (AT-21) even when the tenant
+    holds data of that hash: otherwise posting a `fileUrl` statement with a guessed sha2 would
+    read another statement's file, or tell whether it exists.
+    """
     seen: dict[str, None] = {}
     for attachment in iter_attachments(list(statements)):
-        seen.setdefault(attachment["sha2"].lower(), None)
+        if "fileUrl" not in attachment:
+            seen.setdefault(attachment["sha2"].lower(), None)
     return list(seen)
