@@ -16,6 +16,7 @@ from service.xapi.attachments import (
     split_statement_request,
 )
 from service.xapi.json_depth import check_json_depth
+from service.xapi.json_keys import check_duplicate_keys
 from service.xapi.multipart import media_type
 from service.xapi.preparation import prepare_statement
 from service.xapi.signatures import verify_signatures
@@ -54,6 +55,7 @@ def parse_statement_body(
     json_part, parts = split_statement_request(body, content_type)
     check_json_depth(json_part, max_depth, "the statement body")
     data = parse_json(json_part)
+    check_duplicate_keys(json_part, data, "the statement body")
     if put_id is not None:
         _apply_put_id(data, put_id)
     statements = validate_statements(data, version)
