@@ -39,6 +39,15 @@ def own_authority(principal: Principal) -> str | None:
     return principal.authority_key
 
 
+def export_authority(principal: Principal) -> str | None:
+    """The authority key a statement export is restricted to: `export` with
+    `statements/read/mine` (and no full read scope) exports only the credential's own
+    statements, as its GET does; None means the whole tenant."""
+    if "statements/read/mine" in principal.scopes and not principal.can(*FULL_READ_SCOPES):
+        return principal.authority_key
+    return None
+
+
 def is_own(body: bytes, authority: str) -> bool:
     """True when a stored statement's authority is the given one."""
     statement: dict[str, Any] = orjson.loads(body)

@@ -27,6 +27,7 @@ from service.api import (
 )
 from service.api.admission import AdmissionMiddleware
 from service.api.body_timeout import BodyPace, BodyTimeoutMiddleware
+from service.api.content_encoding import ContentEncodingMiddleware
 from service.api.errors import install_error_handlers
 from service.api.observability import ObservabilityMiddleware, RouteRecorder
 from service.api.openapi_spec import install_openapi
@@ -102,6 +103,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     runtime.readiness_checks["admission"] = saturation_check(
         admission, settings.write_saturation_seconds
     )
+    app.add_middleware(ContentEncodingMiddleware)  # inside admission: it sees the wire length
     app.add_middleware(  # before any handler reads a body; inside, so refusals get xAPI headers
         AdmissionMiddleware,
         admission=admission,

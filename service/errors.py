@@ -45,6 +45,10 @@ class PayloadTooLargeError(LRSError):
     status = 413
 
 
+class UnsupportedMediaTypeError(LRSError):
+    status = 415
+
+
 class StoreError(LRSError):
     """A storage backend failed; the message is safe to show, details go to the log."""
 

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import ipaddress
 from typing import Literal
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -101,6 +102,13 @@ class Settings(BaseSettings):
     forward_max_attempts: int = Field(
         default=20, gt=0, description="Attempts of one statement before it is a dead letter."
     )
+    forward_allowed_networks: str = Field(
+        default="",
+        description=(
+            "Comma-separated addresses or CIDR networks forwarding may reach although they are"
+            " loopback, link-local, private or reserved (all others are refused)."
+        ),
+    )
     # MongoDB store (issue 4): used when LRS_STORE_URL is mongodb:// or mongodb+srv://.
     mongo_write_concern: str = Field(
         default="majority", description="Write concern `w`: majority or a number of members."
@@ -193,6 +201,14 @@ class Settings(BaseSettings):
     http_parser: Literal["auto", "httptools", "h11"] = Field(
         default="auto", description="uvicorn's HTTP/1.1 parser; auto: httptools when installed."
     )
+
+    @field_validator("forward_allowed_networks")
+    @classmethod
+    def _networks_parse(cls, value: str) -> str:
+        for part in value.split(","):
+            if part.strip():
+                ipaddress.ip_network(part.strip())  # ValueError names the bad entry
+        return value
 
     @property
     def api_prefix(self) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from service.auth import Authenticator
+from service.forwarding.addresses import parse_networks
 from service.forwarding.sender import ForwardingSender, SenderConfig
 from service.ops.health import ReadinessCheck, depth_check
 from service.ops.metrics import Metrics
@@ -34,6 +35,7 @@ def sender_config(settings: Settings) -> SenderConfig:
         retry_base_seconds=settings.forward_retry_base_seconds,
         retry_max_seconds=settings.forward_retry_max_seconds,
         max_attempts=settings.forward_max_attempts,
+        allowed_networks=parse_networks(settings.forward_allowed_networks),
     )
 
 

@@ -104,6 +104,11 @@ def test_disable_enable_rotate(store_env: Path, capsys: pytest.CaptureFixture[st
         (("tenants", "create", "default"), 1, "already exists"),
         (("tenants", "limits", "default", "--rate", "fast"), 2, "number"),
         (("erase", "--agent", '{"mbox":"not-a-mailto"}'), 2, "agent"),
+        (
+            ("forwarding", "add", "--name", "md", "--url", "http://169.254.169.254/latest/"),
+            2,
+            "not a public address",
+        ),
     ],
 )
 def test_bad_input_is_one_clear_line_and_changes_nothing(
@@ -123,8 +128,9 @@ def test_bad_input_is_one_clear_line_and_changes_nothing(
 
 
 def test_forwarding_and_erasure_commands(
-    store_env: Path, capsys: pytest.CaptureFixture[str]
+    store_env: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    monkeypatch.setenv("LRS_FORWARD_ALLOWED_NETWORKS", "127.0.0.0/8")
     code, out, err = run(
         capsys, "forwarding", "add", "--name", "dw", "--url", "http://127.0.0.1:9/xapi", "--json"
     )

@@ -8,6 +8,7 @@ from urllib.parse import urlsplit
 from schemas.admin import TargetIn
 from service.admin.actor import AdminActor
 from service.errors import BadRequestError, NotFoundError
+from service.forwarding.addresses import AddressPolicy, RefusedAddressError
 from service.store.admin_records import (
     DeadLetter,
     ForwardTarget,
@@ -19,7 +20,9 @@ from service.xapi.datatypes import is_iri
 from service.xapi.timestamps import now_ms
 
 
-async def add_target(store: Store, actor: AdminActor, tenant: str, body: TargetIn) -> TargetStatus:
+async def add_target(
+    store: Store, actor: AdminActor, tenant: str, body: TargetIn, policy: AddressPolicy
+) -> TargetStatus:
     """A new target; statements stored from now on are forwarded, older ones are not."""
     actor.check_tenant(tenant)
     if await store.get_tenant(tenant) is None:
@@ -37,6 +40,10 @@ async def add_target(store: Store, actor: AdminActor, tenant: str, body: TargetI
         raise BadRequestError("webhook targets take a signing 'secret', not username/password")
     if body.kind == "xapi" and body.secret:
         raise BadRequestError("xAPI targets take username/password, not a signing 'secret'")
+    try:
+        await policy.check_url(str(body.url))
+    except RefusedAddressError as exc:
+        raise BadRequestError(f"url: {exc}") from exc
     target = ForwardTarget(
         tenant=tenant,
         name=body.name.strip(),

@@ -12,6 +12,7 @@ from service.admin.inputs import parse_body
 from service.api.admin import ActorDep, json_response, read_body
 from service.api.deps import RuntimeDep
 from service.errors import BadRequestError
+from service.forwarding.addresses import AddressPolicy
 
 router = APIRouter(prefix="/admin/tenants/{tenant}", tags=["admin"])
 ROW_ID_LIMIT = 2**63
@@ -30,7 +31,8 @@ async def post_target(
     tenant: str, request: Request, runtime: RuntimeDep, actor: ActorDep
 ) -> Response:
     body = parse_body(TargetIn, await read_body(request))
-    status = await forwarding.add_target(runtime.store, actor, tenant, body)
+    policy = AddressPolicy.from_setting(runtime.settings.forward_allowed_networks)
+    status = await forwarding.add_target(runtime.store, actor, tenant, body, policy)
     return json_response(forwarding.target_json(status), 201)
 
 

@@ -18,6 +18,7 @@ from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from service.admission import WORK_BYTES, Admission, Ticket
+from service.api.content_encoding import request_encoding
 from service.api.protocol import VERSION_HEADER, error_body
 from service.errors import OVERLOAD_RETRY_AFTER, ServiceUnavailableError
 from service.xapi.json_size import parsed_size_estimate
@@ -61,11 +62,13 @@ def credential_key(headers: Headers) -> str:
 
 
 def ticket_for(scope: Scope, chunked_bytes: int) -> Ticket:
-    """The cost of a request from its method, declared length (chunked: `chunked_bytes`),
-    content type and credential."""
+    """The cost of a request from its method, declared length (chunked or compressed:
+    `chunked_bytes`), content type and credential."""
     headers = Headers(scope=scope)
     length = headers.get("content-length")
-    if length is not None and length.isdigit():
+    if request_encoding(scope) is not None:
+        size = work = chunked_bytes  # a compressed body decodes to up to the body limit; settled
+    elif length is not None and length.isdigit():
         size = int(length)
         content_type = headers.get("content-type", "").lower()
         parsed = not content_type.startswith(_UNPARSED)

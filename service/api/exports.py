@@ -10,9 +10,11 @@ import orjson
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import StreamingResponse
 
+from service import access
 from service.api.deps import PrincipalDep, RuntimeDep
 from service.api.outcome_support import EXPORT, active_map, params_of
-from service.errors import NotFoundError
+from service.auth import Principal
+from service.errors import ForbiddenError, NotFoundError
 from service.outcomes import export, reports
 from service.outcomes import params as p
 from service.outcomes.export import ExportFormat
@@ -29,6 +31,17 @@ KPI_COLUMNS = (
 )  # fmt: skip
 RATE_COLUMNS = ("outcome", "org_unit", "period", "headcount", "attained", "new", "rate")
 ATTAINMENT_EXPORT_COLUMNS = (*reports.ATTAINMENT_COLUMNS, "evidence_statements")
+
+
+def _require_whole_tenant(principal: Principal) -> None:
+    """Aggregate exports summarise every statement of the tenant: not for a credential that
+    may read only its own (`statements/read/mine`)."""
+    principal.require(EXPORT)
+    if access.export_authority(principal) is not None:
+        raise ForbiddenError(
+            "this export covers the whole tenant; statements/read/mine limits this credential"
+            " to its own statements (only /exports/statements.* is open to it)"
+        )
 
 
 def _format(name: str) -> ExportFormat:
@@ -68,13 +81,16 @@ async def export_statements(
     kind = _format(fmt)
     parsed = parse_statement_get(params_of(request), version="2.0.0", max_limit=UNLIMITED)
     tenant = principal.tenant
+    own = access.export_authority(principal)
     if isinstance(parsed, SingleStatementRequest):
         found = await runtime.store.get_statement(tenant, parsed.statement_id, voided=parsed.voided)
+        if found is not None and own is not None and not access.is_own(found.body, own):
+            found = None
         bodies = [] if found is None else [found.body]
         first = StatementPage(bodies=bodies, last_seq=None, has_more=False)
         query = None
     else:
-        query = parsed.query
+        query = parsed.query if own is None else dataclasses.replace(parsed.query, authority=own)
         first = await runtime.store.query_statements(
             tenant, dataclasses.replace(query, limit=min(PAGE, query.limit))
         )
@@ -100,7 +116,7 @@ async def export_attainments(
     fmt: str, request: Request, runtime: RuntimeDep, principal: PrincipalDep
 ) -> Response:
     """Every attainment matching the filters of GET /outcomes/attainments."""
-    principal.require(EXPORT)
+    _require_whole_tenant(principal)
     kind = _format(fmt)
     params = params_of(request)
     p.check_known(params, reports.ATTAINMENT_PARAMS - {"limit", "cursor", "evidence"})
@@ -131,7 +147,7 @@ async def export_kpi_table(
     fmt: str, request: Request, runtime: RuntimeDep, principal: PrincipalDep
 ) -> Response:
     """The outcome x KPI table, each row with its link's correlation across units/periods."""
-    principal.require(EXPORT)
+    _require_whole_tenant(principal)
     kind = _format(fmt)
     rows = await _kpi_rows(runtime, principal.tenant, params_of(request))
     return _stream(kind, "outcome-kpis", KPI_COLUMNS, _once(rows))
@@ -142,7 +158,7 @@ async def export_rates(
     fmt: str, request: Request, runtime: RuntimeDep, principal: PrincipalDep
 ) -> Response:
     """Attainment rates per org unit and period, as GET /outcomes/rates."""
-    principal.require(EXPORT)
+    _require_whole_tenant(principal)
     kind = _format(fmt)
     active = await active_map(runtime, principal.tenant)
     report = await reports.rates(runtime.store, principal.tenant, active, params_of(request))

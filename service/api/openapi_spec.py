@@ -30,7 +30,8 @@ _ERRORS = {
     "404": "No such statement, document or resource",
     "409": "Conflict with stored content, or document exists without precondition",
     "412": "If-Match / If-None-Match precondition failed (T-16)",
-    "413": "Request body larger than the configured limit (T-24)",
+    "413": "Request body larger than the configured limit (T-24), also once decoded",
+    "415": "Request body in a Content-Encoding other than gzip, deflate or identity",
     "429": "Rate limited, or too many failed sign-ins: retry after the Retry-After seconds",
 }
 _RETRY_AFTER = {"Retry-After": {"schema": {"type": "integer"}}}

@@ -10,6 +10,8 @@ from service.admin import forwarding as ops
 from service.admin.actor import cli_actor
 from service.admin.inputs import parse_data
 from service.cli.admin_common import print_json, print_table, run_admin, when
+from service.forwarding.addresses import AddressPolicy
+from service.settings import Settings
 from service.store.port import Store
 
 
@@ -70,7 +72,8 @@ def add_target(args: argparse.Namespace) -> int:
             },
         }
         body = parse_data(TargetIn, {k: v for k, v in given.items() if v is not None})
-        status = await ops.add_target(store, cli_actor(), args.tenant, body)
+        policy = AddressPolicy.from_setting(Settings().forward_allowed_networks)
+        status = await ops.add_target(store, cli_actor(), args.tenant, body, policy)
         if args.json:
             print_json(ops.target_json(status))
         else:

@@ -8,6 +8,7 @@ import hmac
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from http import HTTPStatus
 
 import httpx
 import orjson
@@ -19,6 +20,7 @@ from service.xapi.statement_requests import attachment_hashes
 
 AttachmentLoader = Callable[[str, list[str]], Awaitable[list[StoredAttachment]]]
 SIGNATURE_HEADER = "X-LRS-Signature"
+_ERROR_TEXT_LIMIT = 160
 _SPLIT_STATUSES = frozenset({400, 409, 413})  # one statement may be to blame: send one by one
 
 
@@ -48,7 +50,7 @@ async def deliver(
             return await _one_by_one(client, target, batch.items, load, deadline)
         return Attempt(0, _status_error(response))
     except httpx.HTTPError as exc:
-        return Attempt(0, f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__)
+        return Attempt(0, _transport_error(exc))
 
 
 async def _one_by_one(
@@ -116,4 +118,20 @@ async def _post_webhook(
 
 
 def _status_error(response: httpx.Response) -> str:
-    return f"HTTP {response.status_code}: {response.text[:200]}"
+    """A status line only: the downstream's body and reason phrase are never echoed, so a
+    target cannot be used to read an internal service's answers through `last_error`."""
+    try:
+        phrase = HTTPStatus(response.status_code).phrase
+    except ValueError:
+        phrase = "unknown status"
+    return f"HTTP {response.status_code} {phrase}"
+
+
+def _transport_error(exc: httpx.HTTPError) -> str:
+    """The exception's kind and the first line of its message, kept short: protocol errors
+    can quote bytes the downstream sent."""
+    name = type(exc).__name__
+    text = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+    if isinstance(exc, httpx.ProtocolError | httpx.DecodingError):
+        return name  # the message may quote the downstream's bytes
+    return f"{name}: {text[:_ERROR_TEXT_LIMIT]}" if text else name

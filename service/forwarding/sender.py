@@ -12,7 +12,9 @@ from dataclasses import dataclass
 
 import httpx
 
+from service.forwarding.addresses import AddressPolicy, IPNetwork
 from service.forwarding.delivery import deliver
+from service.forwarding.transport import guarded_client
 from service.ops.config import mask_url
 from service.store.admin_records import DeliveryOutcome, ForwardTarget, OutboxBatch
 from service.store.port import Store
@@ -29,6 +31,7 @@ class SenderConfig:
     retry_base_seconds: float = 1.0
     retry_max_seconds: float = 300.0
     max_attempts: int = 20
+    allowed_networks: tuple[IPNetwork, ...] = ()  # private networks an operator allows
 
     def backoff_ms(self, failures: int) -> int:
         """Exponential back-off, capped, with ±20 % jitter so targets do not retry in lockstep."""
@@ -61,7 +64,8 @@ class ForwardingSender:
 
     def start(self) -> None:
         if self._client is None:
-            self._client = httpx.AsyncClient(timeout=self._config.timeout_seconds)
+            policy = AddressPolicy(self._config.allowed_networks)
+            self._client = guarded_client(policy, self._config.timeout_seconds)
         self._task = asyncio.create_task(self._run(), name="forwarding-sender")
 
     async def stop(self) -> None:

@@ -102,11 +102,24 @@ def _ids(activities: list[dict[str, Any]] | None) -> str | None:
     return " ".join(a["id"] for a in activities) if activities else None
 
 
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+"""Leading characters that make a spreadsheet read a cell as a formula (OWASP CSV injection)."""
+
+
+def neutralise(text: str) -> str:
+    """Text a spreadsheet shows as text: a leading formula character gets a `'` before it."""
+    return "'" + text if text.startswith(FORMULA_TRIGGERS) else text
+
+
 def _cell(value: Any) -> Any:
+    """Numbers stay numbers (a score of -0.5 is not a formula); every text is neutralised,
+    ids and names alike, since all of them come from statements or uploads."""
     if value is None:
         return ""
     if isinstance(value, bool):
         return "true" if value else "false"
+    if isinstance(value, str):
+        return neutralise(value)
     return value
 
 
@@ -115,7 +128,8 @@ def csv_header(columns: Iterable[str]) -> bytes:
 
 
 def csv_rows(columns: Iterable[str], rows: Iterable[dict[str, Any]]) -> bytes:
-    """RFC 4180 CSV lines (CRLF) of the rows' values in column order, UTF-8."""
+    """RFC 4180 CSV lines (CRLF) of the rows' values in column order, UTF-8; text cells that
+    start with a formula character are neutralised (the NDJSON exports carry values as sent)."""
     names = list(columns)
     buffer = io.StringIO()
     writer = csv.writer(buffer)

@@ -16,6 +16,7 @@ from service.xapi.attachments import (
     split_statement_request,
 )
 from service.xapi.json_depth import check_json_depth
+from service.xapi.json_keys import check_duplicate_keys
 from service.xapi.json_size import check_json_values
 from service.xapi.multipart import media_type
 from service.xapi.preparation import prepare_statement
@@ -57,6 +58,7 @@ def parse_statement_body(
     check_json_depth(json_part, max_depth, "the statement body")
     check_json_values(json_part, max_values, "the statement body")
     data = parse_json(json_part)
+    check_duplicate_keys(json_part, data, "the statement body")
     if put_id is not None:
         _apply_put_id(data, put_id)
     statements = validate_statements(data, version)
@@ -94,8 +96,16 @@ def statement_result(bodies: Iterable[bytes], more: str) -> bytes:
 
 
 def attachment_hashes(statements: Iterable[dict[str, Any]]) -> list[str]:
-    """Distinct sha2 values of the attachments of returned statements, in order (AT-20)."""
+    """Distinct sha2 values of the attachments whose data goes with these statements (AT-20).
+
+    Only attachments without `fileUrl`: such a statement was accepted only with a part of
+    exactly those bytes in its own request (AT-2), so whoever can read it sent, or may see,
+    the data. An attachment referenced by `fileUrl` gets no part (AT-21) even when the tenant
+    holds data of that hash: otherwise posting a `fileUrl` statement with a guessed sha2 would
+    read another statement's file, or tell whether it exists.
+    """
     seen: dict[str, None] = {}
     for attachment in iter_attachments(list(statements)):
-        seen.setdefault(attachment["sha2"].lower(), None)
+        if "fileUrl" not in attachment:
+            seen.setdefault(attachment["sha2"].lower(), None)
     return list(seen)

@@ -24,6 +24,7 @@ FAST_RETRIES = {
     "forward_retry_max_seconds": 0.2,
     "forward_timeout_seconds": 1.0,
     "forward_batch_size": 7,
+    "forward_allowed_networks": "127.0.0.1",  # the receiver runs on loopback
 }
 
 

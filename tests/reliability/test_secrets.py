@@ -97,6 +97,7 @@ def test_secrets_stay_out_of_logs_and_error_bodies(tmp_path: Path) -> None:
         "LRS_LOG_LEVEL": "debug",
         "LRS_FORWARD_POLL_SECONDS": "0.2",
         "LRS_FORWARD_RETRY_BASE_SECONDS": "0.2",
+        "LRS_FORWARD_ALLOWED_NETWORKS": "127.0.0.1",
     }
     with running_lrs(tmp_path, KEY, SECRET, **settings) as base:
         bodies = _exercise(base)

@@ -101,6 +101,33 @@ async def test_read_mine_sees_only_its_own_statements(app: FastAPI) -> None:
         assert len(paged["statements"]) + len(rest["statements"]) == 3
 
 
+async def test_export_with_read_mine_exports_only_its_own_statements(app: FastAPI) -> None:
+    """`export` + `statements/read/mine` used to export the whole tenant while its GET saw only
+    its own statements: the statement export now honours `mine`, aggregates refuse (AU-5)."""
+    mine = await issue(app, scopes=("statements/write", "statements/read/mine", "export"))
+    other = await issue(app, scopes=("statements/write",), name="lxp")
+    full = await issue(app, scopes=("export",), name="bi")
+    own = [statement() for _ in range(2)]
+    theirs = [statement() for _ in range(3)]
+    async with client(app, mine) as m, client(app, other) as o, client(app, full) as bi:
+        assert (await m.post(STATEMENTS, json=own)).status_code == 200
+        assert (await o.post(STATEMENTS, json=theirs)).status_code == 200
+        exported = await m.get("/exports/statements.ndjson")
+        assert exported.status_code == 200
+        ids = {orjson.loads(line)["id"] for line in exported.content.splitlines()}
+        assert ids == {s["id"] for s in own}
+        one = await m.get("/exports/statements.ndjson", params={"statementId": theirs[0]["id"]})
+        assert one.content == b""
+        csv_text = (await m.get("/exports/statements.csv")).text
+        assert not any(s["id"] in csv_text for s in theirs)
+        for path in ("/exports/attainments.csv", "/exports/rates.csv", "/exports/outcome-kpis.csv"):
+            refused = await m.get(path)
+            assert refused.status_code == 403, path
+            assert "statements/read/mine" in refused.json()["message"]
+        everything = await bi.get("/exports/statements.ndjson")  # export alone: the tenant
+        assert len(everything.content.splitlines()) == 5
+
+
 async def test_define_scope_decides_whether_definitions_are_recorded(app: FastAPI) -> None:
     """AU-5 `define`: without it the statement is stored but the activity is not (re)defined."""
     plain = await issue(app, scopes=("statements/write", "statements/read"), name="plain")
