@@ -5,11 +5,15 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
+import socket
 import sys
 from typing import Any
 
 import uvicorn
+from uvicorn.config import STARTUP_FAILURE
+from uvicorn.supervisors import Multiprocess
 
+from service.ops.listener import ListenError, bind_listener
 from service.ops.logging import configure_logging
 from service.ops.preflight import store_problem
 from service.ops.startup import announce
@@ -33,16 +37,25 @@ def run(args: argparse.Namespace) -> int:
     os.environ.setdefault("LRS_TUNE_INTERPRETER", "true")  # see service/tuning.py
     settings = Settings()
     configure_logging(settings.log_level, settings.log_format)
-    problem = store_problem(settings)  # fail fast, before binding the port (issue 7)
-    if problem is not None:
-        print(f"cannot start: the store is not usable: {problem}", file=sys.stderr)
+    try:  # first of all: a busy port must not leave a new store or credential behind
+        listener = bind_listener(settings.host, settings.port)
+    except ListenError as exc:
+        print(f"cannot start: {exc}", file=sys.stderr)
         return 1
-    if settings.workers > 1:
-        asyncio.run(_prepare_store(settings))
-    uvicorn.run(
+    with listener:
+        problem = store_problem(settings)  # fail fast, before serving (issue 7)
+        if problem is not None:
+            print(f"cannot start: the store is not usable: {problem}", file=sys.stderr)
+            return 1
+        return _serve(settings, listener)
+
+
+def _serve(settings: Settings, listener: socket.socket) -> int:
+    """Run uvicorn on the bound socket, in this process or in `settings.workers` workers."""
+    config = uvicorn.Config(
         "service.app:create_app",
         factory=True,
-        host=settings.host,
+        host=settings.host,  # for uvicorn's messages: the listener is bound already
         port=settings.port,
         workers=settings.workers,
         log_level=settings.log_level,
@@ -54,7 +67,16 @@ def run(args: argparse.Namespace) -> int:
         # (service/api/request_limits.py) to answer first with 431 / 414 (httptools has no cap).
         h11_max_incomplete_event_size=head_limit(settings),
     )
-    return 0
+    server = uvicorn.Server(config)
+    try:
+        if settings.workers > 1:
+            asyncio.run(_prepare_store(settings))
+            Multiprocess(config, sockets=[listener]).run()
+            return 0
+        server.run(sockets=[listener])
+    except KeyboardInterrupt:  # as uvicorn.run: Ctrl-C before the signal handlers are set
+        return 0
+    return 0 if server.started else STARTUP_FAILURE
 
 
 def head_limit(settings: Settings) -> int:

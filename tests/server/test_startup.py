@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 import time
 from pathlib import Path
 
@@ -27,3 +28,21 @@ def test_unusable_store_stops_start_up(tmp_path: Path, store_url: str, reason: s
     assert f"cannot start: the store is not usable: {reason}" in output
     assert "Uvicorn running" not in output
     assert time.monotonic() - started < 15
+
+
+@pytest.mark.parametrize("workers", ["1", "2"])
+def test_busy_port_stops_start_up_before_anything_is_created(tmp_path: Path, workers: str) -> None:
+    """A port another process listens on: exit 1 naming the address; no store, no credential."""
+    with socket.socket() as other:
+        other.bind(("127.0.0.1", 0))
+        other.listen()
+        port = other.getsockname()[1]
+        store = tmp_path / "lrs.sqlite3"
+        env = {"LRS_PORT": str(port), "LRS_STORE_URL": f"sqlite:///{store}", "LRS_WORKERS": workers}
+        code, output = exit_of_serve(env, tmp_path / "out.log", 30)
+    assert code == 1
+    assert output.strip() == (
+        f"cannot start: 127.0.0.1:{port} is already in use by another process: "
+        "stop that process, or choose another port (LRS_PORT or --port)"
+    )
+    assert list(tmp_path.iterdir()) == [tmp_path / "out.log"]  # not even the store's folder
