@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
+import gc
+import warnings
 from pathlib import Path
 
 import pytest
@@ -13,6 +16,7 @@ from service.store.mongo.client import supports_transactions
 from service.store.mongo.schema import INDEXES, STATEMENTS
 from service.store.mongo.sequence import SequenceAllocator
 from tests.conftest import make_settings
+from tests.server.served import free_port
 
 
 @pytest.mark.parametrize("url", ["mongodb://db1,db2/lrs?replicaSet=rs", "mongodb+srv://x.test/"])
@@ -62,11 +66,19 @@ def test_transactions_only_where_mongodb_has_them() -> None:
     assert not supports_transactions({"isWritablePrimary": True})
 
 
-async def test_an_unreachable_server_is_a_clear_store_error_t21() -> None:
-    """T-21: the driver's failure becomes one StoreError naming what could not be done."""
-    options = MongoOptions(url="mongodb://no-such-host.invalid/lrs", timeout_ms=300)
-    with pytest.raises(StoreError, match="could not open the database: the server is unreachable"):
+async def test_an_unreachable_server_is_one_clear_store_error_t21() -> None:
+    """T-21: a server that never answers is one StoreError naming the host and the timeout."""
+    port = free_port()  # nothing listens there
+    options = MongoOptions(url=f"mongodb://127.0.0.1:{port}/lrs", timeout_ms=300)
+    reason = f"MongoDB at 127.0.0.1:{port} did not answer within 300 ms"
+    with pytest.raises(StoreError, match=reason):
         await MongoStore(options).open()
+    # PyMongo's monitor, cancelled by close() in the middle of a connect, leaves that socket to
+    # the garbage collector; finalize it here rather than fail whichever test runs next.
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ResourceWarning)
+        await asyncio.sleep(0)
+        gc.collect()
 
 
 async def test_opening_again_creates_nothing_new(mongo: MongoStore, database_url: str) -> None:

@@ -46,3 +46,21 @@ def test_busy_port_stops_start_up_before_anything_is_created(tmp_path: Path, wor
         "stop that process, or choose another port (LRS_PORT or --port)"
     )
     assert list(tmp_path.iterdir()) == [tmp_path / "out.log"]  # not even the store's folder
+
+
+def test_unreachable_mongodb_is_one_line_and_exit_1(tmp_path: Path) -> None:
+    """No driver traceback: the hosts, the timeout and what to check, on one line."""
+    closed = free_port()  # nothing listens there
+    env = {
+        "LRS_PORT": str(free_port()),
+        "LRS_STORE_URL": f"mongodb://127.0.0.1:{closed}/lrs",
+        "LRS_MONGO_TIMEOUT_MS": "500",
+    }
+    code, output = exit_of_serve(env, tmp_path / "out.log", 30)
+    assert code == 1
+    assert output.strip() == (
+        "cannot start: the store is not usable: "
+        f"MongoDB at 127.0.0.1:{closed} did not answer within 500 ms: check that the server is "
+        "running and reachable from here (host, port, replicaSet and TLS options in "
+        "LRS_STORE_URL, firewall), or allow longer with LRS_MONGO_TIMEOUT_MS"
+    )
