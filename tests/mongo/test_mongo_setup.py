@@ -4,16 +4,18 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import re
 import warnings
 from pathlib import Path
 
 import pytest
 
+from service import __version__
 from service.errors import StoreError
 from service.store.factory import make_store
 from service.store.mongo import MongoOptions, MongoStore
 from service.store.mongo.client import supports_transactions
-from service.store.mongo.schema import INDEXES, STATEMENTS
+from service.store.mongo.schema import INDEXES, META, SCHEMA_VERSION, STATEMENTS, TENANTS
 from service.store.mongo.sequence import SequenceAllocator
 from tests.conftest import make_settings
 from tests.server.served import free_port
@@ -92,6 +94,29 @@ async def test_opening_again_creates_nothing_new(mongo: MongoStore, database_url
         assert not again.transactions or "setName" in await again.db.command("hello")
     finally:
         await again.close()
+
+
+async def test_a_database_written_by_a_newer_release_is_refused(
+    mongo: MongoStore, database_url: str
+) -> None:
+    """No downgrade: this release records its schema, and refuses a newer one untouched."""
+    meta = mongo.db[META]
+    assert await meta.find_one({"_id": "schema"}) == {
+        "_id": "schema",
+        "version": SCHEMA_VERSION,
+        "release": __version__,
+    }
+    newer = {"_id": "schema", "version": 99, "release": "9.9.9"}
+    await meta.replace_one({"_id": "schema"}, newer)
+    await mongo.db[TENANTS].delete_many({})
+    reason = (
+        f"this store was written by lrs-service 9.9.9 (schema 99); this release "
+        f"({__version__}) reads schema up to {SCHEMA_VERSION}: upgrade the service"
+    )
+    with pytest.raises(StoreError, match=re.escape(reason)):
+        await MongoStore(MongoOptions(url=database_url)).open()
+    assert await meta.find_one({"_id": "schema"}) == newer
+    assert await mongo.db[TENANTS].count_documents({}) == 0  # nothing written on the way
 
 
 async def test_consistent_through_waits_for_writes_in_flight_t18(mongo: MongoStore) -> None:

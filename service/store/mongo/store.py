@@ -117,8 +117,10 @@ class MongoStore(MongoAdminMethods, MongoOutcomesUnsupported):
         except ServerSelectionTimeoutError:
             raise unreachable(client) from None  # no driver traceback: the line says it all
         db = client.get_default_database(default="lrs")
+        await schema.check_schema_version(db)
         await schema.ensure_indexes(db)
         await admin_ops.ensure_default_tenant(db[schema.TENANTS])
+        await schema.record_schema_version(db)
         self._db = db
         return hello
 
