@@ -94,6 +94,7 @@ clean:
 
 # Known vulnerabilities in every installed distribution but the project itself. --strict fails
 # when any of them could not be checked (service unreachable, version unknown): no silent pass.
+# An operator's target: it asks an advisory service on the internet, which CI does not contact.
 audit: $(STAMP)
 	$(BIN)/python -m pip freeze --all --exclude-editable > $(VENV)/audit-requirements.txt
 	$(BIN)/pip-audit --strict --no-deps --disable-pip --progress-spinner off \

@@ -17,6 +17,7 @@ from service.api import (
     admin,
     admin_tenant,
     agents,
+    docs_pages,
     documents,
     exports,
     health,
@@ -71,7 +72,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         title="xAPI Learning Record Store",
         version=__version__,
         lifespan=lifespan,
-        docs_url="/docs",
+        docs_url=None,  # service/api/docs_pages.py serves /docs and /redoc without a CDN
+        redoc_url=None,
         openapi_url="/openapi.json",
     )
     app.state.runtime = runtime
@@ -85,6 +87,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     ):
         app.include_router(router, prefix=prefix)
     outside_xapi = (
+        docs_pages.router,
         health.router,
         admin.router,
         admin_tenant.router,

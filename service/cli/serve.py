@@ -5,12 +5,16 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
+import socket
 import sys
 from typing import Any
 
 import uvicorn
+from uvicorn.config import STARTUP_FAILURE
+from uvicorn.supervisors import Multiprocess
 
 from service.ops.http_protocol import head_limit, http_protocol
+from service.ops.listener import ListenError, bind_listener
 from service.ops.logging import configure_logging
 from service.ops.preflight import store_problem
 from service.ops.startup import announce
@@ -34,16 +38,25 @@ def run(args: argparse.Namespace) -> int:
     os.environ.setdefault("LRS_TUNE_INTERPRETER", "true")  # see service/tuning.py
     settings = Settings()
     configure_logging(settings.log_level, settings.log_format)
-    problem = store_problem(settings)  # fail fast, before binding the port (issue 7)
-    if problem is not None:
-        print(f"cannot start: the store is not usable: {problem}", file=sys.stderr)
+    try:  # first of all: a busy port must not leave a new store or credential behind
+        listener = bind_listener(settings.host, settings.port)
+    except ListenError as exc:
+        print(f"cannot start: {exc}", file=sys.stderr)
         return 1
-    if settings.workers > 1:
-        asyncio.run(_prepare_store(settings))
-    uvicorn.run(
+    with listener:
+        problem = store_problem(settings)  # fail fast, before serving (issue 7)
+        if problem is not None:
+            print(f"cannot start: the store is not usable: {problem}", file=sys.stderr)
+            return 1
+        return _serve(settings, listener)
+
+
+def _serve(settings: Settings, listener: socket.socket) -> int:
+    """Run uvicorn on the bound socket, in this process or in `settings.workers` workers."""
+    config = uvicorn.Config(
         "service.app:create_app",
         factory=True,
-        host=settings.host,
+        host=settings.host,  # for uvicorn's messages: the listener is bound already
         port=settings.port,
         workers=settings.workers,
         log_level=settings.log_level,
@@ -56,7 +69,16 @@ def run(args: argparse.Namespace) -> int:
         # leaves room for the middleware's limits (service/api/request_limits.py) to answer first.
         h11_max_incomplete_event_size=head_limit(settings),
     )
-    return 0
+    server = uvicorn.Server(config)
+    try:
+        if settings.workers > 1:
+            asyncio.run(_prepare_store(settings))
+            Multiprocess(config, sockets=[listener]).run()
+            return 0
+        server.run(sockets=[listener])
+    except KeyboardInterrupt:  # as uvicorn.run: Ctrl-C before the signal handlers are set
+        return 0
+    return 0 if server.started else STARTUP_FAILURE
 
 
 async def _prepare_store(settings: Settings) -> None:

@@ -31,6 +31,7 @@ def announce(runtime: Runtime, console: IO[str] | None = None) -> None:
         "startup",
         version=__version__,
         endpoint=endpoint,
+        listen=f"{settings.host}:{settings.port}",  # uvicorn says nothing on a socket we bound
         store=runtime.store.kind,
         credential=credential,
     )

@@ -73,7 +73,8 @@ async def test_startup_logs_masked_configuration_and_prints_a_new_credential(
     tmp_path: Path, caplog: pytest.LogCaptureFixture, capsys: pytest.CaptureFixture[str]
 ) -> None:
     caplog.set_level(logging.INFO, logger="service")
-    application = create_app(make_settings(tmp_path, bootstrap_key=None, bootstrap_secret=None))
+    settings = make_settings(tmp_path, bootstrap_key=None, bootstrap_secret=None, port=8123)
+    application = create_app(settings)
     async with application.router.lifespan_context(application):
         pass
     [config] = _lines(caplog, "config")
@@ -82,6 +83,7 @@ async def test_startup_logs_masked_configuration_and_prints_a_new_credential(
     assert config["settings"]["LRS_STORE_URL"].endswith("lrs.sqlite3")  # type: ignore[index]
     assert startup["store"] == "sqlite"
     assert startup["endpoint"] == "http://lrs.test/xapi/"
+    assert startup["listen"] == f"{settings.host}:8123"
     assert startup["credential"] == "generated"
     printed = capsys.readouterr().err
     assert f"key:    {generated['key']}" in printed

@@ -68,6 +68,19 @@ class MongoOptions:
         )
 
 
+def unreachable(client: AsyncMongoClient[Doc]) -> StoreError:
+    """One line for a server selection that timed out: the hosts, the timeout, what to check."""
+    seeds = sorted(client.topology_description.server_descriptions())
+    hosts = ", ".join(f"{host}:{port}" for host, port in seeds) or "the hosts of LRS_STORE_URL"
+    timeout = client.options.timeout
+    within = f" within {round(timeout * 1000)} ms" if timeout else ""
+    return StoreError(
+        f"MongoDB at {hosts} did not answer{within}: check that the server is running and "
+        "reachable from here (host, port, replicaSet and TLS options in LRS_STORE_URL, "
+        "firewall), or allow longer with LRS_MONGO_TIMEOUT_MS"
+    )
+
+
 def supports_transactions(hello: Doc) -> bool:
     """Multi-document transactions exist on replica-set members and mongos only."""
     return "setName" in hello or hello.get("msg") == "isdbgrid"

@@ -9,10 +9,14 @@ from __future__ import annotations
 
 from pymongo import ASCENDING, IndexModel
 from pymongo.asynchronous.database import AsyncDatabase
-from pymongo.errors import OperationFailure
+from pymongo.errors import DuplicateKeyError, OperationFailure
 
+from service import __version__
 from service.errors import StoreError
 from service.store.mongo.client import Doc
+from service.store.versions import refuse_newer_schema
+
+SCHEMA_VERSION = 1  # the layout below; a database without a `meta` record has this one
 
 STATEMENTS = "statements"
 COUNTERS = "counters"
@@ -25,6 +29,7 @@ TENANTS = "tenants"
 FORWARD_TARGETS = "forward_targets"
 OUTBOX = "outbox"
 ERASURES = "erasures"
+META = "meta"  # one record: the schema version and the release that last wrote it
 
 _INDEX_CONFLICT_CODES = {85, 86}  # IndexOptionsConflict, IndexKeySpecsConflict
 
@@ -80,3 +85,23 @@ async def ensure_indexes(db: AsyncDatabase[Doc]) -> None:
                     "definition; drop it so the service can create its own"
                 ) from exc
             raise
+
+
+async def check_schema_version(db: AsyncDatabase[Doc]) -> None:
+    """Refuse a database written by a newer release, before this one writes anything to it."""
+    record = await db[META].find_one({"_id": "schema"})
+    if record is not None:
+        refuse_newer_schema(int(record["version"]), record.get("release"), SCHEMA_VERSION)
+
+
+async def record_schema_version(db: AsyncDatabase[Doc]) -> None:
+    """Record this release's schema, unless a newer release recorded its own meanwhile."""
+    try:
+        await db[META].update_one(
+            {"_id": "schema", "version": {"$lte": SCHEMA_VERSION}},
+            {"$set": {"version": SCHEMA_VERSION, "release": __version__}},
+            upsert=True,
+        )
+    except DuplicateKeyError:  # the filter missed an existing record: a newer schema
+        await check_schema_version(db)
+        raise

@@ -9,6 +9,7 @@ from pymongo import AsyncMongoClient
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
+from pymongo.errors import ConfigurationError, ServerSelectionTimeoutError
 
 from service.errors import StoreError
 from service.ids import random_uuid
@@ -27,7 +28,13 @@ from service.store.mongo import outbox as outbox_ops
 from service.store.mongo import schema
 from service.store.mongo import statement_reads as reads
 from service.store.mongo.admin_store import MongoAdminMethods
-from service.store.mongo.client import Doc, MongoOptions, driver_errors, supports_transactions
+from service.store.mongo.client import (
+    Doc,
+    MongoOptions,
+    driver_errors,
+    supports_transactions,
+    unreachable,
+)
 from service.store.mongo.outcomes import MongoOutcomesUnsupported
 from service.store.mongo.references import settle_references
 from service.store.mongo.sequence import SequenceAllocator
@@ -84,24 +91,38 @@ class MongoStore(MongoAdminMethods, MongoOutcomesUnsupported):
     def _coll(self, name: str) -> AsyncCollection[Doc]:
         return self.db[name]
 
-    @driver_errors("open the database")
     async def open(self) -> None:
         """Connect, learn the topology and create missing indexes (idempotent)."""
-        client = self.options.client()
         try:
-            hello = await client.admin.command("hello")
-            db = client.get_default_database(default="lrs")
-            await schema.ensure_indexes(db)
-            await admin_ops.ensure_default_tenant(db[schema.TENANTS])
+            client = self.options.client()
+        except ConfigurationError as exc:
+            raise StoreError(f"LRS_STORE_URL is not a usable MongoDB URL: {exc}") from None
+        try:
+            hello = await self._connect(client)
         except BaseException:
             await client.close()
             raise
         mode = self.options.transactions
         self.transactions = mode == "always" or (mode == "auto" and supports_transactions(hello))
-        self._client, self._db = client, db
+        self._client = client
         self._sequence = SequenceAllocator(
-            db[schema.COUNTERS], lag_ms=self.options.consistency_lag_ms
+            self.db[schema.COUNTERS], lag_ms=self.options.consistency_lag_ms
         )
+
+    @driver_errors("open the database")
+    async def _connect(self, client: AsyncMongoClient[Doc]) -> Doc:
+        """The server's `hello`, once the database is ready for this release."""
+        try:
+            hello = await client.admin.command("hello")
+        except ServerSelectionTimeoutError:
+            raise unreachable(client) from None  # no driver traceback: the line says it all
+        db = client.get_default_database(default="lrs")
+        await schema.check_schema_version(db)
+        await schema.ensure_indexes(db)
+        await admin_ops.ensure_default_tenant(db[schema.TENANTS])
+        await schema.record_schema_version(db)
+        self._db = db
+        return hello
 
     async def close(self) -> None:
         client, self._client, self._db = self._client, None, None

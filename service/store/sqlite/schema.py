@@ -5,8 +5,10 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
+from service import __version__
 from service.store.sqlite.admin_schema import create_admin_schema
 from service.store.sqlite.outcome_schema import create_outcome_schema
+from service.store.versions import refuse_newer_schema
 
 SCHEMA_VERSION = 2
 
@@ -125,18 +127,34 @@ def connect(path: Path, *, readonly: bool, cache_mib: int = 64) -> sqlite3.Conne
 
 
 def create_schema(conn: sqlite3.Connection) -> None:
-    """Create every table and index if missing, and bring an older file up to date."""
+    """Create every table and index if missing, and bring an older file up to date.
+
+    A file written by a newer release is refused before anything is written to it.
+    """
+    found, written_by = recorded_schema(conn)
+    refuse_newer_schema(found, written_by, SCHEMA_VERSION)
     conn.executescript(DDL)
     columns = {row[1] for row in conn.execute("PRAGMA table_info(statements)")}
     if "key_ids" not in columns:
         _add_statement_key_ids(conn)
     create_admin_schema(conn)
     create_outcome_schema(conn)
-    conn.execute(
-        "INSERT INTO meta (name, value) VALUES ('schema_version', ?) "
+    conn.executemany(
+        "INSERT INTO meta (name, value) VALUES (?, ?) "
         "ON CONFLICT (name) DO UPDATE SET value = excluded.value",
-        (str(SCHEMA_VERSION),),
+        [("schema_version", str(SCHEMA_VERSION)), ("release", __version__)],
     )
+
+
+def recorded_schema(conn: sqlite3.Connection) -> tuple[int, str | None]:
+    """The file's schema version and the release that last wrote it; (0, None) for a new file."""
+    has_meta = conn.execute(
+        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'meta'"
+    ).fetchone()
+    if has_meta is None:
+        return 0, None
+    rows = dict(conn.execute("SELECT name, value FROM meta").fetchall())
+    return int(rows.get("schema_version", 0)), rows.get("release")
 
 
 def _add_statement_key_ids(conn: sqlite3.Connection) -> None:

@@ -85,13 +85,11 @@ class SQLiteStore(SQLiteAdminMethods, SQLiteOutcomes):
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             lock = WriteLock(self.path)
-            conn = connect(self.path, readonly=False)
-            conn.execute("PRAGMA wal_autocheckpoint = 0")  # the Checkpointer thread does it
-            lock.acquire(0)
             try:
-                create_schema(conn)
-            finally:
-                lock.release()
+                conn = _schema_ready(self.path, lock)
+            except BaseException:
+                lock.close()
+                raise
         except (OSError, sqlite3.Error) as exc:
             raise StoreError(f"cannot open the SQLite store at {self.path}: {exc}") from exc
         self._lock = lock
@@ -304,3 +302,19 @@ class _StatementsJob:
     ) -> list[tuple[bool, Any]]:
         writes = [job.write for job in jobs]
         return insert_writes(conn, self.store._caches, writes, self.store._next_stored_ms)
+
+
+def _schema_ready(path: Path, lock: WriteLock) -> sqlite3.Connection:
+    """The writer's connection, once the file holds this release's schema (or an error)."""
+    conn = connect(path, readonly=False)
+    try:
+        conn.execute("PRAGMA wal_autocheckpoint = 0")  # the Checkpointer thread does it
+        lock.acquire(0)
+        try:
+            create_schema(conn)
+        finally:
+            lock.release()
+    except BaseException:
+        conn.close()
+        raise
+    return conn
