@@ -196,7 +196,52 @@ class HeadGuard:
             self.timer = None
 
 
-class GuardedHttpToolsProtocol(HttpToolsProtocol):
+class _Guarded:
+    """What both guarded protocols share: a `HeadGuard` per connection that sees every byte.
+
+    Mixed in before uvicorn's protocol class, whose transport and state it uses; it takes the
+    stream transport uvicorn hands it, narrower than asyncio's BaseTransport (hence the ignores).
+    """
+
+    rules: HeadRules
+    guard: HeadGuard | None
+    transport: asyncio.Transport
+    server_state: ServerState
+    cycle: Any
+
+    def connection_made(self, transport: asyncio.Transport) -> None:
+        super().connection_made(transport)  # type: ignore[misc]
+        self.guard = HeadGuard(self.rules, transport, lambda: self.server_state.default_headers)
+        self.guard.await_head()
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        if self.guard is not None:
+            self.guard.connection_lost()
+        super().connection_lost(exc)  # type: ignore[misc]
+
+    def data_received(self, data: bytes) -> None:
+        guard = self.guard
+        if guard is None or guard.lingering or self.transport.is_closing():
+            return
+        guard.received(data)
+        super().data_received(data)  # type: ignore[misc]
+        if guard.over_limit() and not self.transport.is_closing():
+            guard.refuse(self._version_sent())
+
+    def send_400_response(self, msg: str) -> None:
+        if self.guard is None:
+            super().send_400_response(msg)  # type: ignore[misc]
+            return
+        cycle = self.cycle
+        answering = cycle is None or cycle.response_complete or not cycle.response_started
+        self.guard.refuse(self._version_sent(), answer=answering)
+
+    def _version_sent(self) -> str | None:
+        """The xAPI version among the headers parsed so far, if the parser shows them."""
+        return None
+
+
+class GuardedHttpToolsProtocol(_Guarded, HttpToolsProtocol):  # type: ignore[misc]
     """uvicorn's httptools protocol with a `HeadGuard`."""
 
     def __init__(
@@ -210,35 +255,8 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
     ) -> None:
         super().__init__(config, server_state, app_state, _loop)
         self.rules = rules
-        self.guard: HeadGuard | None = None
+        self.guard = None
         self.in_body = False
-
-    def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
-        super().connection_made(transport)
-        self.guard = HeadGuard(self.rules, transport, lambda: self.server_state.default_headers)
-        self.guard.await_head()
-
-    def connection_lost(self, exc: Exception | None) -> None:
-        if self.guard is not None:
-            self.guard.connection_lost()
-        super().connection_lost(exc)
-
-    def data_received(self, data: bytes) -> None:
-        guard = self.guard
-        if guard is None or guard.lingering or self.transport.is_closing():
-            return
-        guard.received(data)
-        super().data_received(data)
-        if guard.over_limit() and not self.transport.is_closing():
-            guard.refuse(self._version_sent())
-
-    def send_400_response(self, msg: str) -> None:
-        if self.guard is None:
-            super().send_400_response(msg)
-            return
-        cycle = self.cycle
-        answering = cycle is None or cycle.response_complete or not cycle.response_started
-        self.guard.refuse(self._version_sent(), answer=answering)
 
     def on_headers_complete(self) -> None:
         self.in_body = True
@@ -259,14 +277,13 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
             self.guard.response_complete(body_done=not self.in_body)
 
     def _version_sent(self) -> str | None:
-        """The xAPI version among the headers parsed so far, if usable."""
         for name, value in self.headers or ():
             if name == b"x-experience-api-version":
                 return negotiate_version(value.decode("latin-1"))
         return None
 
 
-class GuardedH11Protocol(H11Protocol):
+class GuardedH11Protocol(_Guarded, H11Protocol):  # type: ignore[misc]
     """uvicorn's h11 protocol with a `HeadGuard` (h11 caps the head size by itself too)."""
 
     def __init__(
@@ -280,26 +297,7 @@ class GuardedH11Protocol(H11Protocol):
     ) -> None:
         super().__init__(config, server_state, app_state, _loop)
         self.rules = rules
-        self.guard: HeadGuard | None = None
-
-    def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
-        super().connection_made(transport)
-        self.guard = HeadGuard(self.rules, transport, lambda: self.server_state.default_headers)
-        self.guard.await_head()
-
-    def connection_lost(self, exc: Exception | None) -> None:
-        if self.guard is not None:
-            self.guard.connection_lost()
-        super().connection_lost(exc)
-
-    def data_received(self, data: bytes) -> None:
-        guard = self.guard
-        if guard is None or guard.lingering or self.transport.is_closing():
-            return
-        guard.received(data)
-        super().data_received(data)
-        if guard.over_limit() and not self.transport.is_closing():
-            guard.refuse(None)
+        self.guard = None
 
     def handle_events(self) -> None:
         cycle = self.cycle
@@ -310,14 +308,6 @@ class GuardedH11Protocol(H11Protocol):
             self.guard.head_complete()  # a new request reached the application
         elif self.conn.their_state is h11.IDLE:
             self.guard.body_complete()
-
-    def send_400_response(self, msg: str) -> None:
-        if self.guard is None:
-            super().send_400_response(msg)
-            return
-        cycle = self.cycle
-        answering = cycle is None or cycle.response_complete or not cycle.response_started
-        self.guard.refuse(None, answer=answering)
 
     def on_response_complete(self) -> None:
         if self.guard is not None:
