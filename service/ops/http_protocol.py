@@ -209,6 +209,19 @@ class _Guarded:
     server_state: ServerState
     cycle: Any
 
+    def __init__(
+        self,
+        config: Config,
+        server_state: ServerState,
+        app_state: dict[str, Any],
+        _loop: asyncio.AbstractEventLoop | None = None,
+        *,
+        rules: HeadRules,
+    ) -> None:
+        super().__init__(config, server_state, app_state, _loop)  # type: ignore[call-arg]
+        self.rules = rules
+        self.guard = None
+
     def connection_made(self, transport: asyncio.Transport) -> None:
         super().connection_made(transport)  # type: ignore[misc]
         self.guard = HeadGuard(self.rules, transport, lambda: self.server_state.default_headers)
@@ -244,19 +257,7 @@ class _Guarded:
 class GuardedHttpToolsProtocol(_Guarded, HttpToolsProtocol):  # type: ignore[misc]
     """uvicorn's httptools protocol with a `HeadGuard`."""
 
-    def __init__(
-        self,
-        config: Config,
-        server_state: ServerState,
-        app_state: dict[str, Any],
-        _loop: asyncio.AbstractEventLoop | None = None,
-        *,
-        rules: HeadRules,
-    ) -> None:
-        super().__init__(config, server_state, app_state, _loop)
-        self.rules = rules
-        self.guard = None
-        self.in_body = False
+    in_body = False  # between a request head and the end of its body
 
     def on_headers_complete(self) -> None:
         self.in_body = True
@@ -285,19 +286,6 @@ class GuardedHttpToolsProtocol(_Guarded, HttpToolsProtocol):  # type: ignore[mis
 
 class GuardedH11Protocol(_Guarded, H11Protocol):  # type: ignore[misc]
     """uvicorn's h11 protocol with a `HeadGuard` (h11 caps the head size by itself too)."""
-
-    def __init__(
-        self,
-        config: Config,
-        server_state: ServerState,
-        app_state: dict[str, Any],
-        _loop: asyncio.AbstractEventLoop | None = None,
-        *,
-        rules: HeadRules,
-    ) -> None:
-        super().__init__(config, server_state, app_state, _loop)
-        self.rules = rules
-        self.guard = None
 
     def handle_events(self) -> None:
         cycle = self.cycle
