@@ -87,7 +87,8 @@ async def export_statements(
         if found is not None and own is not None and not access.is_own(found.body, own):
             found = None
         bodies = [] if found is None else [found.body]
-        first = StatementPage(bodies=bodies, last_seq=None, has_more=False)
+        uploaded = [] if found is None else [found.uploaded]
+        first = StatementPage(bodies=bodies, uploaded=uploaded, last_seq=None, has_more=False)
         query = None
     else:
         query = parsed.query if own is None else dataclasses.replace(parsed.query, authority=own)

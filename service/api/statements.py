@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import Any
 
 import orjson
@@ -20,6 +20,7 @@ from service.auth import Principal
 from service.errors import BadRequestError, NotFoundError
 from service.ops.context import request_facts
 from service.runtime import Runtime
+from service.store.records import Uploaded
 from service.xapi.datatypes import is_uuid
 from service.xapi.languages import parse_accept_language
 from service.xapi.multipart import multipart_mixed_chunks
@@ -138,7 +139,8 @@ async def _get_one(
         raise NotFoundError(f"no {kind} with id {req.statement_id}")
     bodies, statements = await _render(runtime, principal, [found.body], req.format, languages)
     headers = {"Last-Modified": http_date(found.stored_ms)}
-    return await _respond(runtime, principal, bodies[0], statements, req.attachments, headers)
+    parts = _Parts(req.attachments, statements, [found.uploaded])
+    return await _respond(runtime, principal, bodies[0], parts, headers)
 
 
 async def _get_page(
@@ -159,7 +161,8 @@ async def _get_page(
     if page.newest_stored_ms is not None:
         headers["Last-Modified"] = http_date(page.newest_stored_ms)
     body = statement_result(bodies, more)
-    return await _respond(runtime, principal, body, statements, req.attachments, headers)
+    parts = _Parts(req.attachments, statements, page.uploaded)
+    return await _respond(runtime, principal, body, parts, headers)
 
 
 async def _render(
@@ -182,21 +185,27 @@ async def _render(
     return [orjson.dumps(s) for s in rendered], statements
 
 
+@dataclass(frozen=True, slots=True)
+class _Parts:
+    """What decides the attachment parts of a response: asked for, and for which statements."""
+
+    wanted: bool  # attachments=true
+    statements: list[dict[str, Any]] | None  # parsed stored statements; None: parse the body
+    uploaded: list[Uploaded]  # per statement, as the store recorded it
+
+
 async def _respond(
-    runtime: Runtime,
-    principal: Principal,
-    body: bytes,
-    statements: list[dict[str, Any]] | None,
-    with_attachments: bool,
-    headers: dict[str, str],
+    runtime: Runtime, principal: Principal, body: bytes, parts: _Parts, headers: dict[str, str]
 ) -> Response:
     """JSON, or multipart/mixed with the raw attachment data when asked for (SR-60, AT-20)."""
-    if not with_attachments:
+    if not parts.wanted:
         return Response(body, media_type=JSON, headers=headers)
+    statements = parts.statements
     if statements is None:
         parsed = orjson.loads(body)
         statements = parsed.get("statements", [parsed])
-    found = await runtime.store.get_attachments(principal.tenant, attachment_hashes(statements))
+    sha2s = attachment_hashes(statements, parts.uploaded)
+    found = await runtime.store.get_attachments(principal.tenant, sha2s)
     chunks, content_type = multipart_mixed_chunks(body, found)
     headers = {**headers, "Content-Type": content_type}
     if sum(len(chunk) for chunk in chunks) > STREAM_ABOVE:  # not a second copy of large data

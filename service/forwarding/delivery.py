@@ -90,11 +90,12 @@ async def _post_xapi(
 async def _attachments(
     tenant: str, items: list[OutboxItem], load: AttachmentLoader
 ) -> list[StoredAttachment]:
-    """Raw attachment data the statements carry (signatures included), read from the store."""
-    with_attachments = [orjson.loads(i.body) for i in items if b'"attachments"' in i.body]
+    """Raw attachment data sent with the statements (signatures included), from the store."""
+    with_attachments = [i for i in items if b'"attachments"' in i.body]
     if not with_attachments:
         return []
-    return await load(tenant, attachment_hashes(with_attachments))
+    statements = [orjson.loads(i.body) for i in with_attachments]
+    return await load(tenant, attachment_hashes(statements, [i.uploaded for i in with_attachments]))
 
 
 async def _post_webhook(

@@ -147,6 +147,7 @@ class OutboxItem:
     statement_id: str
     attempts: int
     body: bytes
+    uploaded: tuple[str, ...] | None  # as `records.Uploaded`: the data that goes with it
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,6 +8,11 @@ from typing import Any
 
 from service.store.admin_records import Limits
 
+Uploaded = tuple[str, ...] | None
+"""The sha2s of a stored statement's attachments whose data came in the request that stored it
+(AT-20); None when none did, or for a statement stored before stores recorded it (SQLite
+schema < 3, MongoDB documents without `up`): `service.xapi.attachment_parts` decides those."""
+
 
 class KeyKind(IntEnum):
     """What an indexed statement key means; queries are lookups on (tenant, kind, key) (SR-42)."""
@@ -112,6 +117,7 @@ class StatementPage:
     """Stored statement bodies, exactly as stored, in query order."""
 
     bodies: list[bytes]
+    uploaded: list[Uploaded]  # per body, in the same order
     last_seq: int | None
     has_more: bool
     newest_stored_ms: int | None = None
@@ -124,6 +130,7 @@ class StatementPage:
 class StoredStatement:
     body: bytes
     stored_ms: int
+    uploaded: Uploaded
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,9 +9,9 @@ from typing import Any
 import orjson
 
 from service.errors import BadRequestError
-from service.store.records import NewStatement, StoredAttachment
+from service.store.records import NewStatement, StoredAttachment, Uploaded
+from service.xapi.attachment_parts import part_sha2s
 from service.xapi.attachments import (
-    iter_attachments,
     match_attachment_parts,
     split_statement_request,
 )
@@ -95,17 +95,16 @@ def statement_result(bodies: Iterable[bytes], more: str) -> bytes:
     return b'{"statements":[' + b",".join(bodies) + b'],"more":' + orjson.dumps(more) + b"}"
 
 
-def attachment_hashes(statements: Iterable[dict[str, Any]]) -> list[str]:
+def attachment_hashes(
+    statements: Iterable[dict[str, Any]], uploaded: Iterable[Uploaded]
+) -> list[str]:
     """Distinct sha2 values of the attachments whose data goes with these statements (AT-20).
 
-    Only attachments without `fileUrl`: such a statement was accepted only with a part of
-    exactly those bytes in its own request (AT-2), so whoever can read it sent, or may see,
-    the data. An attachment referenced by `fileUrl` gets no part (AT-21) even when the tenant
-    holds data of that hash: otherwise posting a `fileUrl` statement with a guessed sha2 would
-    read another statement's file, or tell whether it exists.
+    `uploaded` is what the store recorded for each statement, in the same order: only data
+    sent with a statement goes with it (see `attachment_parts`).
     """
     seen: dict[str, None] = {}
-    for attachment in iter_attachments(list(statements)):
-        if "fileUrl" not in attachment:
-            seen.setdefault(attachment["sha2"].lower(), None)
+    for statement, sent in zip(statements, uploaded, strict=True):
+        for sha2 in part_sha2s(statement, sent):
+            seen.setdefault(sha2, None)
     return list(seen)

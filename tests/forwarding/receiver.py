@@ -11,6 +11,8 @@ import orjson
 import uvicorn
 from starlette.types import Receive, Scope, Send
 
+from service.xapi.multipart import boundary_of, parse_multipart_mixed
+
 
 def free_port() -> int:
     with socket.socket() as sock:
@@ -43,6 +45,9 @@ class Receiver:
         if self.mode == "fail":
             await _answer(send, 500, b'{"error":"down for maintenance"}')
             return
+        content_type = headers.get("content-type", "")
+        if content_type.startswith("multipart/mixed"):  # statements with attachment data
+            body = parse_multipart_mixed(body, boundary_of(content_type))[0].body
         data = orjson.loads(body)
         received = data["statements"] if isinstance(data, dict) else data
         self.statements.extend(received)

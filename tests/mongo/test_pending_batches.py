@@ -30,7 +30,9 @@ async def _docs(mongo: MongoStore) -> list[dict[str, object]]:
 
 async def _leave_pending(mongo: MongoStore, stmt: dict[str, object], stored_ms: int) -> None:
     """What a batch that died between insert and publish leaves behind (with `seq` 0)."""
-    doc = statement_doc("t1", prep(stmt), seq=0, stored_ms=stored_ms, token="dead-batch")
+    doc = statement_doc(
+        "t1", prep(stmt), seq=0, stored_ms=stored_ms, token="dead-batch", sent=frozenset()
+    )
     await mongo.db[STATEMENTS].insert_one(doc)
 
 
@@ -108,7 +110,10 @@ async def test_batches_holding_each_others_twins_both_finish_sr4(mongo: MongoSto
     (withdraws x), B completes, and ours ends as a no-op, long before any orphan age."""
     x, y = statement(), statement()
     b_docs = {
-        s["id"]: statement_doc("t1", prep(s), seq=0, stored_ms=now_ms(), token="B") for s in (x, y)
+        s["id"]: statement_doc(
+            "t1", prep(s), seq=0, stored_ms=now_ms(), token="B", sent=frozenset()
+        )
+        for s in (x, y)
     }
     coll = mongo.db[STATEMENTS]
     await coll.insert_one(b_docs[y["id"]])

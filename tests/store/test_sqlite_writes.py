@@ -15,6 +15,7 @@ from service.errors import ConflictError
 from service.store.records import KeyKind, NewStatement, StatementQuery
 from service.store.sqlite import SQLiteStore
 from service.store.sqlite.checkpointer import Checkpointer
+from service.store.sqlite.schema import SCHEMA_VERSION
 from service.store.sqlite.write_lock import WriteLock
 from service.xapi.preparation import prepare_statement
 from tests.builders import activity, statement, voiding
@@ -167,7 +168,7 @@ async def test_schema_1_files_gain_statement_key_ids(tmp_path: Path) -> None:
         (stored_keys,) = conn.execute("SELECT key_ids FROM statements WHERE seq = 1").fetchone()
         version = conn.execute("SELECT value FROM meta WHERE name = 'schema_version'").fetchone()
     assert sorted(orjson.loads(stored_keys)) == expected
-    assert version == ("2",)
+    assert version == (str(SCHEMA_VERSION),)
     assert len(page.bodies) == 2  # SR-43: the new referrer matches its old target's verb
 
 

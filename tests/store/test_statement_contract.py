@@ -6,12 +6,16 @@ Runs once per adapter (`store` fixture, tests/store/conftest.py; ARCHITECTURE ru
 from __future__ import annotations
 
 import asyncio
+import hashlib
 from typing import Any
 
+import orjson
 import pytest
 
 from service.errors import ConflictError
+from service.store.admin_records import ForwardTarget
 from service.store.port import Store
+from service.store.records import StatementQuery, StoredAttachment
 from service.xapi.agents import agent_key
 from service.xapi.timestamps import format_ms
 from tests.builders import activity, agent, statement, voiding
@@ -177,3 +181,48 @@ async def test_prepared_statements_keep_their_ids_sr2(store: Store) -> None:
     ids = await store.store_statements("t1", batch, [])
     assert ids == [new.id for new in batch]
     assert sorted(await query_ids(store)) == sorted(ids)
+
+
+async def test_each_statement_records_the_attachment_data_sent_with_it_at20(store: Store) -> None:
+    """AT-20: a statement records which of its attachments' data came in its own request,
+    `fileUrl` or not; reads by id, queries and the forwarding outbox return that record."""
+    target = await store.add_forward_target(
+        ForwardTarget(tenant="t1", name="dw", kind="xapi", url="http://127.0.0.1:9/x")
+    )
+    assert target.id is not None
+    data, other = b"sent with it", b"sent with another"
+    sha, other_sha = hashlib.sha256(data).hexdigest(), hashlib.sha256(other).hexdigest()
+    linked = statement(attachments=[_attachment(sha, fileUrl="http://over.there.com/file.txt")])
+    plain = statement(attachments=[_attachment(sha), _attachment(other_sha, fileUrl="http://x")])
+    pointer = statement(attachments=[_attachment(sha, fileUrl="http://over.there.com/file.txt")])
+    bare = statement()
+    await put(store, linked, plain, bare, attachments=[_data(sha, data)])
+    await put(store, pointer, attachments=[_data(other_sha, other)])  # not its attachment's
+    expected = {linked["id"]: (sha,), plain["id"]: (sha,), pointer["id"]: None, bare["id"]: None}
+    for statement_id, uploaded in expected.items():
+        found = await store.get_statement("t1", statement_id, voided=False)
+        assert found is not None
+        assert found.uploaded == uploaded
+    page = await store.query_statements("t1", StatementQuery(ascending=True))
+    ids = [orjson.loads(body)["id"] for body in page.bodies]
+    assert dict(zip(ids, page.uploaded, strict=True)) == expected
+    batch = await store.claim_forward_batch(
+        target.id, owner="a", now_ms=10**13, lease_ms=60_000, limit=10
+    )
+    assert batch is not None
+    assert {item.statement_id: item.uploaded for item in batch.items} == expected
+
+
+def _attachment(sha2: str, **extra: str) -> dict[str, Any]:
+    return {
+        "usageType": "http://example.org/usage/file",
+        "display": {"en-US": "a file"},
+        "contentType": "text/plain",
+        "length": 1,
+        "sha2": sha2,
+        **extra,
+    }
+
+
+def _data(sha2: str, data: bytes) -> StoredAttachment:
+    return StoredAttachment(sha2=sha2, content_type="text/plain", data=data)

@@ -29,6 +29,7 @@ from service.store.mongo import schema
 from service.store.mongo.client import Doc
 from service.store.mongo.sequence import next_id
 from service.store.mongo.statement_docs import COMMITTED
+from service.store.mongo.statement_reads import uploaded_of
 from service.store.mongo.statement_writes import refused_positions
 from service.store.records import NewStatement
 
@@ -195,11 +196,18 @@ async def claim(
     rows = await cursor.sort("seq", ASCENDING).limit(limit).to_list()
     ids = [row["statement_id"] for row in rows]
     where = {"t": leased["tenant"], "id": {"$in": ids}, "p": COMMITTED}
-    bodies = {doc["id"]: doc["body"] async for doc in db[schema.STATEMENTS].find(where)}
+    projection = {"id": 1, "body": 1, "up": 1}
+    docs = {doc["id"]: doc async for doc in db[schema.STATEMENTS].find(where, projection)}
     items = [
-        OutboxItem(row["seq"], row["statement_id"], row["attempts"], bodies[row["statement_id"]])
+        OutboxItem(
+            row["seq"],
+            row["statement_id"],
+            row["attempts"],
+            docs[row["statement_id"]]["body"],
+            uploaded_of(docs[row["statement_id"]]),
+        )
         for row in rows
-        if row["statement_id"] in bodies
+        if row["statement_id"] in docs
     ]
     if not items:
         await _release(db, target_id, owner)

@@ -4,8 +4,10 @@ A statement document: `t` tenant, `id`, `seq`, `stored` (ms), `voided`, `p` ("" 
 batch is committed, else the writing batch's token), `ref` (StatementRef target or ""), `voids`
 (voiding target or ""), `k` (the filter keys, inherited ones included: one multikey index
 serves every query, SR-42/SR-43), `ak` (the authority key, which referrers never inherit),
-`att` (its attachments' sha2s) and `body` (the exact bytes returned, ARCHITECTURE rule 6).
-Empty strings stand for "none" so every filter is a plain equality.
+`att` (its attachments' sha2s), `up` (the sha2s whose data came with it, AT-20; absent when
+none did, or stored before it was kept: `service.xapi.attachment_parts` decides those) and
+`body` (the exact bytes returned, ARCHITECTURE rule 6). Empty strings stand for "none" so
+every filter is a plain equality.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ import orjson
 from service.errors import ConflictError
 from service.store.mongo.client import Doc
 from service.store.records import KeyKind, NewStatement
+from service.xapi.attachment_parts import uploaded_with
 from service.xapi.equivalence import statements_equivalent
 from service.xapi.erasure import attachment_sha2s
 from service.xapi.timestamps import format_ms
@@ -53,13 +56,18 @@ def stamped(statement: dict[str, Any], stored_ms: int) -> dict[str, Any]:
     return {**statement, "stored": stored, "timestamp": statement.get("timestamp", stored)}
 
 
-def statement_doc(tenant: str, new: NewStatement, seq: int, stored_ms: int, token: str) -> Doc:
-    """The document of a new statement; `new.statement` stays unstamped for comparisons."""
+def statement_doc(
+    tenant: str, new: NewStatement, seq: int, stored_ms: int, token: str, sent: frozenset[str]
+) -> Doc:
+    """The document of a new statement whose request carried the attachment data `sent`.
+
+    `new.statement` stays unstamped for comparisons.
+    """
     keys = [encode_key(kind, key) for kind, key in new.index.keys]
     authority = authority_key(new)
     if authority:
         keys.append(authority)
-    return {
+    doc: Doc = {
         "t": tenant,
         "id": new.id,
         "seq": seq,
@@ -73,6 +81,10 @@ def statement_doc(tenant: str, new: NewStatement, seq: int, stored_ms: int, toke
         "att": sorted(attachment_sha2s(new.statement)),  # which attachments it uses (erasure)
         "body": orjson.dumps(stamped(new.statement, stored_ms)),
     }
+    uploaded = uploaded_with(new.statement, sent)
+    if uploaded is not None:
+        doc["up"] = list(uploaded)
+    return doc
 
 
 def inheritable_keys(doc: Doc) -> set[str]:

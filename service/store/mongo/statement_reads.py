@@ -10,7 +10,19 @@ from pymongo.asynchronous.collection import AsyncCollection
 
 from service.store.mongo.client import Doc
 from service.store.mongo.statement_docs import COMMITTED, encode_key
-from service.store.records import StatementPage, StatementQuery, StoredAttachment, StoredStatement
+from service.store.records import (
+    StatementPage,
+    StatementQuery,
+    StoredAttachment,
+    StoredStatement,
+    Uploaded,
+)
+
+
+def uploaded_of(doc: Doc) -> Uploaded:
+    """The sha2s whose attachment data came with the statement; None when `up` is absent."""
+    sent = doc.get("up")
+    return None if sent is None else tuple(sent)
 
 
 async def get_statement(
@@ -19,9 +31,11 @@ async def get_statement(
     """The committed statement if its voided state is `voided` (SR-30, SR-31)."""
     doc = await coll.find_one(
         {"t": tenant, "id": statement_id, "voided": voided, "p": COMMITTED},
-        {"body": 1, "stored": 1},
+        {"body": 1, "stored": 1, "up": 1},
     )
-    return StoredStatement(body=doc["body"], stored_ms=doc["stored"]) if doc else None
+    if doc is None:
+        return None
+    return StoredStatement(body=doc["body"], stored_ms=doc["stored"], uploaded=uploaded_of(doc))
 
 
 async def _last_seq_stored_by(coll: AsyncCollection[Doc], tenant: str, instant_ms: int) -> int:
@@ -63,7 +77,7 @@ async def query_statements(
         where["k"] = keys[0]
     elif keys:
         where["k"] = {"$all": keys}
-    cursor = coll.find(where, {"seq": 1, "body": 1, "stored": 1}).sort(
+    cursor = coll.find(where, {"seq": 1, "body": 1, "stored": 1, "up": 1}).sort(
         "seq", ASCENDING if query.ascending else DESCENDING
     )
     docs = await cursor.limit(query.limit + 1).to_list()
@@ -75,6 +89,7 @@ async def query_statements(
         through = int(newest["seq"]) if newest else None
     return StatementPage(
         bodies=[doc["body"] for doc in page],
+        uploaded=[uploaded_of(doc) for doc in page],
         last_seq=page[-1]["seq"] if page else None,
         has_more=has_more,
         newest_stored_ms=max((doc["stored"] for doc in page), default=None),

@@ -166,10 +166,11 @@ class MongoStore(MongoAdminMethods, MongoOutcomesUnsupported):
             return []
         coll = self._coll(schema.STATEMENTS)
         token = COMMITTED if self.transactions else random_uuid().hex
+        sent = frozenset(a.sha2.lower() for a in attachments)
         async with self._sequence.reserve(tenant, len(batch)) as reservation:
             stored_ms = reservation.stored_ms
             pairs = [
-                (new, statement_doc(tenant, new, reservation.seq(i), stored_ms, token))
+                (new, statement_doc(tenant, new, reservation.seq(i), stored_ms, token, sent))
                 for i, new in enumerate(batch)
             ]
             if self.transactions:

@@ -19,6 +19,7 @@ from service.store.admin_records import (
     TargetStatus,
 )
 from service.store.records import NewStatement
+from service.store.sqlite.statements import uploaded_of
 
 _TARGET_COLUMNS = (
     "id, tenant, name, kind, url, username, password, xapi_version, verbs, activity_prefixes, "
@@ -181,7 +182,7 @@ def claim(
     if leased is None:
         return None
     rows = conn.execute(
-        "SELECT o.id, o.statement_id, o.attempts, s.body FROM outbox o "
+        "SELECT o.id, o.statement_id, o.attempts, s.body, s.uploaded FROM outbox o "
         "JOIN statements s ON s.seq = o.seq WHERE o.target_id = ? AND o.dead = 0 "
         "ORDER BY o.id LIMIT ?",
         (target_id, limit),
@@ -189,7 +190,7 @@ def claim(
     if not rows:
         _release(conn, target_id, owner)
         return None
-    items = [OutboxItem(row[0], row[1], row[2], row[3]) for row in rows]
+    items = [OutboxItem(row[0], row[1], row[2], row[3], uploaded_of(row[4])) for row in rows]
     return OutboxBatch(target=_target_by_id(conn, target_id), items=items, failures=leased[0])
 
 

@@ -10,7 +10,7 @@ from service.store.sqlite.admin_schema import create_admin_schema
 from service.store.sqlite.outcome_schema import create_outcome_schema
 from service.store.versions import refuse_newer_schema
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 DDL = """
 CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -25,6 +25,7 @@ CREATE TABLE IF NOT EXISTS statements (
     voids TEXT,
     body BLOB NOT NULL,
     key_ids BLOB,
+    uploaded TEXT,
     UNIQUE (tenant, id)
 );
 CREATE INDEX IF NOT EXISTS statements_stored ON statements (tenant, stored);
@@ -137,6 +138,8 @@ def create_schema(conn: sqlite3.Connection) -> None:
     columns = {row[1] for row in conn.execute("PRAGMA table_info(statements)")}
     if "key_ids" not in columns:
         _add_statement_key_ids(conn)
+    if "uploaded" not in columns:
+        conn.execute(_ADD_UPLOADED)
     create_admin_schema(conn)
     create_outcome_schema(conn)
     conn.executemany(
@@ -155,6 +158,12 @@ def recorded_schema(conn: sqlite3.Connection) -> tuple[int, str | None]:
         return 0, None
     rows = dict(conn.execute("SELECT name, value FROM meta").fetchall())
     return int(rows.get("schema_version", 0)), rows.get("release")
+
+
+# Schema 2 -> 3: the sha2s whose attachment data came with each statement, space-separated
+# (NULL: none, or stored before; `service.xapi.attachment_parts` decides those). Adding a
+# column without a default rewrites no row, so this is instant on any size of store.
+_ADD_UPLOADED = "ALTER TABLE statements ADD COLUMN uploaded TEXT"
 
 
 def _add_statement_key_ids(conn: sqlite3.Connection) -> None:

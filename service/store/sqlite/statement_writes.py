@@ -14,24 +14,26 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 import orjson
 
 from service.errors import ConflictError
-from service.store.records import KeyKind, NewStatement, StoredAttachment
+from service.store.records import KeyKind, NewStatement, StoredAttachment, Uploaded
 from service.store.sqlite.agents import upsert_agents
 from service.store.sqlite.bulk import insert_rows
 from service.store.sqlite.outbox import enqueue
 from service.store.sqlite.write_caches import WriteCaches
 from service.xapi.activities import merge_definition
+from service.xapi.attachment_parts import uploaded_with
 from service.xapi.equivalence import statements_equivalent
 from service.xapi.timestamps import format_ms
 
 _IN_CHUNK = 500  # ids per IN (...) list
 
 _INSERT_STATEMENT = (
-    "INSERT INTO statements (seq, tenant, id, stored, voided, ref_target, voids, body, key_ids)"
+    "INSERT INTO statements "
+    "(seq, tenant, id, stored, voided, ref_target, voids, body, key_ids, uploaded)"
 )
 _INSERT_KEY = "INSERT OR IGNORE INTO statement_keys (key_id, seq)"
 
@@ -48,6 +50,14 @@ def _lookup(conn: sqlite3.Connection, sql: str, tenant: str, values: list[str]) 
         marks = ",".join("?" * len(chunk))
         rows += conn.execute(sql.format(marks=marks), [tenant, *chunk]).fetchall()
     return rows
+
+
+class _Fresh(NamedTuple):
+    """A statement to insert, its `stored` and the attachment data sent with it (AT-20)."""
+
+    new: NewStatement
+    stored_ms: int
+    uploaded: Uploaded
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,7 +110,7 @@ def insert_writes(
         )
     }
     results: list[tuple[bool, Any]] = []
-    fresh: list[tuple[NewStatement, int]] = []
+    fresh: list[_Fresh] = []
     attachments: list[StoredAttachment] = []
     for write in writes:
         accepted = _fresh_statements(write, existing)
@@ -108,14 +118,15 @@ def insert_writes(
             results.append((False, accepted))
             continue
         stored_ms = next_stored_ms()
-        fresh += [(new, stored_ms) for new in accepted]
+        sent = frozenset(a.sha2.lower() for a in write.attachments)
+        fresh += [_Fresh(new, stored_ms, uploaded_with(new.statement, sent)) for new in accepted]
         existing.update((new.id, new.statement) for new in accepted)
         attachments += write.attachments
         results.append((True, [new.id for new in write.statements]))
     if fresh:
         _insert_fresh(conn, caches, tenant, fresh)
-        newest_stored_ms = fresh[-1][1]
-        inserted = [(new.seq, new) for new, _ in fresh if new.seq is not None]
+        newest_stored_ms = fresh[-1].stored_ms
+        inserted = [(f.new.seq, f.new) for f in fresh if f.new.seq is not None]
         enqueue(conn, tenant, inserted, newest_stored_ms)  # forwarding outbox (issue 5)
     if attachments:
         insert_rows(
@@ -166,12 +177,9 @@ def _own_key_ids(
 
 
 def _insert_fresh(
-    conn: sqlite3.Connection,
-    caches: WriteCaches,
-    tenant: str,
-    fresh_with_stored: list[tuple[NewStatement, int]],
+    conn: sqlite3.Connection, caches: WriteCaches, tenant: str, fresh_with_stored: list[_Fresh]
 ) -> None:
-    fresh = [new for new, _ in fresh_with_stored]
+    fresh = [f.new for f in fresh_with_stored]
     plain_ids = [new.id for new in fresh if new.index.voids is None]
     voided = {
         row[0]
@@ -189,7 +197,7 @@ def _insert_fresh(
     key_rows: list[tuple[int, int]] = []
     own_keys, authority_ids = _own_key_ids(conn, caches, tenant, fresh)
     stored_ms, stored = 0, ""
-    for (new, new_stored_ms), keys, authority_id in zip(
+    for (new, new_stored_ms, uploaded), keys, authority_id in zip(
         fresh_with_stored, own_keys, authority_ids, strict=True
     ):
         seq += 1
@@ -215,6 +223,7 @@ def _insert_fresh(
                 index.voids,
                 orjson.dumps(statement),
                 orjson.dumps(sorted(keys)),
+                None if uploaded is None else " ".join(uploaded),
             )
         )
         key_rows += [(key_id, seq) for key_id in keys]

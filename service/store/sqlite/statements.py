@@ -5,7 +5,12 @@ from __future__ import annotations
 import sqlite3
 from typing import Any
 
-from service.store.records import KeyKind, StatementPage, StatementQuery
+from service.store.records import KeyKind, StatementPage, StatementQuery, Uploaded
+
+
+def uploaded_of(column: str | None) -> Uploaded:
+    """The `uploaded` column as a record: space-separated sha2s, NULL for none or unknown."""
+    return None if column is None else tuple(column.split())
 
 
 def seq_bounds(conn: sqlite3.Connection, tenant: str, query: StatementQuery) -> tuple[int, int]:
@@ -45,14 +50,14 @@ def query_statements(conn: sqlite3.Connection, tenant: str, query: StatementQuer
             (tenant, int(kind), key),
         ).fetchone()
         if row is None:
-            return StatementPage(bodies=[], last_seq=None, has_more=False)
+            return StatementPage(bodies=[], uploaded=[], last_seq=None, has_more=False)
         key_ids.append(row[0])
     low, high = seq_bounds(conn, tenant, query)
     order = "ASC" if query.ascending else "DESC"
     params: list[Any]
     if key_ids:
         sql = (
-            "SELECT s.seq, s.body, s.stored FROM statement_keys k "
+            "SELECT s.seq, s.body, s.stored, s.uploaded FROM statement_keys k "
             "JOIN statements s ON s.seq = k.seq "
             "WHERE k.key_id = ? AND k.seq > ? AND k.seq <= ? AND s.voided = 0"
         )
@@ -65,7 +70,8 @@ def query_statements(conn: sqlite3.Connection, tenant: str, query: StatementQuer
         sql += f" ORDER BY k.seq {order} LIMIT ?"
     else:
         sql = (  # `+tenant`: walk the seq (rowid) range instead of an index on tenant
-            "SELECT seq, body, stored FROM statements WHERE +tenant = ? AND seq > ? AND seq <= ? "
+            "SELECT seq, body, stored, uploaded FROM statements "
+            "WHERE +tenant = ? AND seq > ? AND seq <= ? "
             f"AND voided = 0 ORDER BY seq {order} LIMIT ?"
         )
         params = [tenant, low, high]
@@ -79,6 +85,7 @@ def query_statements(conn: sqlite3.Connection, tenant: str, query: StatementQuer
         through = conn.execute("SELECT max(seq) FROM statements").fetchone()[0]
     return StatementPage(
         bodies=[row[1] for row in rows],
+        uploaded=[uploaded_of(row[3]) for row in rows],
         last_seq=rows[-1][0] if rows else None,
         has_more=has_more,
         newest_stored_ms=max((row[2] for row in rows), default=None),

@@ -199,10 +199,13 @@ class SQLiteStore(SQLiteAdminMethods, SQLiteOutcomes):
     ) -> StoredStatement | None:
         def job(conn: sqlite3.Connection) -> StoredStatement | None:
             row = conn.execute(
-                "SELECT body, stored FROM statements WHERE tenant = ? AND id = ? AND voided = ?",
+                "SELECT body, stored, uploaded FROM statements "
+                "WHERE tenant = ? AND id = ? AND voided = ?",
                 (tenant, statement_id, int(voided)),
             ).fetchone()
-            return StoredStatement(body=row[0], stored_ms=row[1]) if row else None
+            if row is None:
+                return None
+            return StoredStatement(body=row[0], stored_ms=row[1], uploaded=ops.uploaded_of(row[2]))
 
         return await self._read(job)
 
