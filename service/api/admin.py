@@ -15,23 +15,20 @@ from service.admin import credentials, tenants
 from service.admin.actor import AdminActor, principal_actor
 from service.admin.inputs import parse_body
 from service.api.bodies import read_limited
-from service.api.deps import PrincipalDep, RuntimeDep
-from service.runtime import Runtime
+from service.api.declared import json_body, operation
+from service.api.deps import AccessChangeDep, PrincipalDep, SettingsDep, StoreDep
+from service.settings import Settings
+from service.store.port import Store
 from service.tenancy import default_limits
+from service.xapi.statement_params import Param
 
 router = APIRouter(prefix="/admin", tags=["admin"])
 ADMIN_BODY_LIMIT = 64 * 1024
 
 
-def get_actor(runtime: RuntimeDep, principal: PrincipalDep) -> AdminActor:
-    """The caller as an admin actor; 403 without `admin`/`operator`."""
-
-    def on_change(key: str | None, tenant: str | None) -> None:
-        """Credential or tenant changes take effect at once in this process."""
-        runtime.authenticator.forget(key, tenant=tenant)
-        if key is not None:
-            runtime.tenancy.limiter.forget(key)
-
+async def get_actor(principal: PrincipalDep, on_change: AccessChangeDep) -> AdminActor:
+    """The caller as an admin actor; 403 without `admin`/`operator`. Credential or tenant
+    changes take effect at once in this process."""
     return principal_actor(principal, on_change)
 
 
@@ -47,89 +44,110 @@ async def read_body(request: Request) -> bytes:
 
 
 @router.get("/tenants")
-async def list_tenants(runtime: RuntimeDep, actor: ActorDep) -> Response:
-    found = await tenants.list_tenants(runtime.store, actor)
-    defaults = default_limits(runtime.settings)
+async def list_tenants(store: StoreDep, settings: SettingsDep, actor: ActorDep) -> Response:
+    found = await tenants.list_tenants(store, actor)
+    defaults = default_limits(settings)
     return json_response({"tenants": [tenants.tenant_json(t, defaults) for t in found]})
 
 
-@router.post("/tenants")
-async def post_tenant(request: Request, runtime: RuntimeDep, actor: ActorDep) -> Response:
+@router.post("/tenants", openapi_extra=operation(body=json_body(TenantIn)))
+async def post_tenant(
+    request: Request, store: StoreDep, settings: SettingsDep, actor: ActorDep
+) -> Response:
     body = parse_body(TenantIn, await read_body(request))
-    defaults = default_limits(runtime.settings)
-    record = await tenants.create_tenant(runtime.store, actor, body, defaults)
+    defaults = default_limits(settings)
+    record = await tenants.create_tenant(store, actor, body, defaults)
     return json_response(tenants.tenant_json(record, defaults), 201)
 
 
 @router.get("/tenants/{name}")
-async def get_tenant(name: str, runtime: RuntimeDep, actor: ActorDep) -> Response:
-    record = await tenants.get_tenant(runtime.store, actor, name)
-    return json_response(tenants.tenant_json(record, default_limits(runtime.settings)))
+async def get_tenant(
+    name: str, store: StoreDep, settings: SettingsDep, actor: ActorDep
+) -> Response:
+    record = await tenants.get_tenant(store, actor, name)
+    return json_response(tenants.tenant_json(record, default_limits(settings)))
 
 
-@router.patch("/tenants/{name}")
+@router.patch("/tenants/{name}", openapi_extra=operation(body=json_body(TenantPatch)))
 async def patch_tenant(
-    name: str, request: Request, runtime: RuntimeDep, actor: ActorDep
+    name: str, request: Request, store: StoreDep, settings: SettingsDep, actor: ActorDep
 ) -> Response:
     body = parse_body(TenantPatch, await read_body(request))
-    defaults = default_limits(runtime.settings)
-    record = await tenants.update_tenant(runtime.store, actor, name, body, defaults)
+    defaults = default_limits(settings)
+    record = await tenants.update_tenant(store, actor, name, body, defaults)
     return json_response(tenants.tenant_json(record, defaults))
 
 
-@router.get("/credentials")
-async def list_credentials(request: Request, runtime: RuntimeDep, actor: ActorDep) -> Response:
-    tenant = request.query_params.get("tenant")
-    records = await credentials.list_credentials(runtime.store, actor, tenant)
-    return json_response({"credentials": await _credential_views(runtime, records)})
+TENANT_FILTER = Param("tenant", "Only this tenant's credentials (operators)")
 
 
-@router.post("/credentials")
-async def post_credential(request: Request, runtime: RuntimeDep, actor: ActorDep) -> Response:
+@router.get("/credentials", openapi_extra=operation([TENANT_FILTER]))
+async def list_credentials(
+    request: Request, store: StoreDep, settings: SettingsDep, actor: ActorDep
+) -> Response:
+    tenant = request.query_params.get(TENANT_FILTER.name)
+    records = await credentials.list_credentials(store, actor, tenant)
+    return json_response({"credentials": await _credential_views(store, settings, records)})
+
+
+@router.post("/credentials", openapi_extra=operation(body=json_body(CredentialIn)))
+async def post_credential(
+    request: Request, store: StoreDep, settings: SettingsDep, actor: ActorDep
+) -> Response:
     body = parse_body(CredentialIn, await read_body(request))
-    defaults = default_limits(runtime.settings)
-    issued = await credentials.create_credential(runtime.store, actor, body, defaults)
-    view = (await _credential_views(runtime, [issued.record]))[0]
+    defaults = default_limits(settings)
+    issued = await credentials.create_credential(store, actor, body, defaults)
+    view = (await _credential_views(store, settings, [issued.record]))[0]
     return json_response({**view, "secret": issued.secret}, 201)
 
 
 @router.get("/credentials/{key}")
-async def get_credential(key: str, runtime: RuntimeDep, actor: ActorDep) -> Response:
-    record = await credentials.get_credential(runtime.store, actor, key)
-    return json_response((await _credential_views(runtime, [record]))[0])
+async def get_credential(
+    key: str, store: StoreDep, settings: SettingsDep, actor: ActorDep
+) -> Response:
+    record = await credentials.get_credential(store, actor, key)
+    return json_response((await _credential_views(store, settings, [record]))[0])
 
 
-@router.patch("/credentials/{key}")
+@router.patch("/credentials/{key}", openapi_extra=operation(body=json_body(CredentialPatch)))
 async def patch_credential(
-    key: str, request: Request, runtime: RuntimeDep, actor: ActorDep
+    key: str, request: Request, store: StoreDep, settings: SettingsDep, actor: ActorDep
 ) -> Response:
     body = parse_body(CredentialPatch, await read_body(request))
-    defaults = default_limits(runtime.settings)
-    record = await credentials.update_credential(runtime.store, actor, key, body, defaults)
-    return json_response((await _credential_views(runtime, [record]))[0])
+    defaults = default_limits(settings)
+    record = await credentials.update_credential(store, actor, key, body, defaults)
+    return json_response((await _credential_views(store, settings, [record]))[0])
 
 
 @router.post("/credentials/{key}/disable")
-async def disable_credential(key: str, runtime: RuntimeDep, actor: ActorDep) -> Response:
-    record = await credentials.set_enabled(runtime.store, actor, key, False)
-    return json_response((await _credential_views(runtime, [record]))[0])
+async def disable_credential(
+    key: str, store: StoreDep, settings: SettingsDep, actor: ActorDep
+) -> Response:
+    record = await credentials.set_enabled(store, actor, key, False)
+    return json_response((await _credential_views(store, settings, [record]))[0])
 
 
 @router.post("/credentials/{key}/enable")
-async def enable_credential(key: str, runtime: RuntimeDep, actor: ActorDep) -> Response:
-    record = await credentials.set_enabled(runtime.store, actor, key, True)
-    return json_response((await _credential_views(runtime, [record]))[0])
+async def enable_credential(
+    key: str, store: StoreDep, settings: SettingsDep, actor: ActorDep
+) -> Response:
+    record = await credentials.set_enabled(store, actor, key, True)
+    return json_response((await _credential_views(store, settings, [record]))[0])
 
 
 @router.post("/credentials/{key}/rotate")
-async def rotate_credential(key: str, runtime: RuntimeDep, actor: ActorDep) -> Response:
+async def rotate_credential(
+    key: str, store: StoreDep, settings: SettingsDep, actor: ActorDep
+) -> Response:
     """A new secret, shown once; the old secret stops working at once."""
-    rotated = await credentials.rotate_secret(runtime.store, actor, key)
-    view = (await _credential_views(runtime, [rotated.record]))[0]
+    rotated = await credentials.rotate_secret(store, actor, key)
+    view = (await _credential_views(store, settings, [rotated.record]))[0]
     return json_response({**view, "secret": rotated.secret})
 
 
-async def _credential_views(runtime: Runtime, records: list[Any]) -> list[dict[str, Any]]:
-    defaults = default_limits(runtime.settings)
-    in_force = await credentials.limits_in_force(runtime.store, records, defaults)
+async def _credential_views(
+    store: Store, settings: Settings, records: list[Any]
+) -> list[dict[str, Any]]:
+    defaults = default_limits(settings)
+    in_force = await credentials.limits_in_force(store, records, defaults)
     return [credentials.credential_json(r, in_force[r.key]) for r in records]

@@ -10,87 +10,92 @@ from schemas.admin import ErasureIn, RequeueIn, TargetIn, TargetPatch
 from service.admin import erasure, forwarding
 from service.admin.inputs import parse_body
 from service.api.admin import ActorDep, json_response, read_body
-from service.api.deps import RuntimeDep
+from service.api.declared import json_body, operation
+from service.api.deps import SettingsDep, StoreDep
 from service.errors import BadRequestError
 from service.forwarding.addresses import AddressPolicy
+from service.xapi.statement_params import Param
 
 router = APIRouter(prefix="/admin/tenants/{tenant}", tags=["admin"])
 ROW_ID_LIMIT = 2**63
 """Stores bind ids as signed 64-bit integers; a larger one is a bad request, not a store error."""
 TargetId = Annotated[int, Path(ge=0, lt=ROW_ID_LIMIT)]
+ROW_ID = {"type": "integer", "minimum": 0, "maximum": ROW_ID_LIMIT - 1}
+DEAD_LETTER_PARAMS = (
+    Param("target_id", "Only this forwarding target's dead letters", ROW_ID),
+    Param("limit", "At most this many (absent or 0: 100)", ROW_ID),
+)
+AGENT_FILTER = Param("agent", "Only erasures of this agent (JSON), found by its hashed key")
 
 
 @router.get("/forwarding")
-async def list_targets(tenant: str, runtime: RuntimeDep, actor: ActorDep) -> Response:
-    found = await forwarding.list_targets(runtime.store, actor, tenant)
+async def list_targets(tenant: str, store: StoreDep, actor: ActorDep) -> Response:
+    found = await forwarding.list_targets(store, actor, tenant)
     return json_response({"targets": [forwarding.target_json(t) for t in found]})
 
 
-@router.post("/forwarding")
+@router.post("/forwarding", openapi_extra=operation(body=json_body(TargetIn)))
 async def post_target(
-    tenant: str, request: Request, runtime: RuntimeDep, actor: ActorDep
+    tenant: str, request: Request, store: StoreDep, settings: SettingsDep, actor: ActorDep
 ) -> Response:
     body = parse_body(TargetIn, await read_body(request))
-    policy = AddressPolicy.from_setting(runtime.settings.forward_allowed_networks)
-    status = await forwarding.add_target(runtime.store, actor, tenant, body, policy)
+    policy = AddressPolicy.from_setting(settings.forward_allowed_networks)
+    status = await forwarding.add_target(store, actor, tenant, body, policy)
     return json_response(forwarding.target_json(status), 201)
 
 
-@router.patch("/forwarding/{target_id}")
+@router.patch("/forwarding/{target_id}", openapi_extra=operation(body=json_body(TargetPatch)))
 async def patch_target(
-    tenant: str, target_id: TargetId, request: Request, runtime: RuntimeDep, actor: ActorDep
+    tenant: str, target_id: TargetId, request: Request, store: StoreDep, actor: ActorDep
 ) -> Response:
     body = parse_body(TargetPatch, await read_body(request))
-    status = await forwarding.set_target_enabled(
-        runtime.store, actor, tenant, target_id, body.enabled
-    )
+    status = await forwarding.set_target_enabled(store, actor, tenant, target_id, body.enabled)
     return json_response(forwarding.target_json(status))
 
 
 @router.delete("/forwarding/{target_id}", status_code=204)
 async def delete_target(
-    tenant: str, target_id: TargetId, runtime: RuntimeDep, actor: ActorDep
+    tenant: str, target_id: TargetId, store: StoreDep, actor: ActorDep
 ) -> Response:
-    await forwarding.delete_target(runtime.store, actor, tenant, target_id)
+    await forwarding.delete_target(store, actor, tenant, target_id)
     return Response(status_code=204)
 
 
-@router.get("/dead-letters")
+@router.get("/dead-letters", openapi_extra=operation(DEAD_LETTER_PARAMS))
 async def list_dead_letters(
-    tenant: str, request: Request, runtime: RuntimeDep, actor: ActorDep
+    tenant: str, request: Request, store: StoreDep, actor: ActorDep
 ) -> Response:
-    target_id = _int_param(request, "target_id")
-    limit = _int_param(request, "limit") or 100
-    found = await forwarding.dead_letters(runtime.store, actor, tenant, target_id, limit)
+    target, limit = DEAD_LETTER_PARAMS
+    target_id = _int_param(request, target.name)
+    limit_value = _int_param(request, limit.name) or 100
+    found = await forwarding.dead_letters(store, actor, tenant, target_id, limit_value)
     return json_response({"dead_letters": [forwarding.dead_letter_json(d) for d in found]})
 
 
-@router.post("/dead-letters/requeue")
+@router.post("/dead-letters/requeue", openapi_extra=operation(body=json_body(RequeueIn)))
 async def requeue_dead_letters(
-    tenant: str, request: Request, runtime: RuntimeDep, actor: ActorDep
+    tenant: str, request: Request, store: StoreDep, actor: ActorDep
 ) -> Response:
     body = parse_body(RequeueIn, await read_body(request))
-    count = await forwarding.requeue(runtime.store, actor, tenant, body.target_id)
+    count = await forwarding.requeue(store, actor, tenant, body.target_id)
     return json_response({"requeued": count})
 
 
-@router.post("/erasures")
-async def post_erasure(
-    tenant: str, request: Request, runtime: RuntimeDep, actor: ActorDep
-) -> Response:
+@router.post("/erasures", openapi_extra=operation(body=json_body(ErasureIn)))
+async def post_erasure(tenant: str, request: Request, store: StoreDep, actor: ActorDep) -> Response:
     """Erase one agent (body: {"agent": {...}}); answers the durable erasure record."""
     body = parse_body(ErasureIn, await read_body(request))
-    record = await erasure.erase(runtime.store, actor, tenant, body.agent)
+    record = await erasure.erase(store, actor, tenant, body.agent)
     return json_response(erasure.erasure_json(record), 201)
 
 
-@router.get("/erasures")
+@router.get("/erasures", openapi_extra=operation([AGENT_FILTER]))
 async def list_erasures(
-    tenant: str, request: Request, runtime: RuntimeDep, actor: ActorDep
+    tenant: str, request: Request, store: StoreDep, actor: ActorDep
 ) -> Response:
     """Erasure records; `?agent={...}` finds those of one agent by its hashed key."""
-    agent = request.query_params.get("agent")
-    found = await erasure.list_erasures(runtime.store, actor, tenant, agent)
+    agent = request.query_params.get(AGENT_FILTER.name)
+    found = await erasure.list_erasures(store, actor, tenant, agent)
     return json_response({"erasures": [erasure.erasure_json(r) for r in found]})
 
 

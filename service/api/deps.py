@@ -1,7 +1,9 @@
-"""Dependency aliases that hand long-lived resources and request facts to the routers."""
+"""Annotated dependencies that hand each handler what it needs: the store, the settings, the
+principal, the outcome engine, never the whole runtime."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated
 
 from fastapi import Depends, Request
@@ -9,7 +11,15 @@ from fastapi import Depends, Request
 from service.api.protocol import VERSION_STATE
 from service.auth import Principal
 from service.ops.context import request_facts
+from service.ops.health import ReadinessCheck
+from service.ops.metrics import Metrics
+from service.outcomes.engine import OutcomeEngine
 from service.runtime import Runtime
+from service.settings import Settings
+from service.store.port import Store
+
+AccessChange = Callable[[str | None, str | None], None]
+"""Called with (credential key, tenant) after an admin change to either."""
 
 
 def runtime_of(request: Request) -> Runtime:
@@ -17,9 +27,39 @@ def runtime_of(request: Request) -> Runtime:
     return runtime
 
 
-async def get_runtime(request: Request) -> Runtime:
-    """Async so FastAPI calls it inline: a sync dependency costs a thread-pool round trip."""
-    return runtime_of(request)
+# Every provider is async so FastAPI calls it inline: a sync one costs a thread-pool round trip.
+
+
+async def get_store(request: Request) -> Store:
+    return runtime_of(request).store
+
+
+async def get_settings(request: Request) -> Settings:
+    return runtime_of(request).settings
+
+
+async def get_outcomes(request: Request) -> OutcomeEngine:
+    return runtime_of(request).outcomes
+
+
+async def get_metrics(request: Request) -> Metrics:
+    return runtime_of(request).metrics
+
+
+async def get_readiness_checks(request: Request) -> dict[str, ReadinessCheck]:
+    return runtime_of(request).readiness_checks
+
+
+async def get_access_change(request: Request) -> AccessChange:
+    """What makes a credential or tenant change take effect at once in this process."""
+    runtime = runtime_of(request)
+
+    def forget(key: str | None, tenant: str | None) -> None:
+        runtime.authenticator.forget(key, tenant=tenant)
+        if key is not None:
+            runtime.tenancy.limiter.forget(key)
+
+    return forget
 
 
 async def get_version(request: Request) -> str:
@@ -41,6 +81,11 @@ async def get_principal(request: Request) -> Principal:
     return principal
 
 
-RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
+StoreDep = Annotated[Store, Depends(get_store)]
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+OutcomesDep = Annotated[OutcomeEngine, Depends(get_outcomes)]
+MetricsDep = Annotated[Metrics, Depends(get_metrics)]
+ReadinessChecksDep = Annotated[dict[str, ReadinessCheck], Depends(get_readiness_checks)]
+AccessChangeDep = Annotated[AccessChange, Depends(get_access_change)]
 VersionDep = Annotated[str, Depends(get_version)]
 PrincipalDep = Annotated[Principal, Depends(get_principal)]

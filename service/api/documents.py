@@ -3,21 +3,27 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from fastapi import APIRouter, Request, Response
 
 from service.api.admission import settle_work
 from service.api.bodies import check_declared_length, read_limited
-from service.api.deps import PrincipalDep, RuntimeDep, VersionDep
+from service.api.declared import DOCUMENT_BODY, JSONObject, operation
+from service.api.deps import PrincipalDep, SettingsDep, StoreDep, VersionDep
 from service.errors import NotFoundError
-from service.runtime import Runtime
+from service.settings import Settings
 from service.store.document_records import Preconditions, WriteMode
+from service.store.port import Store
 from service.xapi.document_params import (
     ACTIVITY_PROFILE,
     AGENT_PROFILE,
+    IF_MATCH,
+    IF_NONE_MATCH,
     STATE,
     DocumentRequest,
     DocumentResource,
+    document_params,
     parse_document_params,
 )
 from service.xapi.documents import (
@@ -33,7 +39,7 @@ from service.xapi.documents import (
 from service.xapi.statement_params import unique_params
 from service.xapi.timestamps import http_date
 
-router = APIRouter(tags=["documents"])
+router = APIRouter(tags=["documents"], default_response_class=Response)
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,11 +70,10 @@ def _preconditions(request: Request) -> Preconditions:
 
 
 async def _get(
-    request: Request, runtime: Runtime, tenant: str, route: _Route, version: str
+    request: Request, store: Store, tenant: str, route: _Route, version: str
 ) -> Response:
     """One document with ETag and Last-Modified (D-1, T-15, T-17), or the id list (D-9, D-22)."""
     parsed = _parse(request, route, version)
-    store = runtime.store
     if parsed.document_id is not None:
         document = await store.get_document(tenant, parsed.key)
         if document is None:
@@ -89,7 +94,8 @@ async def _get(
 
 async def _write(
     request: Request,
-    runtime: Runtime,
+    store: Store,
+    settings: Settings,
     tenant: str,
     route: _Route,
     version: str,
@@ -113,60 +119,111 @@ async def _write(
         mode=mode,
         preconditions=_preconditions(request),
         policy=put_policy(route.resource.kind, version),
-        max_depth=runtime.settings.max_json_depth,
-        max_values=runtime.settings.max_json_values,
+        max_depth=settings.max_json_depth,
+        max_values=settings.max_json_values,
     )
-    stored = await runtime.store.put_document(tenant, parsed.key, write)
+    stored = await store.put_document(tenant, parsed.key, write)
     return Response(status_code=204, headers={"ETag": quoted(stored.etag)})
 
 
 async def _delete(
-    request: Request, runtime: Runtime, tenant: str, route: _Route, version: str
+    request: Request, store: Store, tenant: str, route: _Route, version: str
 ) -> Response:
     """Delete one document, or the whole State scope without stateId (D-13, D-23)."""
     parsed = _parse(request, route, version)
     preconditions = _preconditions(request)
     if parsed.document_id is None:
-        await runtime.store.delete_documents(tenant, parsed.scope, preconditions)
+        await store.delete_documents(tenant, parsed.scope, preconditions)
     else:
-        await runtime.store.delete_document(tenant, parsed.key, preconditions)
+        await store.delete_document(tenant, parsed.key, preconditions)
     return Response(status_code=204)
+
+
+def _described(route: _Route, method: str, *, body: bool = False) -> JSONObject:
+    """The parameters (and body) of one method, from the tuple its parser accepts."""
+    params = document_params(route.resource, method)
+    if method in ("GET", "HEAD"):
+        return operation(params)
+    return operation((*params, IF_MATCH, IF_NONE_MATCH), DOCUMENT_BODY if body else None)
+
+
+_READ_OK: dict[int | str, dict[str, Any]] = {
+    200: {"description": "The document, or the JSON array of ids without the id parameter"}
+}
+_STORED: dict[int | str, dict[str, Any]] = {204: {"description": "Stored"}}
+_DELETED: dict[int | str, dict[str, Any]] = {204: {"description": "Deleted"}}
 
 
 def _add_routes(route: _Route) -> None:
     reads = (route.scope, "all/read")
     name = route.resource.kind.name.lower()
 
-    @router.get(route.path, name=f"get_{name}")
-    @router.head(route.path, name=f"head_{name}")
+    @router.get(
+        route.path,
+        name=f"get_{name}",
+        responses=_READ_OK,
+        openapi_extra=_described(route, "GET"),
+    )
+    @router.head(
+        route.path,
+        name=f"head_{name}",
+        responses=_READ_OK,
+        openapi_extra=_described(route, "HEAD"),
+    )
     async def get_document(
-        request: Request, runtime: RuntimeDep, principal: PrincipalDep, version: VersionDep
+        request: Request, store: StoreDep, principal: PrincipalDep, version: VersionDep
     ) -> Response:
         principal.require(*reads)
-        return await _get(request, runtime, principal.tenant, route, version)
+        return await _get(request, store, principal.tenant, route, version)
 
-    @router.put(route.path, status_code=204, name=f"put_{name}")
+    @router.put(
+        route.path,
+        status_code=204,
+        name=f"put_{name}",
+        responses=_STORED,
+        openapi_extra=_described(route, "PUT", body=True),
+    )
     async def put_document(
-        request: Request, runtime: RuntimeDep, principal: PrincipalDep, version: VersionDep
+        request: Request,
+        store: StoreDep,
+        settings: SettingsDep,
+        principal: PrincipalDep,
+        version: VersionDep,
     ) -> Response:
         principal.require(route.scope)
         mode, limit = WriteMode.PUT, principal.limits.max_body_bytes
-        return await _write(request, runtime, principal.tenant, route, version, mode, limit)
+        return await _write(request, store, settings, principal.tenant, route, version, mode, limit)
 
-    @router.post(route.path, status_code=204, name=f"post_{name}")
+    @router.post(
+        route.path,
+        status_code=204,
+        name=f"post_{name}",
+        responses=_STORED,
+        openapi_extra=_described(route, "POST", body=True),
+    )
     async def post_document(
-        request: Request, runtime: RuntimeDep, principal: PrincipalDep, version: VersionDep
+        request: Request,
+        store: StoreDep,
+        settings: SettingsDep,
+        principal: PrincipalDep,
+        version: VersionDep,
     ) -> Response:
         principal.require(route.scope)
         mode, limit = WriteMode.POST, principal.limits.max_body_bytes
-        return await _write(request, runtime, principal.tenant, route, version, mode, limit)
+        return await _write(request, store, settings, principal.tenant, route, version, mode, limit)
 
-    @router.delete(route.path, status_code=204, name=f"delete_{name}")
+    @router.delete(
+        route.path,
+        status_code=204,
+        name=f"delete_{name}",
+        responses=_DELETED,
+        openapi_extra=_described(route, "DELETE"),
+    )
     async def delete_document(
-        request: Request, runtime: RuntimeDep, principal: PrincipalDep, version: VersionDep
+        request: Request, store: StoreDep, principal: PrincipalDep, version: VersionDep
     ) -> Response:
         principal.require(route.scope)
-        return await _delete(request, runtime, principal.tenant, route, version)
+        return await _delete(request, store, principal.tenant, route, version)
 
 
 for _route in _ROUTES:

@@ -11,16 +11,23 @@ from fastapi import APIRouter, Request, Response
 from fastapi.responses import StreamingResponse
 
 from service import access
-from service.api.deps import PrincipalDep, RuntimeDep
+from service.api.declared import operation
+from service.api.deps import OutcomesDep, PrincipalDep, StoreDep
+from service.api.outcome_params import described
 from service.api.outcome_support import EXPORT, active_map, params_of
 from service.auth import Principal
 from service.errors import ForbiddenError, NotFoundError
 from service.outcomes import export, reports
 from service.outcomes import params as p
+from service.outcomes.engine import OutcomeEngine
 from service.outcomes.export import ExportFormat
-from service.runtime import Runtime
+from service.store.port import Store
 from service.store.records import StatementPage
-from service.xapi.statement_params import SingleStatementRequest, parse_statement_get
+from service.xapi.statement_params import (
+    STATEMENT_GET,
+    SingleStatementRequest,
+    parse_statement_get,
+)
 
 router = APIRouter(prefix="/exports", tags=["exports"])
 PAGE = 1000
@@ -71,9 +78,12 @@ def _stream(
     )
 
 
-@router.get("/statements.{fmt}")
+ATTAINMENT_EXPORT_PARAMS = reports.ATTAINMENT_PARAMS - {"limit", "cursor", "evidence"}
+
+
+@router.get("/statements.{fmt}", openapi_extra=operation(STATEMENT_GET))
 async def export_statements(
-    fmt: str, request: Request, runtime: RuntimeDep, principal: PrincipalDep
+    fmt: str, request: Request, store: StoreDep, principal: PrincipalDep
 ) -> Response:
     """One row per statement, with the filters of GET statements (SR-41); newest first unless
     ascending=true; `limit` caps the rows (0 or absent: all)."""
@@ -83,7 +93,7 @@ async def export_statements(
     tenant = principal.tenant
     own = access.export_authority(principal)
     if isinstance(parsed, SingleStatementRequest):
-        found = await runtime.store.get_statement(tenant, parsed.statement_id, voided=parsed.voided)
+        found = await store.get_statement(tenant, parsed.statement_id, voided=parsed.voided)
         if found is not None and own is not None and not access.is_own(found.body, own):
             found = None
         bodies = [] if found is None else [found.body]
@@ -92,7 +102,7 @@ async def export_statements(
         query = None
     else:
         query = parsed.query if own is None else dataclasses.replace(parsed.query, authority=own)
-        first = await runtime.store.query_statements(
+        first = await store.query_statements(
             tenant, dataclasses.replace(query, limit=min(PAGE, query.limit))
         )
 
@@ -107,23 +117,23 @@ async def export_statements(
             step = dataclasses.replace(
                 query, after_seq=page.last_seq, limit=min(PAGE, query.limit - sent)
             )
-            page = await runtime.store.query_statements(tenant, step)
+            page = await store.query_statements(tenant, step)
 
     return _stream(kind, "statements", export.STATEMENT_COLUMNS, pages())
 
 
-@router.get("/attainments.{fmt}")
+@router.get("/attainments.{fmt}", openapi_extra=operation(described(ATTAINMENT_EXPORT_PARAMS)))
 async def export_attainments(
-    fmt: str, request: Request, runtime: RuntimeDep, principal: PrincipalDep
+    fmt: str, request: Request, store: StoreDep, outcomes: OutcomesDep, principal: PrincipalDep
 ) -> Response:
     """Every attainment matching the filters of GET /outcomes/attainments."""
     _require_whole_tenant(principal)
     kind = _format(fmt)
     params = params_of(request)
-    p.check_known(params, reports.ATTAINMENT_PARAMS - {"limit", "cursor", "evidence"})
-    active = await active_map(runtime, principal.tenant)
+    p.check_known(params, ATTAINMENT_EXPORT_PARAMS)
+    active = await active_map(outcomes, principal.tenant)
     query = reports.attainment_query(active, params, PAGE)
-    first = await runtime.store.query_attainments(principal.tenant, query)
+    first = await store.query_attainments(principal.tenant, query)
 
     async def pages() -> AsyncIterator[list[dict[str, Any]]]:
         rows = first
@@ -138,37 +148,39 @@ async def export_attainments(
                 return
             after = (rows[-1].record.outcome, rows[-1].record.learner)
             step = dataclasses.replace(query, after=after)
-            rows = await runtime.store.query_attainments(principal.tenant, step)
+            rows = await store.query_attainments(principal.tenant, step)
 
     return _stream(kind, "attainments", ATTAINMENT_EXPORT_COLUMNS, pages())
 
 
-@router.get("/outcome-kpis.{fmt}")
+@router.get("/outcome-kpis.{fmt}", openapi_extra=operation(described(reports.KPI_PARAMS)))
 async def export_kpi_table(
-    fmt: str, request: Request, runtime: RuntimeDep, principal: PrincipalDep
+    fmt: str, request: Request, store: StoreDep, outcomes: OutcomesDep, principal: PrincipalDep
 ) -> Response:
     """The outcome x KPI table, each row with its link's correlation across units/periods."""
     _require_whole_tenant(principal)
     kind = _format(fmt)
-    rows = await _kpi_rows(runtime, principal.tenant, params_of(request))
+    rows = await _kpi_rows(store, outcomes, principal.tenant, params_of(request))
     return _stream(kind, "outcome-kpis", KPI_COLUMNS, _once(rows))
 
 
-@router.get("/rates.{fmt}")
+@router.get("/rates.{fmt}", openapi_extra=operation(described(reports.RATE_PARAMS, rates=True)))
 async def export_rates(
-    fmt: str, request: Request, runtime: RuntimeDep, principal: PrincipalDep
+    fmt: str, request: Request, store: StoreDep, outcomes: OutcomesDep, principal: PrincipalDep
 ) -> Response:
     """Attainment rates per org unit and period, as GET /outcomes/rates."""
     _require_whole_tenant(principal)
     kind = _format(fmt)
-    active = await active_map(runtime, principal.tenant)
-    report = await reports.rates(runtime.store, principal.tenant, active, params_of(request))
+    active = await active_map(outcomes, principal.tenant)
+    report = await reports.rates(store, principal.tenant, active, params_of(request))
     return _stream(kind, "rates", RATE_COLUMNS, _once(report["rows"]))
 
 
-async def _kpi_rows(runtime: Runtime, tenant: str, params: dict[str, str]) -> list[dict[str, Any]]:
-    active = await active_map(runtime, tenant)
-    table = await reports.kpis(runtime.store, tenant, active, params)
+async def _kpi_rows(
+    store: Store, outcomes: OutcomeEngine, tenant: str, params: dict[str, str]
+) -> list[dict[str, Any]]:
+    active = await active_map(outcomes, tenant)
+    table = await reports.kpis(store, tenant, active, params)
     by_link = {(c["outcome"], c["kpi"]): c for c in table.correlations}
     return [
         {

@@ -10,7 +10,13 @@ import orjson
 from fastapi import APIRouter, Request, Response
 
 from service import __version__
-from service.api.deps import RuntimeDep, get_principal
+from service.api.deps import (
+    MetricsDep,
+    ReadinessChecksDep,
+    SettingsDep,
+    StoreDep,
+    get_principal,
+)
 from service.ops.health import evaluate
 from service.ops.metrics import CONTENT_TYPE
 
@@ -35,30 +41,32 @@ async def get_liveness(request: Request) -> Response:
 
 @router.get("/readyz")
 @router.head("/readyz")
-async def get_readiness(request: Request, runtime: RuntimeDep) -> Response:
+async def get_readiness(
+    request: Request, checks: ReadinessChecksDep, settings: SettingsDep
+) -> Response:
     """Readiness: every check passes, else 503 naming each failing check."""
-    outcome = await evaluate(runtime.readiness_checks, runtime.settings.ready_timeout)
+    outcome = await evaluate(checks, settings.ready_timeout)
     ready = all(problem is None for problem in outcome.values())
-    checks = {
+    results = {
         name: {"ok": True} if problem is None else {"ok": False, "problem": problem}
         for name, problem in outcome.items()
     }
-    body = orjson.dumps({"status": "ready" if ready else "unavailable", "checks": checks})
+    body = orjson.dumps({"status": "ready" if ready else "unavailable", "checks": results})
     return _answer(request, body, 200 if ready else 503)
 
 
 @router.get("/version")
 @router.head("/version")
-async def get_version_info(request: Request, runtime: RuntimeDep) -> Response:
+async def get_version_info(request: Request, store: StoreDep) -> Response:
     """The build version and the kind of store in use."""
-    return _answer(request, orjson.dumps({"version": __version__, "store": runtime.store.kind}))
+    return _answer(request, orjson.dumps({"version": __version__, "store": store.kind}))
 
 
 @router.get("/metrics")
-async def get_metrics(request: Request, runtime: RuntimeDep) -> Response:
+async def get_metrics(request: Request, metrics: MetricsDep, settings: SettingsDep) -> Response:
     """Prometheus text format; needs a credential with LRS_METRICS_SCOPE when that is set."""
-    scope = runtime.settings.metrics_scope
+    scope = settings.metrics_scope
     if scope:
         principal = await get_principal(request)
         principal.require(scope)
-    return Response(runtime.metrics.exposition(), media_type=CONTENT_TYPE)
+    return Response(metrics.exposition(), media_type=CONTENT_TYPE)

@@ -1,9 +1,10 @@
-"""The served OpenAPI document, completed with what the xAPI handlers read by hand (T-0..T-24).
+"""The served OpenAPI document: FastAPI's, completed with what FastAPI cannot say.
 
-The xAPI routes parse their query parameters, headers and bodies from the raw request, so
-FastAPI alone documents none of them. `install_openapi` wraps `app.openapi` and adds, per xAPI
-operation, the real parameters, the version and precondition headers, Basic authentication,
-the request bodies (statement schemas from `schemas/`) and the documented status codes.
+Handlers declare their parameters and bodies (see `service.api.declared`), so FastAPI generates
+the operations. This adds what the middleware and the error renderer answer around them: the
+xAPI version header every xAPI request carries and every answer returns (T-1, T-2), Basic
+authentication (AU-1), the error answers (T-21) and those any path can get before routing
+(408, 414, 431, 503); and it moves the wire models' `$defs` into the components.
 """
 
 from __future__ import annotations
@@ -13,16 +14,12 @@ from typing import Any
 
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
-from pydantic import TypeAdapter
 
-from schemas.agents import Actor
-from schemas.statement import Statement
 from service.api.admission import OPERATIONS as ADMISSION_EXEMPT
 
 JSONObject = dict[str, Any]
 REF = "#/components/schemas/{model}"
 VERSION_PATTERN = r"^(1\.0(\.[0-9]+)?|2\.0(\.[0-9]+)?)$"
-
 _ERRORS = {
     "400": "Malformed request: bad parameter, header or body (T-21)",
     "401": "Missing or invalid credentials (AU-2)",
@@ -43,167 +40,6 @@ _LIMITS = {  # answered before routing, on any path (request limits and admissio
 }
 
 
-def _param(name: str, where: str, schema: JSONObject, required: bool, doc: str) -> JSONObject:
-    return {"name": name, "in": where, "required": required, "schema": schema, "description": doc}
-
-
-def _json_param(name: str, ref: str, required: bool, doc: str) -> JSONObject:
-    """A query parameter whose value is URL-encoded JSON (T-11)."""
-    return {
-        "name": name,
-        "in": "query",
-        "required": required,
-        "content": {"application/json": {"schema": {"$ref": REF.format(model=ref)}}},
-        "description": doc,
-    }
-
-
-UUID = {"type": "string", "format": "uuid"}
-IRI = {"type": "string", "format": "iri"}
-TIMESTAMP = {"type": "string", "format": "date-time"}
-BOOL = {"type": "string", "enum": ["true", "false"]}
-STRING = {"type": "string"}
-
-
-def _statement_query() -> list[JSONObject]:
-    """GET/HEAD statements (SR-30..SR-47)."""
-    return [
-        _param("statementId", "query", UUID, False, "One statement by id (SR-30)"),
-        _param("voidedStatementId", "query", UUID, False, "One voided statement (SR-31)"),
-        _json_param("agent", "Actor", False, "Filter by Agent or identified Group (JSON)"),
-        _param("verb", "query", IRI, False, "Filter by verb id"),
-        _param("activity", "query", IRI, False, "Filter by activity id"),
-        _param("registration", "query", UUID, False, "Filter by registration"),
-        _param("related_activities", "query", BOOL, False, "Match activities anywhere"),
-        _param("related_agents", "query", BOOL, False, "Match agents anywhere"),
-        _param("since", "query", TIMESTAMP, False, "Stored strictly after"),
-        _param("until", "query", TIMESTAMP, False, "Stored at or before"),
-        _param("limit", "query", {"type": "integer", "minimum": 0}, False, "Page size; 0 = max"),
-        _param(
-            "format",
-            "query",
-            {"type": "string", "enum": ["ids", "exact", "canonical"]},
-            False,
-            "Statement format (SR-43)",
-        ),
-        _param("attachments", "query", BOOL, False, "multipart/mixed with attachments"),
-        _param("ascending", "query", BOOL, False, "Oldest first"),
-        _param("more", "query", STRING, False, "Continuation token from a previous page (SR-46)"),
-    ]
-
-
-def _document_params(
-    *,
-    activity: bool,
-    agent: bool,
-    registration: bool,
-    id_param: str,
-    id_required: bool,
-    since: bool,
-) -> list[JSONObject]:
-    """The parameters of one document resource and method (D-7, D-20, D-30, D-40)."""
-    params: list[JSONObject] = []
-    if activity:
-        params.append(_param("activityId", "query", IRI, True, "The activity's IRI"))
-    if agent:
-        params.append(_json_param("agent", "Actor", True, "The Agent (JSON)"))
-    if registration:
-        params.append(_param("registration", "query", UUID, False, "The registration"))
-    params.append(_param(id_param, "query", STRING, id_required, "The document id"))
-    if since:
-        params.append(_param("since", "query", TIMESTAMP, False, "Only ids updated after"))
-    return params
-
-
-_IF_MATCH = _param("If-Match", "header", STRING, False, "Write only if the ETag matches (T-16)")
-_IF_NONE_MATCH = _param(
-    "If-None-Match", "header", STRING, False, "Write only if absent, with * (T-16)"
-)
-_DOCUMENT_BODY: JSONObject = {
-    "required": True,
-    "content": {
-        "application/json": {"schema": {"type": "object"}},
-        "application/octet-stream": {"schema": {"type": "string", "format": "binary"}},
-        "text/plain": {"schema": {"type": "string"}},
-    },
-}
-
-
-def _document_operations(
-    *, activity: bool, agent: bool, registration: bool, id_param: str, delete_all: bool
-) -> dict[str, tuple[list[JSONObject], JSONObject | None, dict[str, str]]]:
-    shape = {"activity": activity, "agent": agent, "registration": registration}
-    read = _document_params(**shape, id_param=id_param, id_required=False, since=True)
-    write = _document_params(**shape, id_param=id_param, id_required=True, since=False)
-    delete = _document_params(**shape, id_param=id_param, id_required=not delete_all, since=False)
-    preconditions = [_IF_MATCH, _IF_NONE_MATCH]
-    read_ok = {"200": "The document, or the JSON array of ids without the id parameter"}
-    write_ok = {"204": "Stored"}
-    return {
-        "get": (read, None, read_ok),
-        "head": (read, None, read_ok),
-        "put": (write + preconditions, _DOCUMENT_BODY, write_ok),
-        "post": (write + preconditions, _DOCUMENT_BODY, write_ok),
-        "delete": (delete + preconditions, None, {"204": "Deleted"}),
-    }
-
-
-def _statement_body(*, batch: bool) -> JSONObject:
-    one = {"$ref": REF.format(model="Statement")}
-    schema = {"oneOf": [one, {"type": "array", "items": one}]} if batch else one
-    return {
-        "required": True,
-        "content": {
-            "application/json": {"schema": schema},
-            "multipart/mixed": {"schema": {"type": "string", "format": "binary"}},
-        },
-    }
-
-
-def xapi_operations() -> dict[str, dict[str, tuple[list[JSONObject], JSONObject | None, Any]]]:
-    """Resource path (below the base path) -> method -> (parameters, request body, successes)."""
-    activity_lookup = [_param("activityId", "query", IRI, True, "The activity's IRI")]
-    agent_lookup = [_json_param("agent", "Actor", True, "The Agent (JSON)")]
-    statement_id = [_param("statementId", "query", UUID, True, "The statement's id")]
-    result = {"200": "A statement, or a StatementResult"}
-    return {
-        "/about": {"get": ([], None, {"200": "Versions"}), "head": ([], None, {"200": "Versions"})},
-        "/statements": {
-            "get": (_statement_query(), None, result),
-            "head": (_statement_query(), None, result),
-            "put": (statement_id, _statement_body(batch=False), {"204": "Stored"}),
-            "post": ([], _statement_body(batch=True), {"200": "The ids, in order"}),
-        },
-        "/activities/state": _document_operations(
-            activity=True, agent=True, registration=True, id_param="stateId", delete_all=True
-        ),
-        "/activities/profile": _document_operations(
-            activity=True, agent=False, registration=False, id_param="profileId", delete_all=False
-        ),
-        "/agents/profile": _document_operations(
-            activity=False, agent=True, registration=False, id_param="profileId", delete_all=False
-        ),
-        "/activities": {
-            "get": (activity_lookup, None, {"200": "The Activity"}),
-            "head": (activity_lookup, None, {"200": "The Activity"}),
-        },
-        "/agents": {
-            "get": (agent_lookup, None, {"200": "The Person"}),
-            "head": (agent_lookup, None, {"200": "The Person"}),
-        },
-    }
-
-
-def _model_schemas() -> JSONObject:
-    """Statement and Actor JSON Schemas from the wire models, as OpenAPI components."""
-    found: JSONObject = {}
-    for name, adapter in (("Statement", TypeAdapter(Statement)), ("Actor", TypeAdapter(Actor))):
-        schema = adapter.json_schema(ref_template=REF)
-        found.update(schema.pop("$defs", {}))
-        found[name] = schema
-    return found
-
-
 _ABOUT_VARY = {
     "Vary": {
         "description": "X-Experience-API-Version: the version list depends on it (RS-9)",
@@ -212,7 +48,7 @@ _ABOUT_VARY = {
 }
 
 
-def _responses(successes: dict[str, str], *, about: bool) -> JSONObject:
+def _responses(successes: JSONObject, *, about: bool) -> JSONObject:
     version_header = {
         "X-Experience-API-Version": {
             "required": True,
@@ -225,7 +61,7 @@ def _responses(successes: dict[str, str], *, about: bool) -> JSONObject:
     }
     success_headers = {**version_header, **_ABOUT_VARY} if about else version_header
     responses: JSONObject = {
-        code: {"description": text, "headers": success_headers} for code, text in successes.items()
+        code: {**success, "headers": success_headers} for code, success in successes.items()
     }
     codes = ("400",) if about else tuple(_ERRORS)
     for code in codes:
@@ -234,53 +70,61 @@ def _responses(successes: dict[str, str], *, about: bool) -> JSONObject:
     return responses
 
 
-def _operation(
-    path: str,
-    method: str,
-    parameters: list[JSONObject],
-    body: JSONObject | None,
-    successes: dict[str, str],
-    existing: JSONObject,
-) -> JSONObject:
-    about = path == "/about"
-    version = _param(
-        "X-Experience-API-Version",
-        "header",
-        {"type": "string", "pattern": VERSION_PATTERN},
-        not about,
-        "xAPI version of the request; 1.0.x or 2.0.x (T-1). On about, 1.0.x limits the version "
-        "list to 1.0.x; 2.0.x, none or any other value lists every version (RS-9)"
+def _version_header(*, about: bool) -> JSONObject:
+    """Checked by the protocol middleware before any handler runs (T-1, RS-9)."""
+    return {
+        "name": "X-Experience-API-Version",
+        "in": "header",
+        "required": not about,
+        "schema": {"type": "string", "pattern": VERSION_PATTERN},
+        "description": "xAPI version of the request; 1.0.x or 2.0.x (T-1). On about, 1.0.x "
+        "limits the version list to 1.0.x; 2.0.x, none or any other value lists every version "
+        "(RS-9)"
         if about
         else "xAPI version of the request; 1.0.x or 2.0.x (T-1)",
-    )
-    operation: JSONObject = {
-        **existing,
-        "parameters": [version, *parameters],
-        "responses": _responses(successes, about=about),
+    }
+
+
+def _xapi_operation(generated: JSONObject, *, about: bool) -> JSONObject:
+    """One xAPI operation with the version header, authentication and error answers."""
+    return {
+        **generated,
+        "parameters": [_version_header(about=about), *generated.get("parameters", [])],
+        "responses": _responses(generated.get("responses", {}), about=about),
         "security": [] if about else [{"basicAuth": []}],
     }
-    if body is not None:
-        operation["requestBody"] = body
-    return operation
+
+
+def _hoisted(node: Any, found: JSONObject) -> Any:
+    """A copy of `node` without `$defs`, whose entries are collected into `found`."""
+    if isinstance(node, list):
+        return [_hoisted(item, found) for item in node]
+    if not isinstance(node, dict):
+        return node
+    for name, schema in node.get("$defs", {}).items():
+        if found.setdefault(name, schema) != schema:
+            raise ValueError(f"two different schemas are named {name}")
+    return {key: _hoisted(value, found) for key, value in node.items() if key != "$defs"}
 
 
 def build_openapi(app: FastAPI, prefix: str) -> JSONObject:
-    """FastAPI's document with every xAPI operation described by hand."""
-    document = get_openapi(
+    """FastAPI's document, completed around the xAPI operations and for every path."""
+    generated = get_openapi(
         title=app.title, version=app.version, description=app.description, routes=app.routes
     )
+    models: JSONObject = {}
+    document: JSONObject = _hoisted(generated, models)
     paths: JSONObject = document.setdefault("paths", {})
-    for resource, methods in xapi_operations().items():
-        served = paths.setdefault(prefix + resource, {})
-        for method, (parameters, body, successes) in methods.items():
-            existing = served.get(method, {})
-            served[method] = _operation(resource, method, parameters, body, successes, existing)
     for path, operations in paths.items():
-        for operation in operations.values():
-            _add_limit_responses(operation, xapi=path.startswith(prefix + "/"), path=path)
+        xapi = path.startswith(prefix + "/")
+        for method, operation in operations.items():
+            if xapi:
+                about = path == prefix + "/about"
+                operation = operations[method] = _xapi_operation(operation, about=about)
+            _add_limit_responses(operation, xapi=xapi, path=path)
     components: JSONObject = document.setdefault("components", {})
     schemas: JSONObject = components.setdefault("schemas", {})
-    schemas.update(_model_schemas())
+    schemas.update(models)
     schemas["XAPIError"] = {
         "type": "object",
         "required": ["error", "status", "message"],

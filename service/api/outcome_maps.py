@@ -7,7 +7,8 @@ from typing import Any
 from fastapi import APIRouter, Request, Response
 
 from schemas.generate import OUTCOME_MAP_SCHEMA
-from service.api.deps import PrincipalDep, RuntimeDep
+from service.api.declared import map_body, operation
+from service.api.deps import OutcomesDep, PrincipalDep, SettingsDep
 from service.api.outcome_support import READ, WRITE, json_response, params_of, read_body
 from service.errors import BadRequestError, NotFoundError
 from service.outcomes.maps import load_document, validate_map
@@ -21,13 +22,18 @@ def _summary(version: MapVersion) -> dict[str, Any]:
     return {"version": version.version, "status": version.status, "created_ms": version.created_ms}
 
 
-@router.put("")
-async def put_map(request: Request, runtime: RuntimeDep, principal: PrincipalDep) -> Response:
+_MAP = operation(body=map_body())
+
+
+@router.put("", openapi_extra=_MAP)
+async def put_map(
+    request: Request, outcomes: OutcomesDep, settings: SettingsDep, principal: PrincipalDep
+) -> Response:
     """Store a new map version (JSON or YAML); history is re-evaluated in the background."""
     principal.require(WRITE)
-    body = await read_body(request, runtime)
+    body = await read_body(request, settings.max_body_bytes)
     outcome_map = validate_map(load_document(body, request.headers.get("content-type")))
-    version = await runtime.outcomes.install_map(principal.tenant, outcome_map)
+    version = await outcomes.install_map(principal.tenant, outcome_map)
     return json_response(
         {**_summary(version), "evaluation": "/outcomes/map/evaluation"},
         status=201,
@@ -35,20 +41,20 @@ async def put_map(request: Request, runtime: RuntimeDep, principal: PrincipalDep
     )
 
 
-@router.post("/validate")
-async def validate(request: Request, runtime: RuntimeDep, principal: PrincipalDep) -> Response:
+@router.post("/validate", openapi_extra=_MAP)
+async def validate(request: Request, settings: SettingsDep, principal: PrincipalDep) -> Response:
     """Check a map without storing it: 200, or 400 listing every problem."""
     principal.require(WRITE, READ)
-    body = await read_body(request, runtime)
+    body = await read_body(request, settings.max_body_bytes)
     outcome_map = validate_map(load_document(body, request.headers.get("content-type")))
     return json_response({"valid": True, "outcomes": len(outcome_map.outcomes)})
 
 
 @router.get("")
-async def get_map(request: Request, runtime: RuntimeDep, principal: PrincipalDep) -> Response:
+async def get_map(outcomes: OutcomesDep, principal: PrincipalDep) -> Response:
     """The current map (or the newest, while none is current) with its version."""
     principal.require(READ)
-    versions = await runtime.outcomes.versions(principal.tenant)
+    versions = await outcomes.versions(principal.tenant)
     live = [v for v in versions if v.status == "current"] or [
         v for v in versions if v.status == "evaluating"
     ]
@@ -58,17 +64,17 @@ async def get_map(request: Request, runtime: RuntimeDep, principal: PrincipalDep
 
 
 @router.get("/versions")
-async def list_versions(runtime: RuntimeDep, principal: PrincipalDep) -> Response:
+async def list_versions(outcomes: OutcomesDep, principal: PrincipalDep) -> Response:
     principal.require(READ)
-    versions = await runtime.outcomes.versions(principal.tenant)
+    versions = await outcomes.versions(principal.tenant)
     return json_response({"versions": [_summary(v) for v in versions]})
 
 
 @router.get("/versions/{number}")
-async def get_version(number: str, runtime: RuntimeDep, principal: PrincipalDep) -> Response:
+async def get_version(number: str, outcomes: OutcomesDep, principal: PrincipalDep) -> Response:
     principal.require(READ)
     wanted = integer({"version": number}, "version", 0, 1, 2**31)
-    for version in await runtime.outcomes.versions(principal.tenant):
+    for version in await outcomes.versions(principal.tenant):
         if version.version == wanted:
             return json_response({**_summary(version), "map": version.document})
     raise NotFoundError(f"no outcome map version {wanted}")
@@ -76,12 +82,12 @@ async def get_version(number: str, runtime: RuntimeDep, principal: PrincipalDep)
 
 @router.get("/evaluation")
 async def get_evaluation(
-    request: Request, runtime: RuntimeDep, principal: PrincipalDep
+    request: Request, outcomes: OutcomesDep, principal: PrincipalDep
 ) -> Response:
     """Progress of every live version: statements evaluated and still pending."""
     principal.require(READ)
     check_known(params_of(request), set())
-    return json_response({"versions": await runtime.outcomes.progress(principal.tenant)})
+    return json_response({"versions": await outcomes.progress(principal.tenant)})
 
 
 @router.get("/schema")

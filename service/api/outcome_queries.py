@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request, Response
 
-from service.api.deps import PrincipalDep, RuntimeDep
+from service.api.declared import operation
+from service.api.deps import OutcomesDep, PrincipalDep, StoreDep
+from service.api.outcome_params import described
 from service.api.outcome_support import READ, active_map, json_response, params_of
 from service.outcomes import params as p
 from service.outcomes import reports
@@ -13,33 +15,35 @@ router = APIRouter(prefix="/outcomes", tags=["outcomes"])
 
 
 @router.get("")
-async def list_outcomes(runtime: RuntimeDep, principal: PrincipalDep) -> Response:
+async def list_outcomes(
+    store: StoreDep, outcomes: OutcomesDep, principal: PrincipalDep
+) -> Response:
     """The current map's outcomes with how many learners attained each."""
     principal.require(READ)
-    active = await active_map(runtime, principal.tenant)
-    counts = await runtime.store.count_attainments(principal.tenant, active.version.version)
-    outcomes = [
+    active = await active_map(outcomes, principal.tenant)
+    counts = await store.count_attainments(principal.tenant, active.version.version)
+    listed = [
         {**o.model_dump(mode="json", exclude={"criteria"}), "attained": counts.get(o.id, 0)}
         for o in active.compiled.map.outcomes
     ]
-    progress = await runtime.outcomes.progress(principal.tenant)
+    progress = await outcomes.progress(principal.tenant)
     return json_response(
-        {"map_version": active.version.version, "outcomes": outcomes, "evaluation": progress}
+        {"map_version": active.version.version, "outcomes": listed, "evaluation": progress}
     )
 
 
-@router.get("/attainments")
+@router.get("/attainments", openapi_extra=operation(described(reports.ATTAINMENT_PARAMS)))
 async def list_attainments(
-    request: Request, runtime: RuntimeDep, principal: PrincipalDep
+    request: Request, store: StoreDep, outcomes: OutcomesDep, principal: PrincipalDep
 ) -> Response:
     """Attainments per outcome, learner, org unit, period or level, with a paging cursor."""
     principal.require(READ)
     params = params_of(request)
     p.check_known(params, reports.ATTAINMENT_PARAMS)
-    active = await active_map(runtime, principal.tenant)
+    active = await active_map(outcomes, principal.tenant)
     limit = p.integer(params, "limit", 100, 1, p.MAX_LIMIT)
     query = reports.attainment_query(active, params, limit)
-    rows = await runtime.store.query_attainments(principal.tenant, query)
+    rows = await store.query_attainments(principal.tenant, query)
     evidence = params.get("evidence", "true" if query.learner else "false") == "true"
     cursor = None
     if len(rows) == limit:
@@ -53,21 +57,25 @@ async def list_attainments(
     )
 
 
-@router.get("/rates")
-async def get_rates(request: Request, runtime: RuntimeDep, principal: PrincipalDep) -> Response:
+@router.get("/rates", openapi_extra=operation(described(reports.RATE_PARAMS, rates=True)))
+async def get_rates(
+    request: Request, store: StoreDep, outcomes: OutcomesDep, principal: PrincipalDep
+) -> Response:
     """Attainment rates over time per org unit: headcount, attained, new, rate."""
     principal.require(READ)
-    active = await active_map(runtime, principal.tenant)
-    report = await reports.rates(runtime.store, principal.tenant, active, params_of(request))
+    active = await active_map(outcomes, principal.tenant)
+    report = await reports.rates(store, principal.tenant, active, params_of(request))
     return json_response({"map_version": active.version.version, **report})
 
 
-@router.get("/kpi-table")
-async def get_kpi_table(request: Request, runtime: RuntimeDep, principal: PrincipalDep) -> Response:
+@router.get("/kpi-table", openapi_extra=operation(described(reports.KPI_PARAMS)))
+async def get_kpi_table(
+    request: Request, store: StoreDep, outcomes: OutcomesDep, principal: PrincipalDep
+) -> Response:
     """Outcome x KPI per org unit and period, with Pearson's r across units and periods."""
     principal.require(READ)
-    active = await active_map(runtime, principal.tenant)
-    table = await reports.kpis(runtime.store, principal.tenant, active, params_of(request))
+    active = await active_map(outcomes, principal.tenant)
+    table = await reports.kpis(store, principal.tenant, active, params_of(request))
     return json_response(
         {
             "map_version": active.version.version,

@@ -11,9 +11,8 @@ from fastapi.responses import Response
 from service.api.bodies import check_declared_length, read_limited
 from service.api.protocol import error_body
 from service.errors import NotFoundError
-from service.outcomes.engine import ActiveMap
+from service.outcomes.engine import ActiveMap, OutcomeEngine
 from service.outcomes.problems import InvalidDocumentError
-from service.runtime import Runtime
 from service.xapi.statement_params import unique_params
 
 READ = "outcomes/read"
@@ -30,15 +29,15 @@ def params_of(request: Request) -> dict[str, str]:
     return unique_params(request.query_params.multi_items())
 
 
-async def read_body(request: Request, runtime: Runtime) -> bytes:
-    limit = runtime.settings.max_body_bytes
+async def read_body(request: Request, limit: int) -> bytes:
+    """The whole body, up to `limit` bytes (LRS_MAX_BODY_BYTES)."""
     check_declared_length(request.headers.get("content-length"), limit)
     return await read_limited(request.receive, limit)
 
 
-async def active_map(runtime: Runtime, tenant: str) -> ActiveMap:
+async def active_map(outcomes: OutcomeEngine, tenant: str) -> ActiveMap:
     """The map version queries answer from; 404 until one has been evaluated."""
-    active = await runtime.outcomes.active(tenant)
+    active = await outcomes.active(tenant)
     if active is None:
         raise NotFoundError(
             "no outcome map has been evaluated yet: PUT /outcomes/map, then watch "

@@ -3,13 +3,21 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
 
 from service.errors import BadRequestError
 from service.store.document_records import DocumentKey, DocumentKind, DocumentScope
 from service.xapi.agent_param import parse_agent_parameter
 from service.xapi.agents import agent_key
 from service.xapi.datatypes import is_iri, is_uuid
-from service.xapi.statement_params import parse_time_parameter
+from service.xapi.statement_params import (
+    IRI,
+    TIMESTAMP,
+    UUID,
+    Param,
+    names,
+    parse_time_parameter,
+)
 from service.xapi.versions import is_v2
 
 
@@ -47,31 +55,43 @@ class DocumentRequest:
         return DocumentKey(self.scope, self.document_id)
 
 
+READS = frozenset({"GET", "HEAD"})
+IF_MATCH = Param("If-Match", "Write only if the ETag matches (T-16)", where="header")
+IF_NONE_MATCH = Param("If-None-Match", "Write only if absent, with * (T-16)", where="header")
+
+
+def id_required(resource: DocumentResource, method: str) -> bool:
+    """The id is required for PUT and POST, and for DELETE without delete-all (D-22, D-23)."""
+    return not (method in READS or (method == "DELETE" and resource.delete_all))
+
+
+@cache
+def document_params(resource: DocumentResource, method: str) -> tuple[Param, ...]:
+    """The query parameters one resource takes for one method (D-7, D-20, D-30, D-40);
+    `since` on reads only."""
+    params: list[Param] = []
+    if resource.activity:
+        params.append(Param("activityId", "The activity's IRI", IRI, required=True))
+    if resource.agent:
+        params.append(Param("agent", "The Agent (JSON)", required=True, json_model="Actor"))
+    if resource.registration:
+        params.append(Param("registration", "The registration", UUID))
+    required = id_required(resource, method)
+    params.append(Param(resource.id_param, "The document id", required=required))
+    if method in READS:
+        params.append(Param("since", "Only ids updated after", TIMESTAMP))
+    return tuple(params)
+
+
 def parse_document_params(
     resource: DocumentResource, method: str, params: dict[str, str], version: str
 ) -> DocumentRequest:
-    """Validate the (already de-duplicated) parameters of one request; 400 on any problem.
-
-    `since` is accepted on GET only; the id is required for PUT and POST, and for DELETE on
-    resources without delete-all (D-22, D-23, D-30, D-40).
-    """
-    reading = method in ("GET", "HEAD")
-    allowed = {resource.id_param}
-    allowed.update(
-        name
-        for name, used in (
-            ("activityId", resource.activity),
-            ("agent", resource.agent),
-            ("registration", resource.registration),
-            ("since", reading),
-        )
-        if used
-    )
-    unknown = sorted(set(params) - allowed)
+    """Validate the (already de-duplicated) parameters of one request; 400 on any problem."""
+    unknown = sorted(set(params) - names(document_params(resource, method)))
     if unknown:
         raise BadRequestError(f"unknown parameter {unknown[0]!r}")
     document_id = params.get(resource.id_param)
-    if document_id is None and not (reading or (method == "DELETE" and resource.delete_all)):
+    if document_id is None and id_required(resource, method):
         raise BadRequestError(f"the {resource.id_param} parameter is required")
     if document_id == "":
         raise BadRequestError(f"{resource.id_param} must not be empty")

@@ -7,6 +7,10 @@ from typing import Any
 from service.errors import BadRequestError
 from service.xapi.agent_param import parse_agent_parameter
 from service.xapi.datatypes import is_iri
+from service.xapi.statement_params import IRI, Param
+
+ACTIVITY_LOOKUP = Param("activityId", "The activity's IRI", IRI, required=True)
+AGENT_LOOKUP = Param("agent", "The Agent (JSON)", required=True, json_model="Actor")
 
 
 def _only(params: dict[str, str], name: str) -> str:
@@ -21,7 +25,7 @@ def _only(params: dict[str, str], name: str) -> str:
 
 def parse_activity_lookup(params: dict[str, str]) -> str:
     """The activityId of GET activities (RS-1); compared as a plain string (RS-5)."""
-    activity_id = _only(params, "activityId")
+    activity_id = _only(params, ACTIVITY_LOOKUP.name)
     if not is_iri(activity_id):
         raise BadRequestError("activityId must be an IRI")
     return activity_id
@@ -37,4 +41,6 @@ def activity_object(activity_id: str, definition: dict[str, Any] | None) -> dict
 
 def parse_agent_lookup(params: dict[str, str], version: str) -> dict[str, Any]:
     """The Agent of GET agents; an agent without exactly one IFI is rejected (RS-7)."""
-    return parse_agent_parameter(_only(params, "agent"), version, allow_identified_group=False)
+    return parse_agent_parameter(
+        _only(params, AGENT_LOOKUP.name), version, allow_identified_group=False
+    )

@@ -5,7 +5,8 @@ from __future__ import annotations
 import base64
 import binascii
 import re
-from dataclasses import asdict, dataclass
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
 import orjson
@@ -19,23 +20,62 @@ from service.xapi.timestamps import to_ms
 
 Format = Literal["ids", "exact", "canonical"]
 FORMATS: tuple[Format, ...] = ("ids", "exact", "canonical")
-QUERY_PARAMS = frozenset(
-    {
-        "agent",
-        "verb",
-        "activity",
-        "registration",
-        "related_activities",
-        "related_agents",
-        "since",
-        "until",
-        "limit",
-        "format",
-        "attachments",
-        "ascending",
-    }
+JSONSchema = Mapping[str, Any]
+STRING: JSONSchema = {"type": "string"}
+UUID: JSONSchema = {"type": "string", "format": "uuid"}
+IRI: JSONSchema = {"type": "string", "format": "iri"}
+TIMESTAMP: JSONSchema = {"type": "string", "format": "date-time"}
+BOOL: JSONSchema = {"type": "string", "enum": ["true", "false"]}
+
+
+@dataclass(frozen=True, slots=True)
+class Param:
+    """One request parameter: the name its parser accepts and what the OpenAPI document says.
+
+    `json_model` names a wire model (in `schemas/`) when the value is URL-encoded JSON (T-11).
+    """
+
+    name: str
+    doc: str
+    schema: JSONSchema = field(default_factory=lambda: STRING)
+    required: bool = False
+    where: Literal["query", "header"] = "query"
+    json_model: str | None = None
+
+
+def names(params: tuple[Param, ...]) -> frozenset[str]:
+    return frozenset(param.name for param in params)
+
+
+AGENT_FILTER = Param("agent", "Filter by Agent or identified Group (JSON)", json_model="Actor")
+SINGLE = (
+    Param("statementId", "One statement by id (SR-30)", UUID),
+    Param("voidedStatementId", "One voided statement (SR-31)", UUID),
 )
-SINGLE_PARAMS = frozenset({"statementId", "voidedStatementId"})
+FILTERS = (
+    AGENT_FILTER,
+    Param("verb", "Filter by verb id", IRI),
+    Param("activity", "Filter by activity id", IRI),
+    Param("registration", "Filter by registration", UUID),
+    Param("related_activities", "Match activities anywhere", BOOL),
+    Param("related_agents", "Match agents anywhere", BOOL),
+    Param("since", "Stored strictly after", TIMESTAMP),
+    Param("until", "Stored at or before", TIMESTAMP),
+    Param("limit", "Page size; 0 = max", {"type": "integer", "minimum": 0}),
+    Param("format", "Statement format (SR-43)", {"type": "string", "enum": list(FORMATS)}),
+    Param("attachments", "multipart/mixed with attachments", BOOL),
+    Param("ascending", "Oldest first", BOOL),
+)
+MORE = Param("more", "Continuation token from a previous page (SR-46)")
+STATEMENT_GET: tuple[Param, ...] = (*SINGLE, *FILTERS, MORE)
+"""Every parameter of GET/HEAD statements (SR-30..SR-47)."""
+STATEMENT_PUT: tuple[Param, ...] = (
+    Param("statementId", "The statement's id", UUID, required=True),
+)
+"""PUT statements takes exactly this one parameter (SR-1)."""
+QUERY_PARAMS = names(FILTERS)
+SINGLE_PARAMS = names(SINGLE)
+_GET_NAMES = names(STATEMENT_GET)
 _UNENCODED_PLUS = re.compile(r"(\d{2}:\d{2}:\d{2}(?:\.\d+)?) (\d{2}(?::?\d{2})?)$")
 
 
@@ -68,13 +108,13 @@ def parse_statement_get(
     params: dict[str, str], *, version: str, max_limit: int
 ) -> SingleStatementRequest | StatementQueryRequest:
     """Turn GET statements parameters into a single lookup or a query (SR-32, SR-41)."""
-    unknown = set(params) - QUERY_PARAMS - SINGLE_PARAMS - {"more"}
+    unknown = set(params) - _GET_NAMES
     if unknown:
         raise BadRequestError(f"unknown parameter {sorted(unknown)[0]!r}")
-    if "more" in params:
+    if MORE.name in params:
         if len(params) > 1:
             raise BadRequestError("'more' cannot be combined with other parameters")
-        return decode_more(params["more"], max_limit)
+        return decode_more(params[MORE.name], max_limit)
     fmt = _format(params)
     attachments = _bool(params, "attachments")
     ids = SINGLE_PARAMS & set(params)

@@ -7,6 +7,8 @@ from typing import Any
 import httpx
 from fastapi import FastAPI
 
+from service.outcomes.reports import ATTAINMENT_PARAMS, KPI_PARAMS, RATE_PARAMS
+
 STATEMENT_QUERY = {
     "statementId",
     "voidedStatementId",
@@ -107,3 +109,48 @@ async def test_every_xapi_operation_has_version_header_auth_and_errors(app: Fast
 async def test_operations_outside_xapi_stay_documented(app: FastAPI) -> None:
     paths = (await _document(app))["paths"]
     assert {"/healthz", "/readyz", "/admin/tenants", "/outcomes/map"} <= set(paths)
+
+
+async def test_outcome_operations_list_what_their_parsers_accept(app: FastAPI) -> None:
+    paths = (await _document(app))["paths"]
+    assert _names(paths["/outcomes/attainments"]["get"], "query") == ATTAINMENT_PARAMS
+    assert _names(paths["/outcomes/rates"]["get"], "query") == RATE_PARAMS
+    assert _names(paths["/outcomes/kpi-table"]["get"], "query") == KPI_PARAMS
+    assert _names(paths["/outcomes/roster"]["get"], "query") == {"after", "limit"}
+    assert _names(paths["/exports/statements.{fmt}"]["get"], "query") == STATEMENT_QUERY
+
+
+async def test_uploads_and_admin_bodies_are_described(app: FastAPI) -> None:
+    document = await _document(app)
+    paths = document["paths"]
+    for path in ("/outcomes/roster", "/outcomes/kpis"):
+        for method in ("put", "post"):
+            content = paths[path][method]["requestBody"]["content"]
+            assert {"text/csv", "application/json"} <= set(content), (path, method)
+    map_body = paths["/outcomes/map"]["put"]["requestBody"]["content"]
+    assert map_body["application/json"]["schema"] == {"$ref": "#/components/schemas/OutcomeMap"}
+    assert "application/yaml" in map_body
+    tenant_body = paths["/admin/tenants"]["post"]["requestBody"]["content"]["application/json"]
+    assert tenant_body["schema"] == {"$ref": "#/components/schemas/TenantIn"}
+    assert {"OutcomeMap", "TenantIn", "CredentialIn", "TargetIn", "Actor"} <= set(
+        document["components"]["schemas"]
+    )
+
+
+async def test_every_documented_parameter_is_accepted(
+    app: FastAPI, client: httpx.AsyncClient
+) -> None:
+    """A documented name never gets its parser's 'unknown parameter' answer (T-12)."""
+    paths = (await _document(app))["paths"]
+    served = {
+        "/outcomes/attainments": "/outcomes/attainments",
+        "/outcomes/roster": "/outcomes/roster",
+        "/exports/statements.{fmt}": "/exports/statements.csv",
+    }
+    for documented, path in served.items():
+        for name in _names(paths[documented]["get"], "query"):
+            response = await client.get(path, params={name: "x"})
+            assert "unknown parameter" not in response.text, (path, name)
+        response = await client.get(path, params={"undocumented": "x"})
+        assert response.status_code == 400
+        assert "unknown parameter" in response.text
