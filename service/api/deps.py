@@ -7,9 +7,9 @@ from typing import Annotated
 from fastapi import Depends, Request
 
 from service.api.protocol import VERSION_STATE
-from service.auth import Principal
 from service.ops.context import request_facts
 from service.runtime import Runtime
+from service.tenancy.auth import Principal
 
 
 def runtime_of(request: Request) -> Runtime:

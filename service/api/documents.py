@@ -9,9 +9,9 @@ from fastapi import APIRouter, Request, Response
 from service.api.admission import settle_work
 from service.api.bodies import check_declared_length, read_limited
 from service.api.deps import PrincipalDep, RuntimeDep, VersionDep
-from service.errors import NotFoundError
+from service.model.documents import Preconditions, WriteMode
+from service.model.errors import NotFoundError
 from service.runtime import Runtime
-from service.store.document_records import Preconditions, WriteMode
 from service.xapi.document_params import (
     ACTIVITY_PROFILE,
     AGENT_PROFILE,

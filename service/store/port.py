@@ -4,7 +4,24 @@ from __future__ import annotations
 
 from typing import Any, Protocol
 
-from service.store.admin_records import (
+from service.model.documents import (
+    DocumentIds,
+    DocumentKey,
+    DocumentScope,
+    DocumentWrite,
+    KnownAgent,
+    Preconditions,
+    StoredDocument,
+)
+from service.model.statements import (
+    CredentialRecord,
+    NewStatement,
+    StatementPage,
+    StatementQuery,
+    StoredAttachment,
+    StoredStatement,
+)
+from service.model.tenancy import (
     CredentialChanges,
     DeadLetter,
     DeliveryOutcome,
@@ -15,24 +32,7 @@ from service.store.admin_records import (
     TargetStatus,
     TenantRecord,
 )
-from service.store.document_records import (
-    DocumentIds,
-    DocumentKey,
-    DocumentScope,
-    DocumentWrite,
-    KnownAgent,
-    Preconditions,
-    StoredDocument,
-)
 from service.store.outcome_port import OutcomeStore
-from service.store.records import (
-    CredentialRecord,
-    NewStatement,
-    StatementPage,
-    StatementQuery,
-    StoredAttachment,
-    StoredStatement,
-)
 
 
 class Store(OutcomeStore, Protocol):

@@ -8,8 +8,8 @@ from typing import Any
 
 import orjson
 
-from service.errors import BadRequestError
-from service.store.records import NewStatement, StoredAttachment
+from service.model.errors import BadRequestError
+from service.model.statements import NewStatement, StoredAttachment
 from service.xapi.attachments import (
     iter_attachments,
     match_attachment_parts,

@@ -11,7 +11,7 @@ import asyncio
 import pytest
 from pymongo.errors import DuplicateKeyError
 
-from service.errors import ConflictError, StoreError
+from service.model.errors import ConflictError, StoreError
 from service.store.mongo import MongoStore
 from service.store.mongo.schema import AGENTS, STATEMENTS
 from service.store.mongo.statement_docs import COMMITTED, statement_doc

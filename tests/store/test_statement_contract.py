@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from service.errors import ConflictError
+from service.model.errors import ConflictError
 from service.store.port import Store
 from service.xapi.agents import agent_key
 from service.xapi.timestamps import format_ms

@@ -10,9 +10,9 @@ import asyncio
 import orjson
 import pytest
 
-from service.errors import ConflictError
+from service.model.errors import ConflictError
+from service.model.statements import StatementQuery, StoredAttachment
 from service.store.port import Store
-from service.store.records import StatementQuery, StoredAttachment
 from service.xapi.agents import agent_key
 from service.xapi.timestamps import now_ms
 from tests.builders import activity, agent, statement
@@ -147,7 +147,7 @@ async def test_activity_definitions_merge_rs4(store: Store) -> None:
 
 async def test_credentials_au1(store: Store) -> None:
     """AU-1: credentials are stored once by key with their hashed secret."""
-    from service.auth import new_credential
+    from service.tenancy.auth import new_credential
 
     before = await store.count_credentials()
     issued = new_credential(name="lms", key="contract-key", secret="contract-secret")

@@ -7,7 +7,8 @@ from typing import Any
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
 
-from service.store.admin_records import (
+from service.model.statements import CredentialRecord
+from service.model.tenancy import (
     CredentialChanges,
     DeadLetter,
     DeliveryOutcome,
@@ -23,7 +24,6 @@ from service.store.mongo import erasure as erasure_ops
 from service.store.mongo import outbox as outbox_ops
 from service.store.mongo import schema
 from service.store.mongo.client import Doc, driver_errors
-from service.store.records import CredentialRecord
 from service.xapi.erasure import agent_hash
 from service.xapi.timestamps import now_ms
 

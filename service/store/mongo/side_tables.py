@@ -15,10 +15,10 @@ from pymongo import UpdateOne
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.errors import BulkWriteError
 
-from service.errors import StoreError
+from service.model.errors import StoreError
+from service.model.statements import StoredAttachment
 from service.store.mongo.client import Doc
 from service.store.mongo.statement_writes import MAX_ROUNDS, refused_positions
-from service.store.records import StoredAttachment
 from service.store.sqlite.agents import MAX_NAMES
 from service.xapi.activities import merge_definition
 from service.xapi.agents import agent_key

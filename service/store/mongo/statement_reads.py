@@ -8,9 +8,14 @@ import orjson
 from pymongo import ASCENDING, DESCENDING
 from pymongo.asynchronous.collection import AsyncCollection
 
+from service.model.statements import (
+    StatementPage,
+    StatementQuery,
+    StoredAttachment,
+    StoredStatement,
+)
 from service.store.mongo.client import Doc
 from service.store.mongo.statement_docs import COMMITTED, encode_key
-from service.store.records import StatementPage, StatementQuery, StoredAttachment, StoredStatement
 
 
 async def get_statement(

@@ -6,7 +6,8 @@ import sqlite3
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from service.store.admin_records import (
+from service.model.statements import CredentialRecord
+from service.model.tenancy import (
     CredentialChanges,
     DeadLetter,
     DeliveryOutcome,
@@ -17,7 +18,6 @@ from service.store.admin_records import (
     TargetStatus,
     TenantRecord,
 )
-from service.store.records import CredentialRecord
 from service.store.sqlite import admin as admin_ops
 from service.store.sqlite import erasure as erasure_ops
 from service.store.sqlite import outbox as outbox_ops

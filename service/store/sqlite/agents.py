@@ -7,7 +7,7 @@ from typing import Any
 
 import orjson
 
-from service.store.document_records import KnownAgent
+from service.model.documents import KnownAgent
 from service.store.sqlite.write_caches import AgentsSeen
 from service.xapi.agents import agent_key
 from service.xapi.persons import ifi_of

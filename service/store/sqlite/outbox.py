@@ -7,9 +7,10 @@ from typing import Any
 
 import orjson
 
-from service.errors import ConflictError, NotFoundError
-from service.forwarding.filters import matches
-from service.store.admin_records import (
+from service.model.errors import ConflictError, NotFoundError
+from service.model.forwarding import matches
+from service.model.statements import NewStatement
+from service.model.tenancy import (
     DeadLetter,
     DeliveryOutcome,
     ForwardTarget,
@@ -18,7 +19,6 @@ from service.store.admin_records import (
     TargetFilter,
     TargetStatus,
 )
-from service.store.records import NewStatement
 
 _TARGET_COLUMNS = (
     "id, tenant, name, kind, url, username, password, xapi_version, verbs, activity_prefixes, "

@@ -9,7 +9,7 @@ from typing import Any
 
 import orjson
 
-from service.store.outcome_records import (
+from service.model.outcomes import (
     ROSTER_FIELDS,
     AttainmentRecord,
     EvidenceRecord,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import sqlite3
 from typing import Any
 
-from service.store.records import KeyKind, StatementPage, StatementQuery
+from service.model.statements import KeyKind, StatementPage, StatementQuery
 
 
 def seq_bounds(conn: sqlite3.Connection, tenant: str, query: StatementQuery) -> tuple[int, int]:

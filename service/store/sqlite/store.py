@@ -12,8 +12,7 @@ from typing import Any, TypeVar
 
 import orjson
 
-from service.errors import StoreError
-from service.store.document_records import (
+from service.model.documents import (
     DocumentIds,
     DocumentKey,
     DocumentScope,
@@ -22,14 +21,15 @@ from service.store.document_records import (
     Preconditions,
     StoredDocument,
 )
-from service.store.observer import WriteObserver
-from service.store.records import (
+from service.model.errors import StoreError
+from service.model.statements import (
     NewStatement,
     StatementPage,
     StatementQuery,
     StoredAttachment,
     StoredStatement,
 )
+from service.store.observer import WriteObserver
 from service.store.sqlite import agents as agent_ops
 from service.store.sqlite import documents as document_ops
 from service.store.sqlite import statements as ops

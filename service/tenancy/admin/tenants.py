@@ -6,11 +6,11 @@ from dataclasses import asdict
 from typing import Any
 
 from schemas.admin import TenantIn, TenantPatch
-from service.admin.actor import AdminActor, check_tenant_name
-from service.admin.limits import check_tenant_limits, limits_json, patch_limits
-from service.errors import NotFoundError
-from service.store.admin_records import EffectiveLimits, Limits, TenantRecord
+from service.model.errors import NotFoundError
+from service.model.tenancy import EffectiveLimits, Limits, TenantRecord
 from service.store.port import Store
+from service.tenancy.admin.actor import AdminActor, check_tenant_name
+from service.tenancy.admin.limits import check_tenant_limits, limits_json, patch_limits
 from service.xapi.timestamps import now_ms
 
 

@@ -6,16 +6,16 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from schemas.admin import TargetIn
-from service.admin.actor import AdminActor
-from service.errors import BadRequestError, NotFoundError
 from service.forwarding.addresses import AddressPolicy, RefusedAddressError
-from service.store.admin_records import (
+from service.model.errors import BadRequestError, NotFoundError
+from service.model.tenancy import (
     DeadLetter,
     ForwardTarget,
     TargetFilter,
     TargetStatus,
 )
 from service.store.port import Store
+from service.tenancy.admin.actor import AdminActor
 from service.xapi.datatypes import is_iri
 from service.xapi.timestamps import now_ms
 

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from enum import IntEnum
 from typing import Any
 
-from service.store.admin_records import Limits
+from service.model.tenancy import Limits
 
 
 class KeyKind(IntEnum):

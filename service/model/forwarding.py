@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from service.store.admin_records import TargetFilter
+from service.model.tenancy import TargetFilter
 
 
 def matches(target_filter: TargetFilter, statement: dict[str, Any]) -> bool:
