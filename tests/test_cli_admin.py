@@ -9,7 +9,7 @@ import orjson
 import pytest
 
 from service.cli import main
-from service.model.statements import CredentialRecord
+from service.model.tenancy import CredentialRecord
 from service.store.sqlite import SQLiteStore
 from service.tenancy.auth import verify_secret
 from tests.cli_support import run_cli

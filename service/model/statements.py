@@ -6,8 +6,6 @@ from dataclasses import dataclass, field
 from enum import IntEnum
 from typing import Any
 
-from service.model.tenancy import Limits
-
 
 class KeyKind(IntEnum):
     """What an indexed statement key means; queries are lookups on (tenant, kind, key) (SR-42)."""
@@ -124,18 +122,3 @@ class StatementPage:
 class StoredStatement:
     body: bytes
     stored_ms: int
-
-
-@dataclass(frozen=True, slots=True)
-class CredentialRecord:
-    """A client credential; only a hash of the secret is ever stored (AU-1)."""
-
-    key: str
-    tenant: str
-    name: str
-    secret_hash: str
-    scopes: tuple[str, ...]
-    enabled: bool
-    created_ms: int
-    last_used_ms: int | None = None
-    limits: Limits = field(default_factory=Limits)  # overrides of the tenant's limits

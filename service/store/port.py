@@ -13,8 +13,14 @@ from service.model.documents import (
     Preconditions,
     StoredDocument,
 )
+from service.model.forwarding import (
+    DeadLetter,
+    DeliveryOutcome,
+    ForwardTarget,
+    OutboxBatch,
+    TargetStatus,
+)
 from service.model.statements import (
-    CredentialRecord,
     NewStatement,
     StatementPage,
     StatementQuery,
@@ -23,13 +29,9 @@ from service.model.statements import (
 )
 from service.model.tenancy import (
     CredentialChanges,
-    DeadLetter,
-    DeliveryOutcome,
+    CredentialRecord,
     ErasureRecord,
-    ForwardTarget,
     Limits,
-    OutboxBatch,
-    TargetStatus,
     TenantRecord,
 )
 from service.store.outcome_port import OutcomeStore

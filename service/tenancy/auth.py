@@ -14,8 +14,7 @@ from functools import partial
 from typing import Any, NoReturn
 
 from service.model.errors import ForbiddenError, UnauthorizedError
-from service.model.statements import CredentialRecord
-from service.model.tenancy import EffectiveLimits, TenantRecord
+from service.model.tenancy import CredentialRecord, EffectiveLimits, TenantRecord
 from service.store.port import Store
 from service.tenancy.scopes import XAPI_SCOPES, covers
 from service.tenancy.signin import (

@@ -13,7 +13,7 @@ from service.model.documents import (
     WriteMode,
 )
 from service.model.errors import ConflictError, NotFoundError
-from service.model.tenancy import DeliveryOutcome, ForwardTarget, TargetFilter
+from service.model.forwarding import DeliveryOutcome, ForwardTarget, TargetFilter
 from service.store.port import Store
 from service.xapi.agents import agent_key
 from service.xapi.documents import new_write, put_policy

@@ -11,8 +11,7 @@ from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.errors import DuplicateKeyError
 
 from service.model.errors import ConflictError, NotFoundError
-from service.model.statements import CredentialRecord
-from service.model.tenancy import CredentialChanges, Limits, TenantRecord
+from service.model.tenancy import CredentialChanges, CredentialRecord, Limits, TenantRecord
 from service.store.mongo.client import Doc
 from service.xapi.timestamps import now_ms
 

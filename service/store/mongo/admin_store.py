@@ -7,16 +7,18 @@ from typing import Any
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
 
-from service.model.statements import CredentialRecord
-from service.model.tenancy import (
-    CredentialChanges,
+from service.model.forwarding import (
     DeadLetter,
     DeliveryOutcome,
-    ErasureRecord,
     ForwardTarget,
-    Limits,
     OutboxBatch,
     TargetStatus,
+)
+from service.model.tenancy import (
+    CredentialChanges,
+    CredentialRecord,
+    ErasureRecord,
+    Limits,
     TenantRecord,
 )
 from service.store.mongo import admin as admin_ops

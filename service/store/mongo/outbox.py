@@ -15,9 +15,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import BulkWriteError, DuplicateKeyError
 
 from service.model.errors import ConflictError, NotFoundError
-from service.model.forwarding import matches
-from service.model.statements import NewStatement
-from service.model.tenancy import (
+from service.model.forwarding import (
     DeadLetter,
     DeliveryOutcome,
     ForwardTarget,
@@ -25,7 +23,9 @@ from service.model.tenancy import (
     OutboxItem,
     TargetFilter,
     TargetStatus,
+    matches,
 )
+from service.model.statements import NewStatement
 from service.store.mongo import schema
 from service.store.mongo.client import Doc
 from service.store.mongo.sequence import next_id

@@ -8,8 +8,7 @@ from typing import Any
 import orjson
 
 from service.model.errors import ConflictError, NotFoundError
-from service.model.statements import CredentialRecord
-from service.model.tenancy import CredentialChanges, Limits, TenantRecord
+from service.model.tenancy import CredentialChanges, CredentialRecord, Limits, TenantRecord
 
 _TENANT_COLUMNS = "name, enabled, created, rate_per_second, burst, max_batch, max_body"
 _CREDENTIAL_COLUMNS = (

@@ -6,16 +6,18 @@ import sqlite3
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from service.model.statements import CredentialRecord
-from service.model.tenancy import (
-    CredentialChanges,
+from service.model.forwarding import (
     DeadLetter,
     DeliveryOutcome,
-    ErasureRecord,
     ForwardTarget,
-    Limits,
     OutboxBatch,
     TargetStatus,
+)
+from service.model.tenancy import (
+    CredentialChanges,
+    CredentialRecord,
+    ErasureRecord,
+    Limits,
     TenantRecord,
 )
 from service.store.sqlite import admin as admin_ops

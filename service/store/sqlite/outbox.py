@@ -8,9 +8,7 @@ from typing import Any
 import orjson
 
 from service.model.errors import ConflictError, NotFoundError
-from service.model.forwarding import matches
-from service.model.statements import NewStatement
-from service.model.tenancy import (
+from service.model.forwarding import (
     DeadLetter,
     DeliveryOutcome,
     ForwardTarget,
@@ -18,7 +16,9 @@ from service.model.tenancy import (
     OutboxItem,
     TargetFilter,
     TargetStatus,
+    matches,
 )
+from service.model.statements import NewStatement
 
 _TARGET_COLUMNS = (
     "id, tenant, name, kind, url, username, password, xapi_version, verbs, activity_prefixes, "

@@ -7,8 +7,7 @@ from typing import Any
 
 from schemas.admin import CredentialIn, CredentialPatch
 from service.model.errors import BadRequestError, NotFoundError
-from service.model.statements import CredentialRecord
-from service.model.tenancy import CredentialChanges, EffectiveLimits, Limits
+from service.model.tenancy import CredentialChanges, CredentialRecord, EffectiveLimits, Limits
 from service.store.port import Store
 from service.tenancy.admin.actor import AdminActor
 from service.tenancy.admin.limits import check_credential_limits, limits_json, patch_limits

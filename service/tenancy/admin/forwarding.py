@@ -8,12 +8,7 @@ from urllib.parse import urlsplit
 from schemas.admin import TargetIn
 from service.forwarding.addresses import AddressPolicy, RefusedAddressError
 from service.model.errors import BadRequestError, NotFoundError
-from service.model.tenancy import (
-    DeadLetter,
-    ForwardTarget,
-    TargetFilter,
-    TargetStatus,
-)
+from service.model.forwarding import DeadLetter, ForwardTarget, TargetFilter, TargetStatus
 from service.store.port import Store
 from service.tenancy.admin.actor import AdminActor
 from service.xapi.datatypes import is_iri
