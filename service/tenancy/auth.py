@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from functools import partial
 from typing import Any, NoReturn
 
+from service.model.clock import now_ms
 from service.model.errors import ForbiddenError, UnauthorizedError
 from service.model.tenancy import CredentialRecord, EffectiveLimits, TenantRecord
 from service.store.port import Store
@@ -26,7 +27,6 @@ from service.tenancy.signin import (
 )
 from service.tenancy.usage import UsageRecorder
 from service.xapi.agents import agent_key
-from service.xapi.timestamps import now_ms
 
 __all__ = ["XAPI_SCOPES", "Authenticator", "Principal", "new_credential"]
 DEFAULT_TENANT = "default"

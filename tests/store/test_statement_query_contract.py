@@ -10,11 +10,11 @@ import asyncio
 import orjson
 import pytest
 
+from service.model.clock import now_ms
 from service.model.errors import ConflictError
 from service.model.statements import StatementQuery, StoredAttachment
 from service.store.port import Store
 from service.xapi.agents import agent_key
-from service.xapi.timestamps import now_ms
 from tests.builders import activity, agent, statement
 from tests.store.statement_support import put, query_ids
 

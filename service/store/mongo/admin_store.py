@@ -7,6 +7,7 @@ from typing import Any
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
 
+from service.model.clock import now_ms
 from service.model.forwarding import (
     DeadLetter,
     DeliveryOutcome,
@@ -27,7 +28,6 @@ from service.store.mongo import outbox as outbox_ops
 from service.store.mongo import schema
 from service.store.mongo.client import Doc, driver_errors
 from service.xapi.erasure import agent_hash
-from service.xapi.timestamps import now_ms
 
 
 class MongoAdminMethods:

@@ -15,6 +15,7 @@ from pymongo import ASCENDING
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.errors import DuplicateKeyError
 
+from service.model.clock import now_ms
 from service.model.documents import (
     DocumentIds,
     DocumentKey,
@@ -26,7 +27,6 @@ from service.model.documents import (
 from service.model.errors import StoreError
 from service.store.mongo.client import Doc
 from service.xapi.documents import check_preconditions, etag_of, ids_body, resolve_write
-from service.xapi.timestamps import now_ms
 
 MAX_ATTEMPTS = 50
 

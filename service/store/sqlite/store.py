@@ -12,6 +12,7 @@ from typing import Any, TypeVar
 
 import orjson
 
+from service.model.clock import now_ms
 from service.model.documents import (
     DocumentIds,
     DocumentKey,
@@ -45,7 +46,6 @@ from service.store.sqlite.statement_writes import (
 from service.store.sqlite.write_caches import WriteCaches
 from service.store.sqlite.write_lock import WriteLock
 from service.store.sqlite.writer import GroupCommitWriter
-from service.xapi.timestamps import now_ms
 
 T = TypeVar("T")
 

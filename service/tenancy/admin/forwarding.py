@@ -7,12 +7,12 @@ from urllib.parse import urlsplit
 
 from schemas.admin import TargetIn
 from service.forwarding.addresses import AddressPolicy, RefusedAddressError
+from service.model.clock import now_ms
 from service.model.errors import BadRequestError, NotFoundError
 from service.model.forwarding import DeadLetter, ForwardTarget, TargetFilter, TargetStatus
 from service.store.port import Store
 from service.tenancy.admin.actor import AdminActor
 from service.xapi.datatypes import is_iri
-from service.xapi.timestamps import now_ms
 
 
 async def add_target(

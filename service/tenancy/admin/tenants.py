@@ -6,12 +6,12 @@ from dataclasses import asdict
 from typing import Any
 
 from schemas.admin import TenantIn, TenantPatch
+from service.model.clock import now_ms
 from service.model.errors import NotFoundError
 from service.model.tenancy import EffectiveLimits, Limits, TenantRecord
 from service.store.port import Store
 from service.tenancy.admin.actor import AdminActor, check_tenant_name
 from service.tenancy.admin.limits import check_tenant_limits, limits_json, patch_limits
-from service.xapi.timestamps import now_ms
 
 
 async def create_tenant(
