@@ -161,7 +161,7 @@ async def test_credentials_au1(store: Store) -> None:
 
 async def test_agent_names_in_order_up_to_a_limit_rs6(store: Store) -> None:
     """RS-6: the names used with an agent, first use first, repeats once, at most 16 kept."""
-    from service.store.sqlite.agents import MAX_NAMES
+    from service.model.documents import MAX_NAMES
 
     def named(name: str) -> dict[str, object]:
         return statement(actor={"name": name, "mbox": "mailto:ann@example.org"})
