@@ -57,7 +57,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         except Exception as exc:
             log_event(log, "startup.failed", level=logging.CRITICAL, error=str(exc))
             raise
-        announce(runtime)
+        announce(runtime.settings, runtime.store.kind, runtime.generated_credential)
         if settings.tune_interpreter:
             tune_interpreter()
         try:

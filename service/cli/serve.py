@@ -86,6 +86,6 @@ async def _prepare_store(settings: Settings) -> None:
     runtime = Runtime.build(settings)
     await runtime.start()
     try:
-        announce(runtime)
+        announce(runtime.settings, runtime.store.kind, runtime.generated_credential)
     finally:
         await runtime.stop()
