@@ -78,6 +78,7 @@ lint: $(LOAD_STAMP)  # mypy checks loadtests/ against the real locust
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
+	$(BIN)/lint-imports  # the layering contracts of pyproject.toml
 
 format: $(STAMP)
 	$(BIN)/ruff check --fix .

@@ -10,11 +10,11 @@ import asyncio
 import time
 
 from loadtests.bodies import BodyPool
-from service.auth import DEFAULT_TENANT
+from service.ops.tuning import tune_interpreter
 from service.settings import Settings
 from service.store.factory import make_store
 from service.store.port import Store
-from service.tuning import tune_interpreter
+from service.tenancy.auth import DEFAULT_TENANT
 from service.xapi.statement_requests import parse_statement_body
 
 AUTHORITY = {

@@ -10,7 +10,6 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from service import __version__
-from service.admission import Admission, Limits
 from service.api import (
     about,
     activities,
@@ -35,12 +34,13 @@ from service.api.openapi_spec import install_openapi
 from service.api.outcome_support import install_outcome_error_handler
 from service.api.protocol import XAPIProtocolMiddleware
 from service.api.request_limits import RequestLimitsMiddleware
+from service.ops.admission import Admission, Limits
 from service.ops.health import saturation_check
 from service.ops.logging import log_event
 from service.ops.startup import announce
+from service.ops.tuning import tune_interpreter
 from service.runtime import Runtime
 from service.settings import Settings
-from service.tuning import tune_interpreter
 
 log = logging.getLogger("service")
 
@@ -57,7 +57,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         except Exception as exc:
             log_event(log, "startup.failed", level=logging.CRITICAL, error=str(exc))
             raise
-        announce(runtime)
+        announce(runtime.settings, runtime.store.kind, runtime.generated_credential)
         if settings.tune_interpreter:
             tune_interpreter()
         try:

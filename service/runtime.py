@@ -5,17 +5,17 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 
-from service.auth import Authenticator, IssuedCredential, new_credential
 from service.ops.health import ReadinessCheck, standard_checks
 from service.ops.lifecycle import ShutdownHook, run_shutdown_hooks
 from service.ops.metrics import Metrics
 from service.outcomes.engine import OutcomeEngine
-from service.scopes import EVERY_SCOPE
 from service.settings import Settings
 from service.store.factory import make_store
 from service.store.observer import ObservableStore
 from service.store.port import Store
-from service.tenancy import TenancyServices
+from service.tenancy.auth import Authenticator, IssuedCredential, new_credential
+from service.tenancy.scopes import EVERY_SCOPE
+from service.tenancy.services import TenancyServices
 
 log = logging.getLogger("service")
 

@@ -9,10 +9,10 @@ from dataclasses import dataclass, replace
 import httpx
 from fastapi import FastAPI
 
-from service.auth import new_credential
-from service.errors import ConflictError
+from service.model.errors import ConflictError
+from service.model.tenancy import Limits, TenantRecord
 from service.runtime import Runtime
-from service.store.admin_records import Limits, TenantRecord
+from service.tenancy.auth import new_credential
 
 STATEMENTS = "/xapi/statements"
 

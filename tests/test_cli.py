@@ -8,8 +8,8 @@ from pathlib import Path
 
 import orjson
 
-from service.auth import verify_secret
 from service.store.sqlite import SQLiteStore
+from service.tenancy.auth import verify_secret
 from tests.cli_support import run_cli
 
 

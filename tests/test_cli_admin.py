@@ -8,10 +8,10 @@ from pathlib import Path
 import orjson
 import pytest
 
-from service.auth import verify_secret
 from service.cli import main
-from service.store.records import CredentialRecord
+from service.model.tenancy import CredentialRecord
 from service.store.sqlite import SQLiteStore
+from service.tenancy.auth import verify_secret
 from tests.cli_support import run_cli
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import uuid
 
-from service.ids import random_uuid
+from service.model.ids import random_uuid
 
 
 def test_random_uuids_are_version_4_and_distinct() -> None:

@@ -1,4 +1,4 @@
-"""Interpreter tuning applied by `serve` (service/tuning.py)."""
+"""Interpreter tuning applied by `serve` (service/ops/tuning.py)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from service.tuning import GC_THRESHOLDS, SWITCH_INTERVAL_S, tune_interpreter
+from service.ops.tuning import GC_THRESHOLDS, SWITCH_INTERVAL_S, tune_interpreter
 
 
 @pytest.fixture

@@ -1,6 +1,6 @@
 """The admin API under /admin (outside the xAPI base path): tenants and credentials, JSON in/out.
 
-Needs the `admin` scope (own tenant) or `operator` (every tenant); see service.admin.
+Needs the `admin` scope (own tenant) or `operator` (every tenant); see service.tenancy.admin.
 """
 
 from __future__ import annotations
@@ -11,15 +11,15 @@ import orjson
 from fastapi import APIRouter, Depends, Request, Response
 
 from schemas.admin import CredentialIn, CredentialPatch, TenantIn, TenantPatch
-from service.admin import credentials, tenants
-from service.admin.actor import AdminActor, principal_actor
-from service.admin.inputs import parse_body
 from service.api.bodies import read_limited
 from service.api.declared import json_body, operation
 from service.api.deps import AccessChangeDep, PrincipalDep, SettingsDep, StoreDep
 from service.settings import Settings
 from service.store.port import Store
-from service.tenancy import default_limits
+from service.tenancy.admin import credentials, tenants
+from service.tenancy.admin.actor import AdminActor, principal_actor
+from service.tenancy.admin.inputs import parse_body
+from service.tenancy.services import default_limits
 from service.xapi.statement_params import Param
 
 router = APIRouter(prefix="/admin", tags=["admin"])

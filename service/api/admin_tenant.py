@@ -7,13 +7,13 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Request, Response
 
 from schemas.admin import ErasureIn, RequeueIn, TargetIn, TargetPatch
-from service.admin import erasure, forwarding
-from service.admin.inputs import parse_body
 from service.api.admin import ActorDep, json_response, read_body
 from service.api.declared import json_body, operation
 from service.api.deps import SettingsDep, StoreDep
-from service.errors import BadRequestError
 from service.forwarding.addresses import AddressPolicy
+from service.model.errors import BadRequestError
+from service.tenancy.admin import erasure, forwarding
+from service.tenancy.admin.inputs import parse_body
 from service.xapi.statement_params import Param
 
 router = APIRouter(prefix="/admin/tenants/{tenant}", tags=["admin"])

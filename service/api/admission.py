@@ -17,10 +17,10 @@ from dataclasses import dataclass
 from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from service.admission import WORK_BYTES, Admission, Ticket
 from service.api.content_encoding import request_encoding
 from service.api.protocol import VERSION_HEADER, error_body
-from service.errors import OVERLOAD_RETRY_AFTER, ServiceUnavailableError
+from service.model.errors import OVERLOAD_RETRY_AFTER, ServiceUnavailableError
+from service.ops.admission import WORK_BYTES, Admission, Ticket
 from service.xapi.json_size import parsed_size_estimate
 from service.xapi.versions import negotiate_version
 

@@ -7,7 +7,7 @@ from urllib.parse import parse_qsl, urlencode
 from starlette.datastructures import Headers
 from starlette.types import Scope
 
-from service.errors import BadRequestError
+from service.model.errors import BadRequestError
 
 ALLOWED_METHODS = frozenset({"GET", "PUT", "POST", "DELETE", "HEAD"})
 HEADER_FIELDS = frozenset(

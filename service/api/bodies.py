@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from starlette.types import Message, Receive
 
-from service.errors import BadRequestError, PayloadTooLargeError
+from service.model.errors import BadRequestError, PayloadTooLargeError
 
 
 def check_declared_length(content_length: str | None, limit: int) -> None:

@@ -11,7 +11,7 @@ import zlib
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from service.errors import BadRequestError, UnsupportedMediaTypeError
+from service.model.errors import BadRequestError, UnsupportedMediaTypeError
 
 PIECE = 64 * 1024
 WINDOW_BITS = {

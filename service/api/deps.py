@@ -9,7 +9,6 @@ from typing import Annotated
 from fastapi import Depends, Request
 
 from service.api.protocol import VERSION_STATE
-from service.auth import Principal
 from service.ops.context import request_facts
 from service.ops.health import ReadinessCheck
 from service.ops.metrics import Metrics
@@ -17,6 +16,7 @@ from service.outcomes.engine import OutcomeEngine
 from service.runtime import Runtime
 from service.settings import Settings
 from service.store.port import Store
+from service.tenancy.auth import Principal
 
 AccessChange = Callable[[str | None, str | None], None]
 """Called with (credential key, tenant) after an admin change to either."""

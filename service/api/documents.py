@@ -11,9 +11,9 @@ from service.api.admission import settle_work
 from service.api.bodies import check_declared_length, read_limited
 from service.api.declared import DOCUMENT_BODY, JSONObject, operation
 from service.api.deps import PrincipalDep, SettingsDep, StoreDep, VersionDep
-from service.errors import NotFoundError
+from service.model.documents import Preconditions, WriteMode
+from service.model.errors import NotFoundError
 from service.settings import Settings
-from service.store.document_records import Preconditions, WriteMode
 from service.store.port import Store
 from service.xapi.document_params import (
     ACTIVITY_PROFILE,

@@ -11,7 +11,7 @@ from fastapi.responses import Response
 from starlette.exceptions import HTTPException
 
 from service.api.protocol import error_body
-from service.errors import (
+from service.model.errors import (
     LRSError,
     ServiceUnavailableError,
     StoreError,

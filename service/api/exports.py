@@ -10,19 +10,19 @@ import orjson
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import StreamingResponse
 
-from service import access
 from service.api.declared import operation
 from service.api.deps import OutcomesDep, PrincipalDep, StoreDep
 from service.api.outcome_params import described
 from service.api.outcome_support import EXPORT, active_map, params_of
-from service.auth import Principal
-from service.errors import ForbiddenError, NotFoundError
+from service.model.errors import ForbiddenError, NotFoundError
+from service.model.statements import StatementPage
 from service.outcomes import export, reports
 from service.outcomes import params as p
 from service.outcomes.engine import OutcomeEngine
 from service.outcomes.export import ExportFormat
 from service.store.port import Store
-from service.store.records import StatementPage
+from service.tenancy import access
+from service.tenancy.auth import Principal
 from service.xapi.statement_params import (
     STATEMENT_GET,
     SingleStatementRequest,

@@ -10,7 +10,7 @@ from starlette.datastructures import MutableHeaders
 from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from service.ids import random_uuid
+from service.model.ids import random_uuid
 from service.ops.context import attach_facts, request_facts
 from service.ops.logging import log_event
 from service.ops.metrics import Metrics

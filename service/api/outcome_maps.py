@@ -10,10 +10,10 @@ from schemas.generate import OUTCOME_MAP_SCHEMA
 from service.api.declared import map_body, operation
 from service.api.deps import OutcomesDep, PrincipalDep, SettingsDep
 from service.api.outcome_support import READ, WRITE, json_response, params_of, read_body
-from service.errors import BadRequestError, NotFoundError
+from service.model.errors import BadRequestError, NotFoundError
+from service.model.outcomes import MapVersion
 from service.outcomes.maps import load_document, validate_map
 from service.outcomes.params import check_known, integer
-from service.store.outcome_records import MapVersion
 
 router = APIRouter(prefix="/outcomes/map", tags=["outcomes"])
 

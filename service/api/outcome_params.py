@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from service.model.outcomes import ROSTER_FIELDS
 from service.outcomes.params import MAX_LIMIT
 from service.outcomes.periods import GRANULARITIES
-from service.store.outcome_records import ROSTER_FIELDS
 from service.xapi.statement_params import BOOL, TIMESTAMP, Param
 
 _PERIOD_DOC = "a period label: 2024, 2024-Q2, 2024-05, 2024-W19 or 2024-05-13"

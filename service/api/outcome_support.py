@@ -10,7 +10,7 @@ from fastapi.responses import Response
 
 from service.api.bodies import check_declared_length, read_limited
 from service.api.protocol import error_body
-from service.errors import NotFoundError
+from service.model.errors import NotFoundError
 from service.outcomes.engine import ActiveMap, OutcomeEngine
 from service.outcomes.problems import InvalidDocumentError
 from service.xapi.statement_params import unique_params

@@ -21,7 +21,7 @@ from service.api.alternate_syntax import (
     wants_alternate_syntax,
 )
 from service.api.bodies import check_declared_length, read_limited
-from service.errors import BadRequestError, LRSError
+from service.model.errors import BadRequestError, LRSError
 from service.xapi.timestamps import format_ms
 from service.xapi.versions import is_v2, negotiate_version
 

@@ -10,19 +10,19 @@ import orjson
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import StreamingResponse
 
-from service import access
-from service.access import apply_define_scope, check_batch_size
 from service.api.admission import settle_work
 from service.api.bodies import check_declared_length, read_limited
 from service.api.declared import operation, statement_body
 from service.api.deps import OutcomesDep, PrincipalDep, SettingsDep, StoreDep, VersionDep
 from service.api.protocol import CONSISTENT_THROUGH
-from service.auth import Principal
-from service.errors import BadRequestError, NotFoundError
+from service.model.errors import BadRequestError, NotFoundError
+from service.model.statements import Uploaded
 from service.ops.context import request_facts
 from service.settings import Settings
 from service.store.port import Store
-from service.store.records import Uploaded
+from service.tenancy import access
+from service.tenancy.access import apply_define_scope, check_batch_size
+from service.tenancy.auth import Principal
 from service.xapi.datatypes import is_uuid
 from service.xapi.languages import parse_accept_language
 from service.xapi.multipart import multipart_mixed_chunks

@@ -10,12 +10,12 @@ from typing import Any
 
 import orjson
 
-from service.admin.limits import LIMIT_FIELDS, limits_from_text
-from service.errors import BadRequestError, LRSError
+from service.model.errors import BadRequestError, LRSError
+from service.model.tenancy import EffectiveLimits, Limits
 from service.settings import Settings
-from service.store.admin_records import EffectiveLimits, Limits
 from service.store.factory import make_store
 from service.store.port import Store
+from service.tenancy.admin.limits import LIMIT_FIELDS, limits_from_text
 from service.xapi.timestamps import format_ms
 
 LIMIT_FLAGS = {

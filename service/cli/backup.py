@@ -7,8 +7,8 @@ import sys
 from pathlib import Path
 from typing import IO, Any
 
-from service.ops.backup import BackupError, backup, restore
 from service.settings import Settings
+from service.store.sqlite.backup import BackupError, backup, restore
 from service.store.sqlite.schema import sqlite_path
 
 

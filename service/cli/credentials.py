@@ -6,9 +6,6 @@ import argparse
 from typing import Any
 
 from schemas.admin import CredentialIn, CredentialPatch
-from service.admin import credentials as ops
-from service.admin.actor import cli_actor
-from service.admin.inputs import parse_data
 from service.cli.admin_common import (
     add_limit_flags,
     limits_text,
@@ -18,10 +15,13 @@ from service.cli.admin_common import (
     run_admin,
     when,
 )
-from service.scopes import ALL_SCOPES
 from service.settings import Settings
 from service.store.port import Store
-from service.tenancy import default_limits
+from service.tenancy.admin import credentials as ops
+from service.tenancy.admin.actor import cli_actor
+from service.tenancy.admin.inputs import parse_data
+from service.tenancy.scopes import ALL_SCOPES
+from service.tenancy.services import default_limits
 
 
 def register(commands: Any) -> None:

@@ -6,10 +6,10 @@ import argparse
 from dataclasses import asdict
 from typing import Any
 
-from service.admin import erasure as ops
-from service.admin.actor import cli_actor
 from service.cli.admin_common import print_json, print_table, run_admin, when
 from service.store.port import Store
+from service.tenancy.admin import erasure as ops
+from service.tenancy.admin.actor import cli_actor
 
 
 def register(commands: Any) -> None:

@@ -6,13 +6,13 @@ import argparse
 from typing import Any
 
 from schemas.admin import TargetIn
-from service.admin import forwarding as ops
-from service.admin.actor import cli_actor
-from service.admin.inputs import parse_data
 from service.cli.admin_common import print_json, print_table, run_admin, when
 from service.forwarding.addresses import AddressPolicy
 from service.settings import Settings
 from service.store.port import Store
+from service.tenancy.admin import forwarding as ops
+from service.tenancy.admin.actor import cli_actor
+from service.tenancy.admin.inputs import parse_data
 
 
 def _list(value: str | None) -> list[str]:

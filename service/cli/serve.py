@@ -13,7 +13,7 @@ import uvicorn
 from uvicorn.config import STARTUP_FAILURE
 from uvicorn.supervisors import Multiprocess
 
-from service.ops.http_protocol import head_limit, http_protocol
+from service.api.http_protocol import head_limit, http_protocol
 from service.ops.listener import ListenError, bind_listener
 from service.ops.logging import configure_logging
 from service.ops.preflight import store_problem
@@ -35,7 +35,7 @@ def run(args: argparse.Namespace) -> int:
     for name, value in pairs:
         if value is not None:
             os.environ[f"LRS_{name.upper()}"] = str(value)  # the app factory reads them anew
-    os.environ.setdefault("LRS_TUNE_INTERPRETER", "true")  # see service/tuning.py
+    os.environ.setdefault("LRS_TUNE_INTERPRETER", "true")  # see service/ops/tuning.py
     settings = Settings()
     configure_logging(settings.log_level, settings.log_format)
     try:  # first of all: a busy port must not leave a new store or credential behind
@@ -86,6 +86,6 @@ async def _prepare_store(settings: Settings) -> None:
     runtime = Runtime.build(settings)
     await runtime.start()
     try:
-        announce(runtime)
+        announce(runtime.settings, runtime.store.kind, runtime.generated_credential)
     finally:
         await runtime.stop()

@@ -6,9 +6,6 @@ import argparse
 from typing import Any
 
 from schemas.admin import TenantIn, TenantPatch
-from service.admin import tenants as ops
-from service.admin.actor import cli_actor
-from service.admin.inputs import parse_data
 from service.cli.admin_common import (
     add_limit_flags,
     limits_text,
@@ -20,7 +17,10 @@ from service.cli.admin_common import (
 )
 from service.settings import Settings
 from service.store.port import Store
-from service.tenancy import default_limits
+from service.tenancy.admin import tenants as ops
+from service.tenancy.admin.actor import cli_actor
+from service.tenancy.admin.inputs import parse_data
+from service.tenancy.services import default_limits
 
 
 def register(commands: Any) -> None:

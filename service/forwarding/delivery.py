@@ -13,8 +13,8 @@ from http import HTTPStatus
 import httpx
 import orjson
 
-from service.store.admin_records import ForwardTarget, OutboxBatch, OutboxItem
-from service.store.records import StoredAttachment
+from service.model.forwarding import ForwardTarget, OutboxBatch, OutboxItem
+from service.model.statements import StoredAttachment
 from service.xapi.multipart import render_multipart_mixed
 from service.xapi.statement_requests import attachment_hashes
 

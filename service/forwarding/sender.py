@@ -15,10 +15,10 @@ import httpx
 from service.forwarding.addresses import AddressPolicy, IPNetwork
 from service.forwarding.delivery import deliver
 from service.forwarding.transport import guarded_client
+from service.model.clock import now_ms
+from service.model.forwarding import DeliveryOutcome, ForwardTarget, OutboxBatch
 from service.ops.config import mask_url
-from service.store.admin_records import DeliveryOutcome, ForwardTarget, OutboxBatch
 from service.store.port import Store
-from service.xapi.timestamps import now_ms
 
 log = logging.getLogger("service.forwarding")
 

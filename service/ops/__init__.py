@@ -1,4 +1,4 @@
-"""Operating the service: health checks, metrics, structured logs, configuration, backups.
+"""Operating the service: health checks, metrics, structured logs, configuration, admission.
 
-HTTP-free (ARCHITECTURE: only api/, app.py and auth.py import FastAPI or Starlette).
+HTTP-free: `make lint` checks that ops imports no FastAPI, Starlette or uvicorn, and no adapter.
 """

@@ -4,21 +4,34 @@ from __future__ import annotations
 
 import logging
 import sys
-from typing import IO
+from typing import IO, Protocol
 
 from service import __version__
 from service.ops.config import effective_config
 from service.ops.logging import log_event
-from service.runtime import Runtime
+from service.settings import Settings
 
 log = logging.getLogger("service")
 
 
-def announce(runtime: Runtime, console: IO[str] | None = None) -> None:
+class FirstCredential(Protocol):
+    """The credential start-up generated because none existed; its secret is shown once."""
+
+    @property
+    def key(self) -> str: ...
+
+    @property
+    def secret(self) -> str: ...
+
+
+def announce(
+    settings: Settings,
+    store_kind: str,
+    issued: FirstCredential | None,
+    console: IO[str] | None = None,
+) -> None:
     """Log the start-up and configuration events; print a generated credential for the person."""
-    settings = runtime.settings
     endpoint = f"{settings.authority_home_page}{settings.api_prefix}/"
-    issued = runtime.generated_credential
     if issued is not None:
         credential = "generated"
     elif settings.bootstrap_key:
@@ -32,7 +45,7 @@ def announce(runtime: Runtime, console: IO[str] | None = None) -> None:
         version=__version__,
         endpoint=endpoint,
         listen=f"{settings.host}:{settings.port}",  # uvicorn says nothing on a socket we bound
-        store=runtime.store.kind,
+        store=store_kind,
         credential=credential,
     )
     if issued is None:

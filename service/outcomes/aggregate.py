@@ -10,6 +10,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from service.model.outcomes import KpiObservation, UnitDayCount
 from service.outcomes.periods import (
     Granularity,
     Period,
@@ -18,7 +19,6 @@ from service.outcomes.periods import (
     periods_between,
     shift,
 )
-from service.store.outcome_records import KpiObservation, UnitDayCount
 
 _DAY_MS = 86_400_000
 

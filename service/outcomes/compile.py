@@ -11,10 +11,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from schemas.outcomes import CriteriaGroup, Criterion, Outcome, OutcomeMap
+from service.model.clock import to_ms
 from service.outcomes.durations import duration_ms
 from service.xapi.datatypes import parse_timestamp
 from service.xapi.equivalence import json_equal
-from service.xapi.timestamps import to_ms
 
 Check = Callable[[dict[str, Any]], bool]
 Node = int | tuple[str, list["Node"]]  # a criterion index, or ("all"|"any", children)

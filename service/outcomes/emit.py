@@ -11,7 +11,7 @@ import uuid
 from typing import Any
 
 from schemas.outcomes import Outcome, OutcomeMap
-from service.errors import ConflictError
+from service.model.errors import ConflictError
 from service.outcomes.learners import agent_for
 from service.store.port import Store
 from service.xapi.preparation import prepare_statement

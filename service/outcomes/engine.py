@@ -23,12 +23,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from schemas.outcomes import OutcomeMap
+from service.model.outcomes import MapVersion
+from service.model.statements import NewStatement
 from service.outcomes.compile import CompiledMap
 from service.outcomes.handoff import Handoff
 from service.outcomes.step import StepContext, run_step
-from service.store.outcome_records import MapVersion
 from service.store.port import Store
-from service.store.records import NewStatement
 
 log = logging.getLogger("service.outcomes")
 PAGE_SIZE = 500

@@ -6,8 +6,8 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
+from service.model.outcomes import EvidenceRecord
 from service.outcomes.compile import CompiledCriterion, Node, OutcomePlan
-from service.store.outcome_records import EvidenceRecord
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,9 +10,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from service.model.outcomes import SeqStatement
+from service.model.statements import NewStatement
 from service.outcomes.step import parse_body
-from service.store.outcome_records import SeqStatement
-from service.store.records import NewStatement
 
 
 class Handoff:

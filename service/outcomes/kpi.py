@@ -5,10 +5,10 @@ from __future__ import annotations
 import math
 import re
 
+from service.model.outcomes import KpiObservation
 from service.outcomes.periods import parse_period
 from service.outcomes.roster import MAX_TEXT
 from service.outcomes.tables import Row, RowError, convert_rows, read_rows, unique_by
-from service.store.outcome_records import KpiObservation
 
 KPI_COLUMNS = ("kpi", "org_unit", "period", "value")
 _SLUG = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,79}")

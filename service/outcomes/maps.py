@@ -9,7 +9,7 @@ import yaml
 from pydantic import ValidationError
 
 from schemas.outcomes import OutcomeMap, map_problems
-from service.errors import BadRequestError
+from service.model.errors import BadRequestError
 from service.outcomes.problems import InvalidDocumentError, path_problems
 
 YAML_TYPES = ("application/yaml", "application/x-yaml", "text/yaml", "text/x-yaml")

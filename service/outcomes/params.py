@@ -8,10 +8,10 @@ from dataclasses import dataclass
 
 import orjson
 
-from service.errors import BadRequestError
+from service.model.errors import BadRequestError
+from service.model.outcomes import ROSTER_FIELDS
 from service.outcomes.learners import parse_learner
 from service.outcomes.periods import GRANULARITIES, Granularity, Period, parse_period
-from service.store.outcome_records import ROSTER_FIELDS
 from service.xapi.statement_params import parse_time_parameter
 
 MAX_LIMIT = 1000

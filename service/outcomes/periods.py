@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Literal
 
-from service.xapi.timestamps import from_ms, to_ms
+from service.model.clock import from_ms, to_ms
 
 Granularity = Literal["day", "week", "month", "quarter", "year"]
 GRANULARITIES: tuple[Granularity, ...] = ("day", "week", "month", "quarter", "year")

@@ -7,7 +7,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from schemas.outcomes import Problem
-from service.errors import BadRequestError
+from service.model.errors import BadRequestError
 from service.xapi.validation import error_message, json_path
 
 _SLUG_HINT = "letters, digits, '.', '_' or '-' (at most 80), starting with a letter or digit"

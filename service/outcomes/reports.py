@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from service.errors import BadRequestError
+from service.model.errors import BadRequestError
+from service.model.outcomes import ROSTER_FIELDS, AttainmentQuery, AttainmentRow
 from service.outcomes import params as p
 from service.outcomes.aggregate import (
     Cumulative,
@@ -18,7 +19,6 @@ from service.outcomes.aggregate import (
 )
 from service.outcomes.engine import ActiveMap
 from service.outcomes.periods import period_of
-from service.store.outcome_records import ROSTER_FIELDS, AttainmentQuery, AttainmentRow
 from service.store.port import Store
 from service.xapi.timestamps import format_ms
 

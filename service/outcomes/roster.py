@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from service.model.outcomes import ROSTER_FIELDS, RosterEntry
 from service.outcomes.learners import parse_learner
 from service.outcomes.tables import Row, RowError, convert_rows, read_rows, unique_by
-from service.store.outcome_records import ROSTER_FIELDS, RosterEntry
 
 ROSTER_COLUMNS = ("learner", "name", *ROSTER_FIELDS)
 MAX_TEXT = 200

@@ -13,16 +13,16 @@ from typing import Any
 
 import orjson
 
-from service.outcomes import emit
-from service.outcomes.compile import CompiledMap, statement_time_ms
-from service.outcomes.evaluate import attainment
-from service.outcomes.learners import credited_learners
-from service.store.outcome_records import (
+from service.model.outcomes import (
     AttainmentRecord,
     EvidenceRecord,
     OutcomeChanges,
     SeqStatement,
 )
+from service.outcomes import emit
+from service.outcomes.compile import CompiledMap, statement_time_ms
+from service.outcomes.evaluate import attainment
+from service.outcomes.learners import credited_learners
 from service.store.port import Store
 from service.xapi.statement_index import VOIDED_VERB
 

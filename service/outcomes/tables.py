@@ -10,7 +10,7 @@ from typing import Any, TypeVar
 
 import orjson
 
-from service.errors import BadRequestError
+from service.model.errors import BadRequestError
 from service.outcomes.problems import InvalidDocumentError
 
 T = TypeVar("T")

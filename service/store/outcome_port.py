@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Set as AbstractSet
 from typing import Any, Protocol
 
-from service.store.outcome_records import (
+from service.model.outcomes import (
     AttainmentQuery,
     AttainmentRow,
     EvidenceSnapshot,

@@ -4,18 +4,7 @@ from __future__ import annotations
 
 from typing import Any, Protocol
 
-from service.store.admin_records import (
-    CredentialChanges,
-    DeadLetter,
-    DeliveryOutcome,
-    ErasureRecord,
-    ForwardTarget,
-    Limits,
-    OutboxBatch,
-    TargetStatus,
-    TenantRecord,
-)
-from service.store.document_records import (
+from service.model.documents import (
     DocumentIds,
     DocumentKey,
     DocumentScope,
@@ -24,15 +13,28 @@ from service.store.document_records import (
     Preconditions,
     StoredDocument,
 )
-from service.store.outcome_port import OutcomeStore
-from service.store.records import (
-    CredentialRecord,
+from service.model.forwarding import (
+    DeadLetter,
+    DeliveryOutcome,
+    ForwardTarget,
+    OutboxBatch,
+    TargetStatus,
+)
+from service.model.statements import (
     NewStatement,
     StatementPage,
     StatementQuery,
     StoredAttachment,
     StoredStatement,
 )
+from service.model.tenancy import (
+    CredentialChanges,
+    CredentialRecord,
+    ErasureRecord,
+    Limits,
+    TenantRecord,
+)
+from service.store.outcome_port import OutcomeStore
 
 
 class Store(OutcomeStore, Protocol):

@@ -7,7 +7,7 @@ know, silently turning a newer store into an older one.
 from __future__ import annotations
 
 from service import __version__
-from service.errors import StoreError
+from service.model.errors import StoreError
 
 PACKAGE = "lrs-service"
 

@@ -8,7 +8,7 @@ import orjson
 from pydantic import TypeAdapter, ValidationError
 
 from schemas.agents import Actor
-from service.errors import BadRequestError
+from service.model.errors import BadRequestError
 from service.xapi.agents import agent_key
 
 _ACTOR = TypeAdapter[Any](Actor)

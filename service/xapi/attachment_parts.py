@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from service.store.records import Uploaded
+from service.model.statements import Uploaded
 from service.xapi.attachments import iter_attachments
 
 

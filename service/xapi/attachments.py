@@ -6,8 +6,8 @@ import hashlib
 from collections.abc import Iterator
 from typing import Any
 
-from service.errors import BadRequestError
-from service.store.records import StoredAttachment
+from service.model.errors import BadRequestError
+from service.model.statements import StoredAttachment
 from service.xapi.multipart import Part, boundary_of, media_type, parse_multipart_mixed
 
 JSON = "application/json"

@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import cache
 
-from service.errors import BadRequestError
-from service.store.document_records import DocumentKey, DocumentKind, DocumentScope
+from service.model.documents import DocumentKey, DocumentKind, DocumentScope
+from service.model.errors import BadRequestError
 from service.xapi.agent_param import parse_agent_parameter
 from service.xapi.agents import agent_key
 from service.xapi.datatypes import is_iri, is_uuid

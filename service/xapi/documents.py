@@ -11,8 +11,7 @@ from typing import Any
 
 import orjson
 
-from service.errors import BadRequestError, ConflictError, PreconditionFailedError
-from service.store.document_records import (
+from service.model.documents import (
     DocumentKind,
     DocumentWrite,
     Preconditions,
@@ -20,6 +19,7 @@ from service.store.document_records import (
     StoredDocument,
     WriteMode,
 )
+from service.model.errors import BadRequestError, ConflictError, PreconditionFailedError
 from service.xapi.json_depth import check_json_depth
 from service.xapi.json_size import check_json_values
 from service.xapi.multipart import media_type

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-from service.errors import BadRequestError
+from service.model.errors import BadRequestError
 
 _STRING = re.compile(rb'"[^"\\]*+(?:\\.[^"\\]*+)*+"')  # possessive: no backtracking
 _NOT_BRACKETS = bytes(b for b in range(256) if b not in b"[]{}")

@@ -12,7 +12,7 @@ from typing import Any
 
 import orjson
 
-from service.errors import BadRequestError
+from service.model.errors import BadRequestError
 
 
 def member_count(raw: bytes) -> int:

@@ -8,7 +8,7 @@ body near the limit has its strings cut out for the exact count.
 
 from __future__ import annotations
 
-from service.errors import PayloadTooLargeError
+from service.model.errors import PayloadTooLargeError
 from service.xapi.json_depth import outside_strings
 
 _STRUCTURE = (b"{", b"[", b",", b":")

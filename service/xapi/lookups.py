@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from service.errors import BadRequestError
+from service.model.errors import BadRequestError
 from service.xapi.agent_param import parse_agent_parameter
 from service.xapi.datatypes import is_iri
 from service.xapi.statement_params import IRI, Param

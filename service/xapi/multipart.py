@@ -8,10 +8,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from service.errors import BadRequestError
+from service.model.errors import BadRequestError
 
 if TYPE_CHECKING:
-    from service.store.records import StoredAttachment
+    from service.model.statements import StoredAttachment
 
 CRLF = b"\r\n"
 _PARAM = re.compile(r';\s*([!#$%&\'*+.^_`|~0-9A-Za-z-]+)\s*=\s*("(?:[^"\\]|\\.)*"|[^;\s]*)')

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from service.ids import random_uuid
-from service.store.records import NewStatement
+from service.model.ids import random_uuid
+from service.model.statements import NewStatement
 from service.xapi.datatypes import normalize_timestamp
 from service.xapi.statement_index import index_statement
 from service.xapi.versions import V1_0_3

@@ -13,8 +13,8 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
-from service.errors import BadRequestError
-from service.store.records import StoredAttachment
+from service.model.errors import BadRequestError
+from service.model.statements import StoredAttachment
 from service.xapi.equivalence import statements_equivalent
 from service.xapi.multipart import media_type
 

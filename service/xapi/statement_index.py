@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from service.store.records import KeyKind, StatementIndex
+from service.model.statements import KeyKind, StatementIndex
 from service.xapi.agents import agent_key, identity_keys
 from service.xapi.persons import seen_agents
 

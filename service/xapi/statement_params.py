@@ -11,12 +11,12 @@ from typing import Any, Literal
 
 import orjson
 
-from service.errors import BadRequestError
-from service.store.records import StatementQuery
+from service.model.clock import to_ms
+from service.model.errors import BadRequestError
+from service.model.statements import StatementQuery
 from service.xapi.agent_param import parse_agent_parameter
 from service.xapi.agents import agent_key
 from service.xapi.datatypes import is_iri, is_uuid, parse_timestamp
-from service.xapi.timestamps import to_ms
 
 Format = Literal["ids", "exact", "canonical"]
 FORMATS: tuple[Format, ...] = ("ids", "exact", "canonical")

@@ -8,8 +8,8 @@ from typing import Any
 
 import orjson
 
-from service.errors import BadRequestError
-from service.store.records import NewStatement, StoredAttachment, Uploaded
+from service.model.errors import BadRequestError
+from service.model.statements import NewStatement, StoredAttachment, Uploaded
 from service.xapi.attachment_parts import part_sha2s
 from service.xapi.attachments import (
     match_attachment_parts,

@@ -11,7 +11,7 @@ from pydantic_core import ErrorDetails
 
 from schemas.datatypes import PATTERN_DESCRIPTIONS
 from schemas.statement import STATEMENT_LIST
-from service.errors import BadRequestError
+from service.model.errors import BadRequestError
 
 _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _TYPE_MESSAGES = {
@@ -30,7 +30,7 @@ _TYPE_MESSAGES = {
 
 
 def validate_statements(data: object, version: str) -> list[dict[str, Any]]:
-    """Validate a parsed PUT/POST statements body (one statement object or an array of them) for a request of xAPI `version` ('1.0.3' or '2.0.0'); return the statements as a list of the ORIGINAL dicts (unmodified, not model dumps); raise service.errors.BadRequestError with a short message naming the JSON path of the first problem (e.g. 'statements[2].actor: an Agent must have exactly one of mbox, mbox_sha1sum, openid, account')."""  # noqa: E501
+    """Validate a parsed PUT/POST statements body (one statement object or an array of them) for a request of xAPI `version` ('1.0.3' or '2.0.0'); return the statements as a list of the ORIGINAL dicts (unmodified, not model dumps); raise service.model.errors.BadRequestError with a short message naming the JSON path of the first problem (e.g. 'statements[2].actor: an Agent must have exactly one of mbox, mbox_sha1sum, openid, account')."""  # noqa: E501
     if isinstance(data, dict):
         statements: list[Any] = [data]
         root = "statement"

@@ -12,9 +12,9 @@ import httpx
 import orjson
 from fastapi import FastAPI
 
-from service.auth import new_credential
+from service.model.tenancy import TenantRecord
 from service.runtime import Runtime
-from service.store.admin_records import TenantRecord
+from service.tenancy.auth import new_credential
 
 STATE = "/xapi/activities/state"
 ACTIVITY_PROFILE = "/xapi/activities/profile"

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from service import __version__
-from service.errors import StoreError
+from service.model.errors import StoreError
 from service.store.factory import make_store
 from service.store.mongo import MongoOptions, MongoStore
 from service.store.mongo.client import supports_transactions

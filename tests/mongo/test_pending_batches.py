@@ -11,13 +11,13 @@ import asyncio
 import pytest
 from pymongo.errors import DuplicateKeyError
 
-from service.errors import ConflictError, StoreError
+from service.model.clock import now_ms
+from service.model.errors import ConflictError, StoreError
 from service.store.mongo import MongoStore
 from service.store.mongo.schema import AGENTS, STATEMENTS
 from service.store.mongo.statement_docs import COMMITTED, statement_doc
 from service.store.mongo.statement_writes import publish
 from service.xapi.agents import agent_key
-from service.xapi.timestamps import now_ms
 from tests.builders import agent, statement
 from tests.store.statement_support import prep, query_ids
 

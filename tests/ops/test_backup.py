@@ -11,8 +11,8 @@ from pathlib import Path
 import orjson
 import pytest
 
-from service.ops.backup import BackupError, backup, restore, verify
 from service.store.sqlite import SQLiteStore
+from service.store.sqlite.backup import BackupError, backup, restore, verify
 from service.xapi.statement_requests import parse_statement_body
 from tests.builders import statement
 from tests.cli_support import run_cli

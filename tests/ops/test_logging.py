@@ -12,7 +12,7 @@ import pytest
 from fastapi import FastAPI
 
 from service.app import create_app
-from service.errors import StoreError
+from service.model.errors import StoreError
 from service.ops.logging import JsonFormatter, TextFormatter, configure_logging, log_event
 from tests.builders import statement
 from tests.conftest import client_for, make_settings

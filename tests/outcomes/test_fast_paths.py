@@ -11,10 +11,10 @@ import orjson
 import pytest
 
 from schemas.outcomes import OutcomeMap
+from service.model.outcomes import AttainmentQuery, SeqStatement
+from service.model.statements import NewStatement
 from service.outcomes.engine import OutcomeEngine
 from service.outcomes.handoff import Handoff
-from service.store.outcome_records import AttainmentQuery, SeqStatement
-from service.store.records import NewStatement
 from service.store.sqlite import SQLiteStore
 from service.xapi.preparation import prepare_statement
 from tests.builders import voiding

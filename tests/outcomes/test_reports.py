@@ -8,7 +8,7 @@ from typing import Any
 import httpx
 from fastapi import FastAPI
 
-from service.auth import new_credential
+from service.tenancy.auth import new_credential
 from tests.outcomes.support import (
     PASSED,
     attainments,

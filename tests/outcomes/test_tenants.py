@@ -7,8 +7,8 @@ import base64
 import httpx
 from fastapi import FastAPI
 
-from service.auth import new_credential
-from service.scopes import EVERY_SCOPE
+from service.tenancy.auth import new_credential
+from service.tenancy.scopes import EVERY_SCOPE
 from tests.outcomes.support import (
     PASSED,
     attainments,

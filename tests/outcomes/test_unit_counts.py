@@ -9,9 +9,9 @@ from typing import Any
 import httpx
 
 from service.app import create_app
+from service.model.outcomes import ROSTER_FIELDS, KpiObservation, UnitDayCount
 from service.outcomes.aggregate import Cumulative, kpi_table, rate_series, series_periods
 from service.outcomes.periods import parse_period
-from service.store.outcome_records import ROSTER_FIELDS, KpiObservation, UnitDayCount
 from tests.builders import voiding
 from tests.conftest import client_for, make_settings
 from tests.outcomes.support import PASSED, attainments, passed, post_statements, put_map, settle

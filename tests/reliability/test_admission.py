@@ -13,7 +13,9 @@ import httpx
 import orjson
 from fastapi import FastAPI
 
-from service.admission import (
+from service.app import create_app
+from service.model.errors import ServiceUnavailableError
+from service.ops.admission import (
     BODY_BYTES,
     CREDENTIAL_SHARE,
     REQUESTS,
@@ -23,8 +25,6 @@ from service.admission import (
     Limits,
     Ticket,
 )
-from service.app import create_app
-from service.errors import ServiceUnavailableError
 from service.settings import Settings
 from service.store.sqlite.schema import connect
 from service.store.sqlite.write_lock import WriteLock

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from fastapi import FastAPI
 
-from service.ops.backup import BackupError, backup, restore
+from service.store.sqlite.backup import BackupError, backup, restore
 from tests.api.document_support import AGENT_PROFILE, STATE, agent_json, state_params
 from tests.conftest import client_for
 

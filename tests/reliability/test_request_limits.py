@@ -8,8 +8,8 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
+from service.api.http_protocol import head_limit
 from service.app import create_app
-from service.ops.http_protocol import head_limit
 from service.settings import Settings
 from tests.conftest import client_for, make_settings
 from tests.server.served import running_lrs

@@ -18,7 +18,7 @@ import httpx
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
-from service.signin import FailureBuckets
+from service.tenancy.signin import FailureBuckets
 from tests.server.served import running_lrs
 
 KEY, SECRET = "signin-key", "Signin-S3cret-5e0b"

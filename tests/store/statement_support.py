@@ -7,8 +7,8 @@ from typing import Any
 
 import orjson
 
+from service.model.statements import NewStatement, StatementQuery, StoredAttachment
 from service.store.port import Store
-from service.store.records import NewStatement, StatementQuery, StoredAttachment
 from service.xapi.preparation import prepare_statement
 
 AUTHORITY = {"objectType": "Agent", "mbox": "mailto:authority@example.org"}

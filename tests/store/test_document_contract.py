@@ -6,8 +6,7 @@ import asyncio
 
 import pytest
 
-from service.errors import ConflictError, PreconditionFailedError
-from service.store.document_records import (
+from service.model.documents import (
     DocumentKey,
     DocumentKind,
     DocumentScope,
@@ -15,6 +14,7 @@ from service.store.document_records import (
     PutPolicy,
     WriteMode,
 )
+from service.model.errors import ConflictError, PreconditionFailedError
 from service.store.port import Store
 from service.xapi.agents import agent_key
 from service.xapi.documents import etag_of, new_write

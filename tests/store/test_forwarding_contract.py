@@ -5,15 +5,15 @@ from __future__ import annotations
 import orjson
 import pytest
 
-from service.errors import ConflictError, NotFoundError
-from service.store.admin_records import DeliveryOutcome, ForwardTarget, TargetFilter
-from service.store.document_records import (
+from service.model.documents import (
     DocumentKey,
     DocumentKind,
     DocumentScope,
     Preconditions,
     WriteMode,
 )
+from service.model.errors import ConflictError, NotFoundError
+from service.model.forwarding import DeliveryOutcome, ForwardTarget, TargetFilter
 from service.store.port import Store
 from service.xapi.agents import agent_key
 from service.xapi.documents import new_write, put_policy

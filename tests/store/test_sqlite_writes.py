@@ -11,8 +11,8 @@ from typing import Any
 import orjson
 import pytest
 
-from service.errors import ConflictError
-from service.store.records import KeyKind, NewStatement, StatementQuery
+from service.model.errors import ConflictError
+from service.model.statements import KeyKind, NewStatement, StatementQuery
 from service.store.sqlite import SQLiteStore
 from service.store.sqlite.checkpointer import Checkpointer
 from service.store.sqlite.schema import SCHEMA_VERSION

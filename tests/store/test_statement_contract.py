@@ -12,10 +12,10 @@ from typing import Any
 import orjson
 import pytest
 
-from service.errors import ConflictError
-from service.store.admin_records import ForwardTarget
+from service.model.errors import ConflictError
+from service.model.forwarding import ForwardTarget
+from service.model.statements import StatementQuery, StoredAttachment
 from service.store.port import Store
-from service.store.records import StatementQuery, StoredAttachment
 from service.xapi.agents import agent_key
 from service.xapi.timestamps import format_ms
 from tests.builders import activity, agent, statement, voiding

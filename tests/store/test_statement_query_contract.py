@@ -10,11 +10,11 @@ import asyncio
 import orjson
 import pytest
 
-from service.errors import ConflictError
+from service.model.clock import now_ms
+from service.model.errors import ConflictError
+from service.model.statements import StatementQuery, StoredAttachment
 from service.store.port import Store
-from service.store.records import StatementQuery, StoredAttachment
 from service.xapi.agents import agent_key
-from service.xapi.timestamps import now_ms
 from tests.builders import activity, agent, statement
 from tests.store.statement_support import put, query_ids
 
@@ -147,7 +147,7 @@ async def test_activity_definitions_merge_rs4(store: Store) -> None:
 
 async def test_credentials_au1(store: Store) -> None:
     """AU-1: credentials are stored once by key with their hashed secret."""
-    from service.auth import new_credential
+    from service.tenancy.auth import new_credential
 
     before = await store.count_credentials()
     issued = new_credential(name="lms", key="contract-key", secret="contract-secret")
@@ -161,7 +161,7 @@ async def test_credentials_au1(store: Store) -> None:
 
 async def test_agent_names_in_order_up_to_a_limit_rs6(store: Store) -> None:
     """RS-6: the names used with an agent, first use first, repeats once, at most 16 kept."""
-    from service.store.sqlite.agents import MAX_NAMES
+    from service.model.documents import MAX_NAMES
 
     def named(name: str) -> dict[str, object]:
         return statement(actor={"name": name, "mbox": "mailto:ann@example.org"})

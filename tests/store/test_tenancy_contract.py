@@ -6,11 +6,11 @@ from dataclasses import replace
 
 import pytest
 
-from service.auth import new_credential
-from service.errors import ConflictError, NotFoundError
-from service.store.admin_records import CredentialChanges, Limits, TenantRecord
+from service.model.errors import ConflictError, NotFoundError
+from service.model.statements import StatementQuery
+from service.model.tenancy import CredentialChanges, Limits, TenantRecord
 from service.store.port import Store
-from service.store.records import StatementQuery
+from service.tenancy.auth import new_credential
 from tests.builders import statement
 from tests.store.statement_support import put
 

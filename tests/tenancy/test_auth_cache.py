@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from service.app import create_app
-from service.store.admin_records import CredentialChanges
+from service.model.tenancy import CredentialChanges
 from service.store.sqlite import SQLiteStore
 from tests.conftest import make_settings
 from tests.tenancy_support import STATEMENTS, client, issue, runtime_of

@@ -15,7 +15,7 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
-from service.store.admin_records import CredentialChanges, Limits
+from service.model.tenancy import CredentialChanges, Limits
 from tests.builders import statement
 from tests.tenancy_support import STATEMENTS, Issued, client, issue, runtime_of
 

@@ -8,7 +8,7 @@ import pytest
 from fastapi import FastAPI
 
 from service.app import create_app
-from service.store.admin_records import Limits
+from service.model.tenancy import Limits
 from tests.builders import statement
 from tests.conftest import make_settings
 from tests.tenancy_support import STATEMENTS, add_tenant, client, issue, runtime_of

@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
-from service.errors import BadRequestError
-from service.store.records import StoredAttachment
+from service.model.errors import BadRequestError
+from service.model.statements import StoredAttachment
 from service.xapi.attachments import match_attachment_parts, split_statement_request
 from service.xapi.multipart import Part
 

@@ -7,8 +7,7 @@ import hashlib
 import orjson
 import pytest
 
-from service.errors import BadRequestError, ConflictError, PreconditionFailedError
-from service.store.document_records import (
+from service.model.documents import (
     DocumentKind,
     DocumentWrite,
     Preconditions,
@@ -16,6 +15,7 @@ from service.store.document_records import (
     StoredDocument,
     WriteMode,
 )
+from service.model.errors import BadRequestError, ConflictError, PreconditionFailedError
 from service.xapi.documents import (
     check_preconditions,
     etag_of,

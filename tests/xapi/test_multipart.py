@@ -7,8 +7,8 @@ import re
 
 import pytest
 
-from service.errors import BadRequestError
-from service.store.records import StoredAttachment
+from service.model.errors import BadRequestError
+from service.model.statements import StoredAttachment
 from service.xapi.multipart import Part, boundary_of, parse_multipart_mixed, render_multipart_mixed
 
 B = "abc123"

@@ -14,8 +14,8 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 from cryptography.x509.oid import NameOID
 
-from service.errors import BadRequestError
-from service.store.records import StoredAttachment
+from service.model.errors import BadRequestError
+from service.model.statements import StoredAttachment
 from service.xapi.signatures import SIGNATURE_USAGE, verify_signatures
 
 HASHES: dict[str, hashes.HashAlgorithm] = {

@@ -5,7 +5,7 @@ from typing import Any
 
 import pytest
 
-from service.errors import BadRequestError
+from service.model.errors import BadRequestError
 from service.xapi.validation import validate_statements
 
 VERSIONS = ["1.0.3", "2.0.0"]

@@ -10,11 +10,10 @@ from pymongo import ASCENDING, ReturnDocument, UpdateOne
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.errors import DuplicateKeyError
 
-from service.errors import ConflictError, NotFoundError
-from service.store.admin_records import CredentialChanges, Limits, TenantRecord
+from service.model.clock import now_ms
+from service.model.errors import ConflictError, NotFoundError
+from service.model.tenancy import CredentialChanges, CredentialRecord, Limits, TenantRecord
 from service.store.mongo.client import Doc
-from service.store.records import CredentialRecord
-from service.xapi.timestamps import now_ms
 
 DEFAULT_TENANT = "default"
 

@@ -7,15 +7,19 @@ from typing import Any
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
 
-from service.store.admin_records import (
-    CredentialChanges,
+from service.model.clock import now_ms
+from service.model.forwarding import (
     DeadLetter,
     DeliveryOutcome,
-    ErasureRecord,
     ForwardTarget,
-    Limits,
     OutboxBatch,
     TargetStatus,
+)
+from service.model.tenancy import (
+    CredentialChanges,
+    CredentialRecord,
+    ErasureRecord,
+    Limits,
     TenantRecord,
 )
 from service.store.mongo import admin as admin_ops
@@ -23,9 +27,7 @@ from service.store.mongo import erasure as erasure_ops
 from service.store.mongo import outbox as outbox_ops
 from service.store.mongo import schema
 from service.store.mongo.client import Doc, driver_errors
-from service.store.records import CredentialRecord
 from service.xapi.erasure import agent_hash
-from service.xapi.timestamps import now_ms
 
 
 class MongoAdminMethods:

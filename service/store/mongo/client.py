@@ -18,7 +18,7 @@ from pymongo.errors import (
     WTimeoutError,
 )
 
-from service.errors import StoreError
+from service.model.errors import StoreError
 from service.settings import Settings
 
 P = ParamSpec("P")

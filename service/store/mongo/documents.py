@@ -15,8 +15,8 @@ from pymongo import ASCENDING
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.errors import DuplicateKeyError
 
-from service.errors import StoreError
-from service.store.document_records import (
+from service.model.clock import now_ms
+from service.model.documents import (
     DocumentIds,
     DocumentKey,
     DocumentScope,
@@ -24,9 +24,9 @@ from service.store.document_records import (
     Preconditions,
     StoredDocument,
 )
+from service.model.errors import StoreError
 from service.store.mongo.client import Doc
 from service.xapi.documents import check_preconditions, etag_of, ids_body, resolve_write
-from service.xapi.timestamps import now_ms
 
 MAX_ATTEMPTS = 50
 

@@ -14,13 +14,13 @@ import orjson
 from pymongo import ASCENDING
 from pymongo.asynchronous.database import AsyncDatabase
 
-from service.store.admin_records import ErasureCounts, ErasureRecord
-from service.store.document_records import DocumentKind
+from service.model.documents import DocumentKind
+from service.model.statements import KeyKind
+from service.model.tenancy import ErasureCounts, ErasureRecord
 from service.store.mongo import schema
 from service.store.mongo.client import Doc
 from service.store.mongo.sequence import next_id
 from service.store.mongo.statement_docs import encode_key
-from service.store.records import KeyKind
 from service.xapi.erasure import attachment_sha2s, erasure_action
 
 

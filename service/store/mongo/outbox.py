@@ -14,9 +14,8 @@ from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import BulkWriteError, DuplicateKeyError
 
-from service.errors import ConflictError, NotFoundError
-from service.forwarding.filters import matches
-from service.store.admin_records import (
+from service.model.errors import ConflictError, NotFoundError
+from service.model.forwarding import (
     DeadLetter,
     DeliveryOutcome,
     ForwardTarget,
@@ -24,14 +23,15 @@ from service.store.admin_records import (
     OutboxItem,
     TargetFilter,
     TargetStatus,
+    matches,
 )
+from service.model.statements import NewStatement
 from service.store.mongo import schema
 from service.store.mongo.client import Doc
 from service.store.mongo.sequence import next_id
 from service.store.mongo.statement_docs import COMMITTED
 from service.store.mongo.statement_reads import uploaded_of
 from service.store.mongo.statement_writes import refused_positions
-from service.store.records import NewStatement
 
 
 def _target(doc: Doc) -> ForwardTarget:

@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Set as AbstractSet
 from typing import Any
 
-from service.errors import NotSupportedByStoreError
-from service.store.outcome_records import (
+from service.model.errors import NotSupportedByStoreError
+from service.model.outcomes import (
     AttainmentQuery,
     AttainmentRow,
     EvidenceSnapshot,

@@ -12,7 +12,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError, OperationFailure
 
 from service import __version__
-from service.errors import StoreError
+from service.model.errors import StoreError
 from service.store.mongo.client import Doc
 from service.store.versions import refuse_newer_schema
 

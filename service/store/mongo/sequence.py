@@ -18,8 +18,8 @@ from pymongo import ReturnDocument
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.errors import DuplicateKeyError
 
+from service.model.clock import now_ms
 from service.store.mongo.client import Doc
-from service.xapi.timestamps import now_ms
 
 
 async def bump(counters: AsyncCollection[Doc], name: str, update: Doc) -> Doc:

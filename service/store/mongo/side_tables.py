@@ -15,11 +15,11 @@ from pymongo import UpdateOne
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.errors import BulkWriteError
 
-from service.errors import StoreError
+from service.model.documents import MAX_NAMES
+from service.model.errors import StoreError
+from service.model.statements import StoredAttachment
 from service.store.mongo.client import Doc
 from service.store.mongo.statement_writes import MAX_ROUNDS, refused_positions
-from service.store.records import StoredAttachment
-from service.store.sqlite.agents import MAX_NAMES
 from service.xapi.activities import merge_definition
 from service.xapi.agents import agent_key
 from service.xapi.persons import ifi_of

@@ -16,9 +16,9 @@ from typing import Any
 
 import orjson
 
-from service.errors import ConflictError
+from service.model.errors import ConflictError
+from service.model.statements import KeyKind, NewStatement
 from service.store.mongo.client import Doc
-from service.store.records import KeyKind, NewStatement
 from service.xapi.attachment_parts import uploaded_with
 from service.xapi.equivalence import statements_equivalent
 from service.xapi.erasure import attachment_sha2s

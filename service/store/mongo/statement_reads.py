@@ -8,15 +8,15 @@ import orjson
 from pymongo import ASCENDING, DESCENDING
 from pymongo.asynchronous.collection import AsyncCollection
 
-from service.store.mongo.client import Doc
-from service.store.mongo.statement_docs import COMMITTED, encode_key
-from service.store.records import (
+from service.model.statements import (
     StatementPage,
     StatementQuery,
     StoredAttachment,
     StoredStatement,
     Uploaded,
 )
+from service.store.mongo.client import Doc
+from service.store.mongo.statement_docs import COMMITTED, encode_key
 
 
 def uploaded_of(doc: Doc) -> Uploaded:

@@ -23,11 +23,11 @@ from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.errors import BulkWriteError
 
-from service.errors import ConflictError, StoreError
+from service.model.clock import now_ms
+from service.model.errors import ConflictError, StoreError
+from service.model.statements import NewStatement
 from service.store.mongo.client import Doc
 from service.store.mongo.statement_docs import COMMITTED, equivalent
-from service.store.records import NewStatement
-from service.xapi.timestamps import now_ms
 
 DUPLICATE_KEY = 11000
 MAX_ROUNDS = 8

@@ -11,9 +11,7 @@ from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import ConfigurationError, ServerSelectionTimeoutError
 
-from service.errors import StoreError
-from service.ids import random_uuid
-from service.store.document_records import (
+from service.model.documents import (
     DocumentIds,
     DocumentKey,
     DocumentScope,
@@ -21,6 +19,15 @@ from service.store.document_records import (
     KnownAgent,
     Preconditions,
     StoredDocument,
+)
+from service.model.errors import StoreError
+from service.model.ids import random_uuid
+from service.model.statements import (
+    NewStatement,
+    StatementPage,
+    StatementQuery,
+    StoredAttachment,
+    StoredStatement,
 )
 from service.store.mongo import admin as admin_ops
 from service.store.mongo import documents as document_ops
@@ -54,13 +61,6 @@ from service.store.mongo.statement_writes import (
     publish,
 )
 from service.store.observer import WriteObserver
-from service.store.records import (
-    NewStatement,
-    StatementPage,
-    StatementQuery,
-    StoredAttachment,
-    StoredStatement,
-)
 
 ORPHAN_AFTER_TIMEOUTS = 3  # a batch pending this many operation timeouts long has died
 

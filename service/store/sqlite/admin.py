@@ -7,9 +7,8 @@ from typing import Any
 
 import orjson
 
-from service.errors import ConflictError, NotFoundError
-from service.store.admin_records import CredentialChanges, Limits, TenantRecord
-from service.store.records import CredentialRecord
+from service.model.errors import ConflictError, NotFoundError
+from service.model.tenancy import CredentialChanges, CredentialRecord, Limits, TenantRecord
 
 _TENANT_COLUMNS = "name, enabled, created, rate_per_second, burst, max_batch, max_body"
 _CREDENTIAL_COLUMNS = (

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sqlite3
 
-from service.xapi.timestamps import now_ms
+from service.model.clock import now_ms
 
 ADMIN_DDL = """
 CREATE TABLE IF NOT EXISTS tenants (

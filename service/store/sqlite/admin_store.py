@@ -6,23 +6,25 @@ import sqlite3
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from service.store.admin_records import (
-    CredentialChanges,
+from service.model.clock import now_ms
+from service.model.forwarding import (
     DeadLetter,
     DeliveryOutcome,
-    ErasureRecord,
     ForwardTarget,
-    Limits,
     OutboxBatch,
     TargetStatus,
+)
+from service.model.tenancy import (
+    CredentialChanges,
+    CredentialRecord,
+    ErasureRecord,
+    Limits,
     TenantRecord,
 )
-from service.store.records import CredentialRecord
 from service.store.sqlite import admin as admin_ops
 from service.store.sqlite import erasure as erasure_ops
 from service.store.sqlite import outbox as outbox_ops
 from service.xapi.erasure import agent_hash
-from service.xapi.timestamps import now_ms
 
 T = TypeVar("T")
 

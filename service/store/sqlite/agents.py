@@ -7,12 +7,10 @@ from typing import Any
 
 import orjson
 
-from service.store.document_records import KnownAgent
+from service.model.documents import MAX_NAMES, KnownAgent
 from service.store.sqlite.write_caches import AgentsSeen
 from service.xapi.agents import agent_key
 from service.xapi.persons import ifi_of
-
-MAX_NAMES = 16  # names beyond this many per agent are not recorded
 
 _UPSERT = (
     "INSERT INTO agents (tenant, key, ifi, names) "

@@ -18,9 +18,9 @@ import sqlite3
 import threading
 from pathlib import Path
 
+from service.model.clock import now_ms
 from service.store.sqlite.schema import connect
 from service.store.sqlite.write_lock import WriteLock
-from service.xapi.timestamps import now_ms
 
 log = logging.getLogger("service.store.sqlite")
 

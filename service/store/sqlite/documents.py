@@ -10,7 +10,7 @@ from __future__ import annotations
 import sqlite3
 from typing import Any
 
-from service.store.document_records import (
+from service.model.documents import (
     DocumentIds,
     DocumentKey,
     DocumentScope,

@@ -8,9 +8,9 @@ from typing import Any
 
 import orjson
 
-from service.store.admin_records import ErasureCounts, ErasureRecord
-from service.store.document_records import DocumentKind
-from service.store.records import KeyKind
+from service.model.documents import DocumentKind
+from service.model.statements import KeyKind
+from service.model.tenancy import ErasureCounts, ErasureRecord
 from service.xapi.erasure import attachment_sha2s, erasure_action
 from service.xapi.statement_index import index_statement
 

@@ -7,9 +7,8 @@ from typing import Any
 
 import orjson
 
-from service.errors import ConflictError, NotFoundError
-from service.forwarding.filters import matches
-from service.store.admin_records import (
+from service.model.errors import ConflictError, NotFoundError
+from service.model.forwarding import (
     DeadLetter,
     DeliveryOutcome,
     ForwardTarget,
@@ -17,8 +16,9 @@ from service.store.admin_records import (
     OutboxItem,
     TargetFilter,
     TargetStatus,
+    matches,
 )
-from service.store.records import NewStatement
+from service.model.statements import NewStatement
 from service.store.sqlite.statements import uploaded_of
 
 _TARGET_COLUMNS = (

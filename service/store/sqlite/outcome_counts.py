@@ -16,7 +16,7 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator
 from typing import Any
 
-from service.store.outcome_records import ROSTER_FIELDS, UnitDayCount
+from service.model.outcomes import ROSTER_FIELDS, UnitDayCount
 
 DAY = "attained / 86400000"  # UTC days since the epoch, as SQLite divides
 COUNTED = f"outcome, {DAY}, " + ", ".join(ROSTER_FIELDS)  # the columns `tally` reads

@@ -7,7 +7,7 @@ from collections import Counter
 
 import orjson
 
-from service.store.outcome_records import ROSTER_FIELDS, KpiObservation, RosterEntry
+from service.model.outcomes import ROSTER_FIELDS, KpiObservation, RosterEntry
 from service.store.sqlite.jobs import SQLiteJobs
 from service.store.sqlite.outcome_counts import (
     COUNTED,

@@ -6,7 +6,7 @@ from __future__ import annotations
 import sqlite3
 from typing import Any
 
-from service.store.outcome_records import (
+from service.model.outcomes import (
     AttainmentQuery,
     AttainmentRow,
     UnitDayCount,

@@ -6,7 +6,7 @@ from typing import Any
 
 import orjson
 
-from service.store.outcome_records import ROSTER_FIELDS, AttainmentRecord, RosterEntry
+from service.model.outcomes import ROSTER_FIELDS, AttainmentRecord, RosterEntry
 
 ATTAINMENT_COLUMNS = "learner, outcome, attained, level, name, evidence, emitted"
 ROSTER_COLUMNS = "learner, name, " + ", ".join(ROSTER_FIELDS)

@@ -9,7 +9,8 @@ from typing import Any
 
 import orjson
 
-from service.store.outcome_records import (
+from service.model.clock import now_ms
+from service.model.outcomes import (
     ROSTER_FIELDS,
     AttainmentRecord,
     EvidenceRecord,
@@ -23,7 +24,6 @@ from service.store.sqlite.outcome_counts import COUNTED, Deltas, apply_deltas, t
 from service.store.sqlite.outcome_org import SQLiteOutcomeOrg
 from service.store.sqlite.outcome_queries import SQLiteOutcomeQueries
 from service.store.sqlite.outcome_rows import ATTAINMENT_COLUMNS, attainment_record
-from service.xapi.timestamps import now_ms
 
 _MAP_COLUMNS = "version, document, created, status, cursor, evaluated"
 _EVIDENCE_COLUMNS = "learner, outcome, criterion, statement_id, activity, ts, seq"

@@ -18,8 +18,8 @@ from typing import Any, NamedTuple
 
 import orjson
 
-from service.errors import ConflictError
-from service.store.records import KeyKind, NewStatement, StoredAttachment, Uploaded
+from service.model.errors import ConflictError
+from service.model.statements import KeyKind, NewStatement, StoredAttachment, Uploaded
 from service.store.sqlite.agents import upsert_agents
 from service.store.sqlite.bulk import insert_rows
 from service.store.sqlite.outbox import enqueue

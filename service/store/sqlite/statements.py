@@ -5,7 +5,7 @@ from __future__ import annotations
 import sqlite3
 from typing import Any
 
-from service.store.records import KeyKind, StatementPage, StatementQuery, Uploaded
+from service.model.statements import KeyKind, StatementPage, StatementQuery, Uploaded
 
 
 def uploaded_of(column: str | None) -> Uploaded:

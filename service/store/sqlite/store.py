@@ -12,8 +12,8 @@ from typing import Any, TypeVar
 
 import orjson
 
-from service.errors import StoreError
-from service.store.document_records import (
+from service.model.clock import now_ms
+from service.model.documents import (
     DocumentIds,
     DocumentKey,
     DocumentScope,
@@ -22,14 +22,15 @@ from service.store.document_records import (
     Preconditions,
     StoredDocument,
 )
-from service.store.observer import WriteObserver
-from service.store.records import (
+from service.model.errors import StoreError
+from service.model.statements import (
     NewStatement,
     StatementPage,
     StatementQuery,
     StoredAttachment,
     StoredStatement,
 )
+from service.store.observer import WriteObserver
 from service.store.sqlite import agents as agent_ops
 from service.store.sqlite import documents as document_ops
 from service.store.sqlite import statements as ops
@@ -45,7 +46,6 @@ from service.store.sqlite.statement_writes import (
 from service.store.sqlite.write_caches import WriteCaches
 from service.store.sqlite.write_lock import WriteLock
 from service.store.sqlite.writer import GroupCommitWriter
-from service.xapi.timestamps import now_ms
 
 T = TypeVar("T")
 

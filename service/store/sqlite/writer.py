@@ -29,7 +29,7 @@ from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from service.errors import OVERLOAD_RETRY_AFTER, LRSError, ServiceUnavailableError, StoreError
+from service.model.errors import OVERLOAD_RETRY_AFTER, LRSError, ServiceUnavailableError, StoreError
 from service.store.observer import WriteObserver
 from service.store.sqlite.write_lock import WriteLock
 

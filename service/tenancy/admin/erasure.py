@@ -8,10 +8,10 @@ from typing import Any
 
 import orjson
 
-from service.admin.actor import AdminActor
-from service.errors import BadRequestError, NotFoundError
-from service.store.admin_records import ErasureRecord
+from service.model.errors import BadRequestError, NotFoundError
+from service.model.tenancy import ErasureRecord
 from service.store.port import Store
+from service.tenancy.admin.actor import AdminActor
 from service.xapi.agent_param import parse_agent_parameter
 from service.xapi.agents import agent_key
 from service.xapi.erasure import agent_hash, pseudonym_for

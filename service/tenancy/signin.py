@@ -18,7 +18,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Protocol, TypeVar
 
-from service.errors import OVERLOAD_RETRY_AFTER, ServiceUnavailableError, TooManyRequestsError
+from service.model.errors import OVERLOAD_RETRY_AFTER, ServiceUnavailableError, TooManyRequestsError
 
 T = TypeVar("T")
 THROTTLE_MEMORY = 10_000  # buckets kept per dimension; full (idle) ones are dropped first

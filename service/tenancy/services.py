@@ -4,17 +4,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from service.auth import Authenticator
 from service.forwarding.addresses import parse_networks
 from service.forwarding.sender import ForwardingSender, SenderConfig
+from service.model.tenancy import EffectiveLimits
 from service.ops.health import ReadinessCheck, depth_check
 from service.ops.metrics import Metrics
-from service.ratelimit import RateLimiter
 from service.settings import Settings
-from service.signin import SignInThrottle, VerificationPool
-from service.store.admin_records import EffectiveLimits
 from service.store.port import Store
-from service.usage import UsageRecorder
+from service.tenancy.auth import Authenticator
+from service.tenancy.ratelimit import RateLimiter
+from service.tenancy.signin import SignInThrottle, VerificationPool
+from service.tenancy.usage import UsageRecorder
 
 
 def default_limits(settings: Settings) -> EffectiveLimits:

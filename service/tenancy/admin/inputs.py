@@ -6,7 +6,7 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
-from service.errors import BadRequestError
+from service.model.errors import BadRequestError
 
 M = TypeVar("M", bound=BaseModel)
 

@@ -6,8 +6,6 @@ from dataclasses import dataclass, field
 from enum import IntEnum
 from typing import Any
 
-from service.store.admin_records import Limits
-
 Uploaded = tuple[str, ...] | None
 """The sha2s of a stored statement's attachments whose data came in the request that stored it
 (AT-20); None when none did, or for a statement stored before stores recorded it (SQLite
@@ -131,18 +129,3 @@ class StoredStatement:
     body: bytes
     stored_ms: int
     uploaded: Uploaded
-
-
-@dataclass(frozen=True, slots=True)
-class CredentialRecord:
-    """A client credential; only a hash of the secret is ever stored (AU-1)."""
-
-    key: str
-    tenant: str
-    name: str
-    secret_hash: str
-    scopes: tuple[str, ...]
-    enabled: bool
-    created_ms: int
-    last_used_ms: int | None = None
-    limits: Limits = field(default_factory=Limits)  # overrides of the tenant's limits

@@ -6,18 +6,13 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from schemas.admin import TargetIn
-from service.admin.actor import AdminActor
-from service.errors import BadRequestError, NotFoundError
 from service.forwarding.addresses import AddressPolicy, RefusedAddressError
-from service.store.admin_records import (
-    DeadLetter,
-    ForwardTarget,
-    TargetFilter,
-    TargetStatus,
-)
+from service.model.clock import now_ms
+from service.model.errors import BadRequestError, NotFoundError
+from service.model.forwarding import DeadLetter, ForwardTarget, TargetFilter, TargetStatus
 from service.store.port import Store
+from service.tenancy.admin.actor import AdminActor
 from service.xapi.datatypes import is_iri
-from service.xapi.timestamps import now_ms
 
 
 async def add_target(

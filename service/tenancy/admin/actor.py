@@ -7,8 +7,8 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from service.auth import Principal
-from service.errors import BadRequestError, ForbiddenError
+from service.model.errors import BadRequestError, ForbiddenError
+from service.tenancy.auth import Principal
 
 TENANT_NAME = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,62}$")
 ChangeHook = Callable[[str | None, str | None], None]  # (credential key, tenant) changed

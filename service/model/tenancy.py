@@ -1,11 +1,10 @@
-"""Records of tenants, limits, forwarding and erasure that cross the storage port."""
+"""Records of tenants, credentials' limits and erasures that cross the storage port."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Literal, TypeVar
+from typing import TypeVar
 
-TargetKind = Literal["xapi", "webhook"]
 T = TypeVar("T")
 
 
@@ -91,6 +90,21 @@ class TenantRecord:
 
 
 @dataclass(frozen=True, slots=True)
+class CredentialRecord:
+    """A client credential; only a hash of the secret is ever stored (AU-1)."""
+
+    key: str
+    tenant: str
+    name: str
+    secret_hash: str
+    scopes: tuple[str, ...]
+    enabled: bool
+    created_ms: int
+    last_used_ms: int | None = None
+    limits: Limits = field(default_factory=Limits)  # overrides of the tenant's limits
+
+
+@dataclass(frozen=True, slots=True)
 class CredentialChanges:
     """Fields of a credential to change; None leaves a field as it is."""
 
@@ -99,86 +113,6 @@ class CredentialChanges:
     secret_hash: str | None = None
     scopes: tuple[str, ...] | None = None
     limits: Limits | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class TargetFilter:
-    """Which statements a target receives; an empty tuple accepts everything."""
-
-    verbs: tuple[str, ...] = ()
-    activity_prefixes: tuple[str, ...] = ()
-    credentials: tuple[str, ...] = ()  # credential keys (platforms) whose statements to send
-
-
-@dataclass(frozen=True, slots=True)
-class ForwardTarget:
-    """A downstream xAPI endpoint (Basic auth) or webhook (optional HMAC signing secret)."""
-
-    tenant: str
-    name: str
-    kind: TargetKind
-    url: str
-    filter: TargetFilter = field(default_factory=TargetFilter)
-    username: str | None = None
-    password: str | None = None  # xAPI Basic password, or the webhook signing secret
-    xapi_version: str = "1.0.3"
-    enabled: bool = True
-    created_ms: int = 0
-    id: int | None = None  # assigned by the store
-
-
-@dataclass(frozen=True, slots=True)
-class TargetStatus:
-    """A target with its delivery state, as admins see it."""
-
-    target: ForwardTarget
-    pending: int
-    dead: int
-    delivered: int
-    failures: int  # consecutive failed attempts; drives the back-off
-    next_attempt_ms: int
-    last_error: str | None
-    last_delivered_ms: int | None
-
-
-@dataclass(frozen=True, slots=True)
-class OutboxItem:
-    outbox_id: int
-    statement_id: str
-    attempts: int
-    body: bytes
-    uploaded: tuple[str, ...] | None  # as `records.Uploaded`: the data that goes with it
-
-
-@dataclass(frozen=True, slots=True)
-class OutboxBatch:
-    """The oldest pending statements of one target, leased to one sender."""
-
-    target: ForwardTarget
-    items: list[OutboxItem]
-    failures: int = 0  # the target's consecutive failed attempts so far (drives the back-off)
-
-
-@dataclass(frozen=True, slots=True)
-class DeliveryOutcome:
-    """What a sender reports back: the delivered prefix and, if any, the failure of the next."""
-
-    delivered: list[int]  # outbox ids
-    failed: int | None = None  # the outbox id whose delivery failed
-    error: str | None = None
-    retry_at_ms: int = 0
-    max_attempts: int = 1
-
-
-@dataclass(frozen=True, slots=True)
-class DeadLetter:
-    outbox_id: int
-    target_id: int
-    target_name: str
-    statement_id: str
-    attempts: int
-    last_error: str | None
-    created_ms: int
 
 
 @dataclass(frozen=True, slots=True)

@@ -6,14 +6,13 @@ from dataclasses import asdict, dataclass, replace
 from typing import Any
 
 from schemas.admin import CredentialIn, CredentialPatch
-from service.admin.actor import AdminActor
-from service.admin.limits import check_credential_limits, limits_json, patch_limits
-from service.auth import IssuedCredential, hash_secret, new_credential, new_secret
-from service.errors import BadRequestError, NotFoundError
-from service.scopes import parse_scopes
-from service.store.admin_records import CredentialChanges, EffectiveLimits, Limits
+from service.model.errors import BadRequestError, NotFoundError
+from service.model.tenancy import CredentialChanges, CredentialRecord, EffectiveLimits, Limits
 from service.store.port import Store
-from service.store.records import CredentialRecord
+from service.tenancy.admin.actor import AdminActor
+from service.tenancy.admin.limits import check_credential_limits, limits_json, patch_limits
+from service.tenancy.auth import IssuedCredential, hash_secret, new_credential, new_secret
+from service.tenancy.scopes import parse_scopes
 
 
 @dataclass(frozen=True, slots=True)

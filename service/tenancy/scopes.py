@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from service.errors import BadRequestError
+from service.model.errors import BadRequestError
 
 XAPI_SCOPES = (
     "statements/write",

@@ -5,8 +5,8 @@ from __future__ import annotations
 import asyncio
 import logging
 
+from service.model.clock import now_ms
 from service.store.port import Store
-from service.xapi.timestamps import now_ms
 
 log = logging.getLogger("service.usage")
 

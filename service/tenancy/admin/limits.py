@@ -6,9 +6,9 @@ from dataclasses import asdict, replace
 from typing import Any
 
 from schemas.admin import LimitsIn
-from service.admin.inputs import parse_data
-from service.errors import BadRequestError
-from service.store.admin_records import EffectiveLimits, Limits
+from service.model.errors import BadRequestError
+from service.model.tenancy import EffectiveLimits, Limits
+from service.tenancy.admin.inputs import parse_data
 
 LIMIT_FIELDS = ("rate_per_second", "burst", "max_batch_statements", "max_body_bytes")
 SIZE_SETTINGS = {

@@ -93,10 +93,13 @@ class DocumentWrite:
     json_object: dict[str, Any] | None = field(default=None, compare=False)
 
 
+MAX_NAMES = 16  # names beyond this many per agent are not recorded (by every store)
+
+
 @dataclass(frozen=True, slots=True)
 class KnownAgent:
     """An agent the store has seen in statements: its IFI and the names used with it (RS-6)."""
 
     key: str
     ifi: dict[str, Any]
-    names: list[str]
+    names: list[str]  # at most MAX_NAMES

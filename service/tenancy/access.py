@@ -6,9 +6,9 @@ from typing import Any
 
 import orjson
 
-from service.auth import Principal
-from service.errors import PayloadTooLargeError
-from service.store.records import NewStatement
+from service.model.errors import PayloadTooLargeError
+from service.model.statements import NewStatement
+from service.tenancy.auth import Principal
 from service.xapi.agents import agent_key
 from service.xapi.persons import ifi_of
 

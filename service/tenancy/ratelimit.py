@@ -6,8 +6,8 @@ import math
 import time
 from dataclasses import dataclass
 
-from service.errors import TooManyRequestsError
-from service.store.admin_records import EffectiveLimits
+from service.model.errors import TooManyRequestsError
+from service.model.tenancy import EffectiveLimits
 
 
 @dataclass(slots=True)

@@ -13,21 +13,20 @@ from dataclasses import dataclass
 from functools import partial
 from typing import Any, NoReturn
 
-from service.errors import ForbiddenError, UnauthorizedError
-from service.scopes import XAPI_SCOPES, covers
-from service.signin import (
+from service.model.clock import now_ms
+from service.model.errors import ForbiddenError, UnauthorizedError
+from service.model.tenancy import CredentialRecord, EffectiveLimits, TenantRecord
+from service.store.port import Store
+from service.tenancy.scopes import XAPI_SCOPES, covers
+from service.tenancy.signin import (
     Attempt,
     SignInObserver,
     SignInThrottle,
     VerificationPool,
     throttled_error,
 )
-from service.store.admin_records import EffectiveLimits, TenantRecord
-from service.store.port import Store
-from service.store.records import CredentialRecord
-from service.usage import UsageRecorder
+from service.tenancy.usage import UsageRecorder
 from service.xapi.agents import agent_key
-from service.xapi.timestamps import now_ms
 
 __all__ = ["XAPI_SCOPES", "Authenticator", "Principal", "new_credential"]
 DEFAULT_TENANT = "default"

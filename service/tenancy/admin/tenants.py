@@ -6,12 +6,12 @@ from dataclasses import asdict
 from typing import Any
 
 from schemas.admin import TenantIn, TenantPatch
-from service.admin.actor import AdminActor, check_tenant_name
-from service.admin.limits import check_tenant_limits, limits_json, patch_limits
-from service.errors import NotFoundError
-from service.store.admin_records import EffectiveLimits, Limits, TenantRecord
+from service.model.clock import now_ms
+from service.model.errors import NotFoundError
+from service.model.tenancy import EffectiveLimits, Limits, TenantRecord
 from service.store.port import Store
-from service.xapi.timestamps import now_ms
+from service.tenancy.admin.actor import AdminActor, check_tenant_name
+from service.tenancy.admin.limits import check_tenant_limits, limits_json, patch_limits
 
 
 async def create_tenant(

@@ -1,0 +1,1 @@
+"""Who may do what: credentials, scopes, access rules, quotas, usage, and their administration."""
