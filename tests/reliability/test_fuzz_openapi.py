@@ -23,8 +23,8 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
+from service.api.error_answer import VERSION_HEADER
 from service.api.openapi_spec import xapi_operations
-from service.api.protocol import VERSION_HEADER
 from tests.conftest import BASIC
 from tests.reliability.fuzz_support import CASES, REQUEST_TIMEOUT, fuzz_app, fuzz_settings
 
