@@ -1,4 +1,4 @@
-"""Render every error exactly once, as JSON with the xAPI status (ARCHITECTURE rule 4)."""
+"""FastAPI's exception handlers: every error a handler raises, answered once by `ErrorAnswer`."""
 
 from __future__ import annotations
 
