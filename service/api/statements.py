@@ -16,7 +16,7 @@ from service.api.declared import operation, statement_body
 from service.api.deps import OutcomesDep, PrincipalDep, SettingsDep, StoreDep, VersionDep
 from service.api.protocol import CONSISTENT_THROUGH
 from service.model.errors import BadRequestError, NotFoundError
-from service.model.statements import Uploaded
+from service.model.statements import StatementWrite, Uploaded
 from service.ops.context import request_facts
 from service.settings import Settings
 from service.store.port import Store
@@ -39,7 +39,6 @@ from service.xapi.statement_params import (
     unique_params,
 )
 from service.xapi.statement_requests import (
-    StatementBatch,
     attachment_hashes,
     parse_statement_body,
     statement_result,
@@ -59,7 +58,7 @@ async def _read_batch(
     principal: Principal,
     version: str,
     put_id: str | None = None,
-) -> StatementBatch:
+) -> StatementWrite:
     limit = principal.limits.max_body_bytes  # the tenant's or credential's (issue 5)
     check_declared_length(request.headers.get("content-length"), limit)
     body = await read_limited(request.receive, limit)
@@ -67,6 +66,7 @@ async def _read_batch(
     batch = parse_statement_body(
         body,
         request.headers.get("content-type"),
+        tenant=principal.tenant,
         version=version,
         authority=principal.authority,
         put_id=put_id,
@@ -101,7 +101,7 @@ async def put_statement(
     if not is_uuid(statement_id):
         raise BadRequestError("statementId must be a UUID")
     batch = await _read_batch(request, settings, principal, version, put_id=statement_id.lower())
-    await store.store_statements(principal.tenant, batch.statements, batch.attachments)
+    await store.store_statements(batch)
     request_facts(request.scope).statements = len(batch.statements)
     outcomes.notify(principal.tenant, batch.statements)
     return Response(status_code=204)
@@ -125,7 +125,7 @@ async def post_statements(
     if request.query_params:
         raise BadRequestError("POST statements takes no parameters")
     batch = await _read_batch(request, settings, principal, version)
-    ids = await store.store_statements(principal.tenant, batch.statements, batch.attachments)
+    ids = await store.store_statements(batch)
     request_facts(request.scope).statements = len(ids)
     outcomes.notify(principal.tenant, batch.statements)
     return Response(orjson.dumps(ids), media_type=JSON)
