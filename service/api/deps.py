@@ -15,6 +15,7 @@ from service.ops.metrics import Metrics
 from service.outcomes.engine import OutcomeEngine
 from service.runtime import Runtime
 from service.settings import Settings
+from service.statements.service import StatementService
 from service.store.port import Store
 from service.tenancy.auth import Principal
 
@@ -40,6 +41,12 @@ async def get_settings(request: Request) -> Settings:
 
 async def get_outcomes(request: Request) -> OutcomeEngine:
     return runtime_of(request).outcomes
+
+
+async def get_statements(request: Request) -> StatementService:
+    """The statement services over this process's store and outcome engine."""
+    runtime = runtime_of(request)
+    return StatementService(runtime.store, runtime.outcomes, runtime.settings)
 
 
 async def get_metrics(request: Request) -> Metrics:
@@ -84,6 +91,7 @@ async def get_principal(request: Request) -> Principal:
 StoreDep = Annotated[Store, Depends(get_store)]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 OutcomesDep = Annotated[OutcomeEngine, Depends(get_outcomes)]
+StatementsDep = Annotated[StatementService, Depends(get_statements)]
 MetricsDep = Annotated[Metrics, Depends(get_metrics)]
 ReadinessChecksDep = Annotated[dict[str, ReadinessCheck], Depends(get_readiness_checks)]
 AccessChangeDep = Annotated[AccessChange, Depends(get_access_change)]

@@ -21,9 +21,9 @@ from service.model.forwarding import (
     TargetStatus,
 )
 from service.model.statements import (
-    NewStatement,
     StatementPage,
     StatementQuery,
+    StatementWrite,
     StoredAttachment,
     StoredStatement,
 )
@@ -50,12 +50,7 @@ class Store(OutcomeStore, Protocol):
         """Every statement stored at or before this instant is visible to queries (T-18)."""
         ...
 
-    async def store_statements(
-        self,
-        tenant: str,
-        statements: list[NewStatement],
-        attachments: list[StoredAttachment],
-    ) -> list[str]:
+    async def store_statements(self, write: StatementWrite) -> list[str]:
         """Store a batch all-or-nothing; equivalent re-posts are no-ops (SR-4).
 
         Raises ConflictError when an id exists with different content; returns the ids.

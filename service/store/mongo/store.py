@@ -26,6 +26,7 @@ from service.model.statements import (
     NewStatement,
     StatementPage,
     StatementQuery,
+    StatementWrite,
     StoredAttachment,
     StoredStatement,
 )
@@ -139,13 +140,11 @@ class MongoStore(MongoAdminMethods, MongoOutcomesUnsupported):
         """A round trip to the server (readiness)."""
         await self.db.command("ping")
 
-    async def store_statements(
-        self, tenant: str, statements: list[NewStatement], attachments: list[StoredAttachment]
-    ) -> list[str]:
+    async def store_statements(self, write: StatementWrite) -> list[str]:
         """Store a batch all-or-nothing (SR-4, SR-7, SR-20); the write observer hears of it."""
         started = time.perf_counter()
         try:
-            ids = await self._store_statements(tenant, statements, attachments)
+            ids = await self._store_statements(write.tenant, write.statements, write.attachments)
         except StoreError:
             if self.write_observer is not None:
                 self.write_observer.transaction_failed(1)

@@ -24,9 +24,9 @@ from service.model.documents import (
 )
 from service.model.errors import StoreError
 from service.model.statements import (
-    NewStatement,
     StatementPage,
     StatementQuery,
+    StatementWrite,
     StoredAttachment,
     StoredStatement,
 )
@@ -38,11 +38,7 @@ from service.store.sqlite.admin_store import SQLiteAdminMethods
 from service.store.sqlite.checkpointer import Checkpointer
 from service.store.sqlite.outcomes import SQLiteOutcomes
 from service.store.sqlite.schema import connect, create_schema
-from service.store.sqlite.statement_writes import (
-    StatementWrite,
-    insert_statements,
-    insert_writes,
-)
+from service.store.sqlite.statement_writes import insert_statements, insert_writes
 from service.store.sqlite.write_caches import WriteCaches
 from service.store.sqlite.write_lock import WriteLock
 from service.store.sqlite.writer import GroupCommitWriter
@@ -188,11 +184,8 @@ class SQLiteStore(SQLiteAdminMethods, SQLiteOutcomes):
                 self._reader_connections.append(conn)
         return job(conn)
 
-    async def store_statements(
-        self, tenant: str, statements: list[NewStatement], attachments: list[StoredAttachment]
-    ) -> list[str]:
-        job = _StatementsJob(self, StatementWrite(tenant, statements, attachments))
-        return await self._write(job)
+    async def store_statements(self, write: StatementWrite) -> list[str]:
+        return await self._write(_StatementsJob(self, write))
 
     async def get_statement(
         self, tenant: str, statement_id: str, *, voided: bool
@@ -296,9 +289,7 @@ class _StatementsJob:
     def __call__(self, conn: sqlite3.Connection) -> list[str]:
         store, write = self.store, self.write
         stored_ms = store._next_stored_ms()
-        return insert_statements(
-            conn, store._caches, write.tenant, write.statements, write.attachments, stored_ms
-        )
+        return insert_statements(conn, store._caches, write, stored_ms)
 
     def run_together(
         self, conn: sqlite3.Connection, jobs: list[_StatementsJob]
