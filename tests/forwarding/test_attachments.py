@@ -64,12 +64,11 @@ async def test_forwarding_sends_the_data_each_statement_came_with(forwarding_app
                 },
             )
             assert target.status_code == 201, target.text
+        await _upload(hr, linked, LINKED)
+        await _upload(hr, victim, VICTIM)
+        assert (await p.post(STATEMENTS, json=probe)).status_code == 200
         owners, probes = receivers[owner.key], receivers[prober.key]
-        # Receivers up first: attempts against a closed port would count towards dead letters
         async with Served(owners, ports[owner.key]), Served(probes, ports[prober.key]):
-            await _upload(hr, linked, LINKED)
-            await _upload(hr, victim, VICTIM)
-            assert (await p.post(STATEMENTS, json=probe)).status_code == 200
             await eventually(lambda: len(owners.ids) >= 2 and len(probes.ids) >= 1)
     assert (owners.ids, probes.ids) == ([linked["id"], victim["id"]], [probe["id"]])
     owned = b"".join(request["body"] for request in owners.requests)

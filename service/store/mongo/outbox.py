@@ -190,7 +190,9 @@ async def claim(
         {"$set": {"lease_owner": owner, "lease_until": now_ms + lease_ms}},
         return_document=ReturnDocument.AFTER,
     )
-    if leased is None:
+    if leased is None or leased["_id"] != target_id:
+        # Never another target's document: its URL would receive this target's statements.
+        # The wire-compatible test server answers concurrent claims with the wrong one.
         return None
     cursor = db[schema.OUTBOX].find({"target_id": target_id, "dead": False})
     rows = await cursor.sort("seq", ASCENDING).limit(limit).to_list()
