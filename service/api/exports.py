@@ -11,7 +11,7 @@ from fastapi import APIRouter, Request, Response
 from fastapi.responses import StreamingResponse
 
 from service.api.declared import operation
-from service.api.deps import OutcomesDep, PrincipalDep, StoreDep
+from service.api.deps import OutcomeReportsDep, OutcomesDep, PrincipalDep, StatementsDep
 from service.api.outcome_params import described
 from service.api.outcome_support import EXPORT, active_map, params_of
 from service.model.errors import ForbiddenError, NotFoundError
@@ -20,7 +20,7 @@ from service.outcomes import export, reports
 from service.outcomes import params as p
 from service.outcomes.engine import OutcomeEngine
 from service.outcomes.export import ExportFormat
-from service.store.port import Store
+from service.store.ports import OutcomeReportStore
 from service.tenancy import access
 from service.tenancy.auth import Principal
 from service.xapi.statement_params import (
@@ -83,7 +83,7 @@ ATTAINMENT_EXPORT_PARAMS = reports.ATTAINMENT_PARAMS - {"limit", "cursor", "evid
 
 @router.get("/statements.{fmt}", openapi_extra=operation(STATEMENT_GET))
 async def export_statements(
-    fmt: str, request: Request, store: StoreDep, principal: PrincipalDep
+    fmt: str, request: Request, store: StatementsDep, principal: PrincipalDep
 ) -> Response:
     """One row per statement, with the filters of GET statements (SR-41); newest first unless
     ascending=true; `limit` caps the rows (0 or absent: all)."""
@@ -124,7 +124,11 @@ async def export_statements(
 
 @router.get("/attainments.{fmt}", openapi_extra=operation(described(ATTAINMENT_EXPORT_PARAMS)))
 async def export_attainments(
-    fmt: str, request: Request, store: StoreDep, outcomes: OutcomesDep, principal: PrincipalDep
+    fmt: str,
+    request: Request,
+    store: OutcomeReportsDep,
+    outcomes: OutcomesDep,
+    principal: PrincipalDep,
 ) -> Response:
     """Every attainment matching the filters of GET /outcomes/attainments."""
     _require_whole_tenant(principal)
@@ -155,7 +159,11 @@ async def export_attainments(
 
 @router.get("/outcome-kpis.{fmt}", openapi_extra=operation(described(reports.KPI_PARAMS)))
 async def export_kpi_table(
-    fmt: str, request: Request, store: StoreDep, outcomes: OutcomesDep, principal: PrincipalDep
+    fmt: str,
+    request: Request,
+    store: OutcomeReportsDep,
+    outcomes: OutcomesDep,
+    principal: PrincipalDep,
 ) -> Response:
     """The outcome x KPI table, each row with its link's correlation across units/periods."""
     _require_whole_tenant(principal)
@@ -166,7 +174,11 @@ async def export_kpi_table(
 
 @router.get("/rates.{fmt}", openapi_extra=operation(described(reports.RATE_PARAMS, rates=True)))
 async def export_rates(
-    fmt: str, request: Request, store: StoreDep, outcomes: OutcomesDep, principal: PrincipalDep
+    fmt: str,
+    request: Request,
+    store: OutcomeReportsDep,
+    outcomes: OutcomesDep,
+    principal: PrincipalDep,
 ) -> Response:
     """Attainment rates per org unit and period, as GET /outcomes/rates."""
     _require_whole_tenant(principal)
@@ -177,7 +189,7 @@ async def export_rates(
 
 
 async def _kpi_rows(
-    store: Store, outcomes: OutcomeEngine, tenant: str, params: dict[str, str]
+    store: OutcomeReportStore, outcomes: OutcomeEngine, tenant: str, params: dict[str, str]
 ) -> list[dict[str, Any]]:
     active = await active_map(outcomes, tenant)
     table = await reports.kpis(store, tenant, active, params)

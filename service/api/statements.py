@@ -13,13 +13,19 @@ from fastapi.responses import StreamingResponse
 from service.api.admission import settle_work
 from service.api.bodies import check_declared_length, read_limited
 from service.api.declared import operation, statement_body
-from service.api.deps import OutcomesDep, PrincipalDep, SettingsDep, StoreDep, VersionDep
+from service.api.deps import (
+    PrincipalDep,
+    SettingsDep,
+    StatementListenerDep,
+    StatementsDep,
+    VersionDep,
+)
 from service.api.protocol import CONSISTENT_THROUGH
 from service.model.errors import BadRequestError, NotFoundError
 from service.model.statements import Uploaded
 from service.ops.context import request_facts
 from service.settings import Settings
-from service.store.port import Store
+from service.store.ports import StatementStore
 from service.tenancy import access
 from service.tenancy.access import apply_define_scope, check_batch_size
 from service.tenancy.auth import Principal
@@ -86,8 +92,8 @@ async def _read_batch(
 )
 async def put_statement(
     request: Request,
-    store: StoreDep,
-    outcomes: OutcomesDep,
+    store: StatementsDep,
+    outcomes: StatementListenerDep,
     settings: SettingsDep,
     principal: PrincipalDep,
     version: VersionDep,
@@ -114,8 +120,8 @@ async def put_statement(
 )
 async def post_statements(
     request: Request,
-    store: StoreDep,
-    outcomes: OutcomesDep,
+    store: StatementsDep,
+    outcomes: StatementListenerDep,
     settings: SettingsDep,
     principal: PrincipalDep,
     version: VersionDep,
@@ -141,7 +147,7 @@ _READ_PARAMS = operation(STATEMENT_GET)
 @router.head("/statements", responses=_READ_RESULT, openapi_extra=_READ_PARAMS)
 async def get_statements(
     request: Request,
-    store: StoreDep,
+    store: StatementsDep,
     settings: SettingsDep,
     principal: PrincipalDep,
     version: VersionDep,
@@ -160,7 +166,7 @@ async def get_statements(
 
 
 async def _get_one(
-    store: Store, principal: Principal, req: SingleStatementRequest, languages: list[str]
+    store: StatementStore, principal: Principal, req: SingleStatementRequest, languages: list[str]
 ) -> Response:
     found = await store.get_statement(principal.tenant, req.statement_id, voided=req.voided)
     own = access.own_authority(principal)
@@ -176,7 +182,7 @@ async def _get_one(
 
 
 async def _get_page(
-    store: Store,
+    store: StatementStore,
     api_prefix: str,
     principal: Principal,
     req: StatementQueryRequest,
@@ -202,7 +208,7 @@ async def _get_page(
 
 
 async def _render(
-    store: Store,
+    store: StatementStore,
     principal: Principal,
     bodies: list[bytes],
     fmt: Format,
@@ -231,7 +237,7 @@ class _Parts:
 
 
 async def _respond(
-    store: Store, principal: Principal, body: bytes, parts: _Parts, headers: dict[str, str]
+    store: StatementStore, principal: Principal, body: bytes, parts: _Parts, headers: dict[str, str]
 ) -> Response:
     """JSON, or multipart/mixed with the raw attachment data when asked for (SR-60, AT-20)."""
     if not parts.wanted:

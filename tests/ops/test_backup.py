@@ -25,7 +25,7 @@ async def _add(store: SQLiteStore, count: int) -> list[str]:
     batch = parse_statement_body(
         orjson.dumps(body), "application/json", version="2.0.0", authority=AUTHORITY
     )
-    return await store.store_statements("default", batch.statements, batch.attachments)
+    return await store.statements.store_statements("default", batch.statements, batch.attachments)
 
 
 def _ids(path: Path) -> set[str]:
