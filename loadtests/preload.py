@@ -34,11 +34,13 @@ async def _load(store: Store, total: int, batch: int, in_flight: int, progress: 
         nonlocal done
         for number in numbers:
             parsed = parse_statement_body(
-                pool.body(number), "application/json", version="2.0.0", authority=AUTHORITY
+                pool.body(number),
+                "application/json",
+                tenant=DEFAULT_TENANT,
+                version="2.0.0",
+                authority=AUTHORITY,
             )
-            await store.statements.store_statements(
-                DEFAULT_TENANT, parsed.statements, parsed.attachments
-            )
+            await store.statements.store_statements(parsed)
             done += batch
             if progress and done % 100_000 < batch:
                 rate = done / (time.perf_counter() - started)

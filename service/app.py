@@ -31,7 +31,6 @@ from service.api.content_encoding import ContentEncodingMiddleware
 from service.api.errors import install_error_handlers
 from service.api.observability import ObservabilityMiddleware, RouteRecorder
 from service.api.openapi_spec import install_openapi
-from service.api.outcome_support import install_outcome_error_handler
 from service.api.protocol import XAPIProtocolMiddleware
 from service.api.request_limits import RequestLimitsMiddleware
 from service.ops.admission import Admission, Limits
@@ -100,7 +99,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.include_router(router)
     install_openapi(app, prefix)
     install_error_handlers(app)
-    install_outcome_error_handler(app)
     app.add_middleware(RouteRecorder)  # innermost: sees the scope the router fills in
     admission = Admission(admission_limits(settings))
     runtime.readiness_checks["admission"] = saturation_check(

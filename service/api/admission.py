@@ -18,11 +18,10 @@ from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from service.api.content_encoding import request_encoding
-from service.api.protocol import VERSION_HEADER, error_body
+from service.api.error_answer import ErrorAnswer, request_version
 from service.model.errors import OVERLOAD_RETRY_AFTER, ServiceUnavailableError
 from service.ops.admission import WORK_BYTES, Admission, Ticket
 from service.xapi.json_size import parsed_size_estimate
-from service.xapi.versions import negotiate_version
 
 OPERATIONS = frozenset({"/healthz", "/readyz", "/metrics", "/version"})
 WRITE_METHODS = frozenset({"POST", "PUT", "DELETE", "PATCH"})
@@ -46,6 +45,11 @@ class Grant:
 
     admission: Admission
     ticket: Ticket
+
+
+def overloaded(limit: str) -> ServiceUnavailableError:
+    """The 503 for a request refused because `limit` is reached."""
+    return ServiceUnavailableError(MESSAGES[limit], retry_after=OVERLOAD_RETRY_AFTER, limit=limit)
 
 
 def credential_key(headers: Headers) -> str:
@@ -94,9 +98,7 @@ def settle_work(scope: Scope, body: bytes, *, parsed: bool = True) -> None:
     work = parsed_size_estimate(body) if parsed else len(body)
     settled = grant.admission.settle(grant.ticket, work)
     if settled is None:
-        raise ServiceUnavailableError(
-            MESSAGES[WORK_BYTES], retry_after=OVERLOAD_RETRY_AFTER, limit=WORK_BYTES
-        )
+        raise overloaded(WORK_BYTES)
     grant.ticket = settled
 
 
@@ -137,16 +139,5 @@ class AdmissionMiddleware:
 
     async def _refuse(self, scope: Scope, send: Send, limit: str) -> None:
         """503 with Retry-After, the xAPI error body and version header; the body stays unread."""
-        body = error_body(503, MESSAGES[limit])
-        sent = Headers(scope=scope).get("x-experience-api-version")
-        version = negotiate_version(sent) or self.default_version
-        headers = [
-            (b"content-type", b"application/json"),
-            (b"content-length", str(len(body)).encode()),
-            (b"retry-after", str(OVERLOAD_RETRY_AFTER).encode()),
-            (VERSION_HEADER.lower().encode(), version.encode()),
-        ]
-        await send({"type": "http.response.start", "status": 503, "headers": headers})
-        await send(
-            {"type": "http.response.body", "body": b"" if scope["method"] == "HEAD" else body}
-        )
+        version = request_version(scope, self.default_version)
+        await ErrorAnswer.of(overloaded(limit), version).send(scope, send)

@@ -14,11 +14,10 @@ import asyncio
 import time
 from dataclasses import dataclass
 
-from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from service.api.protocol import VERSION_HEADER, error_body
-from service.xapi.versions import negotiate_version
+from service.api.error_answer import ErrorAnswer, request_version
+from service.model.errors import RequestTimeoutError
 
 DISCONNECT: Message = {"type": "http.disconnect"}
 
@@ -111,13 +110,5 @@ class BodyTimeoutMiddleware:
             # The disconnect made the application give up; the client already has its 408.
 
     async def _refuse(self, scope: Scope, send: Send) -> None:
-        version = negotiate_version(Headers(scope=scope).get("x-experience-api-version"))
-        body = error_body(408, "the request body did not arrive in time")
-        headers = [
-            (b"content-type", b"application/json"),
-            (b"content-length", str(len(body)).encode()),
-            (VERSION_HEADER.lower().encode(), (version or self.default_version).encode()),
-            (b"connection", b"close"),
-        ]
-        await send({"type": "http.response.start", "status": 408, "headers": headers})
-        await send({"type": "http.response.body", "body": body})
+        error = RequestTimeoutError("the request body did not arrive in time")
+        await ErrorAnswer.of(error, request_version(scope, self.default_version)).send(scope, send)

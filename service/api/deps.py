@@ -19,6 +19,7 @@ from service.outcomes.engine import OutcomeEngine
 from service.outcomes.listener import NOBODY, StoredStatementsListener
 from service.runtime import Runtime
 from service.settings import Settings
+from service.statements.service import StatementService
 from service.store.ports import (
     AccountStore,
     DocumentStore,
@@ -41,7 +42,7 @@ def runtime_of(request: Request) -> Runtime:
 # Every provider is async so FastAPI calls it inline: a sync one costs a thread-pool round trip.
 
 
-async def get_statements(request: Request) -> StatementStore:
+async def get_statement_store(request: Request) -> StatementStore:
     return runtime_of(request).store.statements
 
 
@@ -69,10 +70,12 @@ async def get_settings(request: Request) -> Settings:
     return runtime_of(request).settings
 
 
-async def get_statement_listener(request: Request) -> StoredStatementsListener:
-    """The outcome engine, told of stored statements; nobody where the store keeps no outcomes."""
-    outcomes = runtime_of(request).outcomes
-    return NOBODY if outcomes is None else outcomes
+async def get_statements(request: Request) -> StatementService:
+    """The statement services over this process's statement port; stored statements go to the
+    outcome engine, or to nobody where the store keeps no outcomes."""
+    runtime = runtime_of(request)
+    listener: StoredStatementsListener = NOBODY if runtime.outcomes is None else runtime.outcomes
+    return StatementService(runtime.store.statements, listener, runtime.settings)
 
 
 async def get_metrics(request: Request) -> Metrics:
@@ -145,7 +148,7 @@ async def get_outcome_reports(request: Request) -> OutcomeReportStore:
     return stores.reports
 
 
-StatementsDep = Annotated[StatementStore, Depends(get_statements)]
+StatementStoreDep = Annotated[StatementStore, Depends(get_statement_store)]
 DocumentsDep = Annotated[DocumentStore, Depends(get_documents)]
 AccountsDep = Annotated[AccountStore, Depends(get_accounts)]
 OutboxDep = Annotated[OutboxStore, Depends(get_outbox)]
@@ -154,7 +157,7 @@ StoreKindDep = Annotated[str, Depends(get_store_kind)]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 OutcomesDep = Annotated[OutcomeEngine, Depends(get_outcomes)]
 OutcomeReportsDep = Annotated[OutcomeReportStore, Depends(get_outcome_reports)]
-StatementListenerDep = Annotated[StoredStatementsListener, Depends(get_statement_listener)]
+StatementsDep = Annotated[StatementService, Depends(get_statements)]
 MetricsDep = Annotated[Metrics, Depends(get_metrics)]
 ReadinessChecksDep = Annotated[dict[str, ReadinessCheck], Depends(get_readiness_checks)]
 AccessChangeDep = Annotated[AccessChange, Depends(get_access_change)]

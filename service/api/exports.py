@@ -15,7 +15,6 @@ from service.api.deps import OutcomeReportsDep, OutcomesDep, PrincipalDep, State
 from service.api.outcome_params import described
 from service.api.outcome_support import EXPORT, active_map, params_of
 from service.model.errors import ForbiddenError, NotFoundError
-from service.model.statements import StatementPage
 from service.outcomes import export, reports
 from service.outcomes import params as p
 from service.outcomes.engine import OutcomeEngine
@@ -23,15 +22,10 @@ from service.outcomes.export import ExportFormat
 from service.store.ports import OutcomeReportStore
 from service.tenancy import access
 from service.tenancy.auth import Principal
-from service.xapi.statement_params import (
-    STATEMENT_GET,
-    SingleStatementRequest,
-    parse_statement_get,
-)
+from service.xapi.statement_params import STATEMENT_GET
 
 router = APIRouter(prefix="/exports", tags=["exports"])
 PAGE = 1000
-UNLIMITED = 10**15
 KPI_COLUMNS = (
     "outcome", "kpi", "org_unit", "period", "rate_measured_at", "headcount", "attained",
     "attainment_rate", "kpi_value", "pearson_r", "n_cells",
@@ -83,43 +77,20 @@ ATTAINMENT_EXPORT_PARAMS = reports.ATTAINMENT_PARAMS - {"limit", "cursor", "evid
 
 @router.get("/statements.{fmt}", openapi_extra=operation(STATEMENT_GET))
 async def export_statements(
-    fmt: str, request: Request, store: StatementsDep, principal: PrincipalDep
+    fmt: str, request: Request, statements: StatementsDep, principal: PrincipalDep
 ) -> Response:
     """One row per statement, with the filters of GET statements (SR-41); newest first unless
     ascending=true; `limit` caps the rows (0 or absent: all)."""
     principal.require(EXPORT)
     kind = _format(fmt)
-    parsed = parse_statement_get(params_of(request), version="2.0.0", max_limit=UNLIMITED)
+    pages = await statements.export(principal, params_of(request))
     tenant = principal.tenant
-    own = access.export_authority(principal)
-    if isinstance(parsed, SingleStatementRequest):
-        found = await store.get_statement(tenant, parsed.statement_id, voided=parsed.voided)
-        if found is not None and own is not None and not access.is_own(found.body, own):
-            found = None
-        bodies = [] if found is None else [found.body]
-        uploaded = [] if found is None else [found.uploaded]
-        first = StatementPage(bodies=bodies, uploaded=uploaded, last_seq=None, has_more=False)
-        query = None
-    else:
-        query = parsed.query if own is None else dataclasses.replace(parsed.query, authority=own)
-        first = await store.query_statements(
-            tenant, dataclasses.replace(query, limit=min(PAGE, query.limit))
-        )
 
-    async def pages() -> AsyncIterator[list[dict[str, Any]]]:
-        page, sent = first, 0
-        while True:
-            rows = [export.flatten_statement(orjson.loads(b), tenant) for b in page.bodies]
-            sent += len(rows)
-            yield rows
-            if query is None or not page.has_more or sent >= query.limit:
-                return
-            step = dataclasses.replace(
-                query, after_seq=page.last_seq, limit=min(PAGE, query.limit - sent)
-            )
-            page = await store.query_statements(tenant, step)
+    async def rows() -> AsyncIterator[list[dict[str, Any]]]:
+        async for bodies in pages:
+            yield [export.flatten_statement(orjson.loads(body), tenant) for body in bodies]
 
-    return _stream(kind, "statements", export.STATEMENT_COLUMNS, pages())
+    return _stream(kind, "statements", export.STATEMENT_COLUMNS, rows())
 
 
 @router.get("/attainments.{fmt}", openapi_extra=operation(described(ATTAINMENT_EXPORT_PARAMS)))

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import asyncio
 import enum
-import http
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
@@ -27,13 +26,19 @@ from uvicorn.protocols.http.h11_impl import H11Protocol
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 from uvicorn.server import ServerState
 
-from service.api.protocol import VERSION_HEADER, error_body
+from service.api.error_answer import ErrorAnswer, RawHeaders
+from service.model.errors import (
+    BadRequestError,
+    HeaderFieldsTooLargeError,
+    LRSError,
+    RequestTimeoutError,
+    URITooLongError,
+)
 from service.settings import Settings
 from service.xapi.versions import negotiate_version
 
 LINE_ALLOWANCE = 4096  # method, path and version around the longest query string allowed
 LINGER_SECONDS = 2.0  # closing with unread input resets the connection, maybe before the answer
-Headers = list[tuple[bytes, bytes]]
 
 
 def head_limit(settings: Settings) -> int:
@@ -69,21 +74,6 @@ class Reading(enum.Enum):
     LINGER = "linger"  # refused: what still arrives is discarded until the client closes
 
 
-def error_response(status: int, message: str, version: str, defaults: Headers) -> bytes:
-    """A whole HTTP/1.1 error response with the xAPI error body, closing the connection."""
-    body = error_body(status, message)
-    lines = [f"HTTP/1.1 {status} {http.HTTPStatus(status).phrase}".encode()]
-    headers = [
-        *defaults,
-        (b"content-type", b"application/json"),
-        (b"content-length", str(len(body)).encode()),
-        (VERSION_HEADER.encode(), version.encode()),
-        (b"connection", b"close"),
-    ]
-    lines += [name + b": " + value for name, value in headers]
-    return b"\r\n".join(lines) + b"\r\n\r\n" + body
-
-
 class HeadGuard:
     """Times and measures the request heads of one connection; see the module docstring."""
 
@@ -91,7 +81,7 @@ class HeadGuard:
         self,
         rules: HeadRules,
         transport: asyncio.Transport,
-        defaults: Callable[[], Headers],
+        defaults: Callable[[], RawHeaders],
     ) -> None:
         self.rules = rules
         self.transport = transport
@@ -146,13 +136,15 @@ class HeadGuard:
     def refuse(self, version: str | None, answer: bool = True) -> None:
         """Answer a head over the limits (414, 431) or one the parser rejected (400); close."""
         rules = self.rules
+        error: LRSError
         if self.line_bytes > rules.max_line:
-            status, message = 414, f"the request line exceeds the limit of {rules.max_line} bytes"
+            error = URITooLongError(f"the request line exceeds the limit of {rules.max_line} bytes")
         elif self.head_bytes > rules.max_bytes:
-            status, message = 431, f"the request head exceeds the limit of {rules.max_bytes} bytes"
+            message = f"the request head exceeds the limit of {rules.max_bytes} bytes"
+            error = HeaderFieldsTooLargeError(message)
         else:
-            status, message = 400, "the request is not valid HTTP/1.1"
-        self._answer(status, message, version, answer)
+            error = BadRequestError("the request is not valid HTTP/1.1")
+        self._answer(error, version, answer)
 
     def connection_lost(self) -> None:
         self._disarm()
@@ -163,7 +155,8 @@ class HeadGuard:
             self.transport.close()
         elif self.reading is Reading.HEAD and self.head_bytes:
             seconds = f"{self.rules.timeout:g}"
-            self._answer(408, f"the request head did not arrive within {seconds} s", None)
+            message = f"the request head did not arrive within {seconds} s"
+            self._answer(RequestTimeoutError(message), None)
         elif not self.transport.is_closing():
             self.transport.close()  # idle, or an answered request's body stopped coming
 
@@ -172,7 +165,7 @@ class HeadGuard:
         """Refused already: input is to be discarded, not parsed."""
         return self.reading is Reading.LINGER
 
-    def _answer(self, status: int, message: str, version: str | None, answer: bool = True) -> None:
+    def _answer(self, error: LRSError, version: str | None, answer: bool = True) -> None:
         self._disarm()
         if self.transport.is_closing():
             return
@@ -180,7 +173,7 @@ class HeadGuard:
             self.transport.close()
             return
         version = version or self.rules.default_version
-        self.transport.write(error_response(status, message, version, self.defaults()))
+        self.transport.write(ErrorAnswer.of(error, version).http11(self.defaults()))
         self.transport.write_eof()  # the client reads the answer and closes; else the timer does
         self.reading = Reading.LINGER
         self._arm(LINGER_SECONDS)

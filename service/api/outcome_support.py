@@ -5,14 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 import orjson
-from fastapi import FastAPI, Request
+from fastapi import Request
 from fastapi.responses import Response
 
 from service.api.bodies import check_declared_length, read_limited
-from service.api.protocol import error_body
 from service.model.errors import NotFoundError
 from service.outcomes.engine import ActiveMap, OutcomeEngine
-from service.outcomes.problems import InvalidDocumentError
 from service.xapi.statement_params import unique_params
 
 READ = "outcomes/read"
@@ -44,14 +42,3 @@ async def active_map(outcomes: OutcomeEngine, tenant: str) -> ActiveMap:
             "GET /outcomes/map/evaluation"
         )
     return active
-
-
-async def _invalid_document(request: Request, exc: Exception) -> Response:
-    assert isinstance(exc, InvalidDocumentError)
-    body = orjson.loads(error_body(exc.status, exc.message))
-    return json_response({**body, "errors": exc.problems}, status=exc.status)
-
-
-def install_outcome_error_handler(app: FastAPI) -> None:
-    """Rejected documents answer 400 with every problem listed under `errors`."""
-    app.add_exception_handler(InvalidDocumentError, _invalid_document)

@@ -11,7 +11,6 @@ import logging
 from collections.abc import Callable
 from urllib.parse import parse_qsl
 
-import orjson
 from starlette.datastructures import Headers, MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -21,11 +20,11 @@ from service.api.alternate_syntax import (
     wants_alternate_syntax,
 )
 from service.api.bodies import check_declared_length, read_limited
+from service.api.error_answer import VERSION_HEADER, ErrorAnswer
 from service.model.errors import BadRequestError, LRSError
 from service.xapi.timestamps import format_ms
 from service.xapi.versions import is_v2, negotiate_version
 
-VERSION_HEADER = "X-Experience-API-Version"
 CONSISTENT_THROUGH = "X-Experience-API-Consistent-Through"
 ALLOW_METHODS = "GET, HEAD, PUT, POST, DELETE, OPTIONS"
 ALLOW_HEADERS = (
@@ -38,11 +37,6 @@ EXPOSE_HEADERS = (
 )
 VERSION_STATE = "xapi_version"
 log = logging.getLogger("service.api")
-
-
-def error_body(status: int, message: str) -> bytes:
-    """The JSON body of every error response."""
-    return orjson.dumps({"error": True, "status": status, "message": message})
 
 
 class XAPIProtocolMiddleware:
@@ -191,14 +185,5 @@ class _Responder:
         await self.send({"type": "http.response.body", "body": b""})
 
     async def error(self, version: str, error: LRSError) -> None:
-        body = error_body(error.status, error.message)
-        headers = MutableHeaders()
-        headers["Content-Type"] = "application/json"
-        headers["Content-Length"] = str(len(body))
-        self._decorate(headers, version)
-        await self.send(
-            {"type": "http.response.start", "status": error.status, "headers": headers.raw}
-        )
-        await self.send(
-            {"type": "http.response.body", "body": b"" if self.scope["method"] == "HEAD" else body}
-        )
+        """The error answer, decorated like every other response."""
+        await ErrorAnswer.of(error).send(self.scope, self.wrap(version))

@@ -6,11 +6,10 @@ routing, with the xAPI version header (T-2) like every other response.
 
 from __future__ import annotations
 
-from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from service.api.protocol import VERSION_HEADER, error_body
-from service.xapi.versions import negotiate_version
+from service.api.error_answer import ErrorAnswer, request_version
+from service.model.errors import HeaderFieldsTooLargeError, LRSError, URITooLongError
 
 HEADER_OVERHEAD = 4  # ": " and CRLF of each header line
 
@@ -37,21 +36,13 @@ class RequestLimitsMiddleware:
             return
         if header_bytes(scope) > self.max_header_bytes:
             message = f"the request headers exceed the limit of {self.max_header_bytes} bytes"
-            await self._refuse(scope, send, 431, message)
+            await self._refuse(scope, send, HeaderFieldsTooLargeError(message))
         elif len(scope.get("query_string", b"")) > self.max_query_bytes:
             message = f"the query string exceeds the limit of {self.max_query_bytes} bytes"
-            await self._refuse(scope, send, 414, message)
+            await self._refuse(scope, send, URITooLongError(message))
         else:
             await self.app(scope, receive, send)
 
-    async def _refuse(self, scope: Scope, send: Send, status: int, message: str) -> None:
-        version = negotiate_version(Headers(scope=scope).get("x-experience-api-version"))
-        body = b"" if scope["method"] == "HEAD" else error_body(status, message)
-        headers = [
-            (b"content-type", b"application/json"),
-            (b"content-length", str(len(body)).encode()),
-            (VERSION_HEADER.lower().encode(), (version or self.default_version).encode()),
-            (b"connection", b"close"),
-        ]
-        await send({"type": "http.response.start", "status": status, "headers": headers})
-        await send({"type": "http.response.body", "body": body})
+    async def _refuse(self, scope: Scope, send: Send, error: LRSError) -> None:
+        version = request_version(scope, self.default_version)
+        await ErrorAnswer.of(error, version).send(scope, send)

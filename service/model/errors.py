@@ -1,6 +1,12 @@
-"""One exception family; each class carries the HTTP status xAPI wants for it (T-21)."""
+"""One exception family; each class carries the HTTP status xAPI wants for it (T-21), and the
+headers and body members its answer needs besides the shared ones (rendered by
+`service/api/error_answer.py`)."""
 
 from __future__ import annotations
+
+from typing import Any
+
+AUTH_CHALLENGE = 'Basic realm="xAPI"'
 
 
 class LRSError(Exception):
@@ -12,6 +18,16 @@ class LRSError(Exception):
         super().__init__(message)
         self.message = message
 
+    @property
+    def headers(self) -> dict[str, str]:
+        """Headers the answer carries besides Content-Type, Content-Length and the version."""
+        return {}
+
+    @property
+    def details(self) -> dict[str, Any]:
+        """Members of the error body besides `error`, `status` and `message`."""
+        return {}
+
 
 class BadRequestError(LRSError):
     status = 400
@@ -19,6 +35,10 @@ class BadRequestError(LRSError):
 
 class UnauthorizedError(LRSError):
     status = 401
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"WWW-Authenticate": AUTH_CHALLENGE}
 
 
 class ForbiddenError(LRSError):
@@ -49,20 +69,54 @@ class UnsupportedMediaTypeError(LRSError):
     status = 415
 
 
+class _ClosingError(LRSError):
+    """A refusal after which the request is left unread: the connection closes."""
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"Connection": "close"}
+
+
+class RequestTimeoutError(_ClosingError):
+    """A request head or body did not arrive in time."""
+
+    status = 408
+
+
+class URITooLongError(_ClosingError):
+    """The request line or query string is over its limit."""
+
+    status = 414
+
+
+class HeaderFieldsTooLargeError(_ClosingError):
+    """The request headers are over their limit."""
+
+    status = 431
+
+
 class StoreError(LRSError):
     """A storage backend failed; the message is safe to show, details go to the log."""
 
     status = 500
 
 
-class TooManyRequestsError(LRSError):
-    """A rate limit was hit; `retry_after` seconds is sent as the Retry-After header."""
-
-    status = 429
+class _RetryLaterError(LRSError):
+    """A refusal the client may retry after `retry_after` seconds (the Retry-After header)."""
 
     def __init__(self, message: str, *, retry_after: int) -> None:
         super().__init__(message)
         self.retry_after = retry_after
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"Retry-After": str(self.retry_after)}
+
+
+class TooManyRequestsError(_RetryLaterError):
+    """A rate limit was hit; `retry_after` seconds is sent as the Retry-After header."""
+
+    status = 429
 
 
 class NotSupportedByStoreError(LRSError):
@@ -74,7 +128,7 @@ class NotSupportedByStoreError(LRSError):
 OVERLOAD_RETRY_AFTER = 1  # seconds a client refused for capacity is asked to wait
 
 
-class ServiceUnavailableError(LRSError):
+class ServiceUnavailableError(_RetryLaterError):
     """The service is at capacity; `retry_after` seconds is sent as the Retry-After header.
 
     `limit` names the bound that was reached (a label of the shed-requests metric).
@@ -83,6 +137,5 @@ class ServiceUnavailableError(LRSError):
     status = 503
 
     def __init__(self, message: str, *, retry_after: int, limit: str) -> None:
-        super().__init__(message)
-        self.retry_after = retry_after
+        super().__init__(message, retry_after=retry_after)
         self.limit = limit

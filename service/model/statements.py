@@ -55,6 +55,19 @@ class StoredAttachment:
     data: bytes
 
 
+@dataclass(frozen=True, slots=True)
+class StatementWrite:
+    """One request's statements for one tenant and the attachment data sent with them (AT-20).
+
+    Built once from a validated request body, it travels unchanged from the statement service
+    to the adapter, which stores it all-or-nothing (SR-4, V-46).
+    """
+
+    tenant: str
+    statements: list[NewStatement]
+    attachments: list[StoredAttachment]
+
+
 NO_SEQ = 2**62  # above every sequence number a store hands out
 
 

@@ -12,6 +12,7 @@ from typing import Any
 
 from schemas.outcomes import Outcome, OutcomeMap
 from service.model.errors import ConflictError
+from service.model.statements import StatementWrite
 from service.outcomes.learners import agent_for
 from service.store.ports import StatementStore
 from service.xapi.preparation import prepare_statement
@@ -87,10 +88,10 @@ async def emit(
     authority = engine_authority(home_page)
     prepared = [prepare_statement(s, version="2.0.0", authority=authority) for s in statements]
     try:
-        await store.store_statements(tenant, prepared, [])
+        await store.store_statements(StatementWrite(tenant, prepared, []))
     except ConflictError:
         for one in prepared:
             try:
-                await store.store_statements(tenant, [one], [])
+                await store.store_statements(StatementWrite(tenant, [one], []))
             except ConflictError:
                 continue

@@ -21,6 +21,10 @@ class InvalidDocumentError(BadRequestError):
         super().__init__(f"{what} was rejected: {count} problem{'s' if count != 1 else ''}")
         self.problems = problems
 
+    @property
+    def details(self) -> dict[str, Any]:
+        return {"errors": self.problems}
+
 
 def path_problems(
     exc: ValidationError | None, extra: list[Problem], root: str

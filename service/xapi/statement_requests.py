@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
 from typing import Any
 
 import orjson
 
 from service.model.errors import BadRequestError
-from service.model.statements import NewStatement, StoredAttachment, Uploaded
+from service.model.statements import StatementWrite, Uploaded
 from service.xapi.attachment_parts import part_sha2s
 from service.xapi.attachments import (
     match_attachment_parts,
@@ -26,26 +25,19 @@ from service.xapi.validation import validate_statements
 STATEMENT_TYPES = ("application/json", "multipart/mixed")
 
 
-@dataclass(frozen=True, slots=True)
-class StatementBatch:
-    """A validated request body, prepared for the store."""
-
-    statements: list[NewStatement]
-    attachments: list[StoredAttachment]
-    was_array: bool
-
-
 def parse_statement_body(
     body: bytes,
     content_type: str | None,
     *,
+    tenant: str,
     version: str,
     authority: dict[str, Any],
     put_id: str | None = None,
     max_depth: int = 64,
     max_values: int = 2_000_000,
-) -> StatementBatch:
-    """Validate a PUT/POST statements body completely before anything is stored (V-46).
+) -> StatementWrite:
+    """Validate a PUT/POST statements body completely before anything is stored (V-46), and
+    prepare it as the tenant's write.
 
     With `put_id` (PUT, SR-1) the body must be one statement whose id, if any, is that id.
     """
@@ -65,11 +57,7 @@ def parse_statement_body(
     attachments = match_attachment_parts(statements, parts)
     verify_signatures(statements, attachments)
     prepared = [prepare_statement(s, version=version, authority=authority) for s in statements]
-    return StatementBatch(
-        statements=prepared,
-        attachments=list(attachments.values()),
-        was_array=isinstance(data, list),
-    )
+    return StatementWrite(tenant, prepared, list(attachments.values()))
 
 
 def _apply_put_id(data: Any, put_id: str) -> None:

@@ -23,9 +23,13 @@ AUTHORITY = {"objectType": "Agent", "account": {"homePage": "http://lrs.test", "
 async def _add(store: SQLiteStore, count: int) -> list[str]:
     body = [statement() for _ in range(count)]
     batch = parse_statement_body(
-        orjson.dumps(body), "application/json", version="2.0.0", authority=AUTHORITY
+        orjson.dumps(body),
+        "application/json",
+        tenant="default",
+        version="2.0.0",
+        authority=AUTHORITY,
     )
-    return await store.statements.store_statements("default", batch.statements, batch.attachments)
+    return await store.statements.store_statements(batch)
 
 
 def _ids(path: Path) -> set[str]:

@@ -8,6 +8,7 @@ import httpx
 import orjson
 
 from service.app import create_app
+from service.model.statements import StatementWrite
 from service.store.sqlite import SQLiteStore
 from service.xapi.preparation import prepare_statement
 from tests.builders import voiding
@@ -81,7 +82,7 @@ async def test_statements_stored_while_stopped_are_evaluated_at_start(tmp_path: 
     await store.open()
     raw = orjson.loads(orjson.dumps(passed("cat")))
     new = prepare_statement(raw, version="2.0.0", authority={"mbox": "mailto:x@example.org"})
-    await store.statements.store_statements("default", [new], [])
+    await store.statements.store_statements(StatementWrite("default", [new], []))
     await store.close()
     app = create_app(settings)
     async with app.router.lifespan_context(app), client_for(app, None) as api:

@@ -12,7 +12,7 @@ import pytest
 
 from schemas.outcomes import OutcomeMap
 from service.model.outcomes import AttainmentQuery, SeqStatement
-from service.model.statements import NewStatement
+from service.model.statements import NewStatement, StatementWrite
 from service.outcomes.engine import OutcomeEngine
 from service.outcomes.handoff import Handoff
 from service.store.sqlite import SQLiteStore
@@ -93,7 +93,7 @@ async def evaluate_batches(
     await until(lambda: caught_up(store))
     for batch in batches:
         statements = prepared(*batch)
-        await store.statements.store_statements("t", statements, [])
+        await store.statements.store_statements(StatementWrite("t", statements, []))
         engine.notify("t", statements if hand_off else ())
         await until(lambda: caught_up(store))
     await engine.stop()
@@ -137,8 +137,10 @@ async def test_statements_not_handed_over_are_read_from_the_store(store: SQLiteS
     await engine.install_map("t", TWO_PASSES)
     await until(lambda: caught_up(store))
     held, unheld = prepared(passed("dan", "m1")), prepared(passed("dan", "m2"))
-    await store.statements.store_statements("t", held, [])
-    await store.statements.store_statements("t", unheld, [])  # e.g. stored by another process
+    await store.statements.store_statements(StatementWrite("t", held, []))
+    await store.statements.store_statements(
+        StatementWrite("t", unheld, [])
+    )  # e.g. stored by another process
     engine.notify("t", held)
     await until(lambda: caught_up(store))
     await engine.stop()
@@ -171,12 +173,12 @@ async def test_coalescing_waits_but_a_full_page_starts_a_pass(store: SQLiteStore
     await engine.install_map("t", TWO_PASSES)
     await until(lambda: caught_up(store))
     one = prepared(passed("eve", "m1"))
-    await store.statements.store_statements("t", one, [])
+    await store.statements.store_statements(StatementWrite("t", one, []))
     engine.notify("t", one)
     await asyncio.sleep(0.2)
     assert not await caught_up(store)  # the worker waits for more, up to its bound
     more = prepared(passed("eve", "m2"), passed("fay", "m1"))
-    await store.statements.store_statements("t", more, [])
+    await store.statements.store_statements(StatementWrite("t", more, []))
     engine.notify("t", more)  # three held: a page, so no more waiting
     await until(lambda: caught_up(store))
     await engine.stop()
@@ -191,7 +193,7 @@ async def test_coalescing_is_bounded(store: SQLiteStore) -> None:
     await until(lambda: caught_up(store))
     for slug in ("m1", "m2"):
         one = prepared(passed("gus", slug))
-        await store.statements.store_statements("t", one, [])
+        await store.statements.store_statements(StatementWrite("t", one, []))
         engine.notify("t", one)
     await until(lambda: caught_up(store), seconds=5)
     await engine.stop()

@@ -25,7 +25,7 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from service.api import about, activities, agents, documents, statements
-from service.api.protocol import VERSION_HEADER
+from service.api.error_answer import VERSION_HEADER
 from tests.conftest import BASIC
 from tests.reliability.fuzz_support import CASES, REQUEST_TIMEOUT, fuzz_app, fuzz_settings
 

@@ -20,7 +20,7 @@ from fastapi import FastAPI
 from hypothesis import given
 from hypothesis import strategies as st
 
-from service.api.protocol import VERSION_HEADER
+from service.api.error_answer import VERSION_HEADER
 from tests.conftest import BASIC
 from tests.reliability.fuzz_support import CASES, REQUEST_TIMEOUT, fuzz_app, fuzz_settings
 from tests.reliability.statement_strategies import (

@@ -7,7 +7,7 @@ from typing import Any
 
 import orjson
 
-from service.model.statements import NewStatement, StatementQuery, StoredAttachment
+from service.model.statements import NewStatement, StatementQuery, StatementWrite, StoredAttachment
 from service.store.ports import Store
 from service.xapi.preparation import prepare_statement
 
@@ -32,7 +32,7 @@ async def put(
 ) -> list[str]:
     """Store one batch; a short pause keeps `stored` of consecutive batches apart."""
     ids = await store.statements.store_statements(
-        tenant, [prep(s, authority) for s in statements], attachments or []
+        StatementWrite(tenant, [prep(s, authority) for s in statements], attachments or [])
     )
     await asyncio.sleep(0.003)
     return ids

@@ -15,6 +15,7 @@ from service.model.documents import (
     WriteMode,
 )
 from service.model.errors import ConflictError, PreconditionFailedError
+from service.model.statements import StatementWrite
 from service.store.ports import Store
 from service.xapi.agents import agent_key
 from service.xapi.documents import etag_of, new_write
@@ -130,7 +131,7 @@ async def test_agents_recorded_with_statements_rs6(store: Store) -> None:
     authority = {"objectType": "Agent", "mbox": "mailto:auth@example.org"}
     actor = {"objectType": "Agent", "name": "Ann", "mbox": "mailto:ann@Example.org"}
     prepared = prepare_statement(statement(actor=actor), version="2.0.0", authority=authority)
-    await store.statements.store_statements("t1", [prepared], [])
+    await store.statements.store_statements(StatementWrite("t1", [prepared], []))
     ann = agent_key({"mbox": "mailto:ann@example.org"})
     assert ann is not None
     known = await store.statements.get_agent("t1", ann)

@@ -12,7 +12,7 @@ import orjson
 import pytest
 
 from service.model.errors import ConflictError
-from service.model.statements import KeyKind, NewStatement, StatementQuery
+from service.model.statements import KeyKind, NewStatement, StatementQuery, StatementWrite
 from service.store.sqlite import SQLiteStore
 from service.store.sqlite.checkpointer import Checkpointer
 from service.store.sqlite.schema import SCHEMA_VERSION
@@ -43,7 +43,7 @@ async def held_back(store: SQLiteStore, *batches: list[NewStatement]) -> list[An
     blocker = WriteLock(store.path)
     blocker.acquire(1)
     tasks = [
-        asyncio.ensure_future(store.statements.store_statements(TENANT, batch, []))
+        asyncio.ensure_future(store.statements.store_statements(StatementWrite(TENANT, batch, [])))
         for batch in batches
     ]
     await asyncio.sleep(0.2)
@@ -98,7 +98,9 @@ async def test_sr12_two_writers_on_one_file_keep_stored_in_seq_order(tmp_path: P
     try:
         two.database._last_stored_ms = 2**41  # a writer whose clock runs far ahead
         writes = [
-            (one if n % 2 else two).statements.store_statements(TENANT, prepared(statement()), [])
+            (one if n % 2 else two).statements.store_statements(
+                StatementWrite(TENANT, prepared(statement()), [])
+            )
             for n in range(40)
         ]
         await asyncio.gather(*writes)
@@ -138,7 +140,7 @@ async def test_a_write_in_the_same_millisecond_is_after_consistent_through(
         monkeypatch.setattr("service.store.sqlite.database.now_ms", lambda: 4_000_000_000_000)
         through = store.statements.consistent_through_ms()
         target = statement()
-        await store.statements.store_statements(TENANT, prepared(target), [])
+        await store.statements.store_statements(StatementWrite(TENANT, prepared(target), []))
         found = await store.statements.get_statement(TENANT, target["id"], voided=False)
         assert found is not None
         assert found.stored_ms > through
@@ -152,7 +154,7 @@ async def test_schema_1_files_gain_statement_key_ids(tmp_path: Path) -> None:
     store = SQLiteStore(path)
     await store.open()
     target = statement()
-    await store.statements.store_statements(TENANT, prepared(target), [])
+    await store.statements.store_statements(StatementWrite(TENANT, prepared(target), []))
     await store.close()
     with sqlite3.connect(path) as conn:
         expected = sorted(r[0] for r in conn.execute("SELECT key_id FROM statement_keys"))
@@ -161,7 +163,7 @@ async def test_schema_1_files_gain_statement_key_ids(tmp_path: Path) -> None:
     await store.open()
     try:
         ref = statement(verb="liked", obj={"objectType": "StatementRef", "id": target["id"]})
-        await store.statements.store_statements(TENANT, prepared(ref), [])
+        await store.statements.store_statements(StatementWrite(TENANT, prepared(ref), []))
         page = await store.statements.query_statements(
             TENANT, StatementQuery(verb="http://example.org/verbs/completed", limit=10)
         )
@@ -184,7 +186,9 @@ def test_index_key_kinds_are_ints() -> None:
 async def test_checkpointer_truncates_a_growing_wal(store: SQLiteStore) -> None:
     """Past its size limit the WAL is checkpointed and truncated between transactions."""
     wal = store.path.with_name(store.path.name + "-wal")
-    await store.statements.store_statements(TENANT, prepared(*(statement() for _ in range(50))), [])
+    await store.statements.store_statements(
+        StatementWrite(TENANT, prepared(*(statement() for _ in range(50))), [])
+    )
     assert wal.stat().st_size > 0
     checkpointer = Checkpointer(store.path, interval=0.02, truncate_bytes=1)
     checkpointer.start()
@@ -194,7 +198,9 @@ async def test_checkpointer_truncates_a_growing_wal(store: SQLiteStore) -> None:
             if wal.stat().st_size == 0:
                 break
         assert wal.stat().st_size == 0
-        await store.statements.store_statements(TENANT, prepared(statement()), [])  # still writable
+        await store.statements.store_statements(
+            StatementWrite(TENANT, prepared(statement()), [])
+        )  # still writable
     finally:
         checkpointer.stop()
     page = await store.statements.query_statements(TENANT, StatementQuery(limit=100))

@@ -14,7 +14,7 @@ import pytest
 
 from service.model.errors import ConflictError
 from service.model.forwarding import ForwardTarget
-from service.model.statements import StatementQuery, StoredAttachment
+from service.model.statements import StatementQuery, StatementWrite, StoredAttachment
 from service.store.ports import Store
 from service.xapi.agents import agent_key
 from service.xapi.timestamps import format_ms
@@ -178,7 +178,7 @@ async def test_side_effects_only_for_new_statements_sr4_rs4(store: Store) -> Non
 async def test_prepared_statements_keep_their_ids_sr2(store: Store) -> None:
     """SR-2: ids come back in input order, including the generated ones."""
     batch = [prep(statement(with_id=False)), prep(statement())]
-    ids = await store.statements.store_statements("t1", batch, [])
+    ids = await store.statements.store_statements(StatementWrite("t1", batch, []))
     assert ids == [new.id for new in batch]
     assert sorted(await query_ids(store)) == sorted(ids)
 

@@ -14,6 +14,7 @@ from service.model.statements import (
     NewStatement,
     StatementPage,
     StatementQuery,
+    StatementWrite,
     StoredAttachment,
     StoredStatement,
 )
@@ -56,13 +57,11 @@ class MongoStatements:
     def consistent_through_ms(self) -> int:
         return self._conn.sequence.consistent_through_ms()
 
-    async def store_statements(
-        self, tenant: str, statements: list[NewStatement], attachments: list[StoredAttachment]
-    ) -> list[str]:
+    async def store_statements(self, write: StatementWrite) -> list[str]:
         """Store a batch all-or-nothing (SR-4, SR-7, SR-20); the write observer hears of it."""
         started = time.perf_counter()
         try:
-            ids = await self._store_statements(tenant, statements, attachments)
+            ids = await self._store_statements(write.tenant, write.statements, write.attachments)
         except StoreError:
             if self._conn.write_observer is not None:
                 self._conn.write_observer.transaction_failed(1)

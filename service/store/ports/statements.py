@@ -6,9 +6,9 @@ from typing import Any, Protocol
 
 from service.model.documents import KnownAgent
 from service.model.statements import (
-    NewStatement,
     StatementPage,
     StatementQuery,
+    StatementWrite,
     StoredAttachment,
     StoredStatement,
 )
@@ -27,12 +27,7 @@ class StatementStore(Protocol):
         """Every statement stored at or before this instant is visible to queries (T-18)."""
         ...
 
-    async def store_statements(
-        self,
-        tenant: str,
-        statements: list[NewStatement],
-        attachments: list[StoredAttachment],
-    ) -> list[str]:
+    async def store_statements(self, write: StatementWrite) -> list[str]:
         """Store a batch all-or-nothing; equivalent re-posts are no-ops (SR-4).
 
         Raises ConflictError when an id exists with different content; returns the ids.

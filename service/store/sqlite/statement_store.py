@@ -9,20 +9,16 @@ import orjson
 
 from service.model.documents import KnownAgent
 from service.model.statements import (
-    NewStatement,
     StatementPage,
     StatementQuery,
+    StatementWrite,
     StoredAttachment,
     StoredStatement,
 )
 from service.store.sqlite import agents as agent_ops
 from service.store.sqlite import statements as ops
 from service.store.sqlite.database import SQLiteDatabase, SQLitePart
-from service.store.sqlite.statement_writes import (
-    StatementWrite,
-    insert_statements,
-    insert_writes,
-)
+from service.store.sqlite.statement_writes import insert_statements, insert_writes
 
 
 class SQLiteStatements(SQLitePart):
@@ -31,11 +27,8 @@ class SQLiteStatements(SQLitePart):
     def consistent_through_ms(self) -> int:
         return self._db.consistent_through_ms()
 
-    async def store_statements(
-        self, tenant: str, statements: list[NewStatement], attachments: list[StoredAttachment]
-    ) -> list[str]:
-        job = _StatementsJob(self._db, StatementWrite(tenant, statements, attachments))
-        return await self._write(job)
+    async def store_statements(self, write: StatementWrite) -> list[str]:
+        return await self._write(_StatementsJob(self._db, write))
 
     async def get_statement(
         self, tenant: str, statement_id: str, *, voided: bool
@@ -102,9 +95,7 @@ class _StatementsJob:
     def __call__(self, conn: sqlite3.Connection) -> list[str]:
         db, write = self.db, self.write
         stored_ms = db.next_stored_ms()
-        return insert_statements(
-            conn, db.caches, write.tenant, write.statements, write.attachments, stored_ms
-        )
+        return insert_statements(conn, db.caches, write, stored_ms)
 
     def run_together(
         self, conn: sqlite3.Connection, jobs: list[_StatementsJob]

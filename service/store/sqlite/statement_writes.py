@@ -13,13 +13,18 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from typing import Any, NamedTuple
 
 import orjson
 
 from service.model.errors import ConflictError
-from service.model.statements import KeyKind, NewStatement, StoredAttachment, Uploaded
+from service.model.statements import (
+    KeyKind,
+    NewStatement,
+    StatementWrite,
+    StoredAttachment,
+    Uploaded,
+)
 from service.store.sqlite.agents import upsert_agents
 from service.store.sqlite.bulk import insert_rows
 from service.store.sqlite.outbox import enqueue
@@ -60,25 +65,10 @@ class _Fresh(NamedTuple):
     uploaded: Uploaded
 
 
-@dataclass(frozen=True, slots=True)
-class StatementWrite:
-    """One request's statements for one tenant, as queued for the writer."""
-
-    tenant: str
-    statements: list[NewStatement]
-    attachments: list[StoredAttachment]
-
-
 def insert_statements(
-    conn: sqlite3.Connection,
-    caches: WriteCaches,
-    tenant: str,
-    statements: list[NewStatement],
-    attachments: list[StoredAttachment],
-    stored_ms: int,
+    conn: sqlite3.Connection, caches: WriteCaches, write: StatementWrite, stored_ms: int
 ) -> list[str]:
     """Insert one batch inside the caller's savepoint; raise ConflictError to reject it (SR-4)."""
-    write = StatementWrite(tenant, statements, attachments)
     ok, value = insert_writes(conn, caches, [write], lambda: stored_ms)[0]
     if not ok:
         raise value
