@@ -13,7 +13,7 @@ from loadtests.bodies import BodyPool
 from service.ops.tuning import tune_interpreter
 from service.settings import Settings
 from service.store.factory import make_store
-from service.store.port import Store
+from service.store.ports import Store
 from service.tenancy.auth import DEFAULT_TENANT
 from service.xapi.statement_requests import parse_statement_body
 
@@ -40,7 +40,7 @@ async def _load(store: Store, total: int, batch: int, in_flight: int, progress: 
                 version="2.0.0",
                 authority=AUTHORITY,
             )
-            await store.store_statements(parsed)
+            await store.statements.store_statements(parsed)
             done += batch
             if progress and done % 100_000 < batch:
                 rate = done / (time.perf_counter() - started)

@@ -118,7 +118,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         default_version=settings.default_xapi_version,
         cors_origins=settings.cors_allow_origins,
         max_body_bytes=settings.max_body_bytes,
-        consistent_through_ms=runtime.store.consistent_through_ms,
+        consistent_through_ms=runtime.store.statements.consistent_through_ms,
     )
     app.add_middleware(  # outside every body reader, the alternate syntax's included
         BodyTimeoutMiddleware,

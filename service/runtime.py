@@ -12,7 +12,7 @@ from service.outcomes.engine import OutcomeEngine
 from service.settings import Settings
 from service.store.factory import make_store
 from service.store.observer import ObservableStore
-from service.store.port import Store
+from service.store.ports import Store
 from service.tenancy.auth import Authenticator, IssuedCredential, new_credential
 from service.tenancy.scopes import EVERY_SCOPE
 from service.tenancy.services import TenancyServices
@@ -25,7 +25,7 @@ class Runtime:
     settings: Settings
     store: Store
     authenticator: Authenticator
-    outcomes: OutcomeEngine
+    outcomes: OutcomeEngine | None  # None when the store keeps no outcome state
     generated_credential: IssuedCredential | None = None
     # Operations (issue 7): add readiness checks and shutdown hooks (run before the store closes).
     readiness_checks: dict[str, ReadinessCheck] = field(default_factory=dict)
@@ -46,11 +46,16 @@ class Runtime:
     def build(cls, settings: Settings) -> Runtime:
         store = make_store(settings)
         tenancy = TenancyServices.build(settings, store)
+        outcome_stores = store.outcomes
         runtime = cls(
             settings=settings,
             store=store,
             authenticator=tenancy.authenticator(settings, store),
-            outcomes=OutcomeEngine(store, settings.authority_home_page),
+            outcomes=None
+            if outcome_stores is None
+            else OutcomeEngine(
+                outcome_stores.evaluation, store.statements, settings.authority_home_page
+            ),
         )
         runtime.tenancy = tenancy
         return runtime
@@ -61,8 +66,9 @@ class Runtime:
         await self.tenancy.start()
         self.tenancy.report_to(self.metrics, self.readiness_checks, self.settings, self.store)
         self.shutdown_hooks.append(self.tenancy.stop)  # before the store closes
-        await self.outcomes.start()
-        self.shutdown_hooks.append(self.outcomes.stop)
+        if self.outcomes is not None:
+            await self.outcomes.start()
+            self.shutdown_hooks.append(self.outcomes.stop)
         self.shutdown_hooks.append(self.authenticator.close)
 
     async def stop(self) -> None:
@@ -73,17 +79,17 @@ class Runtime:
         """Create the configured bootstrap credential, or one generated if none exists (AU-1)."""
         settings = self.settings
         if settings.bootstrap_key and settings.bootstrap_secret:
-            if await self.store.get_credential(settings.bootstrap_key) is None:
+            if await self.store.accounts.get_credential(settings.bootstrap_key) is None:
                 issued = new_credential(
                     name="bootstrap",
                     scopes=EVERY_SCOPE,
                     key=settings.bootstrap_key,
                     secret=settings.bootstrap_secret.get_secret_value(),
                 )
-                await self.store.add_credential(issued.record)
+                await self.store.accounts.add_credential(issued.record)
                 log.info("created the bootstrap credential %s", settings.bootstrap_key)
             return
-        if await self.store.count_credentials() == 0:
+        if await self.store.accounts.count_credentials() == 0:
             issued = new_credential(name="generated", scopes=EVERY_SCOPE)
-            await self.store.add_credential(issued.record)
+            await self.store.accounts.add_credential(issued.record)
             self.generated_credential = issued

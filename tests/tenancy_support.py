@@ -36,7 +36,9 @@ def runtime_of(app: FastAPI) -> Runtime:
 async def add_tenant(app: FastAPI, name: str, limits: Limits | None = None) -> None:
     """Create the tenant unless it exists."""
     with contextlib.suppress(ConflictError):  # created meanwhile by a concurrent helper
-        await runtime_of(app).store.add_tenant(TenantRecord(name, True, 0, limits or Limits()))
+        await runtime_of(app).store.accounts.add_tenant(
+            TenantRecord(name, True, 0, limits or Limits())
+        )
 
 
 async def issue(
@@ -51,7 +53,7 @@ async def issue(
     await add_tenant(app, tenant)
     issued = new_credential(name=name, tenant=tenant, scopes=scopes)
     record = issued.record if limits is None else replace(issued.record, limits=limits)
-    await runtime_of(app).store.add_credential(record)
+    await runtime_of(app).store.accounts.add_credential(record)
     return Issued(issued.key, issued.secret, tenant)
 
 

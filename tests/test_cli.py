@@ -31,7 +31,7 @@ async def test_credentials_create_json(tmp_path: Path) -> None:
     store = SQLiteStore(store_path)
     await store.open()
     try:
-        record = await store.get_credential(issued["key"])
+        record = await store.accounts.get_credential(issued["key"])
     finally:
         await store.close()
     assert record is not None

@@ -19,7 +19,7 @@ async def _credential(store_path: Path, key: str) -> CredentialRecord | None:
     store = SQLiteStore(store_path)
     await store.open()
     try:
-        return await store.get_credential(key)
+        return await store.accounts.get_credential(key)
     finally:
         await store.close()
 

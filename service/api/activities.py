@@ -8,7 +8,7 @@ import orjson
 from fastapi import APIRouter, Request, Response
 
 from service.api.declared import operation
-from service.api.deps import PrincipalDep, StoreDep
+from service.api.deps import PrincipalDep, StatementStoreDep
 from service.xapi.lookups import ACTIVITY_LOOKUP, activity_object, parse_activity_lookup
 from service.xapi.statement_params import unique_params
 
@@ -22,7 +22,9 @@ _PARAMS = operation([ACTIVITY_LOOKUP])
 
 @router.get("/activities", responses=_FOUND, openapi_extra=_PARAMS)
 @router.head("/activities", responses=_FOUND, openapi_extra=_PARAMS)
-async def get_activity(request: Request, store: StoreDep, principal: PrincipalDep) -> Response:
+async def get_activity(
+    request: Request, store: StatementStoreDep, principal: PrincipalDep
+) -> Response:
     """The stored activity, or just its id when unknown (RS-1, RS-2)."""
     principal.require(*READ_SCOPES)
     activity_id = parse_activity_lookup(unique_params(request.query_params.multi_items()))

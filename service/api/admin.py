@@ -13,9 +13,9 @@ from fastapi import APIRouter, Depends, Request, Response
 from schemas.admin import CredentialIn, CredentialPatch, TenantIn, TenantPatch
 from service.api.bodies import read_limited
 from service.api.declared import json_body, operation
-from service.api.deps import AccessChangeDep, PrincipalDep, SettingsDep, StoreDep
+from service.api.deps import AccessChangeDep, AccountsDep, PrincipalDep, SettingsDep
 from service.settings import Settings
-from service.store.port import Store
+from service.store.ports import AccountStore
 from service.tenancy.admin import credentials, tenants
 from service.tenancy.admin.actor import AdminActor, principal_actor
 from service.tenancy.admin.inputs import parse_body
@@ -44,7 +44,7 @@ async def read_body(request: Request) -> bytes:
 
 
 @router.get("/tenants")
-async def list_tenants(store: StoreDep, settings: SettingsDep, actor: ActorDep) -> Response:
+async def list_tenants(store: AccountsDep, settings: SettingsDep, actor: ActorDep) -> Response:
     found = await tenants.list_tenants(store, actor)
     defaults = default_limits(settings)
     return json_response({"tenants": [tenants.tenant_json(t, defaults) for t in found]})
@@ -52,7 +52,7 @@ async def list_tenants(store: StoreDep, settings: SettingsDep, actor: ActorDep) 
 
 @router.post("/tenants", openapi_extra=operation(body=json_body(TenantIn)))
 async def post_tenant(
-    request: Request, store: StoreDep, settings: SettingsDep, actor: ActorDep
+    request: Request, store: AccountsDep, settings: SettingsDep, actor: ActorDep
 ) -> Response:
     body = parse_body(TenantIn, await read_body(request))
     defaults = default_limits(settings)
@@ -62,7 +62,7 @@ async def post_tenant(
 
 @router.get("/tenants/{name}")
 async def get_tenant(
-    name: str, store: StoreDep, settings: SettingsDep, actor: ActorDep
+    name: str, store: AccountsDep, settings: SettingsDep, actor: ActorDep
 ) -> Response:
     record = await tenants.get_tenant(store, actor, name)
     return json_response(tenants.tenant_json(record, default_limits(settings)))
@@ -70,7 +70,7 @@ async def get_tenant(
 
 @router.patch("/tenants/{name}", openapi_extra=operation(body=json_body(TenantPatch)))
 async def patch_tenant(
-    name: str, request: Request, store: StoreDep, settings: SettingsDep, actor: ActorDep
+    name: str, request: Request, store: AccountsDep, settings: SettingsDep, actor: ActorDep
 ) -> Response:
     body = parse_body(TenantPatch, await read_body(request))
     defaults = default_limits(settings)
@@ -83,7 +83,7 @@ TENANT_FILTER = Param("tenant", "Only this tenant's credentials (operators)")
 
 @router.get("/credentials", openapi_extra=operation([TENANT_FILTER]))
 async def list_credentials(
-    request: Request, store: StoreDep, settings: SettingsDep, actor: ActorDep
+    request: Request, store: AccountsDep, settings: SettingsDep, actor: ActorDep
 ) -> Response:
     tenant = request.query_params.get(TENANT_FILTER.name)
     records = await credentials.list_credentials(store, actor, tenant)
@@ -92,7 +92,7 @@ async def list_credentials(
 
 @router.post("/credentials", openapi_extra=operation(body=json_body(CredentialIn)))
 async def post_credential(
-    request: Request, store: StoreDep, settings: SettingsDep, actor: ActorDep
+    request: Request, store: AccountsDep, settings: SettingsDep, actor: ActorDep
 ) -> Response:
     body = parse_body(CredentialIn, await read_body(request))
     defaults = default_limits(settings)
@@ -103,7 +103,7 @@ async def post_credential(
 
 @router.get("/credentials/{key}")
 async def get_credential(
-    key: str, store: StoreDep, settings: SettingsDep, actor: ActorDep
+    key: str, store: AccountsDep, settings: SettingsDep, actor: ActorDep
 ) -> Response:
     record = await credentials.get_credential(store, actor, key)
     return json_response((await _credential_views(store, settings, [record]))[0])
@@ -111,7 +111,7 @@ async def get_credential(
 
 @router.patch("/credentials/{key}", openapi_extra=operation(body=json_body(CredentialPatch)))
 async def patch_credential(
-    key: str, request: Request, store: StoreDep, settings: SettingsDep, actor: ActorDep
+    key: str, request: Request, store: AccountsDep, settings: SettingsDep, actor: ActorDep
 ) -> Response:
     body = parse_body(CredentialPatch, await read_body(request))
     defaults = default_limits(settings)
@@ -121,7 +121,7 @@ async def patch_credential(
 
 @router.post("/credentials/{key}/disable")
 async def disable_credential(
-    key: str, store: StoreDep, settings: SettingsDep, actor: ActorDep
+    key: str, store: AccountsDep, settings: SettingsDep, actor: ActorDep
 ) -> Response:
     record = await credentials.set_enabled(store, actor, key, False)
     return json_response((await _credential_views(store, settings, [record]))[0])
@@ -129,7 +129,7 @@ async def disable_credential(
 
 @router.post("/credentials/{key}/enable")
 async def enable_credential(
-    key: str, store: StoreDep, settings: SettingsDep, actor: ActorDep
+    key: str, store: AccountsDep, settings: SettingsDep, actor: ActorDep
 ) -> Response:
     record = await credentials.set_enabled(store, actor, key, True)
     return json_response((await _credential_views(store, settings, [record]))[0])
@@ -137,7 +137,7 @@ async def enable_credential(
 
 @router.post("/credentials/{key}/rotate")
 async def rotate_credential(
-    key: str, store: StoreDep, settings: SettingsDep, actor: ActorDep
+    key: str, store: AccountsDep, settings: SettingsDep, actor: ActorDep
 ) -> Response:
     """A new secret, shown once; the old secret stops working at once."""
     rotated = await credentials.rotate_secret(store, actor, key)
@@ -146,7 +146,7 @@ async def rotate_credential(
 
 
 async def _credential_views(
-    store: Store, settings: Settings, records: list[Any]
+    store: AccountStore, settings: Settings, records: list[Any]
 ) -> list[dict[str, Any]]:
     defaults = default_limits(settings)
     in_force = await credentials.limits_in_force(store, records, defaults)

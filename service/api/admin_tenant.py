@@ -9,7 +9,7 @@ from fastapi import APIRouter, Path, Request, Response
 from schemas.admin import ErasureIn, RequeueIn, TargetIn, TargetPatch
 from service.api.admin import ActorDep, json_response, read_body
 from service.api.declared import json_body, operation
-from service.api.deps import SettingsDep, StoreDep
+from service.api.deps import AccountsDep, ErasureDep, OutboxDep, SettingsDep
 from service.forwarding.addresses import AddressPolicy
 from service.model.errors import BadRequestError
 from service.tenancy.admin import erasure, forwarding
@@ -29,24 +29,29 @@ AGENT_FILTER = Param("agent", "Only erasures of this agent (JSON), found by its 
 
 
 @router.get("/forwarding")
-async def list_targets(tenant: str, store: StoreDep, actor: ActorDep) -> Response:
+async def list_targets(tenant: str, store: OutboxDep, actor: ActorDep) -> Response:
     found = await forwarding.list_targets(store, actor, tenant)
     return json_response({"targets": [forwarding.target_json(t) for t in found]})
 
 
 @router.post("/forwarding", openapi_extra=operation(body=json_body(TargetIn)))
 async def post_target(
-    tenant: str, request: Request, store: StoreDep, settings: SettingsDep, actor: ActorDep
+    tenant: str,
+    request: Request,
+    accounts: AccountsDep,
+    store: OutboxDep,
+    settings: SettingsDep,
+    actor: ActorDep,
 ) -> Response:
     body = parse_body(TargetIn, await read_body(request))
     policy = AddressPolicy.from_setting(settings.forward_allowed_networks)
-    status = await forwarding.add_target(store, actor, tenant, body, policy)
+    status = await forwarding.add_target(accounts, store, actor, tenant, body, policy)
     return json_response(forwarding.target_json(status), 201)
 
 
 @router.patch("/forwarding/{target_id}", openapi_extra=operation(body=json_body(TargetPatch)))
 async def patch_target(
-    tenant: str, target_id: TargetId, request: Request, store: StoreDep, actor: ActorDep
+    tenant: str, target_id: TargetId, request: Request, store: OutboxDep, actor: ActorDep
 ) -> Response:
     body = parse_body(TargetPatch, await read_body(request))
     status = await forwarding.set_target_enabled(store, actor, tenant, target_id, body.enabled)
@@ -55,7 +60,7 @@ async def patch_target(
 
 @router.delete("/forwarding/{target_id}", status_code=204)
 async def delete_target(
-    tenant: str, target_id: TargetId, store: StoreDep, actor: ActorDep
+    tenant: str, target_id: TargetId, store: OutboxDep, actor: ActorDep
 ) -> Response:
     await forwarding.delete_target(store, actor, tenant, target_id)
     return Response(status_code=204)
@@ -63,7 +68,7 @@ async def delete_target(
 
 @router.get("/dead-letters", openapi_extra=operation(DEAD_LETTER_PARAMS))
 async def list_dead_letters(
-    tenant: str, request: Request, store: StoreDep, actor: ActorDep
+    tenant: str, request: Request, store: OutboxDep, actor: ActorDep
 ) -> Response:
     target, limit = DEAD_LETTER_PARAMS
     target_id = _int_param(request, target.name)
@@ -74,7 +79,7 @@ async def list_dead_letters(
 
 @router.post("/dead-letters/requeue", openapi_extra=operation(body=json_body(RequeueIn)))
 async def requeue_dead_letters(
-    tenant: str, request: Request, store: StoreDep, actor: ActorDep
+    tenant: str, request: Request, store: OutboxDep, actor: ActorDep
 ) -> Response:
     body = parse_body(RequeueIn, await read_body(request))
     count = await forwarding.requeue(store, actor, tenant, body.target_id)
@@ -82,16 +87,18 @@ async def requeue_dead_letters(
 
 
 @router.post("/erasures", openapi_extra=operation(body=json_body(ErasureIn)))
-async def post_erasure(tenant: str, request: Request, store: StoreDep, actor: ActorDep) -> Response:
+async def post_erasure(
+    tenant: str, request: Request, accounts: AccountsDep, store: ErasureDep, actor: ActorDep
+) -> Response:
     """Erase one agent (body: {"agent": {...}}); answers the durable erasure record."""
     body = parse_body(ErasureIn, await read_body(request))
-    record = await erasure.erase(store, actor, tenant, body.agent)
+    record = await erasure.erase(accounts, store, actor, tenant, body.agent)
     return json_response(erasure.erasure_json(record), 201)
 
 
 @router.get("/erasures", openapi_extra=operation([AGENT_FILTER]))
 async def list_erasures(
-    tenant: str, request: Request, store: StoreDep, actor: ActorDep
+    tenant: str, request: Request, store: ErasureDep, actor: ActorDep
 ) -> Response:
     """Erasure records; `?agent={...}` finds those of one agent by its hashed key."""
     agent = request.query_params.get(AGENT_FILTER.name)

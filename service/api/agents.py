@@ -8,7 +8,7 @@ import orjson
 from fastapi import APIRouter, Request, Response
 
 from service.api.declared import operation
-from service.api.deps import PrincipalDep, StoreDep, VersionDep
+from service.api.deps import PrincipalDep, StatementStoreDep, VersionDep
 from service.xapi.agents import agent_key
 from service.xapi.lookups import AGENT_LOOKUP, parse_agent_lookup
 from service.xapi.persons import person_object
@@ -25,7 +25,7 @@ _PARAMS = operation([AGENT_LOOKUP])
 @router.get("/agents", responses=_FOUND, openapi_extra=_PARAMS)
 @router.head("/agents", responses=_FOUND, openapi_extra=_PARAMS)
 async def get_person(
-    request: Request, store: StoreDep, principal: PrincipalDep, version: VersionDep
+    request: Request, store: StatementStoreDep, principal: PrincipalDep, version: VersionDep
 ) -> Response:
     """The requested agent's IFI and every name known for it; unknown agents too (RS-6)."""
     principal.require(*READ_SCOPES)

@@ -1,22 +1,33 @@
-"""Annotated dependencies that hand each handler what it needs: the store, the settings, the
-principal, the outcome engine, never the whole runtime."""
+"""Annotated dependencies that hand each handler what it needs: the storage port of one
+capability, the settings, the principal, the outcome engine; never the whole runtime or store.
+
+A capability the configured store lacks (outcomes on MongoDB) answers 501 here, in one place."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Annotated
+from typing import Annotated, Any, cast
 
 from fastapi import Depends, Request
 
 from service.api.protocol import VERSION_STATE
+from service.model.errors import NotSupportedByStoreError
 from service.ops.context import request_facts
 from service.ops.health import ReadinessCheck
 from service.ops.metrics import Metrics
 from service.outcomes.engine import OutcomeEngine
+from service.outcomes.listener import NOBODY, StoredStatementsListener
 from service.runtime import Runtime
 from service.settings import Settings
 from service.statements.service import StatementService
-from service.store.port import Store
+from service.store.ports import (
+    AccountStore,
+    DocumentStore,
+    ErasureStore,
+    OutboxStore,
+    OutcomeReportStore,
+    StatementStore,
+)
 from service.tenancy.auth import Principal
 
 AccessChange = Callable[[str | None, str | None], None]
@@ -31,22 +42,40 @@ def runtime_of(request: Request) -> Runtime:
 # Every provider is async so FastAPI calls it inline: a sync one costs a thread-pool round trip.
 
 
-async def get_store(request: Request) -> Store:
-    return runtime_of(request).store
+async def get_statement_store(request: Request) -> StatementStore:
+    return runtime_of(request).store.statements
+
+
+async def get_documents(request: Request) -> DocumentStore:
+    return runtime_of(request).store.documents
+
+
+async def get_accounts(request: Request) -> AccountStore:
+    return runtime_of(request).store.accounts
+
+
+async def get_outbox(request: Request) -> OutboxStore:
+    return runtime_of(request).store.outbox
+
+
+async def get_erasure(request: Request) -> ErasureStore:
+    return runtime_of(request).store.erasure
+
+
+async def get_store_kind(request: Request) -> str:
+    return runtime_of(request).store.kind
 
 
 async def get_settings(request: Request) -> Settings:
     return runtime_of(request).settings
 
 
-async def get_outcomes(request: Request) -> OutcomeEngine:
-    return runtime_of(request).outcomes
-
-
 async def get_statements(request: Request) -> StatementService:
-    """The statement services over this process's store and outcome engine."""
+    """The statement services over this process's statement port; stored statements go to the
+    outcome engine, or to nobody where the store keeps no outcomes."""
     runtime = runtime_of(request)
-    return StatementService(runtime.store, runtime.outcomes, runtime.settings)
+    listener: StoredStatementsListener = NOBODY if runtime.outcomes is None else runtime.outcomes
+    return StatementService(runtime.store.statements, listener, runtime.settings)
 
 
 async def get_metrics(request: Request) -> Metrics:
@@ -88,9 +117,46 @@ async def get_principal(request: Request) -> Principal:
     return principal
 
 
-StoreDep = Annotated[Store, Depends(get_store)]
+class _Lacking:
+    """Handed out for a capability the store lacks: its first use answers 501, so the checks a
+    handler makes before it (scopes, parameters, bodies) answer first, as with any store."""
+
+    def __init__(self, kind: str) -> None:
+        self._name = {"mongodb": "MongoDB"}.get(kind, kind)
+
+    def __getattr__(self, attribute: str) -> Any:
+        raise NotSupportedByStoreError(
+            f"outcome mapping needs the SQLite store; the {self._name} adapter does not store "
+            "outcomes yet"
+        )
+
+
+async def get_outcomes(request: Request) -> OutcomeEngine:
+    """The outcome engine; where the store keeps no outcome state, its use answers 501."""
+    runtime = runtime_of(request)
+    if runtime.outcomes is None:
+        return cast(OutcomeEngine, _Lacking(runtime.store.kind))
+    return runtime.outcomes
+
+
+async def get_outcome_reports(request: Request) -> OutcomeReportStore:
+    """The outcome report port; where the store keeps no outcome state, its use answers 501."""
+    runtime = runtime_of(request)
+    stores = runtime.store.outcomes
+    if stores is None:
+        return cast(OutcomeReportStore, _Lacking(runtime.store.kind))
+    return stores.reports
+
+
+StatementStoreDep = Annotated[StatementStore, Depends(get_statement_store)]
+DocumentsDep = Annotated[DocumentStore, Depends(get_documents)]
+AccountsDep = Annotated[AccountStore, Depends(get_accounts)]
+OutboxDep = Annotated[OutboxStore, Depends(get_outbox)]
+ErasureDep = Annotated[ErasureStore, Depends(get_erasure)]
+StoreKindDep = Annotated[str, Depends(get_store_kind)]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 OutcomesDep = Annotated[OutcomeEngine, Depends(get_outcomes)]
+OutcomeReportsDep = Annotated[OutcomeReportStore, Depends(get_outcome_reports)]
 StatementsDep = Annotated[StatementService, Depends(get_statements)]
 MetricsDep = Annotated[Metrics, Depends(get_metrics)]
 ReadinessChecksDep = Annotated[dict[str, ReadinessCheck], Depends(get_readiness_checks)]

@@ -10,11 +10,11 @@ from fastapi import APIRouter, Request, Response
 from service.api.admission import settle_work
 from service.api.bodies import check_declared_length, read_limited
 from service.api.declared import DOCUMENT_BODY, JSONObject, operation
-from service.api.deps import PrincipalDep, SettingsDep, StoreDep, VersionDep
+from service.api.deps import DocumentsDep, PrincipalDep, SettingsDep, VersionDep
 from service.model.documents import Preconditions, WriteMode
 from service.model.errors import NotFoundError
 from service.settings import Settings
-from service.store.port import Store
+from service.store.ports import DocumentStore
 from service.xapi.document_params import (
     ACTIVITY_PROFILE,
     AGENT_PROFILE,
@@ -70,7 +70,7 @@ def _preconditions(request: Request) -> Preconditions:
 
 
 async def _get(
-    request: Request, store: Store, tenant: str, route: _Route, version: str
+    request: Request, store: DocumentStore, tenant: str, route: _Route, version: str
 ) -> Response:
     """One document with ETag and Last-Modified (D-1, T-15, T-17), or the id list (D-9, D-22)."""
     parsed = _parse(request, route, version)
@@ -94,7 +94,7 @@ async def _get(
 
 async def _write(
     request: Request,
-    store: Store,
+    store: DocumentStore,
     settings: Settings,
     tenant: str,
     route: _Route,
@@ -127,7 +127,7 @@ async def _write(
 
 
 async def _delete(
-    request: Request, store: Store, tenant: str, route: _Route, version: str
+    request: Request, store: DocumentStore, tenant: str, route: _Route, version: str
 ) -> Response:
     """Delete one document, or the whole State scope without stateId (D-13, D-23)."""
     parsed = _parse(request, route, version)
@@ -171,7 +171,7 @@ def _add_routes(route: _Route) -> None:
         openapi_extra=_described(route, "HEAD"),
     )
     async def get_document(
-        request: Request, store: StoreDep, principal: PrincipalDep, version: VersionDep
+        request: Request, store: DocumentsDep, principal: PrincipalDep, version: VersionDep
     ) -> Response:
         principal.require(*reads)
         return await _get(request, store, principal.tenant, route, version)
@@ -185,7 +185,7 @@ def _add_routes(route: _Route) -> None:
     )
     async def put_document(
         request: Request,
-        store: StoreDep,
+        store: DocumentsDep,
         settings: SettingsDep,
         principal: PrincipalDep,
         version: VersionDep,
@@ -203,7 +203,7 @@ def _add_routes(route: _Route) -> None:
     )
     async def post_document(
         request: Request,
-        store: StoreDep,
+        store: DocumentsDep,
         settings: SettingsDep,
         principal: PrincipalDep,
         version: VersionDep,
@@ -220,7 +220,7 @@ def _add_routes(route: _Route) -> None:
         openapi_extra=_described(route, "DELETE"),
     )
     async def delete_document(
-        request: Request, store: StoreDep, principal: PrincipalDep, version: VersionDep
+        request: Request, store: DocumentsDep, principal: PrincipalDep, version: VersionDep
     ) -> Response:
         principal.require(route.scope)
         return await _delete(request, store, principal.tenant, route, version)

@@ -11,7 +11,7 @@ from fastapi import APIRouter, Request, Response
 from fastapi.responses import StreamingResponse
 
 from service.api.declared import operation
-from service.api.deps import OutcomesDep, PrincipalDep, StatementsDep, StoreDep
+from service.api.deps import OutcomeReportsDep, OutcomesDep, PrincipalDep, StatementsDep
 from service.api.outcome_params import described
 from service.api.outcome_support import EXPORT, active_map, params_of
 from service.model.errors import ForbiddenError, NotFoundError
@@ -19,7 +19,7 @@ from service.outcomes import export, reports
 from service.outcomes import params as p
 from service.outcomes.engine import OutcomeEngine
 from service.outcomes.export import ExportFormat
-from service.store.port import Store
+from service.store.ports import OutcomeReportStore
 from service.tenancy import access
 from service.tenancy.auth import Principal
 from service.xapi.statement_params import STATEMENT_GET
@@ -95,7 +95,11 @@ async def export_statements(
 
 @router.get("/attainments.{fmt}", openapi_extra=operation(described(ATTAINMENT_EXPORT_PARAMS)))
 async def export_attainments(
-    fmt: str, request: Request, store: StoreDep, outcomes: OutcomesDep, principal: PrincipalDep
+    fmt: str,
+    request: Request,
+    store: OutcomeReportsDep,
+    outcomes: OutcomesDep,
+    principal: PrincipalDep,
 ) -> Response:
     """Every attainment matching the filters of GET /outcomes/attainments."""
     _require_whole_tenant(principal)
@@ -126,7 +130,11 @@ async def export_attainments(
 
 @router.get("/outcome-kpis.{fmt}", openapi_extra=operation(described(reports.KPI_PARAMS)))
 async def export_kpi_table(
-    fmt: str, request: Request, store: StoreDep, outcomes: OutcomesDep, principal: PrincipalDep
+    fmt: str,
+    request: Request,
+    store: OutcomeReportsDep,
+    outcomes: OutcomesDep,
+    principal: PrincipalDep,
 ) -> Response:
     """The outcome x KPI table, each row with its link's correlation across units/periods."""
     _require_whole_tenant(principal)
@@ -137,7 +145,11 @@ async def export_kpi_table(
 
 @router.get("/rates.{fmt}", openapi_extra=operation(described(reports.RATE_PARAMS, rates=True)))
 async def export_rates(
-    fmt: str, request: Request, store: StoreDep, outcomes: OutcomesDep, principal: PrincipalDep
+    fmt: str,
+    request: Request,
+    store: OutcomeReportsDep,
+    outcomes: OutcomesDep,
+    principal: PrincipalDep,
 ) -> Response:
     """Attainment rates per org unit and period, as GET /outcomes/rates."""
     _require_whole_tenant(principal)
@@ -148,7 +160,7 @@ async def export_rates(
 
 
 async def _kpi_rows(
-    store: Store, outcomes: OutcomeEngine, tenant: str, params: dict[str, str]
+    store: OutcomeReportStore, outcomes: OutcomeEngine, tenant: str, params: dict[str, str]
 ) -> list[dict[str, Any]]:
     active = await active_map(outcomes, tenant)
     table = await reports.kpis(store, tenant, active, params)

@@ -14,7 +14,7 @@ from service.api.deps import (
     MetricsDep,
     ReadinessChecksDep,
     SettingsDep,
-    StoreDep,
+    StoreKindDep,
     get_principal,
 )
 from service.ops.health import evaluate
@@ -57,9 +57,9 @@ async def get_readiness(
 
 @router.get("/version")
 @router.head("/version")
-async def get_version_info(request: Request, store: StoreDep) -> Response:
+async def get_version_info(request: Request, store_kind: StoreKindDep) -> Response:
     """The build version and the kind of store in use."""
-    return _answer(request, orjson.dumps({"version": __version__, "store": store.kind}))
+    return _answer(request, orjson.dumps({"version": __version__, "store": store_kind}))
 
 
 @router.get("/metrics")

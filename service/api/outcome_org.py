@@ -7,7 +7,7 @@ from dataclasses import asdict
 from fastapi import APIRouter, Request, Response
 
 from service.api.declared import operation, table_body
-from service.api.deps import OutcomesDep, PrincipalDep, SettingsDep, StoreDep
+from service.api.deps import OutcomeReportsDep, OutcomesDep, PrincipalDep, SettingsDep
 from service.api.outcome_params import ROSTER_PAGE
 from service.api.outcome_support import READ, WRITE, json_response, params_of, read_body
 from service.outcomes.kpi import KPI_COLUMNS, parse_kpis
@@ -25,7 +25,7 @@ _KPIS = operation(body=table_body(KPI_COLUMNS, KPI_COLUMNS))
 @router.put("/roster", openapi_extra=_ROSTER)
 @router.post("/roster", openapi_extra=_ROSTER)
 async def put_roster(
-    request: Request, store: StoreDep, settings: SettingsDep, principal: PrincipalDep
+    request: Request, store: OutcomeReportsDep, settings: SettingsDep, principal: PrincipalDep
 ) -> Response:
     """PUT replaces the roster, POST adds or updates entries; a bad row rejects the upload."""
     principal.require(WRITE)
@@ -36,7 +36,9 @@ async def put_roster(
 
 
 @router.get("/roster", openapi_extra=operation(ROSTER_PAGE))
-async def get_roster(request: Request, store: StoreDep, principal: PrincipalDep) -> Response:
+async def get_roster(
+    request: Request, store: OutcomeReportsDep, principal: PrincipalDep
+) -> Response:
     """Roster entries in learner order; `after` is the last learner of the previous page."""
     principal.require(READ)
     params = params_of(request)
@@ -53,7 +55,7 @@ async def get_roster(request: Request, store: StoreDep, principal: PrincipalDep)
 @router.post("/kpis", openapi_extra=_KPIS)
 async def put_kpis(
     request: Request,
-    store: StoreDep,
+    store: OutcomeReportsDep,
     outcomes: OutcomesDep,
     settings: SettingsDep,
     principal: PrincipalDep,
@@ -72,7 +74,7 @@ async def put_kpis(
 
 
 @router.get("/kpis")
-async def get_kpis(store: StoreDep, principal: PrincipalDep) -> Response:
+async def get_kpis(store: OutcomeReportsDep, principal: PrincipalDep) -> Response:
     principal.require(READ)
     observations = await store.get_kpi_observations(principal.tenant)
     return json_response({"observations": [asdict(o) for o in observations]})

@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request, Response
 
 from service.api.declared import operation
-from service.api.deps import OutcomesDep, PrincipalDep, StoreDep
+from service.api.deps import OutcomeReportsDep, OutcomesDep, PrincipalDep
 from service.api.outcome_params import described
 from service.api.outcome_support import READ, active_map, json_response, params_of
 from service.outcomes import params as p
@@ -16,7 +16,7 @@ router = APIRouter(prefix="/outcomes", tags=["outcomes"])
 
 @router.get("")
 async def list_outcomes(
-    store: StoreDep, outcomes: OutcomesDep, principal: PrincipalDep
+    store: OutcomeReportsDep, outcomes: OutcomesDep, principal: PrincipalDep
 ) -> Response:
     """The current map's outcomes with how many learners attained each."""
     principal.require(READ)
@@ -34,7 +34,7 @@ async def list_outcomes(
 
 @router.get("/attainments", openapi_extra=operation(described(reports.ATTAINMENT_PARAMS)))
 async def list_attainments(
-    request: Request, store: StoreDep, outcomes: OutcomesDep, principal: PrincipalDep
+    request: Request, store: OutcomeReportsDep, outcomes: OutcomesDep, principal: PrincipalDep
 ) -> Response:
     """Attainments per outcome, learner, org unit, period or level, with a paging cursor."""
     principal.require(READ)
@@ -59,7 +59,7 @@ async def list_attainments(
 
 @router.get("/rates", openapi_extra=operation(described(reports.RATE_PARAMS, rates=True)))
 async def get_rates(
-    request: Request, store: StoreDep, outcomes: OutcomesDep, principal: PrincipalDep
+    request: Request, store: OutcomeReportsDep, outcomes: OutcomesDep, principal: PrincipalDep
 ) -> Response:
     """Attainment rates over time per org unit: headcount, attained, new, rate."""
     principal.require(READ)
@@ -70,7 +70,7 @@ async def get_rates(
 
 @router.get("/kpi-table", openapi_extra=operation(described(reports.KPI_PARAMS)))
 async def get_kpi_table(
-    request: Request, store: StoreDep, outcomes: OutcomesDep, principal: PrincipalDep
+    request: Request, store: OutcomeReportsDep, outcomes: OutcomesDep, principal: PrincipalDep
 ) -> Response:
     """Outcome x KPI per org unit and period, with Pearson's r across units and periods."""
     principal.require(READ)

@@ -14,7 +14,7 @@ from service.model.errors import BadRequestError, LRSError
 from service.model.tenancy import EffectiveLimits, Limits
 from service.settings import Settings
 from service.store.factory import make_store
-from service.store.port import Store
+from service.store.ports import Store
 from service.tenancy.admin.limits import LIMIT_FIELDS, limits_from_text
 from service.xapi.timestamps import format_ms
 

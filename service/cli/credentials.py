@@ -16,7 +16,7 @@ from service.cli.admin_common import (
     when,
 )
 from service.settings import Settings
-from service.store.port import Store
+from service.store.ports import Store
 from service.tenancy.admin import credentials as ops
 from service.tenancy.admin.actor import cli_actor
 from service.tenancy.admin.inputs import parse_data
@@ -69,7 +69,9 @@ def create_credential(args: argparse.Namespace) -> int:
                 "limits": parse_limit_flags(args),
             },
         )
-        issued = await ops.create_credential(store, cli_actor(), body, default_limits(Settings()))
+        issued = await ops.create_credential(
+            store.accounts, cli_actor(), body, default_limits(Settings())
+        )
         if args.json:
             print_json({**ops.credential_json(issued.record), "secret": issued.secret})
         else:
@@ -81,8 +83,8 @@ def create_credential(args: argparse.Namespace) -> int:
 
 def list_credentials(args: argparse.Namespace) -> int:
     async def job(store: Store) -> int:
-        records = await ops.list_credentials(store, cli_actor(), args.tenant)
-        in_force = await ops.limits_in_force(store, records, default_limits(Settings()))
+        records = await ops.list_credentials(store.accounts, cli_actor(), args.tenant)
+        in_force = await ops.limits_in_force(store.accounts, records, default_limits(Settings()))
         if args.json:
             print_json({"credentials": [ops.credential_json(r, in_force[r.key]) for r in records]})
             return 0
@@ -112,7 +114,7 @@ def change_credential(args: argparse.Namespace) -> int:
         actor = cli_actor()
         secret = None
         if args.action == "rotate":
-            rotated = await ops.rotate_secret(store, actor, args.key)
+            rotated = await ops.rotate_secret(store.accounts, actor, args.key)
             record, secret = rotated.record, rotated.secret
         elif args.action == "update":
             given = {
@@ -122,9 +124,9 @@ def change_credential(args: argparse.Namespace) -> int:
             }
             patch = parse_data(CredentialPatch, {k: v for k, v in given.items() if v is not None})
             defaults = default_limits(Settings())
-            record = await ops.update_credential(store, actor, args.key, patch, defaults)
+            record = await ops.update_credential(store.accounts, actor, args.key, patch, defaults)
         else:
-            record = await ops.set_enabled(store, actor, args.key, args.action == "enable")
+            record = await ops.set_enabled(store.accounts, actor, args.key, args.action == "enable")
         if args.json:
             print_json({**ops.credential_json(record), **({"secret": secret} if secret else {})})
         elif secret is not None:

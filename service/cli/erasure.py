@@ -7,7 +7,7 @@ from dataclasses import asdict
 from typing import Any
 
 from service.cli.admin_common import print_json, print_table, run_admin, when
-from service.store.port import Store
+from service.store.ports import Store
 from service.tenancy.admin import erasure as ops
 from service.tenancy.admin.actor import cli_actor
 
@@ -31,7 +31,9 @@ def register(commands: Any) -> None:
 
 def erase_agent(args: argparse.Namespace) -> int:
     async def job(store: Store) -> int:
-        record = await ops.erase(store, cli_actor(), args.tenant, args.agent)
+        record = await ops.erase(
+            store.accounts, store.erasure, cli_actor(), args.tenant, args.agent
+        )
         if args.json:
             print_json(ops.erasure_json(record))
         else:
@@ -46,7 +48,7 @@ def erase_agent(args: argparse.Namespace) -> int:
 
 def list_erasures(args: argparse.Namespace) -> int:
     async def job(store: Store) -> int:
-        records = await ops.list_erasures(store, cli_actor(), args.tenant, args.agent)
+        records = await ops.list_erasures(store.erasure, cli_actor(), args.tenant, args.agent)
         if args.json:
             print_json({"erasures": [ops.erasure_json(r) for r in records]})
             return 0

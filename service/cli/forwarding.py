@@ -9,7 +9,7 @@ from schemas.admin import TargetIn
 from service.cli.admin_common import print_json, print_table, run_admin, when
 from service.forwarding.addresses import AddressPolicy
 from service.settings import Settings
-from service.store.port import Store
+from service.store.ports import Store
 from service.tenancy.admin import forwarding as ops
 from service.tenancy.admin.actor import cli_actor
 from service.tenancy.admin.inputs import parse_data
@@ -73,7 +73,9 @@ def add_target(args: argparse.Namespace) -> int:
         }
         body = parse_data(TargetIn, {k: v for k, v in given.items() if v is not None})
         policy = AddressPolicy.from_setting(Settings().forward_allowed_networks)
-        status = await ops.add_target(store, cli_actor(), args.tenant, body, policy)
+        status = await ops.add_target(
+            store.accounts, store.outbox, cli_actor(), args.tenant, body, policy
+        )
         if args.json:
             print_json(ops.target_json(status))
         else:
@@ -87,13 +89,13 @@ def show(args: argparse.Namespace) -> int:
     async def job(store: Store) -> int:
         actor = cli_actor()
         if args.action == "requeue":
-            count = await ops.requeue(store, actor, args.tenant, args.target)
+            count = await ops.requeue(store.outbox, actor, args.tenant, args.target)
             if args.json:
                 print_json({"requeued": count})
             else:
                 print(f"requeued {count}")
         elif args.action == "dead-letters":
-            letters = await ops.dead_letters(store, actor, args.tenant, args.target, 1000)
+            letters = await ops.dead_letters(store.outbox, actor, args.tenant, args.target, 1000)
             if args.json:
                 print_json({"dead_letters": [ops.dead_letter_json(d) for d in letters]})
             else:
@@ -105,7 +107,7 @@ def show(args: argparse.Namespace) -> int:
                     ],
                 )
         else:
-            targets = await ops.list_targets(store, actor, args.tenant)
+            targets = await ops.list_targets(store.outbox, actor, args.tenant)
             if args.json:
                 print_json({"targets": [ops.target_json(t) for t in targets]})
             else:
@@ -135,11 +137,13 @@ def change_target(args: argparse.Namespace) -> int:
     async def job(store: Store) -> int:
         actor = cli_actor()
         if args.action == "remove":
-            await ops.delete_target(store, actor, args.tenant, args.target)
+            await ops.delete_target(store.outbox, actor, args.tenant, args.target)
             print(f"removed target {args.target}")
             return 0
         enabled = args.action == "enable"
-        status = await ops.set_target_enabled(store, actor, args.tenant, args.target, enabled)
+        status = await ops.set_target_enabled(
+            store.outbox, actor, args.tenant, args.target, enabled
+        )
         if args.json:
             print_json(ops.target_json(status))
         else:

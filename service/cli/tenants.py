@@ -16,7 +16,7 @@ from service.cli.admin_common import (
     when,
 )
 from service.settings import Settings
-from service.store.port import Store
+from service.store.ports import Store
 from service.tenancy.admin import tenants as ops
 from service.tenancy.admin.actor import cli_actor
 from service.tenancy.admin.inputs import parse_data
@@ -51,7 +51,7 @@ def create_tenant(args: argparse.Namespace) -> int:
     async def job(store: Store) -> int:
         body = parse_data(TenantIn, {"name": args.name, "limits": parse_limit_flags(args)})
         defaults = default_limits(Settings())
-        record = await ops.create_tenant(store, cli_actor(), body, defaults)
+        record = await ops.create_tenant(store.accounts, cli_actor(), body, defaults)
         if args.json:
             print_json(ops.tenant_json(record, defaults))
         else:
@@ -63,7 +63,7 @@ def create_tenant(args: argparse.Namespace) -> int:
 
 def list_tenants(args: argparse.Namespace) -> int:
     async def job(store: Store) -> int:
-        records = await ops.list_tenants(store, cli_actor())
+        records = await ops.list_tenants(store.accounts, cli_actor())
         defaults = default_limits(Settings())
         if args.json:
             print_json({"tenants": [ops.tenant_json(t, defaults) for t in records]})
@@ -93,7 +93,7 @@ def change_tenant(args: argparse.Namespace) -> int:
         else:
             patch = TenantPatch(enabled=args.action == "enable")
         defaults = default_limits(Settings())
-        record = await ops.update_tenant(store, cli_actor(), args.name, patch, defaults)
+        record = await ops.update_tenant(store.accounts, cli_actor(), args.name, patch, defaults)
         if args.json:
             print_json(ops.tenant_json(record, defaults))
         else:

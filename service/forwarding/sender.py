@@ -18,7 +18,7 @@ from service.forwarding.transport import guarded_client
 from service.model.clock import now_ms
 from service.model.forwarding import DeliveryOutcome, ForwardTarget, OutboxBatch
 from service.ops.config import mask_url
-from service.store.port import Store
+from service.store.ports import OutboxStore, StatementStore
 
 log = logging.getLogger("service.forwarding")
 
@@ -51,9 +51,14 @@ class ForwardingSender:
     """
 
     def __init__(
-        self, store: Store, config: SenderConfig, client: httpx.AsyncClient | None = None
+        self,
+        store: OutboxStore,
+        statements: StatementStore,
+        config: SenderConfig,
+        client: httpx.AsyncClient | None = None,
     ) -> None:
         self._store = store
+        self._statements = statements  # the attachments a batch's statements refer to
         self._config = config
         self._client = client
         self._owns_client = client is None
@@ -115,7 +120,7 @@ class ForwardingSender:
         if batch is None or self._client is None:
             return
         deadline = time.monotonic() + config.lease_ms / 1000 - config.timeout_seconds - 1
-        attempt = await deliver(self._client, batch, self._store.get_attachments, deadline)
+        attempt = await deliver(self._client, batch, self._statements.get_attachments, deadline)
         outcome = self._outcome(batch, attempt.delivered, attempt.error)
         await self._store.finish_forward_batch(
             target_id, owner=self._owner, now_ms=now_ms(), outcome=outcome

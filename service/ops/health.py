@@ -8,18 +8,11 @@ from collections.abc import Awaitable, Callable, Mapping
 from typing import Protocol, runtime_checkable
 
 from service.ops.logging import log_event
-from service.store.port import Store
+from service.store.ports import StoreLifecycle
 
 ReadinessCheck = Callable[[], Awaitable[str | None]]
 
 log = logging.getLogger("service.ops")
-
-
-@runtime_checkable
-class Pingable(Protocol):
-    """A store with a cheap round trip (a trivial query)."""
-
-    async def ping(self) -> None: ...
 
 
 @runtime_checkable
@@ -29,14 +22,11 @@ class WriterHealth(Protocol):
     def writer_problem(self, stall_seconds: float) -> str | None: ...
 
 
-def store_check(store: Store) -> ReadinessCheck:
+def store_check(store: StoreLifecycle) -> ReadinessCheck:
     """The store answers a trivial query (any failure or time-out is the problem)."""
 
     async def check() -> str | None:
-        if isinstance(store, Pingable):
-            await store.ping()
-        else:
-            await store.count_credentials()
+        await store.ping()
         return None
 
     return check
@@ -88,7 +78,7 @@ def saturation_check(admission: Saturation, seconds: float) -> ReadinessCheck:
     return check
 
 
-def standard_checks(store: Store, stall_seconds: float) -> dict[str, ReadinessCheck]:
+def standard_checks(store: StoreLifecycle, stall_seconds: float) -> dict[str, ReadinessCheck]:
     """The checks every running service has; the Runtime's owner may add more."""
     checks = {"store": store_check(store)}
     if isinstance(store, WriterHealth):

@@ -14,7 +14,7 @@ from schemas.outcomes import Outcome, OutcomeMap
 from service.model.errors import ConflictError
 from service.model.statements import StatementWrite
 from service.outcomes.learners import agent_for
-from service.store.port import Store
+from service.store.ports import StatementStore
 from service.xapi.preparation import prepare_statement
 from service.xapi.statement_index import VOIDED_VERB
 from service.xapi.timestamps import format_ms
@@ -81,7 +81,9 @@ def voiding_statement(home_page: str, target_id: str) -> dict[str, Any]:
     }
 
 
-async def emit(store: Store, tenant: str, home_page: str, statements: list[dict[str, Any]]) -> None:
+async def emit(
+    store: StatementStore, tenant: str, home_page: str, statements: list[dict[str, Any]]
+) -> None:
     """Store the statements; one already stored with other content is left as it is."""
     authority = engine_authority(home_page)
     prepared = [prepare_statement(s, version="2.0.0", authority=authority) for s in statements]

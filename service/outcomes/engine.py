@@ -28,7 +28,7 @@ from service.model.statements import NewStatement
 from service.outcomes.compile import CompiledMap
 from service.outcomes.handoff import Handoff
 from service.outcomes.step import StepContext, run_step
-from service.store.port import Store
+from service.store.ports import OutcomeEvaluationStore, StatementStore
 
 log = logging.getLogger("service.outcomes")
 PAGE_SIZE = 500
@@ -50,12 +50,14 @@ class OutcomeEngine:
 
     def __init__(
         self,
-        store: Store,
+        store: OutcomeEvaluationStore,
+        statements: StatementStore,
         home_page: str,
         page_size: int = PAGE_SIZE,
         coalesce_seconds: float = COALESCE_SECONDS,
     ) -> None:
         self._store = store
+        self._statements = statements
         self._home_page = home_page
         self.page_size = page_size
         self.coalesce_seconds = coalesce_seconds
@@ -155,6 +157,7 @@ class OutcomeEngine:
                 if page:
                     context = StepContext(
                         self._store,
+                        self._statements,
                         tenant,
                         version.version,
                         self.compiled(tenant, version),

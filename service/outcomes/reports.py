@@ -19,7 +19,7 @@ from service.outcomes.aggregate import (
 )
 from service.outcomes.engine import ActiveMap
 from service.outcomes.periods import period_of
-from service.store.port import Store
+from service.store.ports import OutcomeReportStore
 from service.xapi.timestamps import format_ms
 
 ATTAINMENT_PARAMS = {
@@ -77,7 +77,7 @@ def attainment_json(active: ActiveMap, row: AttainmentRow, evidence: bool) -> di
 
 
 async def rates(
-    store: Store, tenant: str, active: ActiveMap, params: dict[str, str]
+    store: OutcomeReportStore, tenant: str, active: ActiveMap, params: dict[str, str]
 ) -> dict[str, Any]:
     """Attainment rates per org unit and period (cumulative: attained by the period's end)."""
     p.check_known(params, RATE_PARAMS)
@@ -101,7 +101,9 @@ async def rates(
     return {"group_by": field, "granularity": granularity, "rows": rows}
 
 
-async def kpis(store: Store, tenant: str, active: ActiveMap, params: dict[str, str]) -> KpiTable:
+async def kpis(
+    store: OutcomeReportStore, tenant: str, active: ActiveMap, params: dict[str, str]
+) -> KpiTable:
     """The outcome x KPI table per org unit and period, with correlations per link."""
     p.check_known(params, KPI_PARAMS)
     wanted_outcome, wanted_kpi = params.get("outcome"), params.get("kpi")

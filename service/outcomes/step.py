@@ -23,7 +23,7 @@ from service.outcomes import emit
 from service.outcomes.compile import CompiledMap, statement_time_ms
 from service.outcomes.evaluate import attainment
 from service.outcomes.learners import credited_learners
-from service.store.port import Store
+from service.store.ports import OutcomeEvaluationStore, StatementStore
 from service.xapi.statement_index import VOIDED_VERB
 
 Pair = tuple[str, str]  # (learner, outcome)
@@ -47,7 +47,8 @@ def parse_body(item: SeqStatement) -> dict[str, Any]:
 class StepContext:
     """What a step needs besides the page: where to write and the map version it serves."""
 
-    store: Store
+    store: OutcomeEvaluationStore
+    statements: StatementStore  # where announcements are stored
     tenant: str
     version: int
     compiled: CompiledMap
@@ -161,7 +162,7 @@ async def _recompute(ctx: StepContext, collected: _Collected, changes: OutcomeCh
     changes.add_evidence = collected.adds
     changes.retract_statements = collected.retracted
     if announcements:
-        await emit.emit(ctx.store, ctx.tenant, ctx.home_page, announcements)
+        await emit.emit(ctx.statements, ctx.tenant, ctx.home_page, announcements)
     return bool(announcements)
 
 

@@ -6,7 +6,7 @@ import dataclasses
 from collections.abc import AsyncIterator
 
 from service.model.statements import StatementPage, StatementQuery
-from service.statements.ports import StatementStore
+from service.store.ports import StatementStore
 from service.tenancy import access
 from service.tenancy.auth import Principal
 from service.xapi.statement_params import SingleStatementRequest, parse_statement_get

@@ -6,8 +6,9 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from service.model.errors import BadRequestError
+from service.outcomes.listener import StoredStatementsListener
 from service.settings import Settings
-from service.statements.ports import OutcomeHandoff, StatementStore
+from service.store.ports import StatementStore
 from service.tenancy.access import apply_define_scope, check_batch_size
 from service.tenancy.auth import Principal
 from service.xapi.datatypes import is_uuid
@@ -33,7 +34,7 @@ class StatementUpload:
 
 async def ingest(
     store: StatementStore,
-    outcomes: OutcomeHandoff,
+    outcomes: StoredStatementsListener,
     settings: Settings,
     principal: Principal,
     upload: StatementUpload,

@@ -10,7 +10,7 @@ import orjson
 from service.model.errors import NotFoundError
 from service.model.statements import StoredAttachment, Uploaded
 from service.settings import Settings
-from service.statements.ports import StatementStore
+from service.store.ports import StatementStore
 from service.tenancy import access
 from service.tenancy.auth import Principal
 from service.xapi.languages import parse_accept_language

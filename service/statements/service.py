@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 
+from service.outcomes.listener import StoredStatementsListener
 from service.settings import Settings
 from service.statements import export, ingest, read
 from service.statements.ingest import StatementUpload
-from service.statements.ports import OutcomeHandoff, StatementStore
 from service.statements.read import StatementAnswer, StatementRead
+from service.store.ports import StatementStore
 from service.tenancy.auth import Principal
 
 
@@ -17,7 +18,9 @@ class StatementService:
 
     __slots__ = ("_outcomes", "_settings", "_store")
 
-    def __init__(self, store: StatementStore, outcomes: OutcomeHandoff, settings: Settings) -> None:
+    def __init__(
+        self, store: StatementStore, outcomes: StoredStatementsListener, settings: Settings
+    ) -> None:
         self._store = store
         self._outcomes = outcomes
         self._settings = settings

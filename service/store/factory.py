@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from service.settings import Settings
 from service.store.mongo import MongoOptions, MongoStore
-from service.store.port import Store
+from service.store.ports import Store
 from service.store.sqlite import SQLiteStore
 from service.store.sqlite.schema import sqlite_path
 

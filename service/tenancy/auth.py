@@ -16,7 +16,7 @@ from typing import Any, NoReturn
 from service.model.clock import now_ms
 from service.model.errors import ForbiddenError, UnauthorizedError
 from service.model.tenancy import CredentialRecord, EffectiveLimits, TenantRecord
-from service.store.port import Store
+from service.store.ports import AccountStore
 from service.tenancy.scopes import XAPI_SCOPES, covers
 from service.tenancy.signin import (
     Attempt,
@@ -176,7 +176,7 @@ class Authenticator:
 
     def __init__(
         self,
-        store: Store,
+        store: AccountStore,
         home_page: str,
         *,
         defaults: EffectiveLimits | None = None,

@@ -10,7 +10,7 @@ from service.model.tenancy import EffectiveLimits
 from service.ops.health import ReadinessCheck, depth_check
 from service.ops.metrics import Metrics
 from service.settings import Settings
-from service.store.port import Store
+from service.store.ports import Store
 from service.tenancy.auth import Authenticator
 from service.tenancy.ratelimit import RateLimiter
 from service.tenancy.signin import SignInThrottle, VerificationPool
@@ -49,16 +49,16 @@ class TenancyServices:
 
     @classmethod
     def build(cls, settings: Settings, store: Store) -> TenancyServices:
-        sender = ForwardingSender(store, sender_config(settings))
+        sender = ForwardingSender(store.outbox, store.statements, sender_config(settings))
         return cls(
             limiter=RateLimiter(),
-            usage=UsageRecorder(store, settings.usage_flush_seconds),
+            usage=UsageRecorder(store.accounts, settings.usage_flush_seconds),
             sender=sender if settings.forwarding_enabled else None,
         )
 
     def authenticator(self, settings: Settings, store: Store) -> Authenticator:
         return Authenticator(
-            store,
+            store.accounts,
             settings.authority_home_page,
             defaults=default_limits(settings),
             cache_seconds=settings.auth_cache_seconds,
@@ -76,7 +76,7 @@ class TenancyServices:
     ) -> None:
         """Forwarding's failure counter and the `outbox` readiness check (issue 7)."""
         checks["outbox"] = depth_check(
-            store.outbox_depth, settings.outbox_alarm_depth, record=metrics.outbox_depth.set
+            store.outbox.outbox_depth, settings.outbox_alarm_depth, record=metrics.outbox_depth.set
         )
         if self.sender is not None:
             failures = metrics.forwarding_failures

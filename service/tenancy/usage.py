@@ -6,7 +6,7 @@ import asyncio
 import logging
 
 from service.model.clock import now_ms
-from service.store.port import Store
+from service.store.ports import AccountStore
 
 log = logging.getLogger("service.usage")
 
@@ -18,7 +18,7 @@ class UsageRecorder:
     every credential used meanwhile.
     """
 
-    def __init__(self, store: Store, interval: float) -> None:
+    def __init__(self, store: AccountStore, interval: float) -> None:
         self._store = store
         self._interval = interval
         self._pending: dict[str, int] = {}

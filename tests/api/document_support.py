@@ -90,10 +90,14 @@ async def credential_client(
 ) -> httpx.AsyncClient:
     """A client authenticated with a fresh credential holding only `scopes` (AU-3)."""
     runtime: Runtime = app.state.runtime
-    if await runtime.store.get_tenant(tenant) is None:  # credentials need an existing tenant
-        await runtime.store.add_tenant(TenantRecord(name=tenant, enabled=True, created_ms=0))
+    if (
+        await runtime.store.accounts.get_tenant(tenant) is None
+    ):  # credentials need an existing tenant
+        await runtime.store.accounts.add_tenant(
+            TenantRecord(name=tenant, enabled=True, created_ms=0)
+        )
     issued = new_credential(name="limited", tenant=tenant, scopes=scopes)
-    await runtime.store.add_credential(issued.record)
+    await runtime.store.accounts.add_credential(issued.record)
     token = base64.b64encode(f"{issued.key}:{issued.secret}".encode()).decode()
     return httpx.AsyncClient(
         transport=httpx.ASGITransport(app=app),

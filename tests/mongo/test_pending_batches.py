@@ -40,11 +40,13 @@ async def _leave_pending(mongo: MongoStore, stmt: dict[str, object], stored_ms: 
 async def test_a_conflict_leaves_nothing_behind_sr4(mongo: MongoStore) -> None:
     """SR-4: the rejected batch's already inserted documents are deleted, none stay pending."""
     stored = statement()
-    await mongo.store_statements(StatementWrite("t1", [prep(stored)], []))
+    await mongo.statements.store_statements(StatementWrite("t1", [prep(stored)], []))
     fresh = statement()
     clash = {**stored, "verb": {"id": "http://example.org/verbs/other"}}
     with pytest.raises(ConflictError):
-        await mongo.store_statements(StatementWrite("t1", [prep(fresh), prep(clash)], []))
+        await mongo.statements.store_statements(
+            StatementWrite("t1", [prep(fresh), prep(clash)], [])
+        )
     assert await _docs(mongo) == [{"id": stored["id"], "p": COMMITTED, "seq": 1}]
 
 
@@ -53,7 +55,7 @@ async def test_a_failed_write_is_discarded_and_reported_t21(mongo: MongoStore) -
     ann = agent_key(agent("ann"))
     await mongo.db[AGENTS].insert_one({"t": "t1", "key": ann, "names": "not an array"})
     with pytest.raises(StoreError, match="could not store the statements: BulkWriteError"):
-        await mongo.store_statements(
+        await mongo.statements.store_statements(
             StatementWrite("t1", [prep(statement(actor=agent("ann")))], [])
         )
     assert await _docs(mongo) == []
@@ -64,8 +66,8 @@ async def test_a_retry_adopts_what_a_dead_batch_left_sr4(mongo: MongoStore) -> N
     stmt = statement()
     await _leave_pending(mongo, stmt, stored_ms=now_ms() - 3_600_000)
     assert await query_ids(mongo) == []
-    assert await mongo.get_statement("t1", stmt["id"], voided=False) is None
-    await mongo.store_statements(StatementWrite("t1", [prep(stmt)], []))
+    assert await mongo.statements.get_statement("t1", stmt["id"], voided=False) is None
+    await mongo.statements.store_statements(StatementWrite("t1", [prep(stmt)], []))
     [doc] = await _docs(mongo)
     assert (doc["p"], doc["seq"]) == (COMMITTED, 1)
     assert await query_ids(mongo) == [stmt["id"]]
@@ -75,7 +77,9 @@ async def test_an_equivalent_in_flight_statement_is_waited_for_sr4(mongo: MongoS
     """SR-4: a re-post racing the first write waits for it and then changes nothing."""
     stmt = statement()
     await _leave_pending(mongo, stmt, stored_ms=now_ms())
-    task = asyncio.create_task(mongo.store_statements(StatementWrite("t1", [prep(stmt)], [])))
+    task = asyncio.create_task(
+        mongo.statements.store_statements(StatementWrite("t1", [prep(stmt)], []))
+    )
     await asyncio.sleep(0.2)
     assert not task.done()
     await mongo.db[STATEMENTS].update_one({"id": stmt["id"]}, {"$set": {"p": COMMITTED}})
@@ -93,7 +97,9 @@ async def test_two_processes_share_one_order_sr12_sr45(database_url: str) -> Non
     await asyncio.gather(first.open(), second.open())  # concurrent index creation is fine
     try:
         writes = [
-            store.store_statements(StatementWrite("t1", [prep(statement()) for _ in range(3)], []))
+            store.statements.store_statements(
+                StatementWrite("t1", [prep(statement()) for _ in range(3)], [])
+            )
             for _ in range(6)
             for store in (first, second)
         ]
@@ -120,7 +126,9 @@ async def test_batches_holding_each_others_twins_both_finish_sr4(mongo: MongoSto
     }
     coll = mongo.db[STATEMENTS]
     await coll.insert_one(b_docs[y["id"]])
-    ours = asyncio.create_task(mongo.store_statements(StatementWrite("t1", [prep(x), prep(y)], [])))
+    ours = asyncio.create_task(
+        mongo.statements.store_statements(StatementWrite("t1", [prep(x), prep(y)], []))
+    )
     for _ in range(2000):  # wait until our batch holds x pending: now each needs the other's
         if await coll.find_one({"id": x["id"], "p": {"$ne": "B"}}) is not None:
             break

@@ -29,7 +29,7 @@ async def _add(store: SQLiteStore, count: int) -> list[str]:
         version="2.0.0",
         authority=AUTHORITY,
     )
-    return await store.store_statements(batch)
+    return await store.statements.store_statements(batch)
 
 
 def _ids(path: Path) -> set[str]:

@@ -50,7 +50,7 @@ async def test_liveness_and_readiness_answer_without_headers(ops_app: FastAPI) -
 
 
 async def test_readiness_fails_when_the_writer_has_stopped(ops_app: FastAPI) -> None:
-    writer = _store(ops_app)._writer
+    writer = _store(ops_app).database.writer
     assert writer is not None
     await asyncio.to_thread(writer.stop)
     async with plain_client(ops_app) as client:
@@ -73,7 +73,7 @@ async def test_readiness_fails_while_a_write_transaction_is_stuck(ops_app: FastA
     def stuck(conn: sqlite3.Connection) -> None:
         release.wait(10)
 
-    pending = asyncio.ensure_future(store._write(stuck))
+    pending = asyncio.ensure_future(store.database.write(stuck))
     try:
         await asyncio.sleep(0.4)  # longer than writer_stall_seconds
         async with plain_client(ops_app) as client:
@@ -91,7 +91,9 @@ async def test_readiness_fails_while_a_write_transaction_is_stuck(ops_app: FastA
 async def test_readiness_fails_when_the_store_does_not_answer(ops_app: FastAPI) -> None:
     store = _store(ops_app)
     release = threading.Event()
-    blocked = asyncio.ensure_future(store._read(lambda conn: release.wait(10)))  # the one reader
+    blocked = asyncio.ensure_future(
+        store.database.read(lambda conn: release.wait(10))
+    )  # the one reader
     try:
         async with plain_client(ops_app) as client:
             ready = await client.get("/readyz")
@@ -129,7 +131,7 @@ async def test_shutdown_hooks_run_before_the_store_closes(tmp_path: Path) -> Non
     seen: list[str] = []
 
     async def flush() -> None:
-        await runtime.store.count_credentials()  # the store is still open here
+        await runtime.store.accounts.count_credentials()  # the store is still open here
         seen.append("flushed")
 
     async def broken() -> None:

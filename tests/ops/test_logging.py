@@ -122,7 +122,7 @@ async def test_store_errors_are_structured_events(
     caplog.set_level(logging.INFO)
     application = create_app(make_settings(tmp_path))  # SQLite: its writer can be stopped
     async with application.router.lifespan_context(application):
-        await asyncio.to_thread(application.state.runtime.store._writer.stop)
+        await asyncio.to_thread(application.state.runtime.store.database.writer.stop)
         async with client_for(application, "2.0.0") as client:
             failed = await client.post("/xapi/statements", json=statement())
     assert failed.status_code == 500

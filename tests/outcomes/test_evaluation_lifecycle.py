@@ -82,7 +82,7 @@ async def test_statements_stored_while_stopped_are_evaluated_at_start(tmp_path: 
     await store.open()
     raw = orjson.loads(orjson.dumps(passed("cat")))
     new = prepare_statement(raw, version="2.0.0", authority={"mbox": "mailto:x@example.org"})
-    await store.store_statements(StatementWrite("default", [new], []))
+    await store.statements.store_statements(StatementWrite("default", [new], []))
     await store.close()
     app = create_app(settings)
     async with app.router.lifespan_context(app), client_for(app, None) as api:

@@ -55,14 +55,21 @@ async def until(check: Callable[[], Any], seconds: float = 10.0) -> None:
 
 
 async def caught_up(store: SQLiteStore, tenant: str = "t") -> bool:
-    versions = await store.list_outcome_maps(tenant)
+    versions = await store.outcomes.evaluation.list_outcome_maps(tenant)
     current = [v for v in versions if v.status == "current"]
-    return bool(current) and await store.count_statements_after(tenant, current[-1].cursor) == 0
+    return (
+        bool(current)
+        and await store.outcomes.evaluation.count_statements_after(tenant, current[-1].cursor) == 0
+    )
 
 
 async def attained(store: SQLiteStore) -> list[tuple[str, str, list[dict[str, Any]]]]:
-    (version,) = [v for v in await store.list_outcome_maps("t") if v.status == "current"]
-    rows = await store.query_attainments("t", AttainmentQuery(version=version.version))
+    (version,) = [
+        v for v in await store.outcomes.evaluation.list_outcome_maps("t") if v.status == "current"
+    ]
+    rows = await store.outcomes.reports.query_attainments(
+        "t", AttainmentQuery(version=version.version)
+    )
     return [(r.record.learner, r.record.outcome, r.record.evidence) for r in rows]
 
 
@@ -71,20 +78,22 @@ async def evaluate_batches(
 ) -> list[SeqStatement]:
     """Store and evaluate the batches, handing them over in memory or not; pages read."""
     pages: list[SeqStatement] = []
-    read = store.read_statements_after
+    read = store.outcomes.evaluation.read_statements_after
 
     async def spy(*args: Any) -> list[SeqStatement]:
         page = await read(*args)
         pages.extend(page)
         return page
 
-    store.read_statements_after = spy  # type: ignore[method-assign,assignment]
-    engine = OutcomeEngine(store, "http://lrs.test", coalesce_seconds=0)
+    store.outcomes.evaluation.read_statements_after = spy  # type: ignore[method-assign,assignment]
+    engine = OutcomeEngine(
+        store.outcomes.evaluation, store.statements, "http://lrs.test", coalesce_seconds=0
+    )
     await engine.install_map("t", TWO_PASSES)
     await until(lambda: caught_up(store))
     for batch in batches:
         statements = prepared(*batch)
-        await store.store_statements(StatementWrite("t", statements, []))
+        await store.statements.store_statements(StatementWrite("t", statements, []))
         engine.notify("t", statements if hand_off else ())
         await until(lambda: caught_up(store))
     await engine.stop()
@@ -122,12 +131,16 @@ async def test_handoff_evaluates_as_reading_back(tmp_path: Path) -> None:
 
 
 async def test_statements_not_handed_over_are_read_from_the_store(store: SQLiteStore) -> None:
-    engine = OutcomeEngine(store, "http://lrs.test", coalesce_seconds=0)
+    engine = OutcomeEngine(
+        store.outcomes.evaluation, store.statements, "http://lrs.test", coalesce_seconds=0
+    )
     await engine.install_map("t", TWO_PASSES)
     await until(lambda: caught_up(store))
     held, unheld = prepared(passed("dan", "m1")), prepared(passed("dan", "m2"))
-    await store.store_statements(StatementWrite("t", held, []))
-    await store.store_statements(StatementWrite("t", unheld, []))  # e.g. stored by another process
+    await store.statements.store_statements(StatementWrite("t", held, []))
+    await store.statements.store_statements(
+        StatementWrite("t", unheld, [])
+    )  # e.g. stored by another process
     engine.notify("t", held)
     await until(lambda: caught_up(store))
     await engine.stop()
@@ -150,16 +163,22 @@ def test_handoff_holds_inserted_statements_within_its_limit() -> None:
 
 
 async def test_coalescing_waits_but_a_full_page_starts_a_pass(store: SQLiteStore) -> None:
-    engine = OutcomeEngine(store, "http://lrs.test", page_size=3, coalesce_seconds=3600)
+    engine = OutcomeEngine(
+        store.outcomes.evaluation,
+        store.statements,
+        "http://lrs.test",
+        page_size=3,
+        coalesce_seconds=3600,
+    )
     await engine.install_map("t", TWO_PASSES)
     await until(lambda: caught_up(store))
     one = prepared(passed("eve", "m1"))
-    await store.store_statements(StatementWrite("t", one, []))
+    await store.statements.store_statements(StatementWrite("t", one, []))
     engine.notify("t", one)
     await asyncio.sleep(0.2)
     assert not await caught_up(store)  # the worker waits for more, up to its bound
     more = prepared(passed("eve", "m2"), passed("fay", "m1"))
-    await store.store_statements(StatementWrite("t", more, []))
+    await store.statements.store_statements(StatementWrite("t", more, []))
     engine.notify("t", more)  # three held: a page, so no more waiting
     await until(lambda: caught_up(store))
     await engine.stop()
@@ -167,12 +186,14 @@ async def test_coalescing_waits_but_a_full_page_starts_a_pass(store: SQLiteStore
 
 
 async def test_coalescing_is_bounded(store: SQLiteStore) -> None:
-    engine = OutcomeEngine(store, "http://lrs.test", coalesce_seconds=0.2)
+    engine = OutcomeEngine(
+        store.outcomes.evaluation, store.statements, "http://lrs.test", coalesce_seconds=0.2
+    )
     await engine.install_map("t", TWO_PASSES)
     await until(lambda: caught_up(store))
     for slug in ("m1", "m2"):
         one = prepared(passed("gus", slug))
-        await store.store_statements(StatementWrite("t", one, []))
+        await store.statements.store_statements(StatementWrite("t", one, []))
         engine.notify("t", one)
     await until(lambda: caught_up(store), seconds=5)
     await engine.stop()
@@ -183,8 +204,8 @@ async def test_non_durable_commits_skip_the_fsync_then_restore_it(store: SQLiteS
     def synchronous(conn: Any) -> int:
         return int(conn.execute("PRAGMA synchronous").fetchone()[0])
 
-    assert await store._write(synchronous, durable=False) == 1  # NORMAL
-    assert await store._write(synchronous) == 2  # FULL again
-    jobs = [store._write(synchronous, durable=False), store._write(synchronous)]
+    assert await store.database.write(synchronous, durable=False) == 1  # NORMAL
+    assert await store.database.write(synchronous) == 2  # FULL again
+    jobs = [store.database.write(synchronous, durable=False), store.database.write(synchronous)]
     assert (await asyncio.gather(*jobs))[1] == 2  # sharing a transaction, the durable one wins
-    assert await store._write(synchronous) == 2
+    assert await store.database.write(synchronous) == 2

@@ -133,7 +133,7 @@ async def test_scopes_guard_outcomes(app: FastAPI, api: httpx.AsyncClient) -> No
     reader = new_credential(name="reader", scopes=("outcomes/read",))
     xapi_only = new_credential(name="xapi", scopes=("statements/read", "statements/write"))
     for issued in (reader, xapi_only):
-        await store.add_credential(issued.record)
+        await store.accounts.add_credential(issued.record)
     await put_map(api, one_outcome_map({"all": [{"verbs": [PASSED]}]}))
     await settle(api)
 

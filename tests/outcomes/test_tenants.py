@@ -26,7 +26,7 @@ async def test_tenants_see_only_their_own_outcome_data(
 ) -> None:
     await add_tenant(app, "acme")
     other = new_credential(name="other", tenant="acme", scopes=EVERY_SCOPE)
-    await app.state.runtime.store.add_credential(other.record)
+    await app.state.runtime.store.accounts.add_credential(other.record)
     token = base64.b64encode(f"{other.key}:{other.secret}".encode()).decode()
     acme = httpx.AsyncClient(
         transport=httpx.ASGITransport(app=app),

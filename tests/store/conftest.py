@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from service.store.mongo import MongoOptions, MongoStore
-from service.store.port import Store
+from service.store.ports import Store
 from service.store.sqlite import SQLiteStore
 from tests.mongo_support import MONGODB_URL, drop_database, fresh_database_url, require_replica_set
 

@@ -16,7 +16,7 @@ from service.model.documents import (
 )
 from service.model.errors import ConflictError, PreconditionFailedError
 from service.model.statements import StatementWrite
-from service.store.port import Store
+from service.store.ports import Store
 from service.xapi.agents import agent_key
 from service.xapi.documents import etag_of, new_write
 from service.xapi.preparation import prepare_statement
@@ -47,13 +47,13 @@ async def put(
         preconditions=preconditions or Preconditions(if_none_match=("*",)),
         policy=STRICT,
     )
-    await store.put_document(tenant, document_key, write)
+    await store.documents.put_document(tenant, document_key, write)
 
 
 async def test_round_trip_and_etag_d1(store: Store) -> None:
     """D-1, T-15: bytes, type, SHA-1 ETag and an update time come back."""
     await put(store, key("s"), b'{"a":1}')
-    found = await store.get_document("t1", key("s"))
+    found = await store.documents.get_document("t1", key("s"))
     assert found is not None
     assert (found.content, found.content_type) == (b'{"a":1}', "application/json")
     assert found.etag == etag_of(b'{"a":1}')
@@ -68,22 +68,22 @@ async def test_keys_scopes_and_tenants_d21(store: Store) -> None:
     await put(store, key("a", registered), b"{}")
     await put(store, key("p", profile), b"{}")
     await put(store, key("z"), b"{}", tenant="t2")
-    assert (await store.list_documents("t1", SCOPE)).ids == ["a", "b"]
-    assert (await store.list_documents("t1", registered)).ids == ["a"]
-    assert (await store.list_documents("t1", profile)).ids == ["p"]
-    assert (await store.list_documents("t2", SCOPE)).ids == ["z"]
-    assert await store.get_document("t1", key("a")) is None
+    assert (await store.documents.list_documents("t1", SCOPE)).ids == ["a", "b"]
+    assert (await store.documents.list_documents("t1", registered)).ids == ["a"]
+    assert (await store.documents.list_documents("t1", profile)).ids == ["p"]
+    assert (await store.documents.list_documents("t2", SCOPE)).ids == ["z"]
+    assert await store.documents.get_document("t1", key("a")) is None
 
 
 async def test_since_is_exclusive_d9(store: Store) -> None:
     """D-9: only ids updated strictly after `since`."""
     await put(store, key("s"), b"{}")
-    found = await store.get_document("t1", key("s"))
+    found = await store.documents.get_document("t1", key("s"))
     assert found is not None
-    listing = await store.list_documents("t1", SCOPE, since_ms=found.updated_ms - 1)
+    listing = await store.documents.list_documents("t1", SCOPE, since_ms=found.updated_ms - 1)
     assert listing.ids == ["s"]
     assert listing.newest_updated_ms == found.updated_ms
-    assert (await store.list_documents("t1", SCOPE, since_ms=found.updated_ms)).ids == []
+    assert (await store.documents.list_documents("t1", SCOPE, since_ms=found.updated_ms)).ids == []
 
 
 async def test_rejected_writes_change_nothing_d12_d14(store: Store) -> None:
@@ -93,7 +93,7 @@ async def test_rejected_writes_change_nothing_d12_d14(store: Store) -> None:
         await put(store, key("s"), b'{"v":2}', preconditions=Preconditions())
     with pytest.raises(PreconditionFailedError):
         await put(store, key("s"), b'{"v":3}', preconditions=Preconditions(if_match=("x",)))
-    found = await store.get_document("t1", key("s"))
+    found = await store.documents.get_document("t1", key("s"))
     assert found is not None
     assert found.content == b'{"v":1}'
 
@@ -119,11 +119,11 @@ async def test_delete_one_and_scope_d23(store: Store) -> None:
     await put(store, key("a"), b"{}")
     await put(store, key("b", registered), b"{}")
     with pytest.raises(PreconditionFailedError):
-        await store.delete_document("t1", key("a"), Preconditions(if_match=("nope",)))
-    await store.delete_document("t1", key("a"), Preconditions(if_match=(etag_of(b"{}"),)))
-    assert (await store.list_documents("t1", SCOPE)).ids == ["b"]
-    await store.delete_documents("t1", SCOPE, Preconditions())
-    assert (await store.list_documents("t1", SCOPE)).ids == []
+        await store.documents.delete_document("t1", key("a"), Preconditions(if_match=("nope",)))
+    await store.documents.delete_document("t1", key("a"), Preconditions(if_match=(etag_of(b"{}"),)))
+    assert (await store.documents.list_documents("t1", SCOPE)).ids == ["b"]
+    await store.documents.delete_documents("t1", SCOPE, Preconditions())
+    assert (await store.documents.list_documents("t1", SCOPE)).ids == []
 
 
 async def test_agents_recorded_with_statements_rs6(store: Store) -> None:
@@ -131,12 +131,12 @@ async def test_agents_recorded_with_statements_rs6(store: Store) -> None:
     authority = {"objectType": "Agent", "mbox": "mailto:auth@example.org"}
     actor = {"objectType": "Agent", "name": "Ann", "mbox": "mailto:ann@Example.org"}
     prepared = prepare_statement(statement(actor=actor), version="2.0.0", authority=authority)
-    await store.store_statements(StatementWrite("t1", [prepared], []))
+    await store.statements.store_statements(StatementWrite("t1", [prepared], []))
     ann = agent_key({"mbox": "mailto:ann@example.org"})
     assert ann is not None
-    known = await store.get_agent("t1", ann)
+    known = await store.statements.get_agent("t1", ann)
     assert known is not None
     assert known.ifi == {"mbox": "mailto:ann@Example.org"}
     assert known.names == ["Ann"]
-    assert await store.get_agent("t2", ann) is None
-    assert await store.get_agent("t1", agent_key(authority) or "") is None
+    assert await store.statements.get_agent("t2", ann) is None
+    assert await store.statements.get_agent("t1", agent_key(authority) or "") is None

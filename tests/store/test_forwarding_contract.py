@@ -14,7 +14,7 @@ from service.model.documents import (
 )
 from service.model.errors import ConflictError, NotFoundError
 from service.model.forwarding import DeliveryOutcome, ForwardTarget, TargetFilter
-from service.store.port import Store
+from service.store.ports import Store
 from service.xapi.agents import agent_key
 from service.xapi.documents import new_write, put_policy
 from service.xapi.erasure import pseudonym_for
@@ -36,13 +36,13 @@ async def add_target(
         url="http://127.0.0.1:9/x",
         filter=TargetFilter(verbs=verbs),
     )
-    added = await store.add_forward_target(target)
+    added = await store.outbox.add_forward_target(target)
     assert added.id is not None
     return added.id
 
 
 async def claim(store: Store, target_id: int, owner: str = "a", now: int = 10**13) -> list[str]:
-    batch = await store.claim_forward_batch(
+    batch = await store.outbox.claim_forward_batch(
         target_id, owner=owner, now_ms=now, lease_ms=60_000, limit=10
     )
     return [] if batch is None else [item.statement_id for item in batch.items]
@@ -73,8 +73,8 @@ async def test_equivalent_repost_and_rejected_batch_enqueue_nothing(store: Store
 async def test_lease_delivery_failure_and_dead_letters(store: Store) -> None:
     target = await add_target(store)
     ids = await put(store, statement(), statement(), statement())
-    assert [t.id for t in await store.due_forward_targets(10**13)] == [target]
-    batch = await store.claim_forward_batch(
+    assert [t.id for t in await store.outbox.due_forward_targets(10**13)] == [target]
+    batch = await store.outbox.claim_forward_batch(
         target, owner="a", now_ms=10**13, lease_ms=60_000, limit=10
     )
     assert batch is not None
@@ -88,37 +88,37 @@ async def test_lease_delivery_failure_and_dead_letters(store: Store) -> None:
         retry_at_ms=10**13 + 500,
         max_attempts=2,
     )
-    await store.finish_forward_batch(target, owner="a", now_ms=10**13, outcome=failure)
-    status = (await store.list_forward_targets("t1"))[0]
+    await store.outbox.finish_forward_batch(target, owner="a", now_ms=10**13, outcome=failure)
+    status = (await store.outbox.list_forward_targets("t1"))[0]
     assert (status.pending, status.delivered, status.failures) == (2, 1, 1)
     assert status.last_error == "HTTP 503"
-    assert await store.due_forward_targets(10**13) == []  # backing off
+    assert await store.outbox.due_forward_targets(10**13) == []  # backing off
     assert await claim(store, target, owner="b", now=10**13 + 500) == ids[1:]
-    await store.finish_forward_batch(target, owner="b", now_ms=10**13, outcome=failure)
-    letters = await store.list_dead_letters("t1")
+    await store.outbox.finish_forward_batch(target, owner="b", now_ms=10**13, outcome=failure)
+    letters = await store.outbox.list_dead_letters("t1")
     assert [(d.statement_id, d.attempts) for d in letters] == [(ids[1], 2)]
-    assert await store.list_dead_letters("t2") == []
+    assert await store.outbox.list_dead_letters("t2") == []
     assert await claim(store, target, owner="b", now=10**13 + 500) == [ids[2]]
     done = DeliveryOutcome(delivered=[letters[0].outbox_id + 1])
-    await store.finish_forward_batch(target, owner="b", now_ms=10**13, outcome=done)
-    assert await store.requeue_dead_letters("t2") == 0
-    assert await store.requeue_dead_letters("t1", target) == 1
+    await store.outbox.finish_forward_batch(target, owner="b", now_ms=10**13, outcome=done)
+    assert await store.outbox.requeue_dead_letters("t2") == 0
+    assert await store.outbox.requeue_dead_letters("t1", target) == 1
     assert await claim(store, target, owner="c", now=10**13 + 500) == [ids[1]]
 
 
 async def test_targets_belong_to_one_tenant(store: Store) -> None:
     target = await add_target(store)
-    assert await store.list_forward_targets("t2") == []
+    assert await store.outbox.list_forward_targets("t2") == []
     with pytest.raises(NotFoundError):
-        await store.set_forward_target_enabled("t2", target, False)
+        await store.outbox.set_forward_target_enabled("t2", target, False)
     with pytest.raises(NotFoundError):
-        await store.delete_forward_target("t2", target)
-    paused = await store.set_forward_target_enabled("t1", target, False)
+        await store.outbox.delete_forward_target("t2", target)
+    paused = await store.outbox.set_forward_target_enabled("t1", target, False)
     assert not paused.target.enabled
     await put(store, statement())
     assert await claim(store, target) == []  # a disabled target gets no rows
-    await store.delete_forward_target("t1", target)
-    assert await store.list_forward_targets("t1") == []
+    await store.outbox.delete_forward_target("t1", target)
+    assert await store.outbox.list_forward_targets("t1") == []
 
 
 async def test_erase_agent(store: Store) -> None:
@@ -136,24 +136,26 @@ async def test_erase_agent(store: Store) -> None:
     write = new_write(
         b"{}", "application/json", mode=WriteMode.PUT, preconditions=NONE, policy=policy
     )
-    await store.put_document("t1", DocumentKey(scope, "s"), write)
-    record = await store.erase_agent("t1", key, erased_by="tester", pseudonym=pseudonym_for("x1"))
+    await store.documents.put_document("t1", DocumentKey(scope, "s"), write)
+    record = await store.erasure.erase_agent(
+        "t1", key, erased_by="tester", pseudonym=pseudonym_for("x1")
+    )
     counts = record.counts
     assert (counts.statements_deleted, counts.statements_redacted) == (2, 1)
     assert (counts.documents_deleted, counts.outbox_deleted, counts.agents_deleted) == (1, 2, 1)
     assert "erin" not in record.agent_hash
     assert await query_ids(store, agent=key, related_agents=True) == []
     assert await query_ids(store) == other + mention
-    redacted = await store.get_statement("t1", mention[0], voided=False)
+    redacted = await store.statements.get_statement("t1", mention[0], voided=False)
     assert redacted is not None
     assert b"erin@" not in redacted.body
     assert await claim(store, target) == mention + other
-    assert await store.get_document("t1", DocumentKey(scope, "s")) is None
-    assert await store.get_agent("t1", key) is None
+    assert await store.documents.get_document("t1", DocumentKey(scope, "s")) is None
+    assert await store.statements.get_agent("t1", key) is None
     assert await query_ids(store, "t2") == elsewhere
-    assert [r.id for r in await store.list_erasures("t1")] == [record.id]
-    assert await store.list_erasures("t2") == []
+    assert [r.id for r in await store.erasure.list_erasures("t1")] == [record.id]
+    assert await store.erasure.list_erasures("t2") == []
     assert about  # the deleted statements cannot be read by id either
     for statement_id in about:
-        assert await store.get_statement("t1", statement_id, voided=False) is None
-        assert await store.get_statement("t1", statement_id, voided=True) is None
+        assert await store.statements.get_statement("t1", statement_id, voided=False) is None
+        assert await store.statements.get_statement("t1", statement_id, voided=True) is None

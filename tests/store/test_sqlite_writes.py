@@ -43,7 +43,7 @@ async def held_back(store: SQLiteStore, *batches: list[NewStatement]) -> list[An
     blocker = WriteLock(store.path)
     blocker.acquire(1)
     tasks = [
-        asyncio.ensure_future(store.store_statements(StatementWrite(TENANT, batch, [])))
+        asyncio.ensure_future(store.statements.store_statements(StatementWrite(TENANT, batch, [])))
         for batch in batches
     ]
     await asyncio.sleep(0.2)
@@ -70,7 +70,7 @@ async def test_sr4_merged_group_rejects_only_the_conflicting_batch(store: SQLite
     assert isinstance(results[0], list)
     assert isinstance(results[1], ConflictError)
     assert isinstance(results[2], list)
-    page = await store.query_statements(TENANT, StatementQuery(limit=10))
+    page = await store.statements.query_statements(TENANT, StatementQuery(limit=10))
     assert len(page.bodies) == 2  # first, and the new statement of the third batch
 
 
@@ -80,9 +80,9 @@ async def test_sr20_sr43_within_one_group(store: SQLiteStore) -> None:
     ref = statement(verb="commented", obj={"objectType": "StatementRef", "id": target["id"]})
     void = voiding(target["id"])
     await held_back(store, prepared(ref), prepared(target), prepared(void))
-    voided = await store.get_statement(TENANT, target["id"], voided=True)
+    voided = await store.statements.get_statement(TENANT, target["id"], voided=True)
     assert voided is not None
-    by_activity = await store.query_statements(
+    by_activity = await store.statements.query_statements(
         TENANT, StatementQuery(activity="http://example.org/act/target", limit=10)
     )
     ids = {orjson.loads(body)["id"] for body in by_activity.bodies}
@@ -96,9 +96,9 @@ async def test_sr12_two_writers_on_one_file_keep_stored_in_seq_order(tmp_path: P
     await one.open()
     await two.open()
     try:
-        two._last_stored_ms = 2**41  # a writer whose clock runs far ahead
+        two.database._last_stored_ms = 2**41  # a writer whose clock runs far ahead
         writes = [
-            (one if n % 2 else two).store_statements(
+            (one if n % 2 else two).statements.store_statements(
                 StatementWrite(TENANT, prepared(statement()), [])
             )
             for n in range(40)
@@ -121,9 +121,9 @@ async def test_t18_consistent_through_sees_other_writers(tmp_path: Path) -> None
     other = WriteLock(path)
     try:
         other.acquire(1_000_000)
-        assert store.consistent_through_ms() == 999_999
+        assert store.statements.consistent_through_ms() == 999_999
         other.release()
-        assert store.consistent_through_ms() > 1_000_000
+        assert store.statements.consistent_through_ms() > 1_000_000
     finally:
         other.close()
         await store.close()
@@ -137,11 +137,11 @@ async def test_a_write_in_the_same_millisecond_is_after_consistent_through(
     store = SQLiteStore(tmp_path / "lrs.sqlite3")
     await store.open()
     try:
-        monkeypatch.setattr("service.store.sqlite.store.now_ms", lambda: 4_000_000_000_000)
-        through = store.consistent_through_ms()
+        monkeypatch.setattr("service.store.sqlite.database.now_ms", lambda: 4_000_000_000_000)
+        through = store.statements.consistent_through_ms()
         target = statement()
-        await store.store_statements(StatementWrite(TENANT, prepared(target), []))
-        found = await store.get_statement(TENANT, target["id"], voided=False)
+        await store.statements.store_statements(StatementWrite(TENANT, prepared(target), []))
+        found = await store.statements.get_statement(TENANT, target["id"], voided=False)
         assert found is not None
         assert found.stored_ms > through
     finally:
@@ -154,7 +154,7 @@ async def test_schema_1_files_gain_statement_key_ids(tmp_path: Path) -> None:
     store = SQLiteStore(path)
     await store.open()
     target = statement()
-    await store.store_statements(StatementWrite(TENANT, prepared(target), []))
+    await store.statements.store_statements(StatementWrite(TENANT, prepared(target), []))
     await store.close()
     with sqlite3.connect(path) as conn:
         expected = sorted(r[0] for r in conn.execute("SELECT key_id FROM statement_keys"))
@@ -163,8 +163,8 @@ async def test_schema_1_files_gain_statement_key_ids(tmp_path: Path) -> None:
     await store.open()
     try:
         ref = statement(verb="liked", obj={"objectType": "StatementRef", "id": target["id"]})
-        await store.store_statements(StatementWrite(TENANT, prepared(ref), []))
-        page = await store.query_statements(
+        await store.statements.store_statements(StatementWrite(TENANT, prepared(ref), []))
+        page = await store.statements.query_statements(
             TENANT, StatementQuery(verb="http://example.org/verbs/completed", limit=10)
         )
     finally:
@@ -186,7 +186,7 @@ def test_index_key_kinds_are_ints() -> None:
 async def test_checkpointer_truncates_a_growing_wal(store: SQLiteStore) -> None:
     """Past its size limit the WAL is checkpointed and truncated between transactions."""
     wal = store.path.with_name(store.path.name + "-wal")
-    await store.store_statements(
+    await store.statements.store_statements(
         StatementWrite(TENANT, prepared(*(statement() for _ in range(50))), [])
     )
     assert wal.stat().st_size > 0
@@ -198,10 +198,10 @@ async def test_checkpointer_truncates_a_growing_wal(store: SQLiteStore) -> None:
             if wal.stat().st_size == 0:
                 break
         assert wal.stat().st_size == 0
-        await store.store_statements(
+        await store.statements.store_statements(
             StatementWrite(TENANT, prepared(statement()), [])
         )  # still writable
     finally:
         checkpointer.stop()
-    page = await store.query_statements(TENANT, StatementQuery(limit=100))
+    page = await store.statements.query_statements(TENANT, StatementQuery(limit=100))
     assert len(page.bodies) == 51

@@ -15,7 +15,7 @@ import pytest
 from service.model.errors import ConflictError
 from service.model.forwarding import ForwardTarget
 from service.model.statements import StatementQuery, StatementWrite, StoredAttachment
-from service.store.port import Store
+from service.store.ports import Store
 from service.xapi.agents import agent_key
 from service.xapi.timestamps import format_ms
 from tests.builders import activity, agent, statement, voiding
@@ -29,13 +29,13 @@ async def test_round_trip_stamps_stored_sr11_sr12(store: Store) -> None:
     given = statement(timestamp="2020-01-01T00:00:00.000Z")
     bare = statement()
     await put(store, given, bare)
-    found = await store.get_statement("t1", bare["id"], voided=False)
+    found = await store.statements.get_statement("t1", bare["id"], voided=False)
     assert found is not None
     body = await body_of(store, bare["id"])
     assert body["stored"] == body["timestamp"] == format_ms(found.stored_ms)
     assert (await body_of(store, given["id"]))["timestamp"] == "2020-01-01T00:00:00.000Z"
-    assert await store.get_statement("t1", bare["id"], voided=True) is None
-    assert await store.get_statement("t2", bare["id"], voided=False) is None
+    assert await store.statements.get_statement("t1", bare["id"], voided=True) is None
+    assert await store.statements.get_statement("t2", bare["id"], voided=False) is None
     assert await query_ids(store, "t2") == []
 
 
@@ -43,10 +43,10 @@ async def test_equivalent_repost_changes_nothing_sr4(store: Store) -> None:
     """SR-4, SR-6: an equivalent statement under a stored id is a no-op success."""
     original = statement()
     await put(store, original)
-    before = await store.get_statement("t1", original["id"], voided=False)
+    before = await store.statements.get_statement("t1", original["id"], voided=False)
     again = {**original, "verb": {**original["verb"], "display": {"de": "fertig"}}}
     assert await put(store, again) == [original["id"]]
-    after = await store.get_statement("t1", original["id"], voided=False)
+    after = await store.statements.get_statement("t1", original["id"], voided=False)
     assert after == before
     assert await query_ids(store) == [original["id"]]
 
@@ -59,7 +59,7 @@ async def test_conflict_rejects_the_whole_batch_sr4(store: Store) -> None:
     changed = {**stored, "verb": {"id": "http://example.org/verbs/other"}}
     with pytest.raises(ConflictError):
         await put(store, fresh, changed)
-    assert await store.get_statement("t1", fresh["id"], voided=False) is None
+    assert await store.statements.get_statement("t1", fresh["id"], voided=False) is None
     assert await query_ids(store) == [stored["id"]]
     assert (await body_of(store, stored["id"]))["verb"] == stored["verb"]
 
@@ -72,7 +72,7 @@ async def test_repeated_id_inside_one_batch_sr4(store: Store) -> None:
     clash = statement()
     with pytest.raises(ConflictError):
         await put(store, clash, {**clash, "object": activity("elsewhere")})
-    assert await store.get_statement("t1", clash["id"], voided=False) is None
+    assert await store.statements.get_statement("t1", clash["id"], voided=False) is None
 
 
 async def test_concurrent_writers_of_one_id_sr4(store: Store) -> None:
@@ -95,7 +95,7 @@ async def test_voiding_sr20_sr22(store: Store) -> None:
     void = voiding(target["id"])
     await put(store, target)
     await put(store, void)
-    assert await store.get_statement("t1", target["id"], voided=False) is None
+    assert await store.statements.get_statement("t1", target["id"], voided=False) is None
     assert (await body_of(store, target["id"], voided=True))["id"] == target["id"]
     assert await query_ids(store) == [void["id"]]
     void_the_voider = voiding(void["id"])
@@ -110,11 +110,11 @@ async def test_voiding_before_its_target_arrives_sr20_sr21(store: Store) -> None
     void = voiding(target["id"].upper())
     await put(store, void)
     await put(store, target)
-    assert await store.get_statement("t1", target["id"], voided=False) is None
-    assert await store.get_statement("t1", target["id"], voided=True) is not None
+    assert await store.statements.get_statement("t1", target["id"], voided=False) is None
+    assert await store.statements.get_statement("t1", target["id"], voided=True) is not None
     same_batch = statement()
     await put(store, voiding(same_batch["id"]), same_batch)
-    assert await store.get_statement("t1", same_batch["id"], voided=False) is None
+    assert await store.statements.get_statement("t1", same_batch["id"], voided=False) is None
 
 
 def ref(target_id: str, verb: str = "shared") -> dict[str, Any]:
@@ -171,14 +171,14 @@ async def test_side_effects_only_for_new_statements_sr4_rs4(store: Store) -> Non
     await put(store, first)
     await put(store, statement(obj=activity("d", type="http://example.org/t/two")))
     await put(store, first)
-    found = await store.get_activity_definitions("t1", ["http://example.org/act/d"])
+    found = await store.statements.get_activity_definitions("t1", ["http://example.org/act/d"])
     assert found == {"http://example.org/act/d": {"type": "http://example.org/t/two"}}
 
 
 async def test_prepared_statements_keep_their_ids_sr2(store: Store) -> None:
     """SR-2: ids come back in input order, including the generated ones."""
     batch = [prep(statement(with_id=False)), prep(statement())]
-    ids = await store.store_statements(StatementWrite("t1", batch, []))
+    ids = await store.statements.store_statements(StatementWrite("t1", batch, []))
     assert ids == [new.id for new in batch]
     assert sorted(await query_ids(store)) == sorted(ids)
 
@@ -186,7 +186,7 @@ async def test_prepared_statements_keep_their_ids_sr2(store: Store) -> None:
 async def test_each_statement_records_the_attachment_data_sent_with_it_at20(store: Store) -> None:
     """AT-20: a statement records which of its attachments' data came in its own request,
     `fileUrl` or not; reads by id, queries and the forwarding outbox return that record."""
-    target = await store.add_forward_target(
+    target = await store.outbox.add_forward_target(
         ForwardTarget(tenant="t1", name="dw", kind="xapi", url="http://127.0.0.1:9/x")
     )
     assert target.id is not None
@@ -200,13 +200,13 @@ async def test_each_statement_records_the_attachment_data_sent_with_it_at20(stor
     await put(store, pointer, attachments=[_data(other_sha, other)])  # not its attachment's
     expected = {linked["id"]: (sha,), plain["id"]: (sha,), pointer["id"]: None, bare["id"]: None}
     for statement_id, uploaded in expected.items():
-        found = await store.get_statement("t1", statement_id, voided=False)
+        found = await store.statements.get_statement("t1", statement_id, voided=False)
         assert found is not None
         assert found.uploaded == uploaded
-    page = await store.query_statements("t1", StatementQuery(ascending=True))
+    page = await store.statements.query_statements("t1", StatementQuery(ascending=True))
     ids = [orjson.loads(body)["id"] for body in page.bodies]
     assert dict(zip(ids, page.uploaded, strict=True)) == expected
-    batch = await store.claim_forward_batch(
+    batch = await store.outbox.claim_forward_batch(
         target.id, owner="a", now_ms=10**13, lease_ms=60_000, limit=10
     )
     assert batch is not None

@@ -13,7 +13,7 @@ import pytest
 from service.model.clock import now_ms
 from service.model.errors import ConflictError
 from service.model.statements import StatementQuery, StoredAttachment
-from service.store.port import Store
+from service.store.ports import Store
 from service.xapi.agents import agent_key
 from tests.builders import activity, agent, statement
 from tests.store.statement_support import put, query_ids
@@ -64,7 +64,7 @@ async def test_since_until_and_order_sr41_sr45(store: Store) -> None:
         await put(store, s)
     stored = []
     for s in made:
-        found = await store.get_statement("t1", s["id"], voided=False)
+        found = await store.statements.get_statement("t1", s["id"], voided=False)
         assert found is not None
         stored.append(found.stored_ms)
     assert stored == sorted(set(stored))
@@ -86,7 +86,7 @@ async def test_paging_is_stable_under_new_writes_sr46(store: Store) -> None:
     seen: list[str] = []
     query = StatementQuery(limit=2)
     while True:
-        page = await store.query_statements("t1", query)
+        page = await store.statements.query_statements("t1", query)
         seen.extend(orjson.loads(body)["id"] for body in page.bodies)
         await put(store, statement())
         if not page.has_more:
@@ -102,7 +102,7 @@ async def test_concurrent_batches_keep_one_order_sr12_sr45(store: Store) -> None
     seen: list[dict[str, str]] = []
     query = StatementQuery(limit=5, ascending=True)
     while True:
-        page = await store.query_statements("t1", query)
+        page = await store.statements.query_statements("t1", query)
         seen.extend(orjson.loads(body) for body in page.bodies)
         if not page.has_more:
             break
@@ -110,9 +110,9 @@ async def test_concurrent_batches_keep_one_order_sr12_sr45(store: Store) -> None
     assert len({s["id"] for s in seen}) == len(seen) == 32
     stored = [s["stored"] for s in seen]
     assert stored == sorted(stored)
-    newest = await store.get_statement("t1", seen[-1]["id"], voided=False)
+    newest = await store.statements.get_statement("t1", seen[-1]["id"], voided=False)
     assert newest is not None
-    assert newest.stored_ms <= store.consistent_through_ms() <= now_ms()
+    assert newest.stored_ms <= store.statements.consistent_through_ms() <= now_ms()
 
 
 async def test_attachments_by_sha2_at4(store: Store) -> None:
@@ -121,9 +121,9 @@ async def test_attachments_by_sha2_at4(store: Store) -> None:
     two = StoredAttachment(sha2="b" * 64, content_type="image/png", data=b"\x89PNG\x00")
     await put(store, statement(), attachments=[one, two])
     await put(store, statement(), attachments=[one])
-    found = await store.get_attachments("t1", ["b" * 64, "c" * 64, "a" * 64])
+    found = await store.statements.get_attachments("t1", ["b" * 64, "c" * 64, "a" * 64])
     assert found == [two, one]
-    assert await store.get_attachments("t2", ["a" * 64]) == []
+    assert await store.statements.get_attachments("t2", ["a" * 64]) == []
 
 
 async def test_activity_definitions_merge_rs4(store: Store) -> None:
@@ -134,7 +134,7 @@ async def test_activity_definitions_merge_rs4(store: Store) -> None:
     context = {"contextActivities": {"parent": [third]}}
     await put(store, statement(obj=first))
     await put(store, statement(obj=second), statement(obj=activity("other"), context=context))
-    found = await store.get_activity_definitions("t1", [ACT + "m", ACT + "none"])
+    found = await store.statements.get_activity_definitions("t1", [ACT + "m", ACT + "none"])
     assert found == {
         ACT + "m": {
             "name": {"en-US": "Intro", "fr": "Intro FR"},
@@ -142,21 +142,21 @@ async def test_activity_definitions_merge_rs4(store: Store) -> None:
             "description": {"en-US": "About"},
         }
     }
-    assert await store.get_activity_definitions("t2", [ACT + "m"]) == {}
+    assert await store.statements.get_activity_definitions("t2", [ACT + "m"]) == {}
 
 
 async def test_credentials_au1(store: Store) -> None:
     """AU-1: credentials are stored once by key with their hashed secret."""
     from service.tenancy.auth import new_credential
 
-    before = await store.count_credentials()
+    before = await store.accounts.count_credentials()
     issued = new_credential(name="lms", key="contract-key", secret="contract-secret")
-    await store.add_credential(issued.record)
-    assert await store.get_credential("contract-key") == issued.record
-    assert await store.count_credentials() == before + 1
-    assert await store.get_credential("missing") is None
+    await store.accounts.add_credential(issued.record)
+    assert await store.accounts.get_credential("contract-key") == issued.record
+    assert await store.accounts.count_credentials() == before + 1
+    assert await store.accounts.get_credential("missing") is None
     with pytest.raises(ConflictError):
-        await store.add_credential(issued.record)
+        await store.accounts.add_credential(issued.record)
 
 
 async def test_agent_names_in_order_up_to_a_limit_rs6(store: Store) -> None:
@@ -168,7 +168,9 @@ async def test_agent_names_in_order_up_to_a_limit_rs6(store: Store) -> None:
 
     await put(store, named("N0"), named("N1"), named("N0"))
     await put(store, *(named(f"N{i}") for i in range(MAX_NAMES + 3)))
-    known = await store.get_agent("t1", agent_key({"mbox": "mailto:ann@example.org"}) or "")
+    known = await store.statements.get_agent(
+        "t1", agent_key({"mbox": "mailto:ann@example.org"}) or ""
+    )
     assert known is not None
     assert known.names == [f"N{i}" for i in range(MAX_NAMES)]
     assert known.ifi == {"mbox": "mailto:ann@example.org"}

@@ -102,11 +102,14 @@ async def test_bad_input_is_a_clear_error_and_changes_nothing(
     """Unknown scopes, malformed or extra fields, wrong tenant: the status, a message, no change."""
     store = runtime_of(app).store
     async with client(app, await operator(app)) as ops:
-        before = (await store.list_credentials(), await store.list_tenants())
+        before = (await store.accounts.list_credentials(), await store.accounts.list_tenants())
         response = await ops.post(path, json=payload)
         assert response.status_code == status, response.text
         assert words in response.json()["message"]
-        assert (await store.list_credentials(), await store.list_tenants()) == before
+        assert (
+            await store.accounts.list_credentials(),
+            await store.accounts.list_tenants(),
+        ) == before
 
 
 async def test_malformed_json_and_unknown_key(app: FastAPI) -> None:

@@ -42,7 +42,9 @@ async def test_changes_from_another_process_apply_within_the_cache_time(tmp_path
         try:
             async with client(app, who) as c:
                 assert (await c.get(STATEMENTS)).status_code == 200
-                await elsewhere.update_credential(who.key, CredentialChanges(enabled=False))
+                await elsewhere.accounts.update_credential(
+                    who.key, CredentialChanges(enabled=False)
+                )
                 assert (await c.get(STATEMENTS)).status_code == 200  # still trusted from memory
                 await asyncio.sleep(0.35)
                 assert (await c.get(STATEMENTS)).status_code == 401
@@ -64,7 +66,7 @@ async def test_wrong_secret_is_refused_and_last_use_is_recorded(tmp_path: Path) 
         store = runtime_of(app).store
         last_used: int | None = None
         for _ in range(50):
-            record = await store.get_credential(who.key)
+            record = await store.accounts.get_credential(who.key)
             assert record is not None
             last_used = record.last_used_ms
             if last_used is not None:

@@ -161,7 +161,7 @@ async def test_overrides_stored_above_the_tenant_are_narrowed_in_force(
     """Overrides set before the operator lowered the tenant (or written by an older version)."""
     lifted = Limits(rate_per_second=0, burst=1000, max_batch_statements=100_000)
     store = runtime_of(app).store
-    await store.update_credential(ta.platform.key, CredentialChanges(limits=lifted))
+    await store.accounts.update_credential(ta.platform.key, CredentialChanges(limits=lifted))
     runtime_of(app).authenticator.forget(ta.platform.key)
     in_force = await _in_force(ta.ops, ta.platform.key)
     assert (in_force["rate_per_second"], in_force["burst"]) == (5, 20)

@@ -8,7 +8,7 @@ from typing import Any
 from schemas.admin import CredentialIn, CredentialPatch
 from service.model.errors import BadRequestError, NotFoundError
 from service.model.tenancy import CredentialChanges, CredentialRecord, EffectiveLimits, Limits
-from service.store.port import Store
+from service.store.ports import AccountStore
 from service.tenancy.admin.actor import AdminActor
 from service.tenancy.admin.limits import check_credential_limits, limits_json, patch_limits
 from service.tenancy.auth import IssuedCredential, hash_secret, new_credential, new_secret
@@ -25,7 +25,7 @@ class Secret:
 
 
 async def create_credential(
-    store: Store, actor: AdminActor, body: CredentialIn, defaults: EffectiveLimits
+    store: AccountStore, actor: AdminActor, body: CredentialIn, defaults: EffectiveLimits
 ) -> IssuedCredential:
     """A new credential in an existing, enabled tenant; the secret is returned once.
 
@@ -48,7 +48,7 @@ async def create_credential(
 
 
 async def list_credentials(
-    store: Store, actor: AdminActor, tenant: str | None = None
+    store: AccountStore, actor: AdminActor, tenant: str | None = None
 ) -> list[CredentialRecord]:
     tenant = tenant or actor.tenant
     if tenant is not None:
@@ -56,7 +56,7 @@ async def list_credentials(
     return await store.list_credentials(tenant)
 
 
-async def get_credential(store: Store, actor: AdminActor, key: str) -> CredentialRecord:
+async def get_credential(store: AccountStore, actor: AdminActor, key: str) -> CredentialRecord:
     """The credential if the actor may see it; 404 otherwise (other tenants' keys do not leak)."""
     record = await store.get_credential(key)
     if record is None or (actor.tenant is not None and record.tenant != actor.tenant):
@@ -65,7 +65,11 @@ async def get_credential(store: Store, actor: AdminActor, key: str) -> Credentia
 
 
 async def update_credential(
-    store: Store, actor: AdminActor, key: str, patch: CredentialPatch, defaults: EffectiveLimits
+    store: AccountStore,
+    actor: AdminActor,
+    key: str,
+    patch: CredentialPatch,
+    defaults: EffectiveLimits,
 ) -> CredentialRecord:
     """Rename, enable/disable, change scopes or narrow limits; effective at once in this process."""
     current = await get_credential(store, actor, key)
@@ -84,14 +88,16 @@ async def update_credential(
     return updated
 
 
-async def set_enabled(store: Store, actor: AdminActor, key: str, enabled: bool) -> CredentialRecord:
+async def set_enabled(
+    store: AccountStore, actor: AdminActor, key: str, enabled: bool
+) -> CredentialRecord:
     await get_credential(store, actor, key)
     updated = await store.update_credential(key, CredentialChanges(enabled=enabled))
     actor.on_change(key, None)
     return updated
 
 
-async def rotate_secret(store: Store, actor: AdminActor, key: str) -> Secret:
+async def rotate_secret(store: AccountStore, actor: AdminActor, key: str) -> Secret:
     """A new secret for the same key (statements keep their authority); the old one stops."""
     await get_credential(store, actor, key)
     secret = new_secret()
@@ -129,7 +135,7 @@ def _grantable(actor: AdminActor, scopes: list[str]) -> tuple[str, ...]:
 
 
 async def limits_in_force(
-    store: Store, records: list[CredentialRecord], defaults: EffectiveLimits
+    store: AccountStore, records: list[CredentialRecord], defaults: EffectiveLimits
 ) -> dict[str, EffectiveLimits]:
     """The limits each credential runs under: its overrides, its tenant's, the defaults."""
     tenants = {t.name: t.limits for t in await store.list_tenants()}

@@ -10,7 +10,7 @@ import orjson
 
 from service.model.errors import BadRequestError, NotFoundError
 from service.model.tenancy import ErasureRecord
-from service.store.port import Store
+from service.store.ports import AccountStore, ErasureStore
 from service.tenancy.admin.actor import AdminActor
 from service.xapi.agent_param import parse_agent_parameter
 from service.xapi.agents import agent_key
@@ -31,23 +31,30 @@ def parse_agent(agent: dict[str, Any] | str) -> str:
 
 
 async def erase(
-    store: Store, actor: AdminActor, tenant: str, agent: dict[str, Any] | str
+    accounts: AccountStore,
+    erasure: ErasureStore,
+    actor: AdminActor,
+    tenant: str,
+    agent: dict[str, Any] | str,
 ) -> ErasureRecord:
     """Erase everything stored about the agent in the tenant and record it durably."""
     actor.check_tenant(tenant)
     key = parse_agent(agent)
-    if await store.get_tenant(tenant) is None:
+    if await accounts.get_tenant(tenant) is None:
         raise NotFoundError(f"no tenant named {tenant!r}")
     pseudonym = pseudonym_for(f"erased-{secrets.token_hex(8)}")
-    return await store.erase_agent(tenant, key, erased_by=actor.name, pseudonym=pseudonym)
+    return await erasure.erase_agent(tenant, key, erased_by=actor.name, pseudonym=pseudonym)
 
 
 async def list_erasures(
-    store: Store, actor: AdminActor, tenant: str, agent: dict[str, Any] | str | None = None
+    erasure: ErasureStore,
+    actor: AdminActor,
+    tenant: str,
+    agent: dict[str, Any] | str | None = None,
 ) -> list[ErasureRecord]:
     """The tenant's erasure records; with `agent`, only those of that agent."""
     actor.check_tenant(tenant)
-    records = await store.list_erasures(tenant)
+    records = await erasure.list_erasures(tenant)
     if agent is None:
         return records
     wanted = agent_hash(tenant, parse_agent(agent))

@@ -10,23 +10,28 @@ from service.forwarding.addresses import AddressPolicy, RefusedAddressError
 from service.model.clock import now_ms
 from service.model.errors import BadRequestError, NotFoundError
 from service.model.forwarding import DeadLetter, ForwardTarget, TargetFilter, TargetStatus
-from service.store.port import Store
+from service.store.ports import AccountStore, OutboxStore
 from service.tenancy.admin.actor import AdminActor
 from service.xapi.datatypes import is_iri
 
 
 async def add_target(
-    store: Store, actor: AdminActor, tenant: str, body: TargetIn, policy: AddressPolicy
+    accounts: AccountStore,
+    store: OutboxStore,
+    actor: AdminActor,
+    tenant: str,
+    body: TargetIn,
+    policy: AddressPolicy,
 ) -> TargetStatus:
     """A new target; statements stored from now on are forwarded, older ones are not."""
     actor.check_tenant(tenant)
-    if await store.get_tenant(tenant) is None:
+    if await accounts.get_tenant(tenant) is None:
         raise NotFoundError(f"no tenant named {tenant!r}")
     bad_verbs = [verb for verb in body.filter.verbs if not is_iri(verb)]
     if bad_verbs:
         raise BadRequestError(f"filter.verbs: {bad_verbs[0]!r} is not an IRI")
     for key in body.filter.credentials:
-        record = await store.get_credential(key)
+        record = await accounts.get_credential(key)
         if record is None or record.tenant != tenant:
             raise BadRequestError(f"filter.credentials: no credential {key!r} in this tenant")
     if urlsplit(str(body.url)).password is not None:  # it would show in listings and logs
@@ -59,31 +64,31 @@ async def add_target(
     return next(s for s in await store.list_forward_targets(tenant) if s.target.id == added.id)
 
 
-async def list_targets(store: Store, actor: AdminActor, tenant: str) -> list[TargetStatus]:
+async def list_targets(store: OutboxStore, actor: AdminActor, tenant: str) -> list[TargetStatus]:
     actor.check_tenant(tenant)
     return await store.list_forward_targets(tenant)
 
 
 async def set_target_enabled(
-    store: Store, actor: AdminActor, tenant: str, target_id: int, enabled: bool
+    store: OutboxStore, actor: AdminActor, tenant: str, target_id: int, enabled: bool
 ) -> TargetStatus:
     actor.check_tenant(tenant)
     return await store.set_forward_target_enabled(tenant, target_id, enabled)
 
 
-async def delete_target(store: Store, actor: AdminActor, tenant: str, target_id: int) -> None:
+async def delete_target(store: OutboxStore, actor: AdminActor, tenant: str, target_id: int) -> None:
     actor.check_tenant(tenant)
     await store.delete_forward_target(tenant, target_id)
 
 
 async def dead_letters(
-    store: Store, actor: AdminActor, tenant: str, target_id: int | None, limit: int = 100
+    store: OutboxStore, actor: AdminActor, tenant: str, target_id: int | None, limit: int = 100
 ) -> list[DeadLetter]:
     actor.check_tenant(tenant)
     return await store.list_dead_letters(tenant, target_id, limit=limit)
 
 
-async def requeue(store: Store, actor: AdminActor, tenant: str, target_id: int | None) -> int:
+async def requeue(store: OutboxStore, actor: AdminActor, tenant: str, target_id: int | None) -> int:
     actor.check_tenant(tenant)
     return await store.requeue_dead_letters(tenant, target_id)
 

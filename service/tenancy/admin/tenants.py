@@ -9,13 +9,13 @@ from schemas.admin import TenantIn, TenantPatch
 from service.model.clock import now_ms
 from service.model.errors import NotFoundError
 from service.model.tenancy import EffectiveLimits, Limits, TenantRecord
-from service.store.port import Store
+from service.store.ports import AccountStore
 from service.tenancy.admin.actor import AdminActor, check_tenant_name
 from service.tenancy.admin.limits import check_tenant_limits, limits_json, patch_limits
 
 
 async def create_tenant(
-    store: Store, actor: AdminActor, body: TenantIn, service: EffectiveLimits
+    store: AccountStore, actor: AdminActor, body: TenantIn, service: EffectiveLimits
 ) -> TenantRecord:
     """A new, enabled tenant; 409 when the name is taken, 400 when a size exceeds `service`'s."""
     actor.check_operator("creating a tenant")
@@ -28,13 +28,13 @@ async def create_tenant(
     return record
 
 
-async def list_tenants(store: Store, actor: AdminActor) -> list[TenantRecord]:
+async def list_tenants(store: AccountStore, actor: AdminActor) -> list[TenantRecord]:
     """Every tenant for an operator; a tenant admin sees only their own."""
     tenants = await store.list_tenants()
     return [t for t in tenants if actor.tenant is None or t.name == actor.tenant]
 
 
-async def get_tenant(store: Store, actor: AdminActor, name: str) -> TenantRecord:
+async def get_tenant(store: AccountStore, actor: AdminActor, name: str) -> TenantRecord:
     actor.check_tenant(name)
     record = await store.get_tenant(name)
     if record is None:
@@ -43,7 +43,7 @@ async def get_tenant(store: Store, actor: AdminActor, name: str) -> TenantRecord
 
 
 async def update_tenant(
-    store: Store, actor: AdminActor, name: str, patch: TenantPatch, service: EffectiveLimits
+    store: AccountStore, actor: AdminActor, name: str, patch: TenantPatch, service: EffectiveLimits
 ) -> TenantRecord:
     """Enable/disable or change limit overrides (operator only); effective at once here."""
     actor.check_operator("changing a tenant")

@@ -1,4 +1,4 @@
-"""SQLite implementation of the outcome port's map versions and evaluation state."""
+"""SQLite's OutcomeEvaluationStore: map versions and evaluation state."""
 
 from __future__ import annotations
 
@@ -19,18 +19,16 @@ from service.model.outcomes import (
     OutcomeChanges,
     SeqStatement,
 )
-from service.store.sqlite.jobs import SQLiteJobs
+from service.store.sqlite.database import SQLitePart
 from service.store.sqlite.outcome_counts import COUNTED, Deltas, apply_deltas, tally
-from service.store.sqlite.outcome_org import SQLiteOutcomeOrg
-from service.store.sqlite.outcome_queries import SQLiteOutcomeQueries
 from service.store.sqlite.outcome_rows import ATTAINMENT_COLUMNS, attainment_record
 
 _MAP_COLUMNS = "version, document, created, status, cursor, evaluated"
 _EVIDENCE_COLUMNS = "learner, outcome, criterion, statement_id, activity, ts, seq"
 
 
-class SQLiteOutcomes(SQLiteOutcomeOrg, SQLiteOutcomeQueries, SQLiteJobs):
-    """Outcome maps, evidence and attainments (see service.store.outcome_port)."""
+class SQLiteOutcomeEvaluation(SQLitePart):
+    """Outcome maps, evidence and attainments (see service.store.ports.outcomes)."""
 
     async def add_outcome_map(self, tenant: str, document: dict[str, Any]) -> MapVersion:
         def job(conn: sqlite3.Connection) -> MapVersion:

@@ -1,4 +1,4 @@
-"""The storage port's outcome part: map versions, evidence, attainments, roster and KPIs."""
+"""The outcomes capability, in two ports: map evaluation, and the org data and reports."""
 
 from __future__ import annotations
 
@@ -18,8 +18,8 @@ from service.model.outcomes import (
 )
 
 
-class OutcomeStore(Protocol):
-    """Outcome state of every tenant; each evaluation step commits atomically with its cursor."""
+class OutcomeEvaluationStore(Protocol):
+    """Map versions and evaluation state; each step commits atomically with its cursor."""
 
     async def add_outcome_map(self, tenant: str, document: dict[str, Any]) -> MapVersion:
         """Store the next version of the tenant's map, to be evaluated from the first statement."""
@@ -61,6 +61,10 @@ class OutcomeStore(Protocol):
         """Write evidence, attainments and the cursor in one transaction (not necessarily
         durable: losing it loses the cursor too, and evaluation resumes before it)."""
         ...
+
+
+class OutcomeReportStore(Protocol):
+    """Attainments as queried and counted, with the roster and KPI observations they join."""
 
     async def query_attainments(self, tenant: str, query: AttainmentQuery) -> list[AttainmentRow]:
         """Attainments in (outcome, learner) order, with roster entries."""

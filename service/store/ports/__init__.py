@@ -1,0 +1,23 @@
+"""The storage ports: one small Protocol per capability, and the backend that provides them."""
+
+from service.store.ports.accounts import AccountStore
+from service.store.ports.backend import OutcomeStores, Store
+from service.store.ports.documents import DocumentStore
+from service.store.ports.erasure import ErasureStore
+from service.store.ports.lifecycle import StoreLifecycle
+from service.store.ports.outbox import OutboxStore
+from service.store.ports.outcomes import OutcomeEvaluationStore, OutcomeReportStore
+from service.store.ports.statements import StatementStore
+
+__all__ = [
+    "AccountStore",
+    "DocumentStore",
+    "ErasureStore",
+    "OutboxStore",
+    "OutcomeEvaluationStore",
+    "OutcomeReportStore",
+    "OutcomeStores",
+    "StatementStore",
+    "Store",
+    "StoreLifecycle",
+]

@@ -1,0 +1,21 @@
+"""The erasure capability: erase one agent everywhere in a tenant, and the record of it."""
+
+from __future__ import annotations
+
+from typing import Any, Protocol
+
+from service.model.tenancy import (
+    ErasureRecord,
+)
+
+
+class ErasureStore(Protocol):
+    """Erasure across statements, documents and side tables, atomic inside the adapter."""
+
+    async def erase_agent(
+        self, tenant: str, agent_key: str, *, erased_by: str, pseudonym: dict[str, Any]
+    ) -> ErasureRecord:
+        """Erase an agent atomically as `service.xapi.erasure` decides, and record it."""
+        ...
+
+    async def list_erasures(self, tenant: str) -> list[ErasureRecord]: ...

@@ -1,0 +1,41 @@
+"""SQLite's ErasureStore: one agent erased in one writer transaction, and the record of it."""
+
+from __future__ import annotations
+
+import sqlite3
+from typing import Any
+
+from service.model.clock import now_ms
+from service.model.tenancy import ErasureRecord
+from service.store.sqlite import erasure as erasure_ops
+from service.store.sqlite.database import SQLitePart
+from service.xapi.erasure import agent_hash
+
+
+class SQLiteErasure(SQLitePart):
+    """Erasure (issue 5); see service.store.sqlite.erasure for what is deleted or rewritten."""
+
+    async def erase_agent(
+        self, tenant: str, agent_key: str, *, erased_by: str, pseudonym: dict[str, Any]
+    ) -> ErasureRecord:
+        caches = self._db.caches
+
+        def job(conn: sqlite3.Connection) -> ErasureRecord:
+            caches.forget()  # the job deletes interned keys; forget them either way
+            try:
+                return erasure_ops.erase_agent(
+                    conn,
+                    tenant,
+                    agent_key,
+                    agent_hash=agent_hash(tenant, agent_key),
+                    erased_by=erased_by,
+                    pseudonym=pseudonym,
+                    now_ms=now_ms(),
+                )
+            finally:
+                caches.forget()
+
+        return await self._write(job)
+
+    async def list_erasures(self, tenant: str) -> list[ErasureRecord]:
+        return await self._read(lambda conn: erasure_ops.list_erasures(conn, tenant))
