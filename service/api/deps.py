@@ -24,6 +24,7 @@ from service.store.ports import (
     AccountStore,
     DocumentStore,
     ErasureStore,
+    OrgDataStore,
     OutboxStore,
     OutcomeReportStore,
     StatementStore,
@@ -148,6 +149,15 @@ async def get_outcome_reports(request: Request) -> OutcomeReportStore:
     return stores.reports
 
 
+async def get_org_data(request: Request) -> OrgDataStore:
+    """The roster and KPI port; where the store keeps no outcome state, its use answers 501."""
+    runtime = runtime_of(request)
+    stores = runtime.store.outcomes
+    if stores is None:
+        return cast(OrgDataStore, _Lacking(runtime.store.kind))
+    return stores.org
+
+
 StatementStoreDep = Annotated[StatementStore, Depends(get_statement_store)]
 DocumentsDep = Annotated[DocumentStore, Depends(get_documents)]
 AccountsDep = Annotated[AccountStore, Depends(get_accounts)]
@@ -157,6 +167,7 @@ StoreKindDep = Annotated[str, Depends(get_store_kind)]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 OutcomesDep = Annotated[OutcomeEngine, Depends(get_outcomes)]
 OutcomeReportsDep = Annotated[OutcomeReportStore, Depends(get_outcome_reports)]
+OrgDataDep = Annotated[OrgDataStore, Depends(get_org_data)]
 StatementsDep = Annotated[StatementService, Depends(get_statements)]
 MetricsDep = Annotated[Metrics, Depends(get_metrics)]
 ReadinessChecksDep = Annotated[dict[str, ReadinessCheck], Depends(get_readiness_checks)]

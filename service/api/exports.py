@@ -11,7 +11,7 @@ from fastapi import APIRouter, Request, Response
 from fastapi.responses import StreamingResponse
 
 from service.api.declared import operation
-from service.api.deps import OutcomeReportsDep, OutcomesDep, PrincipalDep, StatementsDep
+from service.api.deps import OrgDataDep, OutcomeReportsDep, OutcomesDep, PrincipalDep, StatementsDep
 from service.api.outcome_params import described
 from service.api.outcome_support import EXPORT, active_map, params_of
 from service.model.errors import ForbiddenError, NotFoundError
@@ -19,7 +19,7 @@ from service.outcomes import export, reports
 from service.outcomes import params as p
 from service.outcomes.engine import OutcomeEngine
 from service.outcomes.export import ExportFormat
-from service.store.ports import OutcomeReportStore
+from service.store.ports import OrgDataStore, OutcomeReportStore
 from service.tenancy import access
 from service.tenancy.auth import Principal
 from service.xapi.statement_params import STATEMENT_GET
@@ -30,7 +30,9 @@ KPI_COLUMNS = (
     "outcome", "kpi", "org_unit", "period", "rate_measured_at", "headcount", "attained",
     "attainment_rate", "kpi_value", "pearson_r", "n_cells",
 )  # fmt: skip
-RATE_COLUMNS = ("outcome", "org_unit", "period", "headcount", "attained", "new", "rate")
+RATE_COLUMNS = (
+    "outcome", "org_unit", "period", "headcount", "attained", "new", "rate", "change",
+)  # fmt: skip
 ATTAINMENT_EXPORT_COLUMNS = (*reports.ATTAINMENT_COLUMNS, "evidence_statements")
 
 
@@ -133,13 +135,14 @@ async def export_kpi_table(
     fmt: str,
     request: Request,
     store: OutcomeReportsDep,
+    org: OrgDataDep,
     outcomes: OutcomesDep,
     principal: PrincipalDep,
 ) -> Response:
     """The outcome x KPI table, each row with its link's correlation across units/periods."""
     _require_whole_tenant(principal)
     kind = _format(fmt)
-    rows = await _kpi_rows(store, outcomes, principal.tenant, params_of(request))
+    rows = await _kpi_rows(store, org, outcomes, principal.tenant, params_of(request))
     return _stream(kind, "outcome-kpis", KPI_COLUMNS, _once(rows))
 
 
@@ -160,10 +163,14 @@ async def export_rates(
 
 
 async def _kpi_rows(
-    store: OutcomeReportStore, outcomes: OutcomeEngine, tenant: str, params: dict[str, str]
+    store: OutcomeReportStore,
+    org: OrgDataStore,
+    outcomes: OutcomeEngine,
+    tenant: str,
+    params: dict[str, str],
 ) -> list[dict[str, Any]]:
     active = await active_map(outcomes, tenant)
-    table = await reports.kpis(store, tenant, active, params)
+    table = await reports.kpis(store, org, tenant, active, params)
     by_link = {(c["outcome"], c["kpi"]): c for c in table.correlations}
     return [
         {

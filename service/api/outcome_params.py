@@ -52,6 +52,15 @@ _RATES = {  # rates take period labels where attainment listings take instants
     "until": Param("until", "Last period: " + _PERIOD_DOC + ", of the granularity"),
 }
 ROSTER_PAGE = (_COMMON["after"], _COMMON["limit"])
+ROSTER_HISTORY = (Param("learner", "The learner whose entries to list", required=True),)
+EFFECTIVE = (
+    Param(
+        "effective",
+        "From when the upload holds (YYYY-MM-DD, UTC, not after today; default today, or the"
+        " beginning for a tenant's first upload)",
+        {"type": "string", "format": "date"},
+    ),
+)
 
 
 def described(names: Iterable[str], *, rates: bool = False) -> tuple[Param, ...]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request, Response
 
 from service.api.declared import operation
-from service.api.deps import OutcomeReportsDep, OutcomesDep, PrincipalDep
+from service.api.deps import OrgDataDep, OutcomeReportsDep, OutcomesDep, PrincipalDep
 from service.api.outcome_params import described
 from service.api.outcome_support import READ, active_map, json_response, params_of
 from service.outcomes import params as p
@@ -70,12 +70,16 @@ async def get_rates(
 
 @router.get("/kpi-table", openapi_extra=operation(described(reports.KPI_PARAMS)))
 async def get_kpi_table(
-    request: Request, store: OutcomeReportsDep, outcomes: OutcomesDep, principal: PrincipalDep
+    request: Request,
+    store: OutcomeReportsDep,
+    org: OrgDataDep,
+    outcomes: OutcomesDep,
+    principal: PrincipalDep,
 ) -> Response:
     """Outcome x KPI per org unit and period, with Pearson's r across units and periods."""
     principal.require(READ)
     active = await active_map(outcomes, principal.tenant)
-    table = await reports.kpis(store, principal.tenant, active, params_of(request))
+    table = await reports.kpis(store, org, principal.tenant, active, params_of(request))
     return json_response(
         {
             "map_version": active.version.version,

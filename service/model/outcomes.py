@@ -7,6 +7,7 @@ from typing import Any, Literal
 
 MapStatus = Literal["evaluating", "current", "retired"]
 ROSTER_FIELDS = ("department", "team", "manager", "location", "role")
+BEGINNING_MS = -62_135_596_800_000  # 0001-01-01T00:00:00Z: "since the beginning"
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,6 +89,39 @@ class RosterEntry:
     manager: str | None = None
     location: str | None = None
     role: str | None = None
+    valid_from_ms: int | None = None  # the entry holds from this instant (BEGINNING_MS: always)
+    valid_to_ms: int | None = None  # until this instant, exclusive (None: still)
+
+
+@dataclass(frozen=True, slots=True)
+class RosterImport:
+    """When an import takes effect: `at_ms`, or from the beginning when it is the tenant's
+    first import and no date was given (`explicit` False)."""
+
+    at_ms: int
+    explicit: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class PeriodSpan:
+    """A labelled half-open interval [start_ms, end_ms) that reports count people in."""
+
+    label: str
+    start_ms: int
+    end_ms: int
+
+
+@dataclass(frozen=True, slots=True)
+class UnitPeriodCount:
+    """For one outcome, org unit and period: the people in the unit at any time during the
+    period, and how many of them had attained the outcome before its start and its end."""
+
+    outcome: str
+    unit: str
+    period: str
+    members: int
+    attained_before: int
+    attained: int
 
 
 @dataclass(frozen=True, slots=True)

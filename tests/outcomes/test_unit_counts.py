@@ -9,9 +9,8 @@ from typing import Any
 import httpx
 
 from service.app import create_app
-from service.model.outcomes import ROSTER_FIELDS, KpiObservation, UnitDayCount
-from service.outcomes.aggregate import Cumulative, kpi_table, rate_series, series_periods
-from service.outcomes.periods import parse_period
+from service.model.outcomes import ROSTER_FIELDS
+from service.outcomes.periods import Period, parse_period, periods_between, shift
 from tests.builders import voiding
 from tests.conftest import client_for, make_settings
 from tests.outcomes.support import PASSED, attainments, passed, post_statements, put_map, settle
@@ -128,29 +127,59 @@ async def test_counts_follow_evaluation_voiding_roster_and_versions(tmp_path: Pa
         await _reports_match_detailed(api, path)
 
 
-async def _reports_match_detailed(api: httpx.AsyncClient, path: Path) -> None:
-    """Rates and the KPI table equal those computed from every attainment counted afresh."""
-    assert (await api.put("/outcomes/kpis", json=KPIS)).status_code == 200
-    days, heads = detailed(path)
-    stored = (await api.get("/outcomes/kpis")).json()["observations"]
-    observations = [KpiObservation(**row) for row in stored]
-    for field in ("department", "team"):
-        cumulative = Cumulative(
-            [UnitDayCount(o, u, d, n) for *_, o, f, u, d, n in days if f == field]
+def by_definition(
+    path: Path, field: str, periods: list[Period]
+) -> dict[tuple[str, str], tuple[int, int, int]]:
+    """(unit, period) -> (people in the unit during the period, attained before its start,
+    attained before its end), from every roster history entry and attainment."""
+    with sqlite3.connect(path) as conn:
+        history = conn.execute(
+            f"SELECT learner, {field}, valid_from, valid_to FROM outcome_roster_history "
+            f"WHERE {field} IS NOT NULL"
+        ).fetchall()
+        attained = dict(
+            conn.execute(
+                "SELECT learner, attained FROM outcome_attainments WHERE outcome = 'first'"
+            ).fetchall()
         )
-        headcounts = {unit: count for _, kind, unit, count in heads if kind == field}
+    out: dict[tuple[str, str], tuple[int, int, int]] = {}
+    for period in periods:
+        members: dict[str, set[str]] = {}
+        for learner, unit, start, end in history:
+            if start < period.end_ms and (end is None or end > period.start_ms):
+                members.setdefault(unit, set()).add(learner)
+        for unit, people in members.items():
+            times = [attained[who] for who in people if who in attained]
+            before = sum(t < period.start_ms for t in times)
+            out[(unit, period.label)] = (len(people), before, sum(t < period.end_ms for t in times))
+    return out
+
+
+async def _reports_match_detailed(api: httpx.AsyncClient, path: Path) -> None:
+    """Rates and the KPI table equal counting every roster entry and attainment afresh."""
+    assert (await api.put("/outcomes/kpis", json=KPIS)).status_code == 200
+    for field in ("department", "team"):
         for params in RATES:
             answer = await api.get("/outcomes/rates", params={"group_by": field, **params})
-            since = parse_period(params["since"]) if "since" in params else None
-            first = min((d for *_, f, _, d, _ in days if f == field), default=None)
+            rows = answer.json()["rows"]
             until = parse_period(params["until"])
-            periods = series_periods(first, until.granularity, since, until)
-            assert answer.json()["rows"] == rate_series(cumulative, ["first"], headcounts, periods)
+            first = parse_period(params.get("since", rows[0]["period"] if rows else "2026"))
+            expected = by_definition(path, field, periods_between(first, until))
+            got = {(r["org_unit"], r["period"]): r for r in rows}
+            assert set(got) == set(expected)
+            for key, (members, before, after) in expected.items():
+                row = got[key]
+                assert (row["headcount"], row["attained"], row["new"]) == (
+                    members, after, after - before,
+                )  # fmt: skip
         for lag in (0, 1):
             table = await api.get("/outcomes/kpi-table", params={"group_by": field, "lag": lag})
-            expected = kpi_table(cumulative, [("first", "revenue")], headcounts, observations, lag)
-            assert table.json()["rows"] == expected.rows
-            assert table.json()["correlations"] == expected.correlations
+            for row in table.json()["rows"]:
+                measured = shift(parse_period(row["period"]), -lag)
+                members, _, after = by_definition(path, field, [measured]).get(
+                    (row["org_unit"], measured.label), (0, 0, 0)
+                )
+                assert (row["headcount"], row["attained"]) == (members, after)
 
 
 async def test_counts_of_a_store_made_before_them_are_rebuilt(tmp_path: Path) -> None:

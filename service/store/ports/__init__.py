@@ -5,6 +5,7 @@ from service.store.ports.backend import OutcomeStores, Store
 from service.store.ports.documents import DocumentStore
 from service.store.ports.erasure import ErasureStore
 from service.store.ports.lifecycle import StoreLifecycle
+from service.store.ports.org_data import OrgDataStore
 from service.store.ports.outbox import OutboxStore
 from service.store.ports.outcomes import OutcomeEvaluationStore, OutcomeReportStore
 from service.store.ports.statements import StatementStore
@@ -13,6 +14,7 @@ __all__ = [
     "AccountStore",
     "DocumentStore",
     "ErasureStore",
+    "OrgDataStore",
     "OutboxStore",
     "OutcomeEvaluationStore",
     "OutcomeReportStore",

@@ -1,4 +1,5 @@
-"""The outcomes capability, in two ports: map evaluation, and the org data and reports."""
+"""The outcomes capability: map evaluation, and the reports over attainments (the roster and
+KPI observations they join are the OrgDataStore's)."""
 
 from __future__ import annotations
 
@@ -9,12 +10,11 @@ from service.model.outcomes import (
     AttainmentQuery,
     AttainmentRow,
     EvidenceSnapshot,
-    KpiObservation,
     MapVersion,
     OutcomeChanges,
-    RosterEntry,
+    PeriodSpan,
     SeqStatement,
-    UnitDayCount,
+    UnitPeriodCount,
 )
 
 
@@ -64,7 +64,7 @@ class OutcomeEvaluationStore(Protocol):
 
 
 class OutcomeReportStore(Protocol):
-    """Attainments as queried and counted, with the roster and KPI observations they join."""
+    """Attainments as listed and counted per org unit and period (set-based queries only)."""
 
     async def query_attainments(self, tenant: str, query: AttainmentQuery) -> list[AttainmentRow]:
         """Attainments in (outcome, learner) order, with roster entries."""
@@ -74,39 +74,22 @@ class OutcomeReportStore(Protocol):
         """Learners attaining each outcome."""
         ...
 
-    async def attainment_days(
+    async def first_attainment_day(
+        self, tenant: str, version: int, outcomes: list[str]
+    ) -> int | None:
+        """The UTC day (since the epoch) of the first attainment of any of the outcomes."""
+        ...
+
+    async def unit_period_counts(
         self,
         tenant: str,
         version: int,
         unit_field: str,
         outcomes: list[str],
-        boundaries: list[int] | None = None,
-    ) -> list[UnitDayCount]:
-        """Attainments of rostered learners counted per outcome, org unit and day; with sorted
-        `boundaries` (days), only counts before each boundary need be exact (days between two
-        boundaries may be summed into the first)."""
+        periods: list[PeriodSpan],
+    ) -> list[UnitPeriodCount]:
+        """Per outcome, org unit (a value of the roster field) and period: the distinct learners
+        whose roster history puts them in the unit at any time during the period, and how many
+        of them had attained the outcome before the period's start and before its end. Units
+        without anyone in a period have no row for it."""
         ...
-
-    async def first_attainment_day(
-        self, tenant: str, version: int, unit_field: str, outcomes: list[str]
-    ) -> int | None:
-        """The first day of attainment_days."""
-        ...
-
-    async def unit_headcounts(self, tenant: str, unit_field: str) -> dict[str, int]:
-        """Rostered learners per org unit."""
-        ...
-
-    async def put_roster(self, tenant: str, entries: list[RosterEntry], *, replace: bool) -> int:
-        """Add or update roster entries (all of them, or the roster is replaced); the count."""
-        ...
-
-    async def get_roster(self, tenant: str, after: str | None, limit: int) -> list[RosterEntry]: ...
-
-    async def put_kpi_observations(
-        self, tenant: str, observations: list[KpiObservation], *, replace: bool
-    ) -> int:
-        """Add or update observations (keyed by KPI, org unit, period); the count."""
-        ...
-
-    async def get_kpi_observations(self, tenant: str) -> list[KpiObservation]: ...

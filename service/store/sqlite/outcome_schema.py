@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sqlite3
 
+from service.model.outcomes import BEGINNING_MS
 from service.store.sqlite.outcome_counts import recount_all
 
 OUTCOME_DDL = """
@@ -92,6 +93,20 @@ CREATE TABLE IF NOT EXISTS outcome_roster (
 CREATE INDEX IF NOT EXISTS outcome_roster_department ON outcome_roster (tenant, department);
 CREATE INDEX IF NOT EXISTS outcome_roster_team ON outcome_roster (tenant, team);
 
+CREATE TABLE IF NOT EXISTS outcome_roster_history (
+    tenant TEXT NOT NULL,
+    learner TEXT NOT NULL,
+    valid_from INTEGER NOT NULL,
+    valid_to INTEGER,
+    name TEXT,
+    department TEXT,
+    team TEXT,
+    manager TEXT,
+    location TEXT,
+    role TEXT,
+    PRIMARY KEY (tenant, learner, valid_from)
+);
+
 CREATE TABLE IF NOT EXISTS outcome_kpis (
     tenant TEXT NOT NULL,
     kpi TEXT NOT NULL,
@@ -103,12 +118,26 @@ CREATE TABLE IF NOT EXISTS outcome_kpis (
 """
 
 
+def _exists(conn: sqlite3.Connection, table: str) -> bool:
+    found = conn.execute(
+        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (table,)
+    ).fetchone()
+    return found is not None
+
+
 def create_outcome_schema(conn: sqlite3.Connection) -> None:
     """Create the outcome tables and indexes if missing (idempotent); fill the count tables
-    (added together) of a store made before them."""
-    counted = conn.execute(
-        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'outcome_unit_days'"
-    ).fetchone()
+    (added together) of a store made before them, and give a roster kept before history
+    began the history that it always held."""
+    counted = _exists(conn, "outcome_unit_days")
+    dated = _exists(conn, "outcome_roster_history")
     conn.executescript(OUTCOME_DDL)
-    if counted is None:
+    if not counted:
         recount_all(conn)
+    if not dated:
+        conn.execute(
+            "INSERT INTO outcome_roster_history (tenant, learner, valid_from, name, department, "
+            "team, manager, location, role) SELECT tenant, learner, ?, name, department, team, "
+            "manager, location, role FROM outcome_roster",
+            (BEGINNING_MS,),
+        )

@@ -12,6 +12,7 @@ from service.store.sqlite.document_store import SQLiteDocuments
 from service.store.sqlite.erasure_store import SQLiteErasure
 from service.store.sqlite.outbox_store import SQLiteOutbox
 from service.store.sqlite.outcome_evaluation import SQLiteOutcomeEvaluation
+from service.store.sqlite.outcome_org import SQLiteOrgData
 from service.store.sqlite.outcome_reports import SQLiteOutcomeReports
 from service.store.sqlite.statement_store import SQLiteStatements
 
@@ -41,7 +42,9 @@ class SQLiteStore:
         self.outbox = SQLiteOutbox(self.database)
         self.erasure = SQLiteErasure(self.database)
         self.outcomes = OutcomeStores(
-            SQLiteOutcomeEvaluation(self.database), SQLiteOutcomeReports(self.database)
+            SQLiteOutcomeEvaluation(self.database),
+            SQLiteOutcomeReports(self.database),
+            SQLiteOrgData(self.database),
         )
 
     @property

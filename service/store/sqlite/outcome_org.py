@@ -1,0 +1,220 @@
+"""SQLite's OrgDataStore: the roster with its history, and KPI observations.
+
+The current roster (`outcome_roster`, copied into attainments and counted by outcome_counts)
+and its history (`outcome_roster_history`, which rates read) change in one transaction: an
+import effective at E ends the uploaded learners' entries at E (those of everyone, when it
+replaces the roster) and starts the new ones there; entries before E stay as they were.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections import Counter
+from typing import Any
+
+import orjson
+
+from service.model.outcomes import (
+    BEGINNING_MS,
+    ROSTER_FIELDS,
+    KpiObservation,
+    PeriodSpan,
+    RosterEntry,
+    RosterImport,
+)
+from service.store.sqlite.database import SQLitePart
+from service.store.sqlite.outcome_counts import (
+    COUNTED,
+    Heads,
+    VersionDeltas,
+    apply_deltas,
+    apply_heads,
+    recount,
+    tally_heads,
+    tally_versions,
+)
+from service.store.sqlite.outcome_rows import ROSTER_COLUMNS, roster_entry, unit_column
+
+_SET_FIELDS = ", ".join(f"{f} = r.{f}" for f in ROSTER_FIELDS)
+_NULL_FIELDS = ", ".join(f"{f} = NULL" for f in ROSTER_FIELDS)
+_FIELDS = ", ".join(ROSTER_FIELDS)
+_UPLOADED = " IN (SELECT value FROM json_each(?))"  # the learners of the upload
+_COPY_ROSTER = (
+    f"UPDATE outcome_attainments SET {_SET_FIELDS} FROM outcome_roster r "
+    "WHERE outcome_attainments.tenant = ? AND r.tenant = outcome_attainments.tenant "
+    "AND r.learner = outcome_attainments.learner"
+)
+_UPLOADED_ONLY = (  # restricts attainments to the uploaded learners, through the learner index
+    " AND outcome_attainments.version IN (SELECT version FROM outcome_maps WHERE tenant = ?)"
+    f" AND outcome_attainments.learner{_UPLOADED}"
+)
+_OF_UPLOADED = (
+    f"SELECT version, {COUNTED} FROM outcome_attainments WHERE tenant = ?{_UPLOADED_ONLY}"
+)
+_HISTORY_COLUMNS = f"{ROSTER_COLUMNS}, valid_from, valid_to"
+
+
+class SQLiteOrgData(SQLitePart):
+    """Roster entries, their history and KPI observations of each tenant."""
+
+    async def put_roster(
+        self, tenant: str, entries: list[RosterEntry], *, replace: bool, effective: RosterImport
+    ) -> int:
+        unique = list({e.learner: e for e in entries}.values())  # the last entry of a learner wins
+        learners = orjson.dumps([e.learner for e in unique]).decode()
+        rows = [
+            (tenant, e.learner, e.name, *(getattr(e, f) for f in ROSTER_FIELDS)) for e in unique
+        ]
+
+        def job(conn: sqlite3.Connection) -> int:
+            _date_history(conn, tenant, rows, learners, replace, effective)
+            heads: Heads = Counter()
+            if replace:
+                for table in ("outcome_roster", "outcome_unit_heads"):
+                    conn.execute(f"DELETE FROM {table} WHERE tenant = ?", (tenant,))
+                conn.execute(
+                    f"UPDATE outcome_attainments SET {_NULL_FIELDS} WHERE tenant = ?", (tenant,)
+                )
+            else:
+                replaced = conn.execute(
+                    f"SELECT {_FIELDS} FROM outcome_roster WHERE tenant = ? AND learner{_UPLOADED}",
+                    (tenant, learners),
+                )
+                tally_heads(heads, replaced, -1)
+            conn.executemany(
+                f"INSERT OR REPLACE INTO outcome_roster (tenant, {ROSTER_COLUMNS}) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                rows,
+            )
+            tally_heads(heads, (row[3:] for row in rows), 1)
+            apply_heads(conn, tenant, heads)
+            if replace:
+                conn.execute(_COPY_ROSTER, (tenant,))
+                recount(conn, tenant)
+            else:
+                deltas = VersionDeltas(Counter)
+                tally_versions(deltas, conn.execute(_OF_UPLOADED, (tenant, tenant, learners)), -1)
+                conn.execute(_COPY_ROSTER + _UPLOADED_ONLY, (tenant, tenant, learners))
+                tally_versions(deltas, conn.execute(_OF_UPLOADED, (tenant, tenant, learners)), 1)
+                for version, changes in deltas.items():
+                    apply_deltas(conn, tenant, version, changes)
+            return len(entries)
+
+        return await self._write(job)
+
+    async def get_roster(self, tenant: str, after: str | None, limit: int) -> list[RosterEntry]:
+        def job(conn: sqlite3.Connection) -> list[RosterEntry]:
+            rows = conn.execute(
+                f"SELECT {_HISTORY_COLUMNS} FROM outcome_roster_history "
+                "WHERE tenant = ? AND learner > ? AND valid_to IS NULL ORDER BY learner LIMIT ?",
+                (tenant, after or "", limit),
+            ).fetchall()
+            return [roster_entry(row) for row in rows]
+
+        return await self._read(job)
+
+    async def roster_history(self, tenant: str, learner: str) -> list[RosterEntry]:
+        def job(conn: sqlite3.Connection) -> list[RosterEntry]:
+            rows = conn.execute(
+                f"SELECT {_HISTORY_COLUMNS} FROM outcome_roster_history "
+                "WHERE tenant = ? AND learner = ? ORDER BY valid_from",
+                (tenant, learner),
+            ).fetchall()
+            return [roster_entry(row) for row in rows]
+
+        return await self._read(job)
+
+    async def roster_units(
+        self, tenant: str, unit_field: str, periods: list[PeriodSpan]
+    ) -> dict[str, set[str]]:
+        field = unit_column(unit_field)
+        spans = orjson.dumps([[p.label, p.start_ms, p.end_ms] for p in periods]).decode()
+
+        def job(conn: sqlite3.Connection) -> dict[str, set[str]]:
+            found: dict[str, set[str]] = {p.label: set() for p in periods}
+            rows = conn.execute(
+                f"SELECT DISTINCT json_extract(p.value, '$[0]'), h.{field} FROM json_each(?) p "
+                "JOIN outcome_roster_history h ON h.tenant = ? "
+                "AND h.valid_from < json_extract(p.value, '$[2]') AND (h.valid_to IS NULL "
+                f"OR h.valid_to > json_extract(p.value, '$[1]')) WHERE h.{field} IS NOT NULL",
+                (spans, tenant),
+            )
+            for label, unit in rows:
+                found[label].add(unit)
+            return found
+
+        return await self._read(job)
+
+    async def put_kpi_observations(
+        self, tenant: str, observations: list[KpiObservation], *, replace: bool
+    ) -> int:
+        def job(conn: sqlite3.Connection) -> int:
+            if replace:
+                conn.execute("DELETE FROM outcome_kpis WHERE tenant = ?", (tenant,))
+            conn.executemany(
+                "INSERT OR REPLACE INTO outcome_kpis (tenant, kpi, org_unit, period, value) "
+                "VALUES (?, ?, ?, ?, ?)",
+                [(tenant, o.kpi, o.org_unit, o.period, o.value) for o in observations],
+            )
+            return len(observations)
+
+        return await self._write(job)
+
+    async def get_kpi_observations(self, tenant: str) -> list[KpiObservation]:
+        def job(conn: sqlite3.Connection) -> list[KpiObservation]:
+            rows = conn.execute(
+                "SELECT kpi, org_unit, period, value FROM outcome_kpis WHERE tenant = ? "
+                "ORDER BY kpi, org_unit, period",
+                (tenant,),
+            ).fetchall()
+            return [KpiObservation(*row) for row in rows]
+
+        return await self._read(job)
+
+
+def _date_history(
+    conn: sqlite3.Connection,
+    tenant: str,
+    rows: list[tuple[Any, ...]],
+    learners: str,
+    replace: bool,
+    effective: RosterImport,
+) -> None:
+    """End the affected learners' entries at the effective instant and start the uploaded
+    ones there; an uploaded entry equal to the one already open is left open as it is."""
+    at = effective.at_ms
+    if not effective.explicit:
+        first = conn.execute(
+            "SELECT 1 FROM outcome_roster_history WHERE tenant = ? LIMIT 1", (tenant,)
+        ).fetchone()
+        at = BEGINNING_MS if first is None else at
+    open_rows = {
+        row[1]: row
+        for row in conn.execute(
+            f"SELECT tenant, {ROSTER_COLUMNS} FROM outcome_roster_history "
+            f"WHERE tenant = ? AND valid_to IS NULL AND valid_from <= ? AND learner{_UPLOADED}",
+            (tenant, at, learners),
+        )
+    }
+    changed = [row for row in rows if open_rows.get(row[1]) != row]
+    if replace:  # everyone but the unchanged leaves at `at`; the changed come back
+        which = f"learner NOT{_UPLOADED}"
+        kept = [row[1] for row in rows if open_rows.get(row[1]) == row]
+        targets = orjson.dumps(kept).decode()
+    else:
+        which = f"learner{_UPLOADED}"
+        targets = orjson.dumps([row[1] for row in changed]).decode()
+    conn.execute(
+        f"DELETE FROM outcome_roster_history WHERE tenant = ? AND valid_from >= ? AND {which}",
+        (tenant, at, targets),
+    )
+    conn.execute(
+        "UPDATE outcome_roster_history SET valid_to = ? WHERE tenant = ? AND valid_from < ? "
+        f"AND (valid_to IS NULL OR valid_to > ?) AND {which}",
+        (at, tenant, at, at, targets),
+    )
+    conn.executemany(
+        f"INSERT INTO outcome_roster_history (tenant, {ROSTER_COLUMNS}, valid_from) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [(*row, at) for row in changed],
+    )
