@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -200,6 +200,17 @@ class Settings(BaseSettings):
     )
     http_parser: Literal["auto", "httptools", "h11"] = Field(
         default="auto", description="uvicorn's HTTP/1.1 parser; auto: httptools when installed."
+    )
+    min_group_size: int = Field(
+        default=5,
+        ge=1,
+        description="Fewest people an aggregate outcome figure may describe; smaller org units "
+        "are suppressed from rates, the KPI table, impact estimates and their exports.",
+    )
+    min_group_size_tenants: dict[str, Annotated[int, Field(ge=1)]] = Field(
+        default_factory=dict,
+        description='Per-tenant minimum group sizes as JSON, e.g. {"acme": 10}; overrides '
+        "LRS_MIN_GROUP_SIZE for those tenants.",
     )
 
     @field_validator("forward_allowed_networks")

@@ -11,9 +11,16 @@ from fastapi import APIRouter, Request, Response
 from fastapi.responses import StreamingResponse
 
 from service.api.declared import operation
-from service.api.deps import OrgDataDep, OutcomeReportsDep, OutcomesDep, PrincipalDep, StatementsDep
+from service.api.deps import (
+    OrgDataDep,
+    OutcomeReportsDep,
+    OutcomesDep,
+    PrincipalDep,
+    SettingsDep,
+    StatementsDep,
+)
 from service.api.outcome_params import described
-from service.api.outcome_support import EXPORT, active_map, params_of
+from service.api.outcome_support import EXPORT, active_map, min_group, params_of
 from service.model.errors import ForbiddenError, NotFoundError
 from service.outcomes import export, reports
 from service.outcomes import params as p
@@ -137,12 +144,15 @@ async def export_kpi_table(
     store: OutcomeReportsDep,
     org: OrgDataDep,
     outcomes: OutcomesDep,
+    settings: SettingsDep,
     principal: PrincipalDep,
 ) -> Response:
-    """The outcome x KPI table, each row with its link's correlation across units/periods."""
+    """The outcome x KPI table, each row with its link's correlation across units/periods;
+    groups below the minimum group size are left out."""
     _require_whole_tenant(principal)
     kind = _format(fmt)
-    rows = await _kpi_rows(store, org, outcomes, principal.tenant, params_of(request))
+    floor = min_group(settings, principal)
+    rows = await _kpi_rows(store, org, outcomes, principal.tenant, params_of(request), floor)
     return _stream(kind, "outcome-kpis", KPI_COLUMNS, _once(rows))
 
 
@@ -152,13 +162,16 @@ async def export_rates(
     request: Request,
     store: OutcomeReportsDep,
     outcomes: OutcomesDep,
+    settings: SettingsDep,
     principal: PrincipalDep,
 ) -> Response:
-    """Attainment rates per org unit and period, as GET /outcomes/rates."""
+    """Attainment rates per org unit and period, as GET /outcomes/rates (groups below the
+    minimum group size are left out)."""
     _require_whole_tenant(principal)
     kind = _format(fmt)
     active = await active_map(outcomes, principal.tenant)
-    report = await reports.rates(store, principal.tenant, active, params_of(request))
+    floor = min_group(settings, principal)
+    report = await reports.rates(store, principal.tenant, active, params_of(request), floor)
     return _stream(kind, "rates", RATE_COLUMNS, _once(report["rows"]))
 
 
@@ -168,9 +181,10 @@ async def _kpi_rows(
     outcomes: OutcomeEngine,
     tenant: str,
     params: dict[str, str],
+    floor: int,
 ) -> list[dict[str, Any]]:
     active = await active_map(outcomes, tenant)
-    table = await reports.kpis(store, org, tenant, active, params)
+    table = await reports.kpis(store, org, tenant, active, params, floor)
     by_link = {(c["outcome"], c["kpi"]): c for c in table.correlations}
     return [
         {

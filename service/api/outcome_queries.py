@@ -5,9 +5,15 @@ from __future__ import annotations
 from fastapi import APIRouter, Request, Response
 
 from service.api.declared import operation
-from service.api.deps import OrgDataDep, OutcomeReportsDep, OutcomesDep, PrincipalDep
+from service.api.deps import (
+    OrgDataDep,
+    OutcomeReportsDep,
+    OutcomesDep,
+    PrincipalDep,
+    SettingsDep,
+)
 from service.api.outcome_params import described
-from service.api.outcome_support import READ, active_map, json_response, params_of
+from service.api.outcome_support import READ, active_map, json_response, min_group, params_of
 from service.outcomes import params as p
 from service.outcomes import reports
 
@@ -59,12 +65,18 @@ async def list_attainments(
 
 @router.get("/rates", openapi_extra=operation(described(reports.RATE_PARAMS, rates=True)))
 async def get_rates(
-    request: Request, store: OutcomeReportsDep, outcomes: OutcomesDep, principal: PrincipalDep
+    request: Request,
+    store: OutcomeReportsDep,
+    outcomes: OutcomesDep,
+    settings: SettingsDep,
+    principal: PrincipalDep,
 ) -> Response:
-    """Attainment rates over time per org unit: headcount, attained, new, rate."""
+    """Attainment rates over time per org unit: headcount, attained, new, rate, change; units
+    below the minimum group size are listed as suppressed instead."""
     principal.require(READ)
     active = await active_map(outcomes, principal.tenant)
-    report = await reports.rates(store, principal.tenant, active, params_of(request))
+    floor = min_group(settings, principal)
+    report = await reports.rates(store, principal.tenant, active, params_of(request), floor)
     return json_response({"map_version": active.version.version, **report})
 
 
@@ -74,16 +86,20 @@ async def get_kpi_table(
     store: OutcomeReportsDep,
     org: OrgDataDep,
     outcomes: OutcomesDep,
+    settings: SettingsDep,
     principal: PrincipalDep,
 ) -> Response:
     """Outcome x KPI per org unit and period, with Pearson's r across units and periods."""
     principal.require(READ)
     active = await active_map(outcomes, principal.tenant)
-    table = await reports.kpis(store, org, principal.tenant, active, params_of(request))
+    floor = min_group(settings, principal)
+    table = await reports.kpis(store, org, principal.tenant, active, params_of(request), floor)
     return json_response(
         {
             "map_version": active.version.version,
+            "min_group_size": floor,
             "rows": table.rows,
             "correlations": table.correlations,
+            "suppressed": table.suppressed,
         }
     )

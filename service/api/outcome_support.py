@@ -11,6 +11,9 @@ from fastapi.responses import Response
 from service.api.bodies import check_declared_length, read_limited
 from service.model.errors import NotFoundError
 from service.outcomes.engine import ActiveMap, OutcomeEngine
+from service.outcomes.privacy import group_floor
+from service.settings import Settings
+from service.tenancy.auth import Principal
 from service.xapi.statement_params import unique_params
 
 READ = "outcomes/read"
@@ -42,3 +45,8 @@ async def active_map(outcomes: OutcomeEngine, tenant: str) -> ActiveMap:
             "GET /outcomes/map/evaluation"
         )
     return active
+
+
+def min_group(settings: Settings, principal: Principal) -> int:
+    """The minimum group size of the principal's tenant."""
+    return group_floor(settings.min_group_size, settings.min_group_size_tenants, principal.tenant)

@@ -22,6 +22,7 @@ from service.outcomes.periods import (
     periods_between,
     shift,
 )
+from service.outcomes.privacy import Suppression
 
 _DAY_MS = 86_400_000
 
@@ -47,20 +48,23 @@ def rate(attained: int, headcount: int) -> float | None:
 
 
 def rate_series(
-    counts: UnitCounts, outcomes: list[str], periods: list[Period]
+    counts: UnitCounts, outcomes: list[str], periods: list[Period], hidden: Suppression
 ) -> list[dict[str, Any]]:
-    """For every outcome, unit and period the unit had people in: headcount, attained by the
-    end, new in it, rate and its change from the previous period."""
+    """For every outcome, unit and period the unit had enough people in: headcount, attained
+    by the end, new in it, rate and its change from the previous period (none when that
+    period's group was too small to show, since the change would reveal its rate)."""
     rows = []
     for outcome in outcomes:
         for unit in counts.units:
             for period in periods:
                 count = counts.get(outcome, unit, period.label)
-                if count is None:
+                if count is None or not hidden.allows(unit, period.label, count.members):
                     continue
                 share = rate(count.attained, count.members)
                 before = counts.get(outcome, unit, shift(period, -1).label)
-                earlier = None if before is None else rate(before.attained, before.members)
+                earlier = None
+                if before is not None and before.members >= hidden.floor:
+                    earlier = rate(before.attained, before.members)
                 rows.append(
                     {
                         "outcome": outcome,
@@ -98,6 +102,7 @@ def measured(observation: KpiObservation, lag: int) -> Period:
 class KpiTable:
     rows: list[dict[str, Any]]
     correlations: list[dict[str, Any]]
+    suppressed: list[dict[str, Any]]
 
 
 def kpi_table(
@@ -105,9 +110,11 @@ def kpi_table(
     links: list[tuple[str, str]],
     observations: list[KpiObservation],
     lag: int,
+    hidden: Suppression,
 ) -> KpiTable:
     """Attainment rate (at the end of the period `lag` periods earlier, among the people in
-    the unit during that period) next to each KPI value."""
+    the unit during that period) next to each KPI value; groups too small to show are left
+    out of the rows and the correlations."""
     by_kpi: dict[str, list[KpiObservation]] = defaultdict(list)
     for observation in observations:
         by_kpi[observation.kpi].append(observation)
@@ -119,6 +126,8 @@ def kpi_table(
             at = measured(observation, lag)
             count = counts.get(outcome, observation.org_unit, at.label)
             headcount = 0 if count is None else count.members
+            if not hidden.allows(observation.org_unit, at.label, headcount):
+                continue
             attained = 0 if count is None else count.attained
             share = rate(attained, headcount)
             rows.append(
@@ -139,7 +148,7 @@ def kpi_table(
         correlations.append(
             {"outcome": outcome, "kpi": kpi, "n": len(pairs), "pearson_r": pearson(pairs)}
         )
-    return KpiTable(rows, correlations)
+    return KpiTable(rows, correlations, hidden.report())
 
 
 def pearson(pairs: list[tuple[float, float]]) -> float | None:

@@ -19,6 +19,7 @@ from service.outcomes.aggregate import (
 )
 from service.outcomes.engine import ActiveMap
 from service.outcomes.periods import period_of, shift
+from service.outcomes.privacy import Suppression
 from service.store.ports import OrgDataStore, OutcomeReportStore
 from service.xapi.timestamps import format_ms
 
@@ -77,7 +78,7 @@ def attainment_json(active: ActiveMap, row: AttainmentRow, evidence: bool) -> di
 
 
 async def rates(
-    store: OutcomeReportStore, tenant: str, active: ActiveMap, params: dict[str, str]
+    store: OutcomeReportStore, tenant: str, active: ActiveMap, params: dict[str, str], floor: int
 ) -> dict[str, Any]:
     """Attainment rates per org unit and period: attained by the period's end, among those in
     the unit during the period, with the change from the previous period."""
@@ -97,8 +98,15 @@ async def rates(
         raise BadRequestError("too many periods: narrow since/until or use a coarser granularity")
     counted = spans([shift(periods[0], -1), *periods]) if periods else []
     counts = await store.unit_period_counts(tenant, version, field, outcomes, counted)
-    rows = rate_series(UnitCounts(counts), outcomes, periods)
-    return {"group_by": field, "granularity": granularity, "rows": rows}
+    hidden = Suppression(floor)
+    rows = rate_series(UnitCounts(counts), outcomes, periods, hidden)
+    return {
+        "group_by": field,
+        "granularity": granularity,
+        "min_group_size": floor,
+        "rows": rows,
+        "suppressed": hidden.report(),
+    }
 
 
 async def kpis(
@@ -107,6 +115,7 @@ async def kpis(
     tenant: str,
     active: ActiveMap,
     params: dict[str, str],
+    floor: int,
 ) -> KpiTable:
     """The outcome x KPI table per org unit and period, with correlations per link."""
     p.check_known(params, KPI_PARAMS)
@@ -126,7 +135,7 @@ async def kpis(
     periods = sorted(wanted, key=lambda period: (period.start, period.label))
     version = active.version.version
     counts = await store.unit_period_counts(tenant, version, field, outcomes, spans(periods))
-    return kpi_table(UnitCounts(counts), links, observations, lag)
+    return kpi_table(UnitCounts(counts), links, observations, lag, Suppression(floor))
 
 
 def _outcomes(active: ActiveMap, params: dict[str, str]) -> list[str]:

@@ -95,7 +95,7 @@ async def test_bad_effective_dates_are_refused(api: httpx.AsyncClient) -> None:
 
 
 async def test_a_roster_kept_before_history_holds_from_the_beginning(tmp_path: Path) -> None:
-    settings = make_settings(tmp_path)
+    settings = make_settings(tmp_path, min_group_size=1)
     app = create_app(settings)
     async with app.router.lifespan_context(app), client_for(app, None) as api:
         await _setup(api)

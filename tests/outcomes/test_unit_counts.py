@@ -99,7 +99,7 @@ def on(who: str, day: str) -> dict[str, Any]:
 
 
 async def test_counts_follow_evaluation_voiding_roster_and_versions(tmp_path: Path) -> None:
-    app = create_app(make_settings(tmp_path))
+    app = create_app(make_settings(tmp_path, min_group_size=1))
     path = tmp_path / "lrs.sqlite3"
     async with app.router.lifespan_context(app), client_for(app, None) as api:
         assert (await api.put("/outcomes/roster", json=ROSTER)).status_code == 200
