@@ -8,12 +8,13 @@ from fastapi import APIRouter, Request, Response
 
 from service.api.declared import operation, table_body
 from service.api.deps import OrgDataDep, OutcomesDep, PrincipalDep, SettingsDep
-from service.api.outcome_params import EFFECTIVE, ROSTER_HISTORY, ROSTER_PAGE
+from service.api.outcome_params import EFFECTIVE, KPI_UPLOAD, ROSTER_HISTORY, ROSTER_PAGE
 from service.api.outcome_support import READ, WRITE, json_response, params_of, read_body
 from service.model.clock import now_ms
 from service.model.errors import BadRequestError
-from service.outcomes.kpi import KPI_COLUMNS, parse_kpis
-from service.outcomes.params import MAX_LIMIT, check_known, integer, learner
+from service.outcomes.kpi import KPI_COLUMNS
+from service.outcomes.kpi_import import KpiUpload, import_kpis
+from service.outcomes.params import MAX_LIMIT, check_known, flag, integer, learner
 from service.outcomes.roster import ROSTER_COLUMNS, entry_json, parse_roster, roster_import
 from service.xapi.statement_params import names
 
@@ -21,7 +22,7 @@ router = APIRouter(prefix="/outcomes", tags=["outcomes"])
 
 
 _ROSTER = operation(EFFECTIVE, body=table_body(ROSTER_COLUMNS, ("learner",)))
-_KPIS = operation(body=table_body(KPI_COLUMNS, KPI_COLUMNS))
+_KPIS = operation(KPI_UPLOAD, body=table_body(KPI_COLUMNS, KPI_COLUMNS))
 
 
 @router.put("/roster", openapi_extra=_ROSTER)
@@ -82,17 +83,21 @@ async def put_kpis(
     settings: SettingsDep,
     principal: PrincipalDep,
 ) -> Response:
-    """PUT replaces every observation, POST adds or updates; a bad row rejects the upload."""
+    """PUT replaces every observation, POST adds or updates. A row of another granularity
+    than its KPI's, or naming an org unit nobody was in during its period (unless
+    allow_new_units=true), rejects the upload with its line and the known units."""
     principal.require(WRITE)
-    body = await read_body(request, settings.max_body_bytes)
-    observations = parse_kpis(body, request.headers.get("content-type"))
-    count = await store.put_kpi_observations(
-        principal.tenant, observations, replace=request.method == "PUT"
+    params = params_of(request)
+    check_known(params, set(names(KPI_UPLOAD)))
+    upload = KpiUpload(
+        replace=request.method == "PUT", allow_new_units=flag(params, "allow_new_units")
     )
+    body = await read_body(request, settings.max_body_bytes)
     active = await outcomes.active(principal.tenant)
-    known = {k.id for k in active.compiled.map.kpis} if active is not None else set()
-    unlinked = sorted({o.kpi for o in observations} - known)
-    return json_response({"imported": count, "kpis_not_in_current_map": unlinked})
+    known = [k.id for k in active.compiled.map.kpis] if active is not None else []
+    content_type = request.headers.get("content-type")
+    result = await import_kpis(store, principal.tenant, body, content_type, upload, known)
+    return json_response(result)
 
 
 @router.get("/kpis")

@@ -53,6 +53,13 @@ _RATES = {  # rates take period labels where attainment listings take instants
 }
 ROSTER_PAGE = (_COMMON["after"], _COMMON["limit"])
 ROSTER_HISTORY = (Param("learner", "The learner whose entries to list", required=True),)
+KPI_UPLOAD = (
+    Param(
+        "allow_new_units",
+        "Accept rows naming org units nobody in the roster was in during the row's period",
+        BOOL,
+    ),
+)
 EFFECTIVE = (
     Param(
         "effective",

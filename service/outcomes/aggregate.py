@@ -111,6 +111,7 @@ def kpi_table(
     observations: list[KpiObservation],
     lag: int,
     hidden: Suppression,
+    higher_is_better: dict[str, bool],
 ) -> KpiTable:
     """Attainment rate (at the end of the period `lag` periods earlier, among the people in
     the unit during that period) next to each KPI value; groups too small to show are left
@@ -146,7 +147,13 @@ def kpi_table(
             if share is not None:
                 pairs.append((share, observation.value))
         correlations.append(
-            {"outcome": outcome, "kpi": kpi, "n": len(pairs), "pearson_r": pearson(pairs)}
+            {
+                "outcome": outcome,
+                "kpi": kpi,
+                "higher_is_better": higher_is_better.get(kpi, True),
+                "n": len(pairs),
+                "pearson_r": pearson(pairs),
+            }
         )
     return KpiTable(rows, correlations, hidden.report())
 

@@ -135,7 +135,9 @@ async def kpis(
     periods = sorted(wanted, key=lambda period: (period.start, period.label))
     version = active.version.version
     counts = await store.unit_period_counts(tenant, version, field, outcomes, spans(periods))
-    return kpi_table(UnitCounts(counts), links, observations, lag, Suppression(floor))
+    directions = {k.id: k.higher_is_better for k in active.compiled.map.kpis}
+    table = UnitCounts(counts)
+    return kpi_table(table, links, observations, lag, Suppression(floor), directions)
 
 
 def _outcomes(active: ActiveMap, params: dict[str, str]) -> list[str]:

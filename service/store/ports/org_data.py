@@ -25,10 +25,9 @@ class OrgDataStore(Protocol):
         """Every entry of one learner, oldest first."""
         ...
 
-    async def roster_units(
-        self, tenant: str, unit_field: str, periods: list[PeriodSpan]
-    ) -> dict[str, set[str]]:
-        """Per period label, the org units anyone was in during the period."""
+    async def roster_units(self, tenant: str, periods: list[PeriodSpan]) -> dict[str, set[str]]:
+        """Per period label, the org units (values of any roster field) anyone was in during
+        the period."""
         ...
 
     async def put_kpi_observations(

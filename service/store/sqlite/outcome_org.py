@@ -33,7 +33,7 @@ from service.store.sqlite.outcome_counts import (
     tally_heads,
     tally_versions,
 )
-from service.store.sqlite.outcome_rows import ROSTER_COLUMNS, roster_entry, unit_column
+from service.store.sqlite.outcome_rows import ROSTER_COLUMNS, roster_entry
 
 _SET_FIELDS = ", ".join(f"{f} = r.{f}" for f in ROSTER_FIELDS)
 _NULL_FIELDS = ", ".join(f"{f} = NULL" for f in ROSTER_FIELDS)
@@ -52,6 +52,16 @@ _OF_UPLOADED = (
     f"SELECT version, {COUNTED} FROM outcome_attainments WHERE tenant = ?{_UPLOADED_ONLY}"
 )
 _HISTORY_COLUMNS = f"{ROSTER_COLUMNS}, valid_from, valid_to"
+# ?1 the periods as JSON [[label, start, end], ...], ?2 tenant: (label, unit) for every value
+# of every roster field held by an entry overlapping the period
+_UNITS = (
+    "WITH p AS (SELECT json_extract(value, '$[0]') AS label, json_extract(value, '$[1]') AS s, "
+    "json_extract(value, '$[2]') AS e FROM json_each(?1)), "
+    f"m AS (SELECT DISTINCT p.label, {', '.join('h.' + f for f in ROSTER_FIELDS)} FROM p "
+    "JOIN outcome_roster_history h ON h.tenant = ?2 AND h.valid_from < p.e "
+    "AND (h.valid_to IS NULL OR h.valid_to > p.s)) "
+    + " UNION ".join(f"SELECT label, {f} FROM m WHERE {f} IS NOT NULL" for f in ROSTER_FIELDS)
+)
 
 
 class SQLiteOrgData(SQLitePart):
@@ -124,22 +134,12 @@ class SQLiteOrgData(SQLitePart):
 
         return await self._read(job)
 
-    async def roster_units(
-        self, tenant: str, unit_field: str, periods: list[PeriodSpan]
-    ) -> dict[str, set[str]]:
-        field = unit_column(unit_field)
+    async def roster_units(self, tenant: str, periods: list[PeriodSpan]) -> dict[str, set[str]]:
         spans = orjson.dumps([[p.label, p.start_ms, p.end_ms] for p in periods]).decode()
 
         def job(conn: sqlite3.Connection) -> dict[str, set[str]]:
             found: dict[str, set[str]] = {p.label: set() for p in periods}
-            rows = conn.execute(
-                f"SELECT DISTINCT json_extract(p.value, '$[0]'), h.{field} FROM json_each(?) p "
-                "JOIN outcome_roster_history h ON h.tenant = ? "
-                "AND h.valid_from < json_extract(p.value, '$[2]') AND (h.valid_to IS NULL "
-                f"OR h.valid_to > json_extract(p.value, '$[1]')) WHERE h.{field} IS NOT NULL",
-                (spans, tenant),
-            )
-            for label, unit in rows:
+            for label, unit in conn.execute(_UNITS, (spans, tenant)):
                 found[label].add(unit)
             return found
 
