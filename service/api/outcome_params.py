@@ -53,6 +53,21 @@ _RATES = {  # rates take period labels where attainment listings take instants
 }
 ROSTER_PAGE = (_COMMON["after"], _COMMON["limit"])
 ROSTER_HISTORY = (Param("learner", "The learner whose entries to list", required=True),)
+IMPACT = (
+    Param(
+        "outcome", "The outcome of the current map whose attainment rate is the dose", required=True
+    ),
+    Param("kpi", "The KPI whose change is estimated", required=True),
+    _COMMON["group_by"],
+    Param(
+        "granularity",
+        "The KPI's period length (default and only allowed value: that of its observations)",
+        {"type": "string", "enum": list(GRANULARITIES)},
+    ),
+    Param("since", "First KPI period: " + _PERIOD_DOC),
+    Param("until", "Last KPI period: " + _PERIOD_DOC),
+    _COMMON["lag"],
+)
 KPI_UPLOAD = (
     Param(
         "allow_new_units",

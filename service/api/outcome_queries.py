@@ -12,10 +12,11 @@ from service.api.deps import (
     PrincipalDep,
     SettingsDep,
 )
-from service.api.outcome_params import described
+from service.api.outcome_params import IMPACT, described
 from service.api.outcome_support import READ, active_map, json_response, min_group, params_of
 from service.outcomes import params as p
 from service.outcomes import reports
+from service.outcomes.impact_report import impact
 
 router = APIRouter(prefix="/outcomes", tags=["outcomes"])
 
@@ -103,3 +104,23 @@ async def get_kpi_table(
             "suppressed": table.suppressed,
         }
     )
+
+
+@router.get("/impact", openapi_extra=operation(IMPACT))
+async def get_impact(
+    request: Request,
+    store: OutcomeReportsDep,
+    org: OrgDataDep,
+    outcomes: OutcomesDep,
+    settings: SettingsDep,
+    principal: PrincipalDep,
+) -> Response:
+    """The KPI change associated with going from 0 to 100 % attainment of an outcome: a
+    two-way fixed-effects estimate with a wild cluster bootstrap interval, its method, the
+    units it used and left out, and caveats in plain sentences."""
+    principal.require(READ)
+    active = await active_map(outcomes, principal.tenant)
+    floor = min_group(settings, principal)
+    params = params_of(request)
+    report = await impact(store, org, principal.tenant, active, params, floor)
+    return json_response({"map_version": active.version.version, **report})

@@ -1,4 +1,6 @@
-"""Attainment rates per org unit and period, and the outcome x KPI table with correlations.
+"""Attainment rates per org unit and period, and the outcome x KPI table with correlations
+(Pearson's r with a Fisher-z 95 % interval: r does not remove common trends; the impact
+estimate does).
 
 A rate answers "attained by the end of the period, among those in the unit at any time during
 the period" (the roster history decides who was where), so a roster change today leaves past
@@ -14,6 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from service.model.outcomes import KpiObservation, PeriodSpan, UnitPeriodCount
+from service.outcomes.impact import pearson_interval
 from service.outcomes.periods import (
     Granularity,
     Period,
@@ -146,13 +149,17 @@ def kpi_table(
             )
             if share is not None:
                 pairs.append((share, observation.value))
+        r = pearson(pairs)
+        interval = None if r is None else pearson_interval(r, len(pairs))
         correlations.append(
             {
                 "outcome": outcome,
                 "kpi": kpi,
                 "higher_is_better": higher_is_better.get(kpi, True),
                 "n": len(pairs),
-                "pearson_r": pearson(pairs),
+                "pearson_r": r,
+                "r_ci_low": None if interval is None else round(interval[0], 4),
+                "r_ci_high": None if interval is None else round(interval[1], 4),
             }
         )
     return KpiTable(rows, correlations, hidden.report())
