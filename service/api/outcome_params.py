@@ -68,6 +68,17 @@ IMPACT = (
     Param("until", "Last KPI period: " + _PERIOD_DOC),
     _COMMON["lag"],
 )
+PROGRESS = (
+    Param("learner", "The learner: an email, a mailto: IRI or another learner id", required=True),
+    Param("outcome", "Only this outcome of the current map"),
+)
+UNATTAINED = (
+    Param("outcome", "The outcome of the current map", required=True),
+    Param("org_unit", "The org unit (a value of the group_by roster field)", required=True),
+    _COMMON["group_by"],
+    Param("after", "The last learner of the previous page"),
+    _COMMON["limit"],
+)
 KPI_UPLOAD = (
     Param(
         "allow_new_units",

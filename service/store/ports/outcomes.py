@@ -13,6 +13,7 @@ from service.model.outcomes import (
     MapVersion,
     OutcomeChanges,
     PeriodSpan,
+    RosterEntry,
     SeqStatement,
     UnitPeriodCount,
 )
@@ -92,4 +93,18 @@ class OutcomeReportStore(Protocol):
         whose roster history puts them in the unit at any time during the period, and how many
         of them had attained the outcome before the period's start and before its end. Units
         without anyone in a period have no row for it."""
+        ...
+
+    async def unattained(
+        self,
+        tenant: str,
+        version: int,
+        outcome: str,
+        unit_field: str,
+        unit: str,
+        after: str | None,
+        limit: int,
+    ) -> list[RosterEntry]:
+        """Current roster entries of the unit whose learner has not attained the outcome, in
+        learner order after `after`."""
         ...

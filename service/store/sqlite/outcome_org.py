@@ -33,7 +33,7 @@ from service.store.sqlite.outcome_counts import (
     tally_heads,
     tally_versions,
 )
-from service.store.sqlite.outcome_rows import ROSTER_COLUMNS, roster_entry
+from service.store.sqlite.outcome_rows import HISTORY_COLUMNS, ROSTER_COLUMNS, roster_entry
 
 _SET_FIELDS = ", ".join(f"{f} = r.{f}" for f in ROSTER_FIELDS)
 _NULL_FIELDS = ", ".join(f"{f} = NULL" for f in ROSTER_FIELDS)
@@ -51,7 +51,6 @@ _UPLOADED_ONLY = (  # restricts attainments to the uploaded learners, through th
 _OF_UPLOADED = (
     f"SELECT version, {COUNTED} FROM outcome_attainments WHERE tenant = ?{_UPLOADED_ONLY}"
 )
-_HISTORY_COLUMNS = f"{ROSTER_COLUMNS}, valid_from, valid_to"
 # ?1 the periods as JSON [[label, start, end], ...], ?2 tenant: (label, unit) for every value
 # of every roster field held by an entry overlapping the period
 _UNITS = (
@@ -115,7 +114,7 @@ class SQLiteOrgData(SQLitePart):
     async def get_roster(self, tenant: str, after: str | None, limit: int) -> list[RosterEntry]:
         def job(conn: sqlite3.Connection) -> list[RosterEntry]:
             rows = conn.execute(
-                f"SELECT {_HISTORY_COLUMNS} FROM outcome_roster_history "
+                f"SELECT {HISTORY_COLUMNS} FROM outcome_roster_history "
                 "WHERE tenant = ? AND learner > ? AND valid_to IS NULL ORDER BY learner LIMIT ?",
                 (tenant, after or "", limit),
             ).fetchall()
@@ -126,7 +125,7 @@ class SQLiteOrgData(SQLitePart):
     async def roster_history(self, tenant: str, learner: str) -> list[RosterEntry]:
         def job(conn: sqlite3.Connection) -> list[RosterEntry]:
             rows = conn.execute(
-                f"SELECT {_HISTORY_COLUMNS} FROM outcome_roster_history "
+                f"SELECT {HISTORY_COLUMNS} FROM outcome_roster_history "
                 "WHERE tenant = ? AND learner = ? ORDER BY valid_from",
                 (tenant, learner),
             ).fetchall()

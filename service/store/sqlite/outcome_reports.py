@@ -12,11 +12,13 @@ from service.model.outcomes import (
     AttainmentQuery,
     AttainmentRow,
     PeriodSpan,
+    RosterEntry,
     UnitPeriodCount,
 )
 from service.store.sqlite.database import SQLitePart
 from service.store.sqlite.outcome_rows import (
     ATTAINMENT_COLUMNS,
+    HISTORY_COLUMNS,
     ROSTER_COLUMNS,
     attainment_record,
     roster_entry,
@@ -111,6 +113,32 @@ class SQLiteOutcomeReports(SQLitePart):
             return out
 
         return await self._read(job)
+
+    async def unattained(
+        self,
+        tenant: str,
+        version: int,
+        outcome: str,
+        unit_field: str,
+        unit: str,
+        after: str | None,
+        limit: int,
+    ) -> list[RosterEntry]:
+        sql = _UNATTAINED.format(columns=HISTORY_COLUMNS, field=unit_column(unit_field))
+
+        def job(conn: sqlite3.Connection) -> list[RosterEntry]:
+            rows = conn.execute(sql, (tenant, unit, after or "", version, outcome, limit))
+            return [roster_entry(row) for row in rows.fetchall()]
+
+        return await self._read(job)
+
+
+_UNATTAINED = (
+    "SELECT {columns} FROM outcome_roster_history h WHERE h.tenant = ? AND h.valid_to IS NULL "
+    "AND h.{field} = ? AND h.learner > ? AND NOT EXISTS (SELECT 1 FROM outcome_attainments a "
+    "WHERE a.tenant = h.tenant AND a.version = ? AND a.outcome = ? AND a.learner = h.learner) "
+    "ORDER BY h.learner LIMIT ?"
+)
 
 
 def _attainment_sql(tenant: str, query: AttainmentQuery) -> tuple[str, list[Any]]:
