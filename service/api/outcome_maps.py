@@ -8,12 +8,24 @@ from fastapi import APIRouter, Request, Response
 
 from schemas.generate import OUTCOME_MAP_SCHEMA
 from service.api.declared import map_body, operation
-from service.api.deps import OutcomesDep, PrincipalDep, SettingsDep
-from service.api.outcome_support import READ, WRITE, json_response, params_of, read_body
+from service.api.deps import OutcomesDep, PrincipalDep, SettingsDep, StatementStoreDep
+from service.api.outcome_params import CHECK_DAYS
+from service.api.outcome_support import (
+    READ,
+    WRITE,
+    json_response,
+    min_group,
+    params_of,
+    read_body,
+)
+from service.model.clock import now_ms
 from service.model.errors import BadRequestError, NotFoundError
 from service.model.outcomes import MapVersion
+from service.outcomes.compile import CompiledMap
+from service.outcomes.map_check import check_map
 from service.outcomes.maps import load_document, validate_map
 from service.outcomes.params import check_known, integer
+from service.xapi.statement_params import names
 
 router = APIRouter(prefix="/outcomes/map", tags=["outcomes"])
 
@@ -41,13 +53,30 @@ async def put_map(
     )
 
 
-@router.post("/validate", openapi_extra=_MAP)
-async def validate(request: Request, settings: SettingsDep, principal: PrincipalDep) -> Response:
-    """Check a map without storing it: 200, or 400 listing every problem."""
+@router.post("/validate", openapi_extra=operation(CHECK_DAYS, body=map_body()))
+async def validate(
+    request: Request,
+    statements: StatementStoreDep,
+    settings: SettingsDep,
+    principal: PrincipalDep,
+) -> Response:
+    """Check a map without storing it: 200, or 400 listing every problem. With `days`, also
+    against the data: what each criterion would have matched over the last `days` days,
+    and which of its verbs and activity ids no stored statement has (likely typos)."""
     principal.require(WRITE, READ)
+    params = params_of(request)
+    check_known(params, set(names(CHECK_DAYS)))
+    days = integer(params, "days", 0, 1, 366) if "days" in params else None
     body = await read_body(request, settings.max_body_bytes)
     outcome_map = validate_map(load_document(body, request.headers.get("content-type")))
-    return json_response({"valid": True, "outcomes": len(outcome_map.outcomes)})
+    answer: dict[str, Any] = {"valid": True, "outcomes": len(outcome_map.outcomes)}
+    if days is not None:
+        floor = min_group(settings, principal)
+        compiled = CompiledMap(outcome_map)
+        answer["data"] = await check_map(
+            statements, principal.tenant, compiled, days, now_ms(), floor
+        )
+    return json_response(answer)
 
 
 @router.get("")

@@ -79,6 +79,13 @@ UNATTAINED = (
     Param("after", "The last learner of the previous page"),
     _COMMON["limit"],
 )
+CHECK_DAYS = (
+    Param(
+        "days",
+        "Also check the map against the statements stored in the last this many days",
+        {"type": "integer", "minimum": 1, "maximum": 366},
+    ),
+)
 KPI_UPLOAD = (
     Param(
         "allow_new_units",
