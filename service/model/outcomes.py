@@ -112,6 +112,28 @@ class PeriodSpan:
 
 
 @dataclass(frozen=True, slots=True)
+class UnitSpan:
+    """Learners who were in one org unit without a break from `from_ms` until `to_ms`
+    (None: still), counted by the UTC day they attained an outcome (None: not yet)."""
+
+    unit: str
+    from_ms: int
+    to_ms: int | None
+    attained_day: int | None  # days since the epoch
+    count: int
+
+
+@dataclass(frozen=True, slots=True)
+class UnitRange:
+    """Someone was in this org unit (a value of any roster field) from `from_ms` until
+    `to_ms` (None: still)."""
+
+    unit: str
+    from_ms: int
+    to_ms: int | None
+
+
+@dataclass(frozen=True, slots=True)
 class UnitPeriodCount:
     """For one outcome, org unit and period: the people in the unit at any time during the
     period, and how many of them had attained the outcome before its start and its end."""

@@ -12,10 +12,11 @@ from schemas.outcomes import Kpi, OutcomeMap
 from service.model.errors import BadRequestError, NotFoundError
 from service.model.outcomes import KpiObservation
 from service.outcomes import params as p
-from service.outcomes.aggregate import UnitCounts, measured, spans
+from service.outcomes.aggregate import measured, spans
 from service.outcomes.engine import ActiveMap
 from service.outcomes.impact import DRAWS, SEED, Estimate, Panel, estimate
 from service.outcomes.impact_words import caveats, method, no_estimate, summary
+from service.outcomes.membership import unit_counts
 from service.outcomes.periods import Period, parse_period
 from service.outcomes.privacy import Suppression
 from service.store.ports import OrgDataStore, OutcomeReportStore
@@ -63,9 +64,7 @@ async def impact(
     observations = _within(observations, params, granularity)
     periods = sorted({measured(o, lag) for o in observations}, key=lambda x: x.start)
     version = active.version.version
-    counts = UnitCounts(
-        await store.unit_period_counts(tenant, version, field, [outcome], spans(periods))
-    )
+    counts = await unit_counts(store, tenant, version, field, [outcome], spans(periods))
     hidden = Suppression(floor)
     cells = []
     for observation in observations:

@@ -9,6 +9,7 @@ from typing import Any
 from service.model.outcomes import KpiObservation
 from service.outcomes.aggregate import spans
 from service.outcomes.kpi import parse_kpis
+from service.outcomes.membership import units_in
 from service.outcomes.periods import Granularity, Period, parse_period
 from service.outcomes.problems import InvalidDocumentError
 from service.outcomes.tables import Row
@@ -76,7 +77,7 @@ async def _unit_problems(
     """Rows naming an org unit nobody was in during the row's period."""
     periods = {parse_period(o.period) for _, o in located}
     ordered: list[Period] = sorted(periods, key=lambda p: (p.start, p.label))
-    units = await org.roster_units(tenant, spans(ordered))
+    units = units_in(await org.unit_ranges(tenant), spans(ordered))
     everyone = sorted(set().union(*units.values())) if units else []
     listed = ", ".join(everyone[:MAX_LISTED_UNITS]) + (
         ", ..." if len(everyone) > MAX_LISTED_UNITS else ""

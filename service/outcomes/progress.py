@@ -13,6 +13,7 @@ from service.outcomes import params as p
 from service.outcomes.compile import OutcomePlan
 from service.outcomes.engine import ActiveMap
 from service.outcomes.evaluate import attained_at, progress
+from service.outcomes.membership import unit_counts
 from service.outcomes.privacy import Suppression
 from service.outcomes.roster import entry_json
 from service.store.ports import OutcomeEvaluationStore, OutcomeReportStore
@@ -103,11 +104,11 @@ async def unattained(
     limit = p.integer(params, "limit", 100, 1, p.MAX_LIMIT)
     version = active.version.version
     now = now_ms()
-    counts = await reports.unit_period_counts(
-        tenant, version, field, [plan.outcome.id], [PeriodSpan("now", now, now + 1)]
+    counts = await unit_counts(
+        reports, tenant, version, field, [plan.outcome.id], [PeriodSpan("now", now, now + 1)]
     )
     hidden = Suppression(floor)
-    count = next((c for c in counts if c.unit == unit), None)
+    count = counts.get(plan.outcome.id, unit, "now")
     shown = hidden.allows(unit, "now", 0 if count is None else count.members)
     people = await reports.unattained(
         tenant, version, plan.outcome.id, field, unit, params.get("after"), limit

@@ -10,7 +10,6 @@ from service.model.outcomes import ROSTER_FIELDS, AttainmentQuery, AttainmentRow
 from service.outcomes import params as p
 from service.outcomes.aggregate import (
     KpiTable,
-    UnitCounts,
     kpi_table,
     measured,
     rate_series,
@@ -18,6 +17,7 @@ from service.outcomes.aggregate import (
     spans,
 )
 from service.outcomes.engine import ActiveMap
+from service.outcomes.membership import unit_counts
 from service.outcomes.periods import period_of, shift
 from service.outcomes.privacy import Suppression
 from service.store.ports import OrgDataStore, OutcomeReportStore
@@ -97,9 +97,9 @@ async def rates(
     if len(periods) > MAX_PERIODS:
         raise BadRequestError("too many periods: narrow since/until or use a coarser granularity")
     counted = spans([shift(periods[0], -1), *periods]) if periods else []
-    counts = await store.unit_period_counts(tenant, version, field, outcomes, counted)
+    counts = await unit_counts(store, tenant, version, field, outcomes, counted)
     hidden = Suppression(floor)
-    rows = rate_series(UnitCounts(counts), outcomes, periods, hidden)
+    rows = rate_series(counts, outcomes, periods, hidden)
     return {
         "group_by": field,
         "granularity": granularity,
@@ -134,10 +134,9 @@ async def kpis(
     wanted = {measured(o, lag) for o in observations if o.kpi in linked}
     periods = sorted(wanted, key=lambda period: (period.start, period.label))
     version = active.version.version
-    counts = await store.unit_period_counts(tenant, version, field, outcomes, spans(periods))
+    counts = await unit_counts(store, tenant, version, field, outcomes, spans(periods))
     directions = {k.id: k.higher_is_better for k in active.compiled.map.kpis}
-    table = UnitCounts(counts)
-    return kpi_table(table, links, observations, lag, Suppression(floor), directions)
+    return kpi_table(counts, links, observations, lag, Suppression(floor), directions)
 
 
 def _outcomes(active: ActiveMap, params: dict[str, str]) -> list[str]:

@@ -87,6 +87,18 @@ async def test_an_effective_date_places_people_from_then(api: httpx.AsyncClient)
     assert again[("Support", "2026-05")]["headcount"] == 2
 
 
+async def test_a_team_change_inside_a_department_is_one_stint(api: httpx.AsyncClient) -> None:
+    await _setup(api)
+    moved = [{"learner": "ann@example.org", "department": "Sales", "team": "B"}]
+    response = await api.post("/outcomes/roster", params={"effective": "2026-03-15"}, json=moved)
+    assert response.status_code == 200
+    rates = await _rates(api, since="2026-03", until="2026-03")
+    assert rates[("Sales", "2026-03")]["headcount"] == 2  # ann once, not once per entry
+    teams = await _rates(api, since="2026-03", until="2026-04", group_by="team")
+    assert teams[("B", "2026-03")]["headcount"] == 1
+    assert teams[("B", "2026-04")]["attained"] == 1
+
+
 async def test_bad_effective_dates_are_refused(api: httpx.AsyncClient) -> None:
     for value in ("2026-13-01", "yesterday", "2999-01-01"):
         response = await api.post("/outcomes/roster", params={"effective": value}, json=ROSTER)

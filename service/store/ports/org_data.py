@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Protocol
 
-from service.model.outcomes import KpiObservation, PeriodSpan, RosterEntry, RosterImport
+from service.model.outcomes import KpiObservation, RosterEntry, RosterImport, UnitRange
 
 
 class OrgDataStore(Protocol):
@@ -25,9 +25,9 @@ class OrgDataStore(Protocol):
         """Every entry of one learner, oldest first."""
         ...
 
-    async def roster_units(self, tenant: str, periods: list[PeriodSpan]) -> dict[str, set[str]]:
-        """Per period label, the org units (values of any roster field) anyone was in during
-        the period."""
+    async def unit_ranges(self, tenant: str) -> list[UnitRange]:
+        """Every org unit (a value of any roster field) with the distinct spans of time
+        anyone was in it."""
         ...
 
     async def put_kpi_observations(

@@ -12,10 +12,9 @@ from service.model.outcomes import (
     EvidenceSnapshot,
     MapVersion,
     OutcomeChanges,
-    PeriodSpan,
     RosterEntry,
     SeqStatement,
-    UnitPeriodCount,
+    UnitSpan,
 )
 
 
@@ -81,18 +80,12 @@ class OutcomeReportStore(Protocol):
         """The UTC day (since the epoch) of the first attainment of any of the outcomes."""
         ...
 
-    async def unit_period_counts(
-        self,
-        tenant: str,
-        version: int,
-        unit_field: str,
-        outcomes: list[str],
-        periods: list[PeriodSpan],
-    ) -> list[UnitPeriodCount]:
-        """Per outcome, org unit (a value of the roster field) and period: the distinct learners
-        whose roster history puts them in the unit at any time during the period, and how many
-        of them had attained the outcome before the period's start and before its end. Units
-        without anyone in a period have no row for it."""
+    async def unit_spans(
+        self, tenant: str, version: int, unit_field: str, outcome: str
+    ) -> list[UnitSpan]:
+        """The roster history as unbroken stints in the units of one roster field (a
+        learner's consecutive entries with the same unit are one stint), counted per unit,
+        start, end and the UTC day the learner attained the outcome (or not)."""
         ...
 
     async def unattained(

@@ -18,9 +18,9 @@ from service.model.outcomes import (
     BEGINNING_MS,
     ROSTER_FIELDS,
     KpiObservation,
-    PeriodSpan,
     RosterEntry,
     RosterImport,
+    UnitRange,
 )
 from service.store.sqlite.database import SQLitePart
 from service.store.sqlite.outcome_counts import (
@@ -51,15 +51,14 @@ _UPLOADED_ONLY = (  # restricts attainments to the uploaded learners, through th
 _OF_UPLOADED = (
     f"SELECT version, {COUNTED} FROM outcome_attainments WHERE tenant = ?{_UPLOADED_ONLY}"
 )
-# ?1 the periods as JSON [[label, start, end], ...], ?2 tenant: (label, unit) for every value
-# of every roster field held by an entry overlapping the period
-_UNITS = (
-    "WITH p AS (SELECT json_extract(value, '$[0]') AS label, json_extract(value, '$[1]') AS s, "
-    "json_extract(value, '$[2]') AS e FROM json_each(?1)), "
-    f"m AS (SELECT DISTINCT p.label, {', '.join('h.' + f for f in ROSTER_FIELDS)} FROM p "
-    "JOIN outcome_roster_history h ON h.tenant = ?2 AND h.valid_from < p.e "
-    "AND (h.valid_to IS NULL OR h.valid_to > p.s)) "
-    + " UNION ".join(f"SELECT label, {f} FROM m WHERE {f} IS NOT NULL" for f in ROSTER_FIELDS)
+_UNITS = (  # ?1 tenant: every (unit, from, to) of every roster field
+    "SELECT DISTINCT unit, valid_from, valid_to FROM ("
+    + " UNION ALL ".join(
+        f"SELECT {f} AS unit, valid_from, valid_to FROM outcome_roster_history "
+        f"WHERE tenant = ?1 AND {f} IS NOT NULL"
+        for f in ROSTER_FIELDS
+    )
+    + ")"
 )
 
 
@@ -133,14 +132,9 @@ class SQLiteOrgData(SQLitePart):
 
         return await self._read(job)
 
-    async def roster_units(self, tenant: str, periods: list[PeriodSpan]) -> dict[str, set[str]]:
-        spans = orjson.dumps([[p.label, p.start_ms, p.end_ms] for p in periods]).decode()
-
-        def job(conn: sqlite3.Connection) -> dict[str, set[str]]:
-            found: dict[str, set[str]] = {p.label: set() for p in periods}
-            for label, unit in conn.execute(_UNITS, (spans, tenant)):
-                found[label].add(unit)
-            return found
+    async def unit_ranges(self, tenant: str) -> list[UnitRange]:
+        def job(conn: sqlite3.Connection) -> list[UnitRange]:
+            return [UnitRange(*row) for row in conn.execute(_UNITS, (tenant,)).fetchall()]
 
         return await self._read(job)
 

@@ -1,19 +1,17 @@
 """SQLite's OutcomeReportStore: attainment listings, and attainments counted per org unit and
-period over the roster history (one grouped query per outcome)."""
+stint of the roster history (one grouped query per outcome; the periods are counted above the
+port, in service/outcomes/membership)."""
 
 from __future__ import annotations
 
 import sqlite3
 from typing import Any
 
-import orjson
-
 from service.model.outcomes import (
     AttainmentQuery,
     AttainmentRow,
-    PeriodSpan,
     RosterEntry,
-    UnitPeriodCount,
+    UnitSpan,
 )
 from service.store.sqlite.database import SQLitePart
 from service.store.sqlite.outcome_rows import (
@@ -32,24 +30,29 @@ _SELECT = (
 )
 
 DAY_MS = 86_400_000
-# ?1 the periods as JSON [[label, start, end], ...], ?2 tenant, ?3 version, ?4 outcome.
-# Members: distinct learners with a history entry in the unit overlapping the period; each
-# is looked up once in the attainments' primary key.
-_COUNTS = """
-WITH p AS (
-    SELECT json_extract(value, '$[0]') AS label, json_extract(value, '$[1]') AS s,
-        json_extract(value, '$[2]') AS e FROM json_each(?1)
-), m AS (
-    SELECT DISTINCT p.label, p.s, p.e, h.{field} AS unit, h.learner
-    FROM p JOIN outcome_roster_history h
-    ON h.tenant = ?2 AND h.valid_from < p.e AND (h.valid_to IS NULL OR h.valid_to > p.s)
-    WHERE h.{field} IS NOT NULL
+# ?1 tenant, ?2 version, ?3 outcome. A learner's history entries in order; an entry that
+# continues the previous one (same unit, no gap) is not a new stint; stints grouped with the
+# day the learner attained the outcome (each attainment found in the primary key).
+_SPANS = """
+WITH h AS (
+    SELECT learner, {field} AS unit, valid_from, valid_to,
+        CASE WHEN lag(valid_to) OVER w = valid_from AND lag({field}) OVER w IS {field}
+            THEN 0 ELSE 1 END AS starts
+    FROM outcome_roster_history WHERE tenant = ?1
+    WINDOW w AS (PARTITION BY learner ORDER BY valid_from)
+), g AS (
+    SELECT learner, unit, valid_from, valid_to,
+        sum(starts) OVER (PARTITION BY learner ORDER BY valid_from) AS stint
+    FROM h
+), s AS (
+    SELECT learner, unit, min(valid_from) AS f,
+        CASE WHEN count(valid_to) = count(*) THEN max(valid_to) END AS t
+    FROM g WHERE unit IS NOT NULL GROUP BY learner, stint
 )
-SELECT m.unit, m.label, count(*), count(a.attained < m.s OR NULL), count(a.learner)
-FROM m LEFT JOIN outcome_attainments a
-ON a.tenant = ?2 AND a.version = ?3 AND a.outcome = ?4 AND a.learner = m.learner
-    AND a.attained < m.e
-GROUP BY m.label, m.unit
+SELECT s.unit, s.f, s.t, a.attained / 86400000 AS day, count(*)
+FROM s LEFT JOIN outcome_attainments a
+ON a.tenant = ?1 AND a.version = ?2 AND a.outcome = ?3 AND a.learner = s.learner
+GROUP BY s.unit, s.f, s.t, day
 """
 
 
@@ -94,23 +97,14 @@ class SQLiteOutcomeReports(SQLitePart):
 
         return await self._read(job)
 
-    async def unit_period_counts(
-        self,
-        tenant: str,
-        version: int,
-        unit_field: str,
-        outcomes: list[str],
-        periods: list[PeriodSpan],
-    ) -> list[UnitPeriodCount]:
-        spans = orjson.dumps([[p.label, p.start_ms, p.end_ms] for p in periods]).decode()
-        sql = _COUNTS.format(field=unit_column(unit_field))
+    async def unit_spans(
+        self, tenant: str, version: int, unit_field: str, outcome: str
+    ) -> list[UnitSpan]:
+        sql = _SPANS.format(field=unit_column(unit_field))
 
-        def job(conn: sqlite3.Connection) -> list[UnitPeriodCount]:
-            out: list[UnitPeriodCount] = []
-            for outcome in outcomes:
-                rows = conn.execute(sql, (spans, tenant, version, outcome)).fetchall()
-                out.extend(UnitPeriodCount(outcome, *row) for row in rows)
-            return out
+        def job(conn: sqlite3.Connection) -> list[UnitSpan]:
+            rows = conn.execute(sql, (tenant, version, outcome)).fetchall()
+            return [UnitSpan(*row) for row in rows]
 
         return await self._read(job)
 
