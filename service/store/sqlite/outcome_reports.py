@@ -30,15 +30,19 @@ _SELECT = (
 )
 
 DAY_MS = 86_400_000
-# ?1 tenant, ?2 version, ?3 outcome. A learner's history entries in order; an entry that
-# continues the previous one (same unit, no gap) is not a new stint; stints grouped with the
-# day the learner attained the outcome (each attainment found in the primary key).
+# ?1 tenant, ?2 version, ?3 outcome. The stints of learners with several history entries come
+# from window functions (an entry that continues the previous one, same unit and no gap, is
+# not a new stint); a learner with one entry has one stint. Stints are grouped with the day
+# the learner attained the outcome, found in the covering index outcome_attainments_learner_time.
 _SPANS = """
-WITH h AS (
+WITH multi AS (
+    SELECT learner FROM outcome_roster_history WHERE tenant = ?1
+    GROUP BY learner HAVING count(*) > 1
+), h AS (
     SELECT learner, {field} AS unit, valid_from, valid_to,
         CASE WHEN lag(valid_to) OVER w = valid_from AND lag({field}) OVER w IS {field}
             THEN 0 ELSE 1 END AS starts
-    FROM outcome_roster_history WHERE tenant = ?1
+    FROM outcome_roster_history WHERE tenant = ?1 AND learner IN multi
     WINDOW w AS (PARTITION BY learner ORDER BY valid_from)
 ), g AS (
     SELECT learner, unit, valid_from, valid_to,
@@ -48,6 +52,9 @@ WITH h AS (
     SELECT learner, unit, min(valid_from) AS f,
         CASE WHEN count(valid_to) = count(*) THEN max(valid_to) END AS t
     FROM g WHERE unit IS NOT NULL GROUP BY learner, stint
+    UNION ALL
+    SELECT learner, {field}, valid_from, valid_to FROM outcome_roster_history
+    WHERE tenant = ?1 AND {field} IS NOT NULL AND learner NOT IN multi
 )
 SELECT s.unit, s.f, s.t, a.attained / 86400000 AS day, count(*)
 FROM s LEFT JOIN outcome_attainments a

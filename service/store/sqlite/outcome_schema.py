@@ -55,6 +55,8 @@ CREATE INDEX IF NOT EXISTS outcome_attainments_learner
     ON outcome_attainments (tenant, version, learner, outcome);
 CREATE INDEX IF NOT EXISTS outcome_attainments_time
     ON outcome_attainments (tenant, version, outcome, attained);
+CREATE INDEX IF NOT EXISTS outcome_attainments_learner_time
+    ON outcome_attainments (tenant, version, outcome, learner, attained);
 CREATE INDEX IF NOT EXISTS outcome_attainments_department
     ON outcome_attainments (tenant, version, outcome, department, attained);
 CREATE INDEX IF NOT EXISTS outcome_attainments_team
