@@ -92,6 +92,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         admin.router,
         admin_tenant.router,
         outcome_maps.router,
+        outcome_maps.maps_router,
         outcome_org.router,
         outcome_queries.router,
         outcome_progress.router,

@@ -115,7 +115,7 @@ async def export_attainments(
     kind = _format(fmt)
     params = params_of(request)
     p.check_known(params, ATTAINMENT_EXPORT_PARAMS)
-    active = await active_map(outcomes, principal.tenant)
+    active = await active_map(outcomes, principal.tenant, params)
     query = reports.attainment_query(active, params, PAGE)
     first = await store.query_attainments(principal.tenant, query)
 
@@ -169,9 +169,10 @@ async def export_rates(
     minimum group size are left out)."""
     _require_whole_tenant(principal)
     kind = _format(fmt)
-    active = await active_map(outcomes, principal.tenant)
+    params = params_of(request)
+    active = await active_map(outcomes, principal.tenant, params)
     floor = min_group(settings, principal)
-    report = await reports.rates(store, principal.tenant, active, params_of(request), floor)
+    report = await reports.rates(store, principal.tenant, active, params, floor)
     return _stream(kind, "rates", RATE_COLUMNS, _once(report["rows"]))
 
 
@@ -183,7 +184,7 @@ async def _kpi_rows(
     params: dict[str, str],
     floor: int,
 ) -> list[dict[str, Any]]:
-    active = await active_map(outcomes, tenant)
+    active = await active_map(outcomes, tenant, params)
     table = await reports.kpis(store, org, tenant, active, params, floor)
     by_link = {(c["outcome"], c["kpi"]): c for c in table.correlations}
     return [

@@ -45,8 +45,10 @@ _COMMON = {
             {"type": "integer", "minimum": 0, "maximum": 60},
         ),
         Param("after", "The last learner of the previous page"),
+        Param("map", "Which of the tenant's outcome maps (default: default)"),
     )
 }
+MAP = _COMMON["map"]
 _RATES = {  # rates take period labels where attainment listings take instants
     "since": Param("since", "First period: " + _PERIOD_DOC + ", of the granularity"),
     "until": Param("until", "Last period: " + _PERIOD_DOC + ", of the granularity"),
@@ -67,10 +69,12 @@ IMPACT = (
     Param("since", "First KPI period: " + _PERIOD_DOC),
     Param("until", "Last KPI period: " + _PERIOD_DOC),
     _COMMON["lag"],
+    MAP,
 )
 PROGRESS = (
     Param("learner", "The learner: an email, a mailto: IRI or another learner id", required=True),
     Param("outcome", "Only this outcome of the current map"),
+    MAP,
 )
 UNATTAINED = (
     Param("outcome", "The outcome of the current map", required=True),
@@ -78,6 +82,7 @@ UNATTAINED = (
     _COMMON["group_by"],
     Param("after", "The last learner of the previous page"),
     _COMMON["limit"],
+    MAP,
 )
 CHECK_DAYS = (
     Param(

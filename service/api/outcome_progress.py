@@ -13,7 +13,14 @@ from service.api.deps import (
     SettingsDep,
 )
 from service.api.outcome_params import PROGRESS, UNATTAINED
-from service.api.outcome_support import READ, active_map, json_response, min_group, params_of
+from service.api.outcome_support import (
+    READ,
+    active_map,
+    json_response,
+    map_fields,
+    min_group,
+    params_of,
+)
 from service.outcomes.progress import learner_progress, unattained
 
 router = APIRouter(prefix="/outcomes", tags=["outcomes"])
@@ -26,9 +33,10 @@ async def get_progress(
     """A learner's progress on each outcome: criteria met of those required, each criterion's
     count and the statements counted so far."""
     principal.require(READ)
-    active = await active_map(outcomes, principal.tenant)
-    report = await learner_progress(evidence, principal.tenant, active, params_of(request))
-    return json_response({"map_version": active.version.version, **report})
+    params = params_of(request)
+    active = await active_map(outcomes, principal.tenant, params)
+    report = await learner_progress(evidence, principal.tenant, active, params)
+    return json_response({**map_fields(active), **report})
 
 
 @router.get("/not-attained", openapi_extra=operation(UNATTAINED))
@@ -43,8 +51,8 @@ async def get_not_attained(
     """Who in an org unit (as the roster stands now) has not attained an outcome, each with
     their progress; the unit's counts are left out below the minimum group size."""
     principal.require(READ)
-    active = await active_map(outcomes, principal.tenant)
-    floor = min_group(settings, principal)
     params = params_of(request)
+    active = await active_map(outcomes, principal.tenant, params)
+    floor = min_group(settings, principal)
     report = await unattained(store, evidence, principal.tenant, active, params, floor)
-    return json_response({"map_version": active.version.version, **report})
+    return json_response({**map_fields(active), **report})

@@ -7,12 +7,15 @@ from typing import Any, Literal
 
 MapStatus = Literal["evaluating", "current", "retired"]
 ROSTER_FIELDS = ("department", "team", "manager", "location", "role")
+DEFAULT_MAP = "default"
 BEGINNING_MS = -62_135_596_800_000  # 0001-01-01T00:00:00Z: "since the beginning"
 
 
 @dataclass(frozen=True, slots=True)
 class MapVersion:
-    """One version of a tenant's outcome map and how far its evaluation got."""
+    """One version of one of a tenant's outcome maps and how far its evaluation got.
+    `version` is unique within the tenant (evaluation state is kept under it); `number`
+    counts the versions of the map `name` alone."""
 
     version: int
     document: dict[str, Any]
@@ -20,6 +23,8 @@ class MapVersion:
     status: MapStatus
     cursor: int  # the last statement sequence number evaluated
     evaluated: int  # statements evaluated so far
+    name: str = DEFAULT_MAP  # which of the tenant's maps (one per programme)
+    number: int = 0  # the version's number among that map's versions (1, 2, ...)
 
 
 @dataclass(frozen=True, slots=True)

@@ -21,7 +21,7 @@ from service.outcomes.periods import Period, parse_period
 from service.outcomes.privacy import Suppression
 from service.store.ports import OrgDataStore, OutcomeReportStore
 
-IMPACT_PARAMS = {"outcome", "kpi", "group_by", "granularity", "since", "until", "lag"}
+IMPACT_PARAMS = {"outcome", "kpi", "group_by", "granularity", "since", "until", "lag", "map"}
 MIN_UNITS = 4
 MIN_PERIODS = 3
 MAX_WORK = 4_000_000  # cells x units: the bootstrap's largest array

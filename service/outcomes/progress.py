@@ -19,8 +19,8 @@ from service.outcomes.roster import entry_json
 from service.store.ports import OutcomeEvaluationStore, OutcomeReportStore
 from service.xapi.timestamps import format_ms
 
-PROGRESS_PARAMS = {"learner", "outcome"}
-UNATTAINED_PARAMS = {"outcome", "org_unit", "group_by", "after", "limit"}
+PROGRESS_PARAMS = {"learner", "outcome", "map"}
+UNATTAINED_PARAMS = {"outcome", "org_unit", "group_by", "after", "limit", "map"}
 
 
 def outcome_progress(

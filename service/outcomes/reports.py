@@ -25,13 +25,13 @@ from service.xapi.timestamps import format_ms
 
 ATTAINMENT_PARAMS = {
     "outcome", "learner", "org_unit", "group_by", "period", "since", "until", "level",
-    "limit", "cursor", "evidence",
+    "limit", "cursor", "evidence", "map",
 }  # fmt: skip
 ATTAINMENT_COLUMNS = (
     "outcome", "learner", "name", "attained_at", "level", "level_name", *ROSTER_FIELDS,
 )  # fmt: skip
-RATE_PARAMS = {"outcome", "group_by", "granularity", "since", "until"}
-KPI_PARAMS = {"outcome", "kpi", "group_by", "lag"}
+RATE_PARAMS = {"outcome", "group_by", "granularity", "since", "until", "map"}
+KPI_PARAMS = {"outcome", "kpi", "group_by", "lag", "map"}
 MAX_PERIODS = 2000
 
 

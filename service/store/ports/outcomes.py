@@ -7,6 +7,7 @@ from collections.abc import Set as AbstractSet
 from typing import Any, Protocol
 
 from service.model.outcomes import (
+    DEFAULT_MAP,
     AttainmentQuery,
     AttainmentRow,
     EvidenceSnapshot,
@@ -21,12 +22,15 @@ from service.model.outcomes import (
 class OutcomeEvaluationStore(Protocol):
     """Map versions and evaluation state; each step commits atomically with its cursor."""
 
-    async def add_outcome_map(self, tenant: str, document: dict[str, Any]) -> MapVersion:
-        """Store the next version of the tenant's map, to be evaluated from the first statement."""
+    async def add_outcome_map(
+        self, tenant: str, document: dict[str, Any], name: str = DEFAULT_MAP
+    ) -> MapVersion:
+        """Store the next version of the tenant's map `name`, to be evaluated from the first
+        statement (a version of that map still being evaluated is retired)."""
         ...
 
     async def list_outcome_maps(self, tenant: str) -> list[MapVersion]:
-        """Every version of the tenant's map, oldest first."""
+        """Every version of every map of the tenant, oldest first."""
         ...
 
     async def outcome_tenants(self) -> list[str]:
@@ -34,7 +38,8 @@ class OutcomeEvaluationStore(Protocol):
         ...
 
     async def promote_outcome_map(self, tenant: str, version: int) -> None:
-        """Make `version` current; older versions retire and their state is deleted."""
+        """Make `version` current; older versions of the same map retire and their state is
+        deleted."""
         ...
 
     async def read_statements_after(

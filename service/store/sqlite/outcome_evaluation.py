@@ -11,6 +11,7 @@ import orjson
 
 from service.model.clock import now_ms
 from service.model.outcomes import (
+    DEFAULT_MAP,
     ROSTER_FIELDS,
     AttainmentRecord,
     EvidenceRecord,
@@ -23,26 +24,30 @@ from service.store.sqlite.database import SQLitePart
 from service.store.sqlite.outcome_counts import COUNTED, Deltas, apply_deltas, tally
 from service.store.sqlite.outcome_rows import ATTAINMENT_COLUMNS, attainment_record
 
-_MAP_COLUMNS = "version, document, created, status, cursor, evaluated"
+_MAP_COLUMNS = "version, document, created, status, cursor, evaluated, name, number"
 _EVIDENCE_COLUMNS = "learner, outcome, criterion, statement_id, activity, ts, seq"
 
 
 class SQLiteOutcomeEvaluation(SQLitePart):
     """Outcome maps, evidence and attainments (see service.store.ports.outcomes)."""
 
-    async def add_outcome_map(self, tenant: str, document: dict[str, Any]) -> MapVersion:
+    async def add_outcome_map(
+        self, tenant: str, document: dict[str, Any], name: str = DEFAULT_MAP
+    ) -> MapVersion:
         def job(conn: sqlite3.Connection) -> MapVersion:
             for (stale,) in conn.execute(
-                "SELECT version FROM outcome_maps WHERE tenant = ? AND status = 'evaluating'",
-                (tenant,),
+                "SELECT version FROM outcome_maps WHERE tenant = ? AND name = ? "
+                "AND status = 'evaluating'",
+                (tenant, name),
             ).fetchall():
                 _retire(conn, tenant, stale)
             row = conn.execute(
-                "INSERT INTO outcome_maps (tenant, version, document, created, status) "
-                "SELECT ?, coalesce(max(version), 0) + 1, ?, ?, 'evaluating' "
+                "INSERT INTO outcome_maps (tenant, version, document, created, status, name, "
+                "number) SELECT ?, coalesce(max(version), 0) + 1, ?, ?, 'evaluating', ?, "
+                "coalesce(max(CASE WHEN name = ? THEN number END), 0) + 1 "
                 "FROM outcome_maps WHERE tenant = ? "
                 f"RETURNING {_MAP_COLUMNS}",
-                (tenant, orjson.dumps(document), now_ms(), tenant),
+                (tenant, orjson.dumps(document), now_ms(), name, name, tenant),
             ).fetchone()
             return _map_version(row)
 
@@ -76,8 +81,9 @@ class SQLiteOutcomeEvaluation(SQLitePart):
             )
             for (older,) in conn.execute(
                 "SELECT version FROM outcome_maps WHERE tenant = ? AND version < ? "
-                "AND status != 'retired'",
-                (tenant, version),
+                "AND status != 'retired' AND name = "
+                "(SELECT name FROM outcome_maps WHERE tenant = ? AND version = ?)",
+                (tenant, version, tenant, version),
             ).fetchall():
                 _retire(conn, tenant, older)
 
@@ -239,5 +245,7 @@ def _retire(conn: sqlite3.Connection, tenant: str, version: int) -> None:
 
 
 def _map_version(row: tuple[Any, ...]) -> MapVersion:
-    version, document, created, status, cursor, evaluated = row
-    return MapVersion(version, orjson.loads(document), created, status, cursor, evaluated)
+    version, document, created, status, cursor, evaluated, name, number = row
+    return MapVersion(
+        version, orjson.loads(document), created, status, cursor, evaluated, name, number
+    )

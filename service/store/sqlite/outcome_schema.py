@@ -16,6 +16,8 @@ CREATE TABLE IF NOT EXISTS outcome_maps (
     status TEXT NOT NULL,
     cursor INTEGER NOT NULL DEFAULT 0,
     evaluated INTEGER NOT NULL DEFAULT 0,
+    name TEXT NOT NULL DEFAULT 'default',
+    number INTEGER NOT NULL DEFAULT 0,
     PRIMARY KEY (tenant, version)
 );
 
@@ -127,12 +129,26 @@ def _exists(conn: sqlite3.Connection, table: str) -> bool:
     return found is not None
 
 
+def _name_maps(conn: sqlite3.Connection) -> None:
+    """Give the map versions of a store made before several maps per tenant their map
+    (`default`) and number (their version)."""
+    if not _exists(conn, "outcome_maps"):
+        return
+    columns = {row[1] for row in conn.execute("PRAGMA table_info(outcome_maps)")}
+    if "name" in columns:
+        return
+    conn.execute("ALTER TABLE outcome_maps ADD COLUMN name TEXT NOT NULL DEFAULT 'default'")
+    conn.execute("ALTER TABLE outcome_maps ADD COLUMN number INTEGER NOT NULL DEFAULT 0")
+    conn.execute("UPDATE outcome_maps SET number = version")
+
+
 def create_outcome_schema(conn: sqlite3.Connection) -> None:
     """Create the outcome tables and indexes if missing (idempotent); fill the count tables
     (added together) of a store made before them, and give a roster kept before history
     began the history that it always held."""
     counted = _exists(conn, "outcome_unit_days")
     dated = _exists(conn, "outcome_roster_history")
+    _name_maps(conn)
     conn.executescript(OUTCOME_DDL)
     if not counted:
         recount_all(conn)
