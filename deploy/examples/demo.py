@@ -81,6 +81,13 @@ def report(lrs: httpx.Client) -> list[str]:
         interval = f"{found['ci_low']:+.2f} .. {found['ci_high']:+.2f}"
         lines.append(f"{kpi:<17} {truth:>+8.2f} {found['estimate']:>+9.2f} {interval:>19} {r:>22}")
         lines.append(f"  {found['summary']}")
+        check = found["pre_trend_check"]
+        if check["passed"] is not None:
+            verdict = "passed" if check["passed"] else "FAILED"
+            lines.append(
+                f"  pre-period check {verdict}: lead {check['estimate']:+.2f} "
+                f"({check['ci_low']:+.2f} .. {check['ci_high']:+.2f})"
+            )
         for row in found["suppressed"]:
             lines.append(f"  left out: {row['org_unit']}: {row['reason']}")
     lines += [

@@ -91,9 +91,39 @@ class FixedEffects:
         return out.reshape(values.shape)
 
 
-def estimate(panel: Panel, draws: int = DRAWS, seed: int = SEED) -> Estimate | None:
-    """beta and its interval; None when the rate does not vary beyond the fixed effects."""
-    fe = FixedEffects(panel)
+class Projection:
+    """The weighted projection onto the fixed effects and some control columns (by
+    Frisch-Waugh-Lovell: the controls' residuals after the fixed effects are orthogonal to
+    them, so the two projections add)."""
+
+    def __init__(self, panel: Panel, controls: Floats | None) -> None:
+        self._fe = FixedEffects(panel)
+        self._w = panel.weight
+        self.columns = 0
+        self._resid: Floats | None = None
+        if controls is not None and controls.size:
+            matrix = controls.reshape(len(controls), -1)
+            self._resid = matrix - self._fe.fitted(matrix)
+            gram = self._resid.T @ (self._w[:, None] * self._resid)
+            self._inverse = np.linalg.pinv(gram)
+            self.columns = matrix.shape[1]
+
+    def fitted(self, values: Floats) -> Floats:
+        out = self._fe.fitted(values)
+        if self._resid is None:
+            return out
+        matrix = values.reshape(len(values), -1)
+        coef = self._inverse @ (self._resid.T @ (self._w[:, None] * matrix))
+        extra: Floats = (self._resid @ coef).reshape(values.shape)
+        return out + extra
+
+
+def estimate(
+    panel: Panel, draws: int = DRAWS, seed: int = SEED, controls: Floats | None = None
+) -> Estimate | None:
+    """beta and its interval (with `controls`, n or n x c, held fixed beside the fixed
+    effects); None when the rate does not vary beyond them."""
+    fe = Projection(panel, controls)
     w, units, g = panel.weight, panel.unit, panel.n_units
     resid_rate = panel.rate - fe.fitted(panel.rate)
     denominator = float(np.sum(w * resid_rate**2))
@@ -102,7 +132,7 @@ def estimate(panel: Panel, draws: int = DRAWS, seed: int = SEED) -> Estimate | N
     resid_kpi = panel.kpi - fe.fitted(panel.kpi)
     beta = float(np.sum(w * resid_rate * panel.kpi) / denominator)
     lever = w * resid_rate
-    n, k = len(panel.kpi), g + panel.n_periods
+    n, k = len(panel.kpi), g + panel.n_periods + fe.columns
     correction = g / (g - 1) * (n - 1) / max(n - k, 1)
     scores = np.bincount(units, lever * (resid_kpi - beta * resid_rate), minlength=g)
     se = float(np.sqrt(correction * np.sum(scores**2))) / denominator
@@ -127,7 +157,7 @@ class RestrictedBootstrap:
 
     def __init__(
         self,
-        fe: FixedEffects,
+        fe: Projection,
         panel: Panel,
         resid_rate: Floats,
         resid_kpi: Floats,

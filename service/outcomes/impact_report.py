@@ -3,7 +3,6 @@ record the JSON API and the console both render."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -15,9 +14,10 @@ from service.outcomes import params as p
 from service.outcomes.aggregate import measured, spans
 from service.outcomes.engine import ActiveMap
 from service.outcomes.impact import DRAWS, SEED, Estimate, Panel, estimate
+from service.outcomes.impact_checks import Cell, lead_check
 from service.outcomes.impact_words import caveats, method, no_estimate, summary
 from service.outcomes.membership import unit_counts
-from service.outcomes.periods import Period, parse_period
+from service.outcomes.periods import parse_period
 from service.outcomes.privacy import Suppression
 from service.store.ports import OrgDataStore, OutcomeReportStore
 
@@ -25,15 +25,6 @@ IMPACT_PARAMS = {"outcome", "kpi", "group_by", "granularity", "since", "until", 
 MIN_UNITS = 4
 MIN_PERIODS = 3
 MAX_WORK = 4_000_000  # cells x units: the bootstrap's largest array
-
-
-@dataclass(frozen=True, slots=True)
-class Cell:
-    unit: str
-    period: Period
-    kpi: float
-    headcount: int
-    rate: float
 
 
 async def impact(
@@ -106,6 +97,7 @@ async def impact(
         "n_observations": len(cells),
     }
     result = None
+    check = lead_check(cells, MIN_UNITS, MIN_PERIODS)
     reason = no_estimate(len(units), len(labels), MIN_UNITS, MIN_PERIODS)
     if reason is None:
         result = estimate(_panel(cells, units, labels))
@@ -116,6 +108,7 @@ async def impact(
         **head,
         **_figures(result),
         "summary": reason if result is None else summary(result, kpi, words),
+        "pre_trend_check": check,
         "units": _unit_rows(cells, units, result),
         "suppressed": suppressed,
         "caveats": caveats(
@@ -126,6 +119,7 @@ async def impact(
             known_kpi=any(k.id == kpi_id for k in the_map.kpis),
             suppressed=len(suppressed),
             leaders=_leaders(units, result),
+            check=check["passed"],
         ),
     }
 

@@ -77,9 +77,11 @@ def caveats(
     known_kpi: bool,
     suppressed: int,
     leaders: list[str],
+    check: bool | None = None,
 ) -> list[str]:
     """Plain sentences on what the estimate cannot rule out, and where it is thin."""
     out = [
+        *_check_words(check),
         "This is an association, not proof that the programme caused it. It assumes that, "
         "without the programme, the KPI would have moved in parallel in every unit; anything "
         "else that started at the same time in the same units (a new manager, a pricing change, "
@@ -116,3 +118,21 @@ def caveats(
             f"{suppressed} org units were left out entirely or in some periods (see suppressed)."
         )
     return out
+
+
+def _check_words(passed: bool | None) -> list[str]:
+    if passed is None:
+        return [
+            "The pre-period check (pre_trend_check) could not be run: too few units or "
+            "consecutive periods, so whether units were on parallel paths before is unknown."
+        ]
+    if passed:
+        return [
+            "The pre-period check passed: KPIs did not already move with the next period's "
+            "attainment. That supports, but cannot prove, the parallel-trends assumption below."
+        ]
+    return [
+        "The pre-period check failed: KPIs already moved with the attainment of the following "
+        "period, so units that trained were on different paths before; read the estimate as "
+        "likely biased."
+    ]

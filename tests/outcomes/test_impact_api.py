@@ -73,6 +73,10 @@ async def test_the_planted_effect_and_the_placebo(planted: httpx.AsyncClient) ->
     assert SMALL_UNIT not in {row["org_unit"] for row in revenue["units"]}
     assert abs(sum(row["weight"] for row in revenue["units"]) - 1) < 1e-3
     assert any("not proof" in caveat for caveat in revenue["caveats"])
+    check = revenue["pre_trend_check"]
+    assert check["passed"] is True
+    assert check["ci_low"] <= 0 <= check["ci_high"]
+    assert revenue["caveats"][0].startswith("The pre-period check passed")
     coffee = await _impact(planted, kpi="office-coffee")
     assert coffee["ci_low"] <= 0 <= coffee["ci_high"]
     assert "consistent with no effect" in coffee["summary"]
@@ -84,6 +88,8 @@ async def test_too_little_data_says_why(planted: httpx.AsyncClient) -> None:
     assert short["estimate"] is None
     assert short["ci_low"] is None
     assert short["summary"].startswith("No estimate: KPI values cover only 2 periods")
+    assert short["pre_trend_check"]["passed"] is None
+    assert "could not be run" in short["caveats"][0]
     narrow = await _impact(planted, kpi="revenue-per-rep", group_by="team")
     assert narrow["estimate"] is None
     assert "only 0 org units" in narrow["summary"]

@@ -6,6 +6,8 @@ import numpy as np
 
 from deploy.examples.planted import EFFECT, World, generate
 from service.outcomes.impact import Panel, estimate, pearson_interval
+from service.outcomes.impact_checks import Cell, lead_check
+from service.outcomes.periods import parse_period, periods_between
 
 SEEDS = range(100)
 
@@ -100,3 +102,24 @@ def test_pearson_interval_by_fisher_z() -> None:
     low, high = pearson_interval(0.5, 28) or (0.0, 0.0)
     assert (round(low, 3), round(high, 3)) == (0.156, 0.736)
     assert pearson_interval(0.48, 3) is None
+
+
+def cells(world: World, kpi: np.ndarray) -> list[Cell]:
+    months = periods_between(parse_period("2025-01"), parse_period("2025-12"))
+    return [
+        Cell(f"u{u}", period, float(kpi[u, t]), int(world.headcount[u]), float(world.rate[u, t]))
+        for u in range(world.rate.shape[0])
+        for t, period in enumerate(months)
+    ]
+
+
+def test_the_pre_period_check_passes_under_parallel_trends_and_catches_anticipation() -> None:
+    passed = caught = 0
+    for seed in range(50):
+        world = generate(np.random.default_rng(seed))
+        passed += lead_check(cells(world, world.revenue), 4, 3)["passed"] is True
+        ahead = np.concatenate([world.rate[:, 1:], world.rate[:, -1:]], axis=1)
+        moved_early = world.coffee + EFFECT * ahead  # the KPI moves a period before training
+        caught += lead_check(cells(world, moved_early), 4, 3)["passed"] is False
+    assert passed >= 45, passed
+    assert caught >= 35, caught
