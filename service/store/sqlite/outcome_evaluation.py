@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import sqlite3
-from collections import Counter
 from collections.abc import Set as AbstractSet
 from typing import Any
 
@@ -21,7 +20,6 @@ from service.model.outcomes import (
     SeqStatement,
 )
 from service.store.sqlite.database import SQLitePart
-from service.store.sqlite.outcome_counts import COUNTED, Deltas, apply_deltas, tally
 from service.store.sqlite.outcome_rows import ATTAINMENT_COLUMNS, attainment_record
 
 _MAP_COLUMNS = "version, document, created, status, cursor, evaluated, name, number"
@@ -188,24 +186,22 @@ def _write_changes(conn: sqlite3.Connection, tenant: str, changes: OutcomeChange
             for e in changes.add_evidence
         ],
     )
-    deltas: Deltas = Counter()
     doomed = [(r.learner, r.outcome) for r in changes.put_attainments]
     for learner, outcome in [*changes.delete_attainments, *doomed]:
-        removed = conn.execute(
+        conn.execute(
             "DELETE FROM outcome_attainments WHERE tenant = ? AND version = ? AND learner = ? "
-            f"AND outcome = ? RETURNING {COUNTED}",
+            "AND outcome = ?",
             (tenant, version, learner, outcome),
-        ).fetchall()
-        tally(deltas, removed, -1)
+        )
     fields = ", ".join(ROSTER_FIELDS)
     for record in changes.put_attainments:
         roster = conn.execute(
             f"SELECT {fields} FROM outcome_roster WHERE tenant = ? AND learner = ?",
             (tenant, record.learner),
         ).fetchone() or (None,) * len(ROSTER_FIELDS)
-        added = conn.execute(
+        conn.execute(
             f"INSERT INTO outcome_attainments (tenant, version, {ATTAINMENT_COLUMNS}, {fields}) "
-            f"VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING {COUNTED}",
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 tenant,
                 version,
@@ -218,9 +214,7 @@ def _write_changes(conn: sqlite3.Connection, tenant: str, changes: OutcomeChange
                 orjson.dumps(record.emitted),
                 *roster,
             ),
-        ).fetchall()
-        tally(deltas, added, 1)
-    apply_deltas(conn, tenant, version, deltas)
+        )
     conn.execute(
         "UPDATE outcome_maps SET cursor = max(cursor, ?), evaluated = evaluated + ? "
         "WHERE tenant = ? AND version = ?",
@@ -240,7 +234,7 @@ def _retire(conn: sqlite3.Connection, tenant: str, version: int) -> None:
         "UPDATE outcome_maps SET status = 'retired' WHERE tenant = ? AND version = ?",
         (tenant, version),
     )
-    for table in ("outcome_evidence", "outcome_attainments", "outcome_unit_days"):
+    for table in ("outcome_evidence", "outcome_attainments"):
         conn.execute(f"DELETE FROM {table} WHERE tenant = ? AND version = ?", (tenant, version))
 
 

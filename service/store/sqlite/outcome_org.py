@@ -1,7 +1,7 @@
 """SQLite's OrgDataStore: the roster with its history, and KPI observations.
 
-The current roster (`outcome_roster`, copied into attainments and counted by outcome_counts)
-and its history (`outcome_roster_history`, which rates read) change in one transaction: an
+The current roster (`outcome_roster`, whose fields attainments copy for their filters) and
+its history (`outcome_roster_history`, which rates read) change in one transaction: an
 import effective at E ends the uploaded learners' entries at E (those of everyone, when it
 replaces the roster) and starts the new ones there; entries before E stay as they were.
 """
@@ -9,7 +9,6 @@ replaces the roster) and starts the new ones there; entries before E stay as the
 from __future__ import annotations
 
 import sqlite3
-from collections import Counter
 from typing import Any
 
 import orjson
@@ -23,16 +22,6 @@ from service.model.outcomes import (
     UnitRange,
 )
 from service.store.sqlite.database import SQLitePart
-from service.store.sqlite.outcome_counts import (
-    COUNTED,
-    Heads,
-    VersionDeltas,
-    apply_deltas,
-    apply_heads,
-    recount,
-    tally_heads,
-    tally_versions,
-)
 from service.store.sqlite.outcome_rows import HISTORY_COLUMNS, ROSTER_COLUMNS, roster_entry
 
 _SET_FIELDS = ", ".join(f"{f} = r.{f}" for f in ROSTER_FIELDS)
@@ -47,9 +36,6 @@ _COPY_ROSTER = (
 _UPLOADED_ONLY = (  # restricts attainments to the uploaded learners, through the learner index
     " AND outcome_attainments.version IN (SELECT version FROM outcome_maps WHERE tenant = ?)"
     f" AND outcome_attainments.learner{_UPLOADED}"
-)
-_OF_UPLOADED = (
-    f"SELECT version, {COUNTED} FROM outcome_attainments WHERE tenant = ?{_UPLOADED_ONLY}"
 )
 _UNITS = (  # ?1 tenant: every (unit, from, to) of every roster field
     "SELECT DISTINCT unit, valid_from, valid_to FROM ("
@@ -76,36 +62,20 @@ class SQLiteOrgData(SQLitePart):
 
         def job(conn: sqlite3.Connection) -> int:
             _date_history(conn, tenant, rows, learners, replace, effective)
-            heads: Heads = Counter()
             if replace:
-                for table in ("outcome_roster", "outcome_unit_heads"):
-                    conn.execute(f"DELETE FROM {table} WHERE tenant = ?", (tenant,))
+                conn.execute("DELETE FROM outcome_roster WHERE tenant = ?", (tenant,))
                 conn.execute(
                     f"UPDATE outcome_attainments SET {_NULL_FIELDS} WHERE tenant = ?", (tenant,)
                 )
-            else:
-                replaced = conn.execute(
-                    f"SELECT {_FIELDS} FROM outcome_roster WHERE tenant = ? AND learner{_UPLOADED}",
-                    (tenant, learners),
-                )
-                tally_heads(heads, replaced, -1)
             conn.executemany(
                 f"INSERT OR REPLACE INTO outcome_roster (tenant, {ROSTER_COLUMNS}) "
                 "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                 rows,
             )
-            tally_heads(heads, (row[3:] for row in rows), 1)
-            apply_heads(conn, tenant, heads)
             if replace:
                 conn.execute(_COPY_ROSTER, (tenant,))
-                recount(conn, tenant)
             else:
-                deltas = VersionDeltas(Counter)
-                tally_versions(deltas, conn.execute(_OF_UPLOADED, (tenant, tenant, learners)), -1)
                 conn.execute(_COPY_ROSTER + _UPLOADED_ONLY, (tenant, tenant, learners))
-                tally_versions(deltas, conn.execute(_OF_UPLOADED, (tenant, tenant, learners)), 1)
-                for version, changes in deltas.items():
-                    apply_deltas(conn, tenant, version, changes)
             return len(entries)
 
         return await self._write(job)

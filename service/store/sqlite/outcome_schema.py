@@ -5,7 +5,6 @@ from __future__ import annotations
 import sqlite3
 
 from service.model.outcomes import BEGINNING_MS
-from service.store.sqlite.outcome_counts import recount_all
 
 OUTCOME_DDL = """
 CREATE TABLE IF NOT EXISTS outcome_maps (
@@ -63,25 +62,6 @@ CREATE INDEX IF NOT EXISTS outcome_attainments_department
     ON outcome_attainments (tenant, version, outcome, department, attained);
 CREATE INDEX IF NOT EXISTS outcome_attainments_team
     ON outcome_attainments (tenant, version, outcome, team, attained);
-
-CREATE TABLE IF NOT EXISTS outcome_unit_days (
-    tenant TEXT NOT NULL,
-    version INTEGER NOT NULL,
-    outcome TEXT NOT NULL,
-    field TEXT NOT NULL,
-    unit TEXT NOT NULL,
-    day INTEGER NOT NULL,
-    count INTEGER NOT NULL,
-    PRIMARY KEY (tenant, version, outcome, field, unit, day)
-) WITHOUT ROWID;
-
-CREATE TABLE IF NOT EXISTS outcome_unit_heads (
-    tenant TEXT NOT NULL,
-    field TEXT NOT NULL,
-    unit TEXT NOT NULL,
-    count INTEGER NOT NULL,
-    PRIMARY KEY (tenant, field, unit)
-) WITHOUT ROWID;
 
 CREATE TABLE IF NOT EXISTS outcome_roster (
     tenant TEXT NOT NULL,
@@ -143,15 +123,13 @@ def _name_maps(conn: sqlite3.Connection) -> None:
 
 
 def create_outcome_schema(conn: sqlite3.Connection) -> None:
-    """Create the outcome tables and indexes if missing (idempotent); fill the count tables
-    (added together) of a store made before them, and give a roster kept before history
-    began the history that it always held."""
-    counted = _exists(conn, "outcome_unit_days")
+    """Create the outcome tables and indexes if missing (idempotent); give a roster kept
+    before history began the history that it always held."""
     dated = _exists(conn, "outcome_roster_history")
     _name_maps(conn)
     conn.executescript(OUTCOME_DDL)
-    if not counted:
-        recount_all(conn)
+    for table in ("outcome_unit_days", "outcome_unit_heads"):  # counts reports no longer read
+        conn.execute(f"DROP TABLE IF EXISTS {table}")
     if not dated:
         conn.execute(
             "INSERT INTO outcome_roster_history (tenant, learner, valid_from, name, department, "
