@@ -113,6 +113,7 @@ async def test_a_roster_kept_before_history_holds_from_the_beginning(tmp_path: P
         await _setup(api)
     with sqlite3.connect(tmp_path / "lrs.sqlite3") as conn:
         conn.execute("DROP TABLE outcome_roster_history")
+        conn.execute("DROP TABLE outcome_unit_history")
     app = create_app(settings)
     async with app.router.lifespan_context(app), client_for(app, None) as api:
         rates = await _rates(api, since="2026-01", until="2026-01")

@@ -23,6 +23,7 @@ from service.model.outcomes import (
 )
 from service.store.sqlite.database import SQLitePart
 from service.store.sqlite.outcome_rows import HISTORY_COLUMNS, ROSTER_COLUMNS, roster_entry
+from service.store.sqlite.outcome_stints import restint
 
 _SET_FIELDS = ", ".join(f"{f} = r.{f}" for f in ROSTER_FIELDS)
 _NULL_FIELDS = ", ".join(f"{f} = NULL" for f in ROSTER_FIELDS)
@@ -62,6 +63,7 @@ class SQLiteOrgData(SQLitePart):
 
         def job(conn: sqlite3.Connection) -> int:
             _date_history(conn, tenant, rows, learners, replace, effective)
+            restint(conn, tenant, None if replace else learners)
             if replace:
                 conn.execute("DELETE FROM outcome_roster WHERE tenant = ?", (tenant,))
                 conn.execute(

@@ -1,6 +1,6 @@
 """SQLite's OutcomeReportStore: attainment listings, and attainments counted per org unit and
-stint of the roster history (one grouped query per outcome; the periods are counted above the
-port, in service/outcomes/membership)."""
+stint (outcome_stints; one grouped query per outcome; the periods are counted above the port,
+in service/outcomes/membership)."""
 
 from __future__ import annotations
 
@@ -30,36 +30,14 @@ _SELECT = (
 )
 
 DAY_MS = 86_400_000
-# ?1 tenant, ?2 version, ?3 outcome. The stints of learners with several history entries come
-# from window functions (an entry that continues the previous one, same unit and no gap, is
-# not a new stint); a learner with one entry has one stint. Stints are grouped with the day
-# the learner attained the outcome, found in the covering index outcome_attainments_learner_time.
+# ?1 tenant, ?2 field, ?3 version, ?4 outcome: stints grouped with the day the learner
+# attained the outcome, found in the covering index outcome_attainments_learner_time.
 _SPANS = """
-WITH multi AS (
-    SELECT learner FROM outcome_roster_history WHERE tenant = ?1
-    GROUP BY learner HAVING count(*) > 1
-), h AS (
-    SELECT learner, {field} AS unit, valid_from, valid_to,
-        CASE WHEN lag(valid_to) OVER w = valid_from AND lag({field}) OVER w IS {field}
-            THEN 0 ELSE 1 END AS starts
-    FROM outcome_roster_history WHERE tenant = ?1 AND learner IN multi
-    WINDOW w AS (PARTITION BY learner ORDER BY valid_from)
-), g AS (
-    SELECT learner, unit, valid_from, valid_to,
-        sum(starts) OVER (PARTITION BY learner ORDER BY valid_from) AS stint
-    FROM h
-), s AS (
-    SELECT learner, unit, min(valid_from) AS f,
-        CASE WHEN count(valid_to) = count(*) THEN max(valid_to) END AS t
-    FROM g WHERE unit IS NOT NULL GROUP BY learner, stint
-    UNION ALL
-    SELECT learner, {field}, valid_from, valid_to FROM outcome_roster_history
-    WHERE tenant = ?1 AND {field} IS NOT NULL AND learner NOT IN multi
-)
-SELECT s.unit, s.f, s.t, a.attained / 86400000 AS day, count(*)
-FROM s LEFT JOIN outcome_attainments a
-ON a.tenant = ?1 AND a.version = ?2 AND a.outcome = ?3 AND a.learner = s.learner
-GROUP BY s.unit, s.f, s.t, day
+SELECT s.unit, s.valid_from, s.valid_to, a.attained / 86400000 AS day, count(*)
+FROM outcome_unit_history s LEFT JOIN outcome_attainments a
+ON a.tenant = ?1 AND a.version = ?3 AND a.outcome = ?4 AND a.learner = s.learner
+WHERE s.tenant = ?1 AND s.field = ?2
+GROUP BY s.unit, s.valid_from, s.valid_to, day
 """
 
 
@@ -107,10 +85,10 @@ class SQLiteOutcomeReports(SQLitePart):
     async def unit_spans(
         self, tenant: str, version: int, unit_field: str, outcome: str
     ) -> list[UnitSpan]:
-        sql = _SPANS.format(field=unit_column(unit_field))
+        field = unit_column(unit_field)
 
         def job(conn: sqlite3.Connection) -> list[UnitSpan]:
-            rows = conn.execute(sql, (tenant, version, outcome)).fetchall()
+            rows = conn.execute(_SPANS, (tenant, field, version, outcome)).fetchall()
             return [UnitSpan(*row) for row in rows]
 
         return await self._read(job)

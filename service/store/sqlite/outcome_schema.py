@@ -5,6 +5,7 @@ from __future__ import annotations
 import sqlite3
 
 from service.model.outcomes import BEGINNING_MS
+from service.store.sqlite.outcome_stints import restint
 
 OUTCOME_DDL = """
 CREATE TABLE IF NOT EXISTS outcome_maps (
@@ -91,6 +92,16 @@ CREATE TABLE IF NOT EXISTS outcome_roster_history (
     PRIMARY KEY (tenant, learner, valid_from)
 );
 
+CREATE TABLE IF NOT EXISTS outcome_unit_history (
+    tenant TEXT NOT NULL,
+    field TEXT NOT NULL,
+    learner TEXT NOT NULL,
+    unit TEXT NOT NULL,
+    valid_from INTEGER NOT NULL,
+    valid_to INTEGER,
+    PRIMARY KEY (tenant, field, learner, valid_from)
+) WITHOUT ROWID;
+
 CREATE TABLE IF NOT EXISTS outcome_kpis (
     tenant TEXT NOT NULL,
     kpi TEXT NOT NULL,
@@ -124,8 +135,9 @@ def _name_maps(conn: sqlite3.Connection) -> None:
 
 def create_outcome_schema(conn: sqlite3.Connection) -> None:
     """Create the outcome tables and indexes if missing (idempotent); give a roster kept
-    before history began the history that it always held."""
+    before history began the history that it always held, and its stints."""
     dated = _exists(conn, "outcome_roster_history")
+    stinted = _exists(conn, "outcome_unit_history")
     _name_maps(conn)
     conn.executescript(OUTCOME_DDL)
     for table in ("outcome_unit_days", "outcome_unit_heads"):  # counts reports no longer read
@@ -137,3 +149,8 @@ def create_outcome_schema(conn: sqlite3.Connection) -> None:
             "manager, location, role FROM outcome_roster",
             (BEGINNING_MS,),
         )
+    if not stinted:
+        for (tenant,) in conn.execute(
+            "SELECT DISTINCT tenant FROM outcome_roster_history"
+        ).fetchall():
+            restint(conn, tenant, None)
