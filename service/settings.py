@@ -202,6 +202,15 @@ class Settings(BaseSettings):
         default="auto", description="uvicorn's HTTP/1.1 parser; auto: httptools when installed."
     )
 
+    # The console (issue 18): the web UI at /console/, signed in with a credential.
+    console_enabled: bool = Field(default=True, description="Serve the web console at /console/.")
+    console_idle_minutes: float = Field(
+        default=30.0, gt=0, description="A console session ends after this long without a request."
+    )
+    console_session_hours: float = Field(
+        default=12.0, gt=0, description="A console session ends this long after its sign-in."
+    )
+
     @field_validator("forward_allowed_networks")
     @classmethod
     def _networks_parse(cls, value: str) -> str:

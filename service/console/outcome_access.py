@@ -1,0 +1,55 @@
+"""The outcome services a console page reads through; a store without outcomes answers 501."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from fastapi import Request
+
+from service.api.deps import runtime_of
+from service.model.errors import NotSupportedByStoreError
+from service.outcomes import export
+from service.outcomes.engine import ActiveMap, OutcomeEngine
+from service.store.ports import OutcomeReportStore
+from service.tenancy.sessions import ActiveSession
+
+BOM = "\ufeff".encode()  # so spreadsheet programs read the CSV as UTF-8 ("Zürich", not "ZÃ¼rich")
+
+
+@dataclass(frozen=True, slots=True)
+class Outcomes:
+    engine: OutcomeEngine
+    reports: OutcomeReportStore
+    tenant: str
+
+
+def outcomes_of(request: Request, session: ActiveSession) -> Outcomes:
+    """The tenant's outcome engine and report port; 403 without `outcomes/read`."""
+    session.principal.require("outcomes/read", "outcomes/write")
+    runtime = runtime_of(request)
+    if runtime.outcomes is None or runtime.store.outcomes is None:
+        name = {"mongodb": "MongoDB"}.get(runtime.store.kind, runtime.store.kind)
+        raise NotSupportedByStoreError(
+            f"Outcome mapping needs the SQLite store; this LRS runs on {name}, whose adapter "
+            "does not store outcomes yet. Statements, ingest and operations work as usual."
+        )
+    return Outcomes(runtime.outcomes, runtime.store.outcomes.reports, session.principal.tenant)
+
+
+async def active_or_none(outcomes: Outcomes) -> ActiveMap | None:
+    return await outcomes.engine.active(outcomes.tenant)
+
+
+def columns_of(rows: list[dict[str, Any]]) -> list[str]:
+    """The table's columns: the keys of its rows, in first-seen order."""
+    seen: dict[str, None] = {}
+    for row in rows:
+        seen.update(dict.fromkeys(row))
+    return list(seen)
+
+
+def csv_download(rows: list[dict[str, Any]]) -> bytes:
+    """A report table as CSV with a BOM; formula-like text is neutralised."""
+    columns = columns_of(rows)
+    return BOM + export.csv_header(columns) + export.csv_rows(columns, rows)

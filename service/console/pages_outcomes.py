@@ -1,0 +1,165 @@
+"""Outcome pages for L&D: outcomes with attainment, rates over time, KPIs, one learner."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Any
+
+import orjson
+from fastapi import APIRouter, Request, Response
+
+from service.console.charts import line_chart
+from service.console.outcome_access import active_or_none, columns_of, csv_download, outcomes_of
+from service.console.web import BASE, ConsoleRoute, SessionDep, render
+from service.model.errors import BadRequestError
+from service.model.outcomes import ROSTER_FIELDS
+from service.outcomes import export, reports
+from service.outcomes.periods import GRANULARITIES
+from service.xapi.statement_params import unique_params
+
+router = APIRouter(prefix=f"{BASE}/outcomes", route_class=ConsoleRoute, include_in_schema=False)
+REPORT_PARAMS = ("outcome", "group_by", "granularity", "since", "until")
+
+
+def _params(request: Request, allowed: tuple[str, ...]) -> dict[str, str]:
+    params = unique_params(request.query_params.multi_items())
+    return {k: v for k, v in params.items() if k in allowed and v.strip()}
+
+
+@router.get("")
+async def get_outcomes(request: Request, session: SessionDep) -> Response:
+    """Outcomes with attainment, the rates chart with its table, and the KPI table."""
+    outcomes = outcomes_of(request, session)
+    active = await active_or_none(outcomes)
+    progress = await outcomes.engine.progress(outcomes.tenant)
+    context: dict[str, Any] = {"active": active, "progress": progress}
+    if active is None:
+        return render(request, "outcomes.html", context, session=session)
+    params = _params(request, REPORT_PARAMS)
+    params.setdefault("granularity", "month")
+    counts = await outcomes.reports.count_attainments(outcomes.tenant, active.version.version)
+    listed = [(o, counts.get(o.id, 0)) for o in active.compiled.map.outcomes]
+    rates = await reports.rates(outcomes.reports, outcomes.tenant, active, params)
+    kpis = await reports.kpis(
+        outcomes.reports, outcomes.tenant, active, _params(request, ("outcome", "group_by"))
+    )
+    context.update(
+        params=params,
+        listed=listed,
+        rates=rates["rows"],
+        rate_columns=columns_of(rates["rows"]),
+        charts=_charts(rates["rows"]),
+        kpis=kpis.rows,
+        kpi_columns=columns_of(kpis.rows),
+        correlations=kpis.correlations,
+        unit_fields=ROSTER_FIELDS,
+        granularities=GRANULARITIES,
+        query=request.url.query,
+    )
+    return render(request, "outcomes.html", context, session=session)
+
+
+@router.get("/rates.csv")
+async def get_rates_csv(request: Request, session: SessionDep) -> Response:
+    outcomes = outcomes_of(request, session)
+    active = await _active(outcomes)
+    report = await reports.rates(
+        outcomes.reports, outcomes.tenant, active, _params(request, REPORT_PARAMS)
+    )
+    return _csv(csv_download(report["rows"]), "attainment-rates.csv")
+
+
+@router.get("/kpis.csv")
+async def get_kpis_csv(request: Request, session: SessionDep) -> Response:
+    outcomes = outcomes_of(request, session)
+    active = await _active(outcomes)
+    table = await reports.kpis(
+        outcomes.reports, outcomes.tenant, active, _params(request, ("outcome", "group_by"))
+    )
+    return _csv(csv_download(table.rows), "outcome-kpis.csv")
+
+
+@router.get("/learner")
+async def get_learner(request: Request, session: SessionDep) -> Response:
+    """One learner's attainments and the statements that are their evidence, readable."""
+    outcomes = outcomes_of(request, session)
+    active = await _active(outcomes)
+    params = _params(request, ("learner",))
+    if "learner" not in params:
+        raise BadRequestError("name a learner (an email, mailto: IRI or account)")
+    query = reports.attainment_query(active, params, 100)
+    rows = await outcomes.reports.query_attainments(outcomes.tenant, query)
+    attained = [reports.attainment_json(active, row, True) for row in rows]
+    statements = await _evidence(request, session, attained)
+    titles = {o.id: o.name for o in active.compiled.map.outcomes}
+    context = {"learner": params["learner"], "attained": attained, "evidence": statements}
+    context["titles"] = titles
+    return render(request, "learner.html", context, session=session)
+
+
+@router.get("/attainments")
+async def get_attainments(request: Request, session: SessionDep) -> Response:
+    """Who attained what (newest map), with links to each learner's evidence."""
+    outcomes = outcomes_of(request, session)
+    active = await _active(outcomes)
+    params = _params(request, ("outcome", "org_unit", "group_by", "cursor"))
+    query = reports.attainment_query(active, params, 100)
+    rows = await outcomes.reports.query_attainments(outcomes.tenant, query)
+    listed = [reports.attainment_json(active, row, False) for row in rows]
+    return render(
+        request,
+        "attainments.html",
+        {"rows": listed, "outcome": params.get("outcome")},
+        session=session,
+    )
+
+
+async def _active(outcomes: Any) -> Any:
+    active = await active_or_none(outcomes)
+    if active is None:
+        raise BadRequestError("no outcome map has been evaluated yet: install one first")
+    return active
+
+
+async def _evidence(
+    request: Request, session: SessionDep, attained: list[dict[str, Any]]
+) -> dict[str, dict[str, Any]]:
+    """The evidence statements by id, flattened for reading (verb, activity, result, time)."""
+    store = request.app.state.runtime.store.statements
+    wanted = {
+        sid
+        for row in attained
+        for proof in row.get("evidence") or []
+        for sid in proof.get("statements", [])
+    }
+    found: dict[str, dict[str, Any]] = {}
+    for statement_id in sorted(wanted)[:500]:
+        stored = await store.get_statement(session.principal.tenant, statement_id, voided=False)
+        if stored is not None:
+            statement = orjson.loads(stored.body)
+            found[statement_id] = export.flatten_statement(statement, session.principal.tenant)
+    return found
+
+
+def _charts(rows: list[dict[str, Any]]) -> list[tuple[str, Any]]:
+    """One line chart per outcome: a line per org unit, the rate over the periods."""
+    by_outcome: dict[str, dict[str, dict[str, float | None]]] = defaultdict(
+        lambda: defaultdict(dict)
+    )
+    periods: dict[str, None] = {}
+    for row in rows:
+        periods[row["period"]] = None
+        by_outcome[row["outcome"]][row["org_unit"]][row["period"]] = row.get("rate")
+    labels = list(periods)
+    return [
+        (outcome, line_chart(labels, {u: [v.get(p) for p in labels] for u, v in units.items()}))
+        for outcome, units in by_outcome.items()
+    ]
+
+
+def _csv(body: bytes, name: str) -> Response:
+    return Response(
+        body,
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )
