@@ -49,12 +49,12 @@ async def post_signin(request: Request) -> Response:
     try:
         signed_in = await keeper_of(request).sign_in(key, secret, client)
     except LRSError as exc:
-        response = render(
+        refused = render(
             request, "signin.html", {"problem": _refusal(exc), "key": key}, status=exc.status
         )
         if "Retry-After" in exc.headers:
-            response.headers["Retry-After"] = exc.headers["Retry-After"]
-        return response
+            refused.headers["Retry-After"] = exc.headers["Retry-After"]
+        return refused
     response = RedirectResponse(f"{BASE}/", status_code=303)
     settings = request.app.state.runtime.settings
     response.set_cookie(

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import dataclass
 from typing import Any
 
 import orjson
 from fastapi import APIRouter, Request, Response
 
-from service.console.charts import line_chart
+from service.console.charts import LineChart, line_chart
 from service.console.outcome_access import active_or_none, columns_of, csv_download, outcomes_of
 from service.console.web import BASE, ConsoleRoute, SessionDep, render
 from service.model.errors import BadRequestError
@@ -44,10 +45,9 @@ async def get_outcomes(request: Request, session: SessionDep) -> Response:
         outcomes.reports, outcomes.tenant, active, _params(request, ("outcome", "group_by"))
     )
     context.update(
+        titles={o.id: o.name for o in active.compiled.map.outcomes},
         params=params,
         listed=listed,
-        rates=rates["rows"],
-        rate_columns=columns_of(rates["rows"]),
         charts=_charts(rates["rows"]),
         kpis=kpis.rows,
         kpi_columns=columns_of(kpis.rows),
@@ -141,8 +141,18 @@ async def _evidence(
     return found
 
 
-def _charts(rows: list[dict[str, Any]]) -> list[tuple[str, Any]]:
-    """One line chart per outcome: a line per org unit, the rate over the periods."""
+@dataclass(frozen=True, slots=True)
+class RateView:
+    """One outcome's rates: the chart, and the same numbers as a unit x period table."""
+
+    outcome: str
+    chart: LineChart
+    periods: list[str]
+    units: list[tuple[str, list[float | None]]]
+
+
+def _charts(rows: list[dict[str, Any]]) -> list[RateView]:
+    """Per outcome, a line per org unit: the rate at the end of each period."""
     by_outcome: dict[str, dict[str, dict[str, float | None]]] = defaultdict(
         lambda: defaultdict(dict)
     )
@@ -151,10 +161,11 @@ def _charts(rows: list[dict[str, Any]]) -> list[tuple[str, Any]]:
         periods[row["period"]] = None
         by_outcome[row["outcome"]][row["org_unit"]][row["period"]] = row.get("rate")
     labels = list(periods)
-    return [
-        (outcome, line_chart(labels, {u: [v.get(p) for p in labels] for u, v in units.items()}))
-        for outcome, units in by_outcome.items()
-    ]
+    views = []
+    for outcome, units in by_outcome.items():
+        series = {unit: [values.get(p) for p in labels] for unit, values in units.items()}
+        views.append(RateView(outcome, line_chart(labels, series), labels, list(series.items())))
+    return views
 
 
 def _csv(body: bytes, name: str) -> Response:
