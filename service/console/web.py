@@ -50,7 +50,18 @@ ENVIRONMENT = jinja2.Environment(
     lstrip_blocks=True,
 )
 ENVIRONMENT.globals.update(base=BASE, version=__version__)
-ENVIRONMENT.filters["ms"] = format_ms
+ENVIRONMENT.filters["ms"] = lambda ms: readable_time(format_ms(ms))
+
+
+def readable_time(text: str | None) -> str:
+    """An xAPI timestamp to the minute, as people read it: `2026-01-02 10:00 UTC`."""
+    if not text or len(text) < 16 or text[10] != "T":
+        return text or ""
+    suffix = " UTC" if text.endswith("Z") or text.endswith("+00:00") else ""
+    return text[:10] + " " + text[11:16] + suffix
+
+
+ENVIRONMENT.filters["when"] = readable_time
 
 
 class SignInRequiredError(Exception):

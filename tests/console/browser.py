@@ -48,7 +48,9 @@ def chromium(width: int = 1280, height: int = 900, *, phone: bool = False) -> we
         f"--window-size={width},{height}",
     ):
         options.add_argument(argument)
-    return webdriver.Chrome(options=options, service=Service(DRIVER))
+    driver = webdriver.Chrome(options=options, service=Service(DRIVER))
+    driver.implicitly_wait(10)  # a lookup after a click waits (bounded) for the next page
+    return driver
 
 
 def screenshot(driver: webdriver.Chrome, name: str) -> Path:
