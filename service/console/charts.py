@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 WIDTH, HEIGHT = 960, 320
-LEFT, RIGHT, TOP, BOTTOM = 48, 16, 12, 40
+LEFT, RIGHT, TOP, BOTTOM = 48, 32, 12, 40
 COLOURS = 8
 
 

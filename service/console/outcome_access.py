@@ -11,7 +11,7 @@ from service.api.deps import runtime_of
 from service.model.errors import NotSupportedByStoreError
 from service.outcomes import export
 from service.outcomes.engine import ActiveMap, OutcomeEngine
-from service.store.ports import OutcomeReportStore
+from service.store.ports import OutcomeEvaluationStore, OutcomeReportStore
 from service.tenancy.sessions import ActiveSession
 
 BOM = "\ufeff".encode()  # so spreadsheet programs read the CSV as UTF-8 ("Zürich", not "ZÃ¼rich")
@@ -21,6 +21,7 @@ BOM = "\ufeff".encode()  # so spreadsheet programs read the CSV as UTF-8 ("Züri
 class Outcomes:
     engine: OutcomeEngine
     reports: OutcomeReportStore
+    evaluation: OutcomeEvaluationStore
     tenant: str
 
 
@@ -34,7 +35,8 @@ def outcomes_of(request: Request, session: ActiveSession) -> Outcomes:
             f"Outcome mapping needs the SQLite store; this LRS runs on {name}, whose adapter "
             "does not store outcomes yet. Statements, ingest and operations work as usual."
         )
-    return Outcomes(runtime.outcomes, runtime.store.outcomes.reports, session.principal.tenant)
+    stores = runtime.store.outcomes
+    return Outcomes(runtime.outcomes, stores.reports, stores.evaluation, session.principal.tenant)
 
 
 async def active_or_none(outcomes: Outcomes) -> ActiveMap | None:

@@ -14,6 +14,7 @@ from service.console.web import BASE, MAX_FORM_BYTES, ConsoleRoute, FormDep, Ses
 from service.model.errors import BadRequestError, LRSError
 from service.outcomes.kpi import parse_kpis
 from service.outcomes.maps import YAML_TYPES, load_document, validate_map
+from service.outcomes.preview import preview_map
 from service.outcomes.problems import InvalidDocumentError
 from service.outcomes.roster import parse_roster
 
@@ -48,6 +49,7 @@ async def post_map(request: Request, session: SessionDep, form: FormDep) -> Resp
         context["problems"] = [{"path": "$", "message": exc.message}]
         return _editor(request, session, context, status=400)
     context["valid"] = f"The map is valid: {len(outcome_map.outcomes)} outcomes."
+    context["preview"] = await preview_map(outcomes.evaluation, outcomes.tenant, outcome_map)
     if form.get("action") == "install":
         version = await outcomes.engine.install_map(outcomes.tenant, outcome_map)
         context["valid"] += f" Installed as version {version.version}; evaluation has started."
@@ -58,7 +60,10 @@ async def post_map(request: Request, session: SessionDep, form: FormDep) -> Resp
 def _editor(
     request: Request, session: SessionDep, context: dict[str, Any], status: int = 200
 ) -> Response:
-    values = {"problems": [], "valid": None, "syntax": "json", "versions": [], **context}
+    values = {
+        "problems": [], "valid": None, "syntax": "json", "versions": [], "preview": None,
+        **context,
+    }  # fmt: skip
     return render(request, "map.html", values, session=session, status=status)
 
 

@@ -7,7 +7,7 @@ or style, so even markup that slipped through could not run.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Coroutine
+from collections.abc import AsyncIterator, Callable, Coroutine
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -123,13 +123,17 @@ async def read_form(request: Request) -> FormData:
     return await request.form(max_files=2, max_fields=200, max_part_size=MAX_FORM_BYTES)
 
 
-async def checked_form(request: Request, session: SessionDep) -> FormData:
-    """A state-changing form of a signed-in person: same site and the session's CSRF token."""
+async def checked_form(request: Request, session: SessionDep) -> AsyncIterator[FormData]:
+    """A state-changing form of a signed-in person: same site and the session's CSRF token.
+    Uploaded files are closed once the page is answered."""
     form = await read_form(request)
-    token = form.get("csrf")
-    if not session.csrf_matches(token if isinstance(token, str) else None):
-        raise ForbiddenError("the form's CSRF token is missing or wrong; reload the page")
-    return form
+    try:
+        token = form.get("csrf")
+        if not session.csrf_matches(token if isinstance(token, str) else None):
+            raise ForbiddenError("the form's CSRF token is missing or wrong; reload the page")
+        yield form
+    finally:
+        await form.close()
 
 
 FormDep = Annotated[FormData, Depends(checked_form)]

@@ -115,6 +115,30 @@ def test_sign_in_and_see_the_rates_chart_with_its_table(driver: WebDriver, lrs: 
     screenshot(driver, "02-outcomes")
 
 
+def test_the_outcomes_report_prints_on_a4_without_the_navigation(
+    driver: WebDriver, lrs: str
+) -> None:
+    sign_in(driver, lrs)
+    driver.get(f"{lrs}/console/outcomes?outcome=product-knowledge")
+    driver.execute_cdp_cmd("Emulation.setEmulatedMedia", {"media": "print"})
+    driver.set_window_size(794, 1123)  # A4 at 96 dpi
+    try:
+        assert (
+            driver.execute_script(
+                "return getComputedStyle(document.querySelector('header.top')).display"
+            )
+            == "none"
+        )
+        assert count(driver, "#rates svg.chart circle") > 0
+        page_width = driver.execute_script("return document.documentElement.scrollWidth")
+        assert page_width <= 794, "the report is wider than the page"
+        pdf = driver.print_page()
+        assert pdf.startswith("JVBERi")  # base64 of "%PDF"
+    finally:
+        driver.execute_cdp_cmd("Emulation.setEmulatedMedia", {"media": ""})
+        driver.set_window_size(1280, 900)
+
+
 def test_rates_download_is_csv_with_a_bom(lrs: str) -> None:
     with httpx.Client(base_url=lrs) as client:
         client.post("/console/signin", data={"key": KEY, "secret": SECRET})
