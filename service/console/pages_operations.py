@@ -115,6 +115,22 @@ async def post_tenant(request: Request, session: SessionDep, form: FormDep) -> R
     return RedirectResponse(f"{BASE}/operations#tenants", status_code=303)
 
 
+@router.get("/targets/{target_id}/dead-letters")
+async def get_dead_letters(
+    target_id: int, tenant: str, request: Request, session: SessionDep
+) -> Response:
+    """The statements a target gave up on, newest attempts' errors included."""
+    actor = await _actor(request, session)
+    store = runtime_of(request).store.outbox
+    letters = await forwarding.dead_letters(store, actor, tenant, target_id)
+    context = {
+        "tenant": tenant,
+        "target_id": target_id,
+        "letters": [forwarding.dead_letter_json(letter) for letter in letters],
+    }
+    return render(request, "dead_letters.html", context, session=session)
+
+
 @router.post("/targets/{target_id}/requeue")
 async def post_requeue(
     target_id: int, request: Request, session: SessionDep, form: FormDep
