@@ -164,12 +164,18 @@ def render(
     return HTMLResponse(html, status_code=status)
 
 
-def error_page(request: Request, exc: LRSError) -> HTMLResponse:
-    """An error as a page, with the status the API would answer."""
+async def error_page(request: Request, exc: LRSError) -> HTMLResponse:
+    """An error as a page, with the status the API would answer (and the navigation, when
+    somebody is signed in)."""
+    try:
+        session = await keeper_of(request).resume(session_token(request))
+    except LRSError:  # the store itself is failing: the page says what went wrong without it
+        session = None
     response = render(
         request,
         "error.html",
         {"status": exc.status, "message": exc.message, "details": exc.details},
+        session=session,
         status=exc.status,
     )
     for name, value in exc.headers.items():
@@ -192,7 +198,7 @@ class ConsoleRoute(APIRoute):
             except SignInRequiredError:
                 response = RedirectResponse(f"{BASE}/signin", status_code=303)
             except LRSError as exc:
-                response = error_page(request, exc)
+                response = await error_page(request, exc)
             for name, value in SECURITY_HEADERS.items():
                 response.headers.setdefault(name, value)
             return response

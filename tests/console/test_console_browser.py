@@ -286,7 +286,3 @@ def test_sign_out(driver: WebDriver, lrs: str) -> None:
     driver.get(f"{lrs}/console/outcomes")
     assert driver.current_url.endswith("/console/signin")
     assert count(driver, "form.signout") == 0
-
-
-def test_screenshots_dir_is_inside_the_repository() -> None:
-    assert (Path(__file__).parents[2] / "build").parent == Path(ROOT)
