@@ -15,6 +15,8 @@ from service.console.web import BASE, ConsoleRoute, SessionDep, render
 from service.model.errors import BadRequestError
 from service.model.outcomes import ROSTER_FIELDS
 from service.outcomes import export, reports
+from service.outcomes import params as p
+from service.outcomes.learner_progress import learner_progress
 from service.outcomes.periods import GRANULARITIES
 from service.xapi.statement_params import unique_params
 
@@ -81,19 +83,27 @@ async def get_kpis_csv(request: Request, session: SessionDep) -> Response:
 
 @router.get("/learner")
 async def get_learner(request: Request, session: SessionDep) -> Response:
-    """One learner's attainments and the statements that are their evidence, readable."""
+    """One learner's progress on every outcome, with the statements behind it, readable."""
     outcomes = outcomes_of(request, session)
     active = await _active(outcomes)
-    params = _params(request, ("learner",))
-    if "learner" not in params:
+    learner = p.learner(_params(request, ("learner",)))
+    if learner is None:
         raise BadRequestError("name a learner (an email, mailto: IRI or account)")
-    query = reports.attainment_query(active, params, 100)
+    found = await learner_progress(outcomes.evaluation, outcomes.tenant, active, learner)
+    query = reports.attainment_query(active, {"learner": learner}, 1)
     rows = await outcomes.reports.query_attainments(outcomes.tenant, query)
-    attained = [reports.attainment_json(active, row, True) for row in rows]
-    statements = await _evidence(request, session, attained)
-    titles = {o.id: o.name for o in active.compiled.map.outcomes}
-    context = {"learner": params["learner"], "attained": attained, "evidence": statements}
-    context["titles"] = titles
+    about = reports.attainment_json(active, rows[0], False) if rows else {}
+    wanted = {sid for o in found for c in o.criteria for sid in c.statements}
+    levels = {
+        (o.id, level.level): level.name for o in active.compiled.map.outcomes for level in o.levels
+    }
+    context = {
+        "learner": learner,
+        "about": about,
+        "progress": found,
+        "levels": levels,
+        "evidence": await _evidence(request, session, wanted),
+    }
     return render(request, "learner.html", context, session=session)
 
 
@@ -122,16 +132,10 @@ async def _active(outcomes: Any) -> Any:
 
 
 async def _evidence(
-    request: Request, session: SessionDep, attained: list[dict[str, Any]]
+    request: Request, session: SessionDep, wanted: set[str]
 ) -> dict[str, dict[str, Any]]:
     """The evidence statements by id, flattened for reading (verb, activity, result, time)."""
     store = request.app.state.runtime.store.statements
-    wanted = {
-        sid
-        for row in attained
-        for proof in row.get("evidence") or []
-        for sid in proof.get("statements", [])
-    }
     found: dict[str, dict[str, Any]] = {}
     for statement_id in sorted(wanted)[:500]:
         stored = await store.get_statement(session.principal.tenant, statement_id, voided=False)

@@ -13,7 +13,7 @@ from fastapi import FastAPI
 from tests.builders import activity, agent, statement
 from tests.conftest import client_for
 from tests.console.support import browser, sign_in
-from tests.outcomes.support import PASSED, one_outcome_map, passed, post_statements
+from tests.outcomes.support import PASSED, one_outcome_map, passed, post_statements, put_map, settle
 
 pytestmark = pytest.mark.asyncio
 KPI_HEADER = "kpi,org_unit,period,value\n"
@@ -145,3 +145,24 @@ async def test_without_outcomes_scopes_the_outcome_pages_refuse(app: FastAPI) ->
         home = await client.get("/console/")
     assert page.status_code == 403
     assert home.headers["location"] == "/console/statements"
+
+
+async def test_a_learners_page_shows_progress_before_attainment(app: FastAPI) -> None:
+    two = one_outcome_map(
+        {"all": [{"id": "modules", "verbs": [PASSED], "at_least": 2, "distinct_activities": True}]}
+    )
+    async with client_for(app, None) as api:
+        await put_map(api, two)
+        await post_statements(api, passed("ann", "m1"), passed("ann", "m1"), passed("bob", "m1"))
+        await post_statements(api, passed("bob", "m2", scaled=0.9))
+        await settle(api)
+    async with browser(app) as client:
+        await sign_in(client)
+        ann = await client.get("/console/outcomes/learner?learner=ann@example.org")
+        bob = await client.get("/console/outcomes/learner", params={"learner": "bob@example.org"})
+    assert ann.status_code == 200, ann.text
+    assert "not yet" in ann.text
+    assert "Criterion modules: 1 of 2 needed" in ann.text  # the same activity twice counts once
+    assert "attained" in bob.text
+    assert "Criterion modules: 2 of 2 needed" in bob.text
+    assert "score 90%" in bob.text
