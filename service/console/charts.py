@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 WIDTH, HEIGHT = 960, 320
@@ -40,7 +41,8 @@ def line_chart(
     periods: list[str], series: dict[str, list[float | None]], *, percent: bool = True
 ) -> LineChart:
     """One line per series over the periods; y from 0 to 1 (a rate) or 0 to the largest value."""
-    top_value = 1.0 if percent else max([v for vs in series.values() for v in vs if v] or [1.0])
+    largest = max([v for vs in series.values() for v in vs if v] or [1.0])
+    top_value = 1.0 if percent else float(math.ceil(largest / 4) * 4)  # whole-number ticks
     plot_w, plot_h = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
     step = plot_w / max(1, len(periods) - 1)
 

@@ -9,6 +9,7 @@ import orjson
 from fastapi import APIRouter, Request, Response
 
 from service.api.deps import get_statements, runtime_of
+from service.console.charts import line_chart
 from service.console.statement_view import FILTERS, agent_param, platforms, pretty, summary
 from service.console.web import BASE, ConsoleRoute, SessionDep, render
 from service.model.clock import now_ms
@@ -111,7 +112,10 @@ async def get_ingest(request: Request, session: SessionDep) -> Response:
         }
         for row in sorted(last, key=lambda row: row.stored_ms)
     ]
+    labels = [format_ms(day)[5:10] for day in columns]
+    series = {row["platform"]: [float(n) for n in row["counts"]] for row in table}
     context = {
+        "chart": line_chart(labels, series, percent=False) if table else None,
         "days": [format_ms(day)[:10] for day in columns],
         "table": table,
         "latest": latest,
