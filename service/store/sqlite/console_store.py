@@ -70,12 +70,16 @@ class SQLiteIngestStats(SQLitePart):
     async def ingest_days(self, tenant: str, since_ms: int) -> list[IngestDay]:
         def job(conn: sqlite3.Connection) -> list[IngestDay]:
             rows = conn.execute(
+                # Per authority key, its statements from the window's first `seq` on (a range
+                # of the primary key), then each one's `stored`: one lookup per statement in
+                # the window, whatever a platform's history before it.
                 "SELECT k.key, s.stored / ? * ? AS day, count(*) FROM index_keys k "
-                "JOIN statement_keys sk ON sk.key_id = k.key_id "
+                "JOIN statement_keys sk ON sk.key_id = k.key_id AND sk.seq >= "
+                "(SELECT min(seq) FROM statements WHERE tenant = ? AND stored >= ?) "
                 "JOIN statements s ON s.seq = sk.seq "
                 "WHERE k.tenant = ? AND k.kind = ? AND s.stored >= ? "
                 "GROUP BY k.key, day ORDER BY day, k.key",
-                (DAY_MS, DAY_MS, tenant, int(KeyKind.AUTHORITY), since_ms),
+                (DAY_MS, DAY_MS, tenant, since_ms, tenant, int(KeyKind.AUTHORITY), since_ms),
             ).fetchall()
             return [IngestDay(key, int(day), int(count)) for key, day, count in rows]
 
