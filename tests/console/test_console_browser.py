@@ -159,6 +159,25 @@ def test_open_a_learners_evidence(driver: WebDriver, lrs: str) -> None:
     screenshot(driver, "03-learner")
 
 
+def test_the_map_editor_validates_with_a_dry_run(driver: WebDriver, lrs: str) -> None:
+    sign_in(driver, lrs)
+    driver.get(f"{lrs}/console/outcomes/map")
+    assert "product-knowledge" in driver.find_element(By.ID, "document").get_attribute("value")
+    driver.find_element(By.CSS_SELECTOR, "button[value=validate]").click()
+    preview = driver.find_element(By.ID, "preview").text
+    assert "Dry run over all" in preview
+    assert "product-knowledge modules" in preview
+    no_serious_violations(driver)
+    screenshot(driver, "04-map-dry-run")
+    box = driver.find_element(By.ID, "document")
+    box.clear()
+    box.send_keys('{"name": "x", "outcomes": [{"id": "bad id", "name": "n"}]}')
+    driver.find_element(By.CSS_SELECTOR, "button[value=validate]").click()
+    problems = driver.find_element(By.ID, "problems").text
+    assert "$.outcomes[0].id" in problems
+    assert "$.outcomes[0].criteria" in problems
+
+
 def test_a_bad_roster_shows_its_line_errors_before_storing(driver: WebDriver, lrs: str) -> None:
     sign_in(driver, lrs)
     driver.get(f"{lrs}/console/outcomes/upload")
@@ -171,7 +190,7 @@ def test_a_bad_roster_shows_its_line_errors_before_storing(driver: WebDriver, lr
     assert "nothing was stored" in problems
     assert "line 3" in problems
     assert "line 4" in problems
-    screenshot(driver, "04-roster-errors")
+    screenshot(driver, "05-roster-errors")
     with httpx.Client(base_url=lrs, auth=(KEY, SECRET)) as api:
         roster = api.get("/outcomes/roster", params={"limit": 500}).json()["entries"]
     assert "Twice" not in {entry["name"] for entry in roster}
@@ -186,7 +205,7 @@ def test_create_a_credential_and_see_its_secret_once(driver: WebDriver, lrs: str
     key = driver.find_element(By.ID, "issued-key").text
     secret = driver.find_element(By.ID, "issued-secret").text
     assert len(secret) >= 24
-    screenshot(driver, "05-credential-secret")
+    screenshot(driver, "06-credential-secret")
     with httpx.Client(base_url=lrs) as client:  # the secret works for the xAPI
         about = client.get(
             "/xapi/statements",
@@ -208,7 +227,7 @@ def test_hostile_statement_content_shows_as_text_and_runs_nothing(
     assert HOSTILE in cells
     assert count(driver, "main img") == 0
     no_serious_violations(driver)
-    screenshot(driver, "06-statements")
+    screenshot(driver, "07-statements")
     driver.find_element(
         By.LINK_TEXT, driver.find_elements(By.CSS_SELECTOR, "#statements a")[0].text
     ).click()
@@ -263,7 +282,7 @@ def test_ingest_overview_names_the_platform(driver: WebDriver, lrs: str) -> None
     text = driver.find_element(By.TAG_NAME, "main").text
     assert f"bootstrap ({KEY})" in text
     no_serious_violations(driver)
-    screenshot(driver, "07-ingest")
+    screenshot(driver, "08-ingest")
 
 
 def test_phone_width_outcomes_page(lrs: str) -> None:
@@ -273,7 +292,7 @@ def test_phone_width_outcomes_page(lrs: str) -> None:
         phone.get(f"{lrs}/console/outcomes")
         width = phone.execute_script("return document.documentElement.scrollWidth")
         assert width <= 390 + 1, "the page scrolls sideways on a phone"
-        screenshot(phone, "08-outcomes-phone")
+        screenshot(phone, "09-outcomes-phone")
     finally:
         phone.quit()
 

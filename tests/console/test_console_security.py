@@ -4,6 +4,7 @@ session expiry and sign-out (issue 18); every store."""
 from __future__ import annotations
 
 import asyncio
+import time
 from pathlib import Path
 
 import httpx
@@ -141,6 +142,19 @@ async def test_sessions_expire_when_idle(tmp_path: Path) -> None:
     async with application.router.lifespan_context(application), browser(application) as client:
         await sign_in(client)
         await asyncio.sleep(0.3)
+        assert (await client.get("/console/statements")).status_code == 303
+
+
+async def test_sessions_end_after_their_absolute_lifetime_however_active(tmp_path: Path) -> None:
+    lifetime = 2.0
+    application = create_app(make_settings(tmp_path, console_session_hours=lifetime / 3600))
+    async with application.router.lifespan_context(application), browser(application) as client:
+        began = time.monotonic()
+        await sign_in(client)
+        while time.monotonic() - began < lifetime / 4:  # active: idle expiry never applies
+            assert (await client.get("/console/statements")).status_code == 200
+            await asyncio.sleep(0.05)
+        await asyncio.sleep(lifetime + 0.3 - (time.monotonic() - began))
         assert (await client.get("/console/statements")).status_code == 303
 
 
