@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import dataclass
 from typing import Any
 
 import orjson
@@ -31,6 +32,15 @@ async def _names(request: Request, session: ActiveSession) -> dict[str, str]:
     runtime = runtime_of(request)
     credentials = await runtime.store.accounts.list_credentials(session.principal.tenant)
     return platforms(credentials, runtime.settings.authority_home_page)
+
+
+@dataclass(frozen=True, slots=True)
+class PlatformDays:
+    """One platform's statements per day of the overview, and their total."""
+
+    platform: str
+    counts: list[int]
+    total: int
 
 
 @router.get("/statements")
@@ -96,11 +106,11 @@ async def get_ingest(request: Request, session: SessionDep) -> Response:
         counts[day.authority][day.day_ms] = day.count
     columns = [since + n * DAY_MS for n in range(OVERVIEW_DAYS)]
     table = [
-        {
-            "platform": names.get(authority, authority),
-            "counts": [per_day.get(day, 0) for day in columns],
-            "total": sum(per_day.values()),
-        }
+        PlatformDays(
+            names.get(authority, authority),
+            [per_day.get(day, 0) for day in columns],
+            sum(per_day.values()),
+        )
         for authority, per_day in sorted(counts.items(), key=lambda item: names.get(item[0], ""))
     ]
     latest = [
@@ -113,7 +123,9 @@ async def get_ingest(request: Request, session: SessionDep) -> Response:
         for row in sorted(last, key=lambda row: row.stored_ms)
     ]
     labels = [format_ms(day)[5:10] for day in columns]
-    series = {row["platform"]: [float(n) for n in row["counts"]] for row in table}
+    series: dict[str, list[float | None]] = {
+        row.platform: [float(n) for n in row.counts] for row in table
+    }
     context = {
         "chart": line_chart(labels, series, percent=False) if table else None,
         "days": [format_ms(day)[:10] for day in columns],
