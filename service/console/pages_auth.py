@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import RedirectResponse
 
+from service.api.deps import runtime_of
 from service.console.web import (
     BASE,
     ConsoleRoute,
@@ -56,7 +57,7 @@ async def post_signin(request: Request) -> Response:
             refused.headers["Retry-After"] = exc.headers["Retry-After"]
         return refused
     response = RedirectResponse(f"{BASE}/", status_code=303)
-    settings = request.app.state.runtime.settings
+    settings = runtime_of(request).settings
     response.set_cookie(
         cookie_name(request),
         signed_in.token,

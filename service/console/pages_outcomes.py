@@ -9,19 +9,30 @@ from typing import Any
 import orjson
 from fastapi import APIRouter, Request, Response
 
+from service.api.deps import get_statements
 from service.console.charts import LineChart, line_chart
-from service.console.outcome_access import active_or_none, columns_of, csv_download, outcomes_of
+from service.console.outcome_access import (
+    Outcomes,
+    active_or_none,
+    columns_of,
+    csv_download,
+    outcomes_of,
+)
 from service.console.web import BASE, ConsoleRoute, SessionDep, render
-from service.model.errors import BadRequestError
+from service.model.errors import BadRequestError, NotFoundError
 from service.model.outcomes import ROSTER_FIELDS
 from service.outcomes import export, reports
 from service.outcomes import params as p
+from service.outcomes.engine import ActiveMap
 from service.outcomes.learner_progress import learner_progress
 from service.outcomes.periods import GRANULARITIES
+from service.statements.read import StatementRead
+from service.tenancy import access
 from service.xapi.statement_params import unique_params
 
 router = APIRouter(prefix=f"{BASE}/outcomes", route_class=ConsoleRoute, include_in_schema=False)
 REPORT_PARAMS = ("outcome", "group_by", "granularity", "since", "until")
+MAX_EVIDENCE = 500  # statements read for one learner page
 
 
 def _params(request: Request, allowed: tuple[str, ...]) -> dict[str, str]:
@@ -124,7 +135,7 @@ async def get_attainments(request: Request, session: SessionDep) -> Response:
     )
 
 
-async def _active(outcomes: Any) -> Any:
+async def _active(outcomes: Outcomes) -> ActiveMap:
     active = await active_or_none(outcomes)
     if active is None:
         raise BadRequestError("no outcome map has been evaluated yet: install one first")
@@ -134,14 +145,21 @@ async def _active(outcomes: Any) -> Any:
 async def _evidence(
     request: Request, session: SessionDep, wanted: set[str]
 ) -> dict[str, dict[str, Any]]:
-    """The evidence statements by id, flattened for reading (verb, activity, result, time)."""
-    store = request.app.state.runtime.store.statements
+    """The evidence statements the person may read (the statement service's scope rules,
+    AU-5), by id, flattened for reading (verb, activity, result, time)."""
+    principal = session.principal
+    if not principal.can(*access.READ_SCOPES):
+        return {}
+    service = await get_statements(request)
     found: dict[str, dict[str, Any]] = {}
-    for statement_id in sorted(wanted)[:500]:
-        stored = await store.get_statement(session.principal.tenant, statement_id, voided=False)
-        if stored is not None:
-            statement = orjson.loads(stored.body)
-            found[statement_id] = export.flatten_statement(statement, session.principal.tenant)
+    for statement_id in sorted(wanted)[:MAX_EVIDENCE]:
+        read = StatementRead([("statementId", statement_id)], "2.0.0", None)
+        try:
+            answer = await service.read(principal, read)
+        except NotFoundError:  # voided, erased, or another credential's under read/mine
+            continue
+        statement = orjson.loads(answer.body)
+        found[statement_id] = export.flatten_statement(statement, principal.tenant)
     return found
 
 

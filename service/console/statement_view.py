@@ -11,7 +11,6 @@ from service.outcomes.export import flatten_statement
 from service.tenancy.auth import authority_for
 from service.xapi.agents import agent_key
 
-AGENT_PARAMS = ("agent",)
 FILTERS = (
     "agent", "verb", "activity", "registration", "since", "until",
     "related_activities", "related_agents",

@@ -166,3 +166,27 @@ async def test_a_learners_page_shows_progress_before_attainment(app: FastAPI) ->
     assert "attained" in bob.text
     assert "Criterion modules: 2 of 2 needed" in bob.text
     assert "score 90%" in bob.text
+
+
+async def test_evidence_content_follows_the_statement_read_scopes(app: FastAPI) -> None:
+    """`outcomes/read` alone shows the counts; the statements behind them need a read scope."""
+    one = one_outcome_map({"all": [{"id": "modules", "verbs": [PASSED]}]})
+    async with client_for(app, None) as api:
+        await put_map(api, one)
+        await post_statements(api, passed("ann", "m1", scaled=0.75))
+        await settle(api)
+        made = await api.post(
+            "/admin/credentials", json={"name": "analyst", "scopes": ["outcomes/read"]}
+        )
+        analyst = made.json()
+    async with browser(app) as client:
+        await sign_in(client)
+        full = await client.get("/console/outcomes/learner?learner=ann@example.org")
+    async with browser(app) as client:
+        await sign_in(client, analyst["key"], analyst["secret"])
+        limited = await client.get("/console/outcomes/learner?learner=ann@example.org")
+    assert "score 75%" in full.text
+    assert limited.status_code == 200
+    assert "Criterion modules: 1 of 1 needed" in limited.text
+    assert "score 75%" not in limited.text
+    assert "not readable with this credential" in limited.text
