@@ -99,3 +99,32 @@ async def test_operations_need_admin(app: FastAPI) -> None:
         statements = await client.get("/console/statements")
     assert page.status_code == 403
     assert "Operations" not in statements.text.split("<main", 1)[0]  # not in the navigation
+
+
+async def test_a_tenant_admin_sees_and_changes_only_its_own_tenant(app: FastAPI) -> None:
+    async with client_for(app, "2.0.0") as api:
+        assert (await api.post("/admin/tenants", json={"name": "acme"})).status_code == 201
+        made = await api.post(
+            "/admin/credentials", json={"name": "acme-admin", "scopes": ["admin"], "tenant": "acme"}
+        )
+        acme_admin = made.json()
+        other = await api.post(
+            "/admin/credentials", json={"name": "default-lms", "scopes": ["statements/write"]}
+        )
+        other_key = other.json()["key"]
+    async with browser(app) as client:
+        csrf = await sign_in(client, acme_admin["key"], acme_admin["secret"])
+        page = await client.get("/console/operations")
+        rotate = await client.post(
+            f"/console/operations/credentials/{other_key}/rotate", data={"csrf": csrf}
+        )
+        tenant = await client.post(
+            "/console/operations/tenants", data={"csrf": csrf, "name": "sneaky"}
+        )
+    assert page.status_code == 200
+    assert "acme-admin" in page.text
+    assert "default-lms" not in page.text
+    assert "test-key" not in page.text
+    assert 'action="/console/operations/tenants"' not in page.text  # operators create tenants
+    assert rotate.status_code == 404  # another tenant's key does not exist for it
+    assert tenant.status_code == 403
