@@ -12,14 +12,15 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import jinja2
-from fastapi import Depends, Request, Response
+from fastapi import Depends, HTTPException, Request, Response
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.routing import APIRoute
 from starlette.datastructures import FormData
 
 from service import __version__
 from service.api.deps import runtime_of
-from service.model.errors import ForbiddenError, LRSError, PayloadTooLargeError
+from service.model.errors import BadRequestError, ForbiddenError, LRSError, PayloadTooLargeError
 from service.tenancy.sessions import ActiveSession, SessionKeeper
 from service.xapi.timestamps import format_ms
 
@@ -199,6 +200,12 @@ class ConsoleRoute(APIRoute):
                 response = RedirectResponse(f"{BASE}/signin", status_code=303)
             except LRSError as exc:
                 response = await error_page(request, exc)
+            except RequestValidationError:  # a path or query value of the wrong type
+                response = await error_page(request, BadRequestError("the address is not valid"))
+            except HTTPException as exc:  # e.g. a malformed multipart form
+                problem = LRSError(str(exc.detail))
+                problem.status = exc.status_code
+                response = await error_page(request, problem)
             for name, value in SECURITY_HEADERS.items():
                 response.headers.setdefault(name, value)
             return response

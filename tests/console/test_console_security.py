@@ -179,3 +179,34 @@ async def test_the_console_can_be_turned_off(tmp_path: Path) -> None:
     application = create_app(make_settings(tmp_path, console_enabled=False))
     async with application.router.lifespan_context(application), browser(application) as client:
         assert (await client.get("/console/signin")).status_code == 404
+
+
+BAD_ADDRESSES = (
+    "/console/statements?since=garbage",
+    "/console/statements?agent={bad",
+    "/console/statements?more=xyz",
+    "/console/statements/not-a-uuid",
+    "/console/outcomes/learner?learner=%25%25",
+    "/console/operations/targets/abc/dead-letters?tenant=default",
+    "/console/operations/targets/1/dead-letters",
+)
+
+
+async def test_bad_addresses_get_a_page_with_a_4xx_never_a_5xx(app: FastAPI) -> None:
+    async with browser(app) as client:
+        csrf = await sign_in(client)
+        answers = [await client.get(path) for path in BAD_ADDRESSES]
+        answers.append(
+            await client.post(
+                "/console/outcomes/map",
+                data={"csrf": csrf, "syntax": "json", "document": "[" * 5000},
+            )
+        )
+        answers.append(
+            await client.post("/console/operations/targets/abc/requeue", data={"csrf": csrf})
+        )
+    for answer in answers:
+        outcomes_lacking = answer.status_code == 501 and "/outcomes" in answer.request.url.path
+        assert 400 <= answer.status_code < 500 or outcomes_lacking, answer.request.url
+        assert answer.headers["content-type"].startswith("text/html")
+        assert "content-security-policy" in answer.headers
