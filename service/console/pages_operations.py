@@ -87,8 +87,17 @@ async def post_credential(request: Request, session: SessionDep, form: FormDep) 
 
 @router.post("/credentials/{key}/rotate")
 async def post_rotation(key: str, request: Request, session: SessionDep, form: FormDep) -> Response:
+    """After a confirmation: the old secret stops working at once, wherever it is in use."""
     actor = await _actor(request, session)
-    secret = await credentials.rotate_secret(runtime_of(request).store.accounts, actor, key)
+    accounts = runtime_of(request).store.accounts
+    if form.get("confirm") != "yes":
+        record = await credentials.get_credential(accounts, actor, key)
+        question = f"Rotate the secret of “{record.name}” ({record.key})?"
+        warning = (
+            "The current secret stops working at once: every platform using it needs the new one."
+        )
+        return _confirm(request, session, question, warning, {}, "Rotate the secret")
+    secret = await credentials.rotate_secret(accounts, actor, key)
     shown = {"key": secret.key, "secret": secret.secret, "name": secret.record.name}
     return await _page(request, session, {"issued": shown})
 
@@ -96,8 +105,14 @@ async def post_rotation(key: str, request: Request, session: SessionDep, form: F
 @router.post("/credentials/{key}/enabled")
 async def post_enabled(key: str, request: Request, session: SessionDep, form: FormDep) -> Response:
     actor = await _actor(request, session)
+    accounts = runtime_of(request).store.accounts
     enabled = form.get("enabled") == "true"
-    await credentials.set_enabled(runtime_of(request).store.accounts, actor, key, enabled)
+    if not enabled and form.get("confirm") != "yes":
+        record = await credentials.get_credential(accounts, actor, key)
+        question = f"Disable “{record.name}” ({record.key})?"
+        warning = "Its requests are refused with 401 until it is enabled again."
+        return _confirm(request, session, question, warning, {"enabled": "false"}, "Disable")
+    await credentials.set_enabled(accounts, actor, key, enabled)
     return RedirectResponse(f"{BASE}/operations#credentials", status_code=303)
 
 
@@ -140,3 +155,22 @@ async def post_requeue(
     tenant = str(form.get("tenant") or session.principal.tenant)
     await forwarding.requeue(runtime_of(request).store.outbox, actor, tenant, target_id)
     return RedirectResponse(f"{BASE}/operations#forwarding", status_code=303)
+
+
+def _confirm(
+    request: Request,
+    session: ActiveSession,
+    question: str,
+    warning: str,
+    fields: dict[str, str],
+    button: str,
+) -> Response:
+    """A page asking to confirm a change that cannot be taken back from the console."""
+    context = {
+        "question": question,
+        "warning": warning,
+        "action": request.url.path,
+        "fields": fields,
+        "button": button,
+    }
+    return render(request, "confirm.html", context, session=session)

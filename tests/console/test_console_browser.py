@@ -218,6 +218,14 @@ def test_create_a_credential_and_see_its_secret_once(driver: WebDriver, lrs: str
     driver.get(f"{lrs}/console/operations")
     assert secret not in driver.page_source
     assert key in driver.page_source
+    rotate = "button[aria-label='Rotate the secret of Moodle production']"
+    driver.find_element(By.CSS_SELECTOR, rotate).click()
+    driver.find_element(By.ID, "confirm")  # asked first: the old secret still works
+    no_serious_violations(driver)
+    driver.find_element(By.ID, "confirm").click()
+    rotated = driver.find_element(By.ID, "issued-secret").text
+    assert rotated != secret
+    assert driver.find_element(By.ID, "issued-key").text == key
 
 
 def test_hostile_statement_content_shows_as_text_and_runs_nothing(

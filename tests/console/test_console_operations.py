@@ -70,14 +70,19 @@ async def test_rotate_shows_a_new_secret_once_and_disable_stops_the_credential(
         key = made.json()["key"]
     async with browser(app) as client:
         csrf = await sign_in(client)
-        rotated = await client.post(
+        asked = await client.post(
             f"/console/operations/credentials/{key}/rotate", data={"csrf": csrf}
+        )
+        assert "stops working at once" in asked.text  # nothing changed yet
+        assert 'id="issued-secret"' not in asked.text
+        rotated = await client.post(
+            f"/console/operations/credentials/{key}/rotate", data={"csrf": csrf, "confirm": "yes"}
         )
         secret = re.search(r'id="issued-secret">([^<]+)<', rotated.text)
         assert secret is not None
         disabled = await client.post(
             f"/console/operations/credentials/{key}/enabled",
-            data={"csrf": csrf, "enabled": "false"},
+            data={"csrf": csrf, "enabled": "false", "confirm": "yes"},
         )
         assert disabled.status_code == 303
         page = await client.get("/console/operations")
@@ -116,7 +121,8 @@ async def test_a_tenant_admin_sees_and_changes_only_its_own_tenant(app: FastAPI)
         csrf = await sign_in(client, acme_admin["key"], acme_admin["secret"])
         page = await client.get("/console/operations")
         rotate = await client.post(
-            f"/console/operations/credentials/{other_key}/rotate", data={"csrf": csrf}
+            f"/console/operations/credentials/{other_key}/rotate",
+            data={"csrf": csrf, "confirm": "yes"},
         )
         tenant = await client.post(
             "/console/operations/tenants", data={"csrf": csrf, "name": "sneaky"}
