@@ -47,8 +47,9 @@ async def post_signin(request: Request) -> Response:
             request, "signin.html", {"problem": "Enter a key and a secret.", "key": key}, status=400
         )
     client = request.client.host if request.client else None
+    keeper = keeper_of(request)
     try:
-        signed_in = await keeper_of(request).sign_in(key, secret, client)
+        signed_in = await keeper.sign_in(key, secret, client)
     except LRSError as exc:
         refused = render(
             request, "signin.html", {"problem": _refusal(exc), "key": key}, status=exc.status
@@ -56,6 +57,7 @@ async def post_signin(request: Request) -> Response:
         if "Retry-After" in exc.headers:
             refused.headers["Retry-After"] = exc.headers["Retry-After"]
         return refused
+    await keeper.sign_out(session_token(request))  # a session signed in over is ended
     response = RedirectResponse(f"{BASE}/", status_code=303)
     settings = runtime_of(request).settings
     response.set_cookie(

@@ -210,3 +210,14 @@ async def test_bad_addresses_get_a_page_with_a_4xx_never_a_5xx(app: FastAPI) -> 
         assert 400 <= answer.status_code < 500 or outcomes_lacking, answer.request.url
         assert answer.headers["content-type"].startswith("text/html")
         assert "content-security-policy" in answer.headers
+
+
+async def test_signing_in_again_ends_the_previous_session(app: FastAPI) -> None:
+    async with browser(app) as client:
+        await sign_in(client)
+        first = client.cookies["lrs_console"]
+        await sign_in(client)
+        assert client.cookies["lrs_console"] != first
+    async with browser(app) as replay:
+        replay.cookies.set("lrs_console", first)
+        assert (await replay.get("/console/statements")).status_code == 303
