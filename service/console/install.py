@@ -7,6 +7,7 @@ from starlette.staticfiles import StaticFiles
 
 from service.console import (
     pages_auth,
+    pages_ingest,
     pages_operations,
     pages_outcome_edits,
     pages_outcomes,
@@ -21,6 +22,7 @@ def install_console(app: FastAPI) -> None:
         pages_outcomes.router,
         pages_outcome_edits.router,
         pages_statements.router,
+        pages_ingest.router,
         pages_operations.router,
     ):
         app.include_router(router)

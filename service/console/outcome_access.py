@@ -3,18 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 from fastapi import Request
 
 from service.api.deps import runtime_of
 from service.model.errors import NotSupportedByStoreError
-from service.outcomes import export
 from service.outcomes.engine import ActiveMap, OutcomeEngine
 from service.store.ports import OutcomeEvaluationStore, OutcomeReportStore
 from service.tenancy.sessions import ActiveSession
-
-BOM = "\ufeff".encode()  # so spreadsheet programs read the CSV as UTF-8 ("Zürich", not "ZÃ¼rich")
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,17 +37,3 @@ def outcomes_of(request: Request, session: ActiveSession) -> Outcomes:
 
 async def active_or_none(outcomes: Outcomes) -> ActiveMap | None:
     return await outcomes.engine.active(outcomes.tenant)
-
-
-def columns_of(rows: list[dict[str, Any]]) -> list[str]:
-    """The table's columns: the keys of its rows, in first-seen order."""
-    seen: dict[str, None] = {}
-    for row in rows:
-        seen.update(dict.fromkeys(row))
-    return list(seen)
-
-
-def csv_download(rows: list[dict[str, Any]]) -> bytes:
-    """A report table as CSV with a BOM; formula-like text is neutralised."""
-    columns = columns_of(rows)
-    return BOM + export.csv_header(columns) + export.csv_rows(columns, rows)

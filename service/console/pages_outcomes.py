@@ -11,11 +11,10 @@ from fastapi import APIRouter, Request, Response
 
 from service.api.deps import get_statements
 from service.console.charts import LineChart, line_chart
+from service.console.downloads import columns_of, csv_download
 from service.console.outcome_access import (
     Outcomes,
     active_or_none,
-    columns_of,
-    csv_download,
     outcomes_of,
 )
 from service.console.web import BASE, ConsoleRoute, SessionDep, render
@@ -79,7 +78,7 @@ async def get_rates_csv(request: Request, session: SessionDep) -> Response:
     report = await reports.rates(
         outcomes.reports, outcomes.tenant, active, _params(request, REPORT_PARAMS)
     )
-    return _csv(csv_download(report["rows"]), "attainment-rates.csv")
+    return csv_download(report["rows"], "attainment-rates.csv")
 
 
 @router.get("/kpis.csv")
@@ -89,7 +88,7 @@ async def get_kpis_csv(request: Request, session: SessionDep) -> Response:
     table = await reports.kpis(
         outcomes.reports, outcomes.tenant, active, _params(request, ("outcome", "group_by"))
     )
-    return _csv(csv_download(table.rows), "outcome-kpis.csv")
+    return csv_download(table.rows, "outcome-kpis.csv")
 
 
 @router.get("/learner")
@@ -188,11 +187,3 @@ def _charts(rows: list[dict[str, Any]]) -> list[RateView]:
         series = {unit: [values.get(p) for p in labels] for unit, values in units.items()}
         views.append(RateView(outcome, line_chart(labels, series), labels, list(series.items())))
     return views
-
-
-def _csv(body: bytes, name: str) -> Response:
-    return Response(
-        body,
-        media_type="text/csv; charset=utf-8",
-        headers={"Content-Disposition": f'attachment; filename="{name}"'},
-    )

@@ -138,6 +138,16 @@ def test_the_outcomes_report_prints_on_a4_without_the_navigation(
         driver.set_window_size(1280, 900)
 
 
+def test_ingest_download_is_csv_with_a_bom(lrs: str) -> None:
+    with httpx.Client(base_url=lrs) as client:
+        client.post("/console/signin", data={"key": KEY, "secret": SECRET})
+        answer = client.get("/console/ingest.csv")
+    assert answer.status_code == 200
+    lines = answer.content.decode("utf-8-sig").splitlines()
+    assert lines[0] == "platform,day,statements"
+    assert sum(int(line.rsplit(",", 1)[1]) for line in lines[1:]) >= 200  # the demo's
+
+
 def test_rates_download_is_csv_with_a_bom(lrs: str) -> None:
     with httpx.Client(base_url=lrs) as client:
         client.post("/console/signin", data={"key": KEY, "secret": SECRET})
