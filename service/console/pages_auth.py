@@ -63,7 +63,7 @@ async def post_signin(request: Request) -> Response:
     response.set_cookie(
         cookie_name(request),
         signed_in.token,
-        max_age=int(settings.console_session_hours * 3600),
+        max_age=int(settings.console.session_hours * 3600),
         path="/",
         secure=is_https(request),
         httponly=True,

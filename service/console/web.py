@@ -75,8 +75,8 @@ def keeper_of(request: Request) -> SessionKeeper:
     return SessionKeeper(
         runtime.store.sessions,
         runtime.authenticator,
-        idle_seconds=settings.console_idle_minutes * 60,
-        max_seconds=settings.console_session_hours * 3600,
+        idle_seconds=settings.console.idle_minutes * 60,
+        max_seconds=settings.console.session_hours * 3600,
     )
 
 
