@@ -33,6 +33,7 @@ from service.api.observability import ObservabilityMiddleware, RouteRecorder
 from service.api.openapi_spec import install_openapi
 from service.api.protocol import XAPIProtocolMiddleware
 from service.api.request_limits import RequestLimitsMiddleware
+from service.console.install import install_console
 from service.ops.admission import Admission, Limits
 from service.ops.health import saturation_check
 from service.ops.logging import log_event
@@ -97,6 +98,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     for router in outside_xapi:
         app.include_router(router)
+    if settings.console.enabled:
+        install_console(app)
     install_openapi(app, prefix)
     install_error_handlers(app)
     app.add_middleware(RouteRecorder)  # innermost: sees the scope the router fills in

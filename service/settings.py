@@ -166,11 +166,27 @@ class HttpSettings(Section):
     )
 
 
+class ConsoleSettings(Section):
+    """The web console at /console/ and its sessions (issue 18)."""
+
+    model_config = SettingsConfigDict(env_prefix="LRS_CONSOLE_")
+    flat_prefix: ClassVar[str] = "console_"
+
+    enabled: bool = Field(default=True, description="Serve the web console at /console/.")
+    idle_minutes: float = Field(
+        default=30.0, gt=0, description="A console session ends after this long without a request."
+    )
+    session_hours: float = Field(
+        default=12.0, gt=0, description="A console session ends this long after its sign-in."
+    )
+
+
 SECTIONS: dict[str, type[Section]] = {
     "forwarding": ForwardingSettings,
     "signin": SignInSettings,
     "admission": AdmissionSettings,
     "http": HttpSettings,
+    "console": ConsoleSettings,
 }
 
 
@@ -321,6 +337,7 @@ class Settings(BaseSettings):
     signin: SignInSettings
     admission: AdmissionSettings
     http: HttpSettings
+    console: ConsoleSettings
 
     @property
     def api_prefix(self) -> str:
