@@ -23,7 +23,7 @@ from service.model.forwarding import (
     OutboxItem,
     TargetFilter,
     TargetStatus,
-    matches,
+    accepted_by,
 )
 from service.model.statements import NewStatement
 from service.store.mongo import schema
@@ -78,9 +78,7 @@ async def enqueue(
             "last_error": None,
             "created": now_ms,
         }
-        for seq, new in inserted
-        for target in targets
-        if matches(target.filter, new.statement)
+        for target, seq, new in accepted_by(targets, inserted)
     ]
     if rows:
         try:

@@ -25,12 +25,7 @@ from service.store.mongo.client import driver_errors
 from service.store.mongo.connection import MongoConnection
 from service.store.mongo.references import settle_references
 from service.store.mongo.side_tables import merge_definitions, record_agents, store_attachments
-from service.store.mongo.statement_docs import (
-    COMMITTED,
-    first_occurrences,
-    stamped,
-    statement_doc,
-)
+from service.store.mongo.statement_docs import COMMITTED, statement_doc
 from service.store.mongo.statement_writes import (
     Pair,
     Written,
@@ -39,6 +34,8 @@ from service.store.mongo.statement_writes import (
     insert_pending,
     publish,
 )
+from service.xapi.statement_batch import first_occurrences, stamped
+from service.xapi.timestamps import format_ms
 
 ORPHAN_AFTER_TIMEOUTS = 3  # a batch pending this many operation timeouts long has died
 
@@ -101,8 +98,9 @@ class MongoStatements:
                 await outbox_ops.enqueue(conn.db, tenant, _seqs(written.inserted), stored_ms)
             settled = [doc for _, doc in written.inserted] + written.unchanged
             await settle_references(coll, tenant, settled)
+            stored = format_ms(stored_ms)
             for new, _ in written.inserted:
-                new.statement = stamped(new.statement, stored_ms)
+                new.statement = stamped(new.statement, stored)
         return [new.id for new in statements]
 
     async def _insert_standalone(

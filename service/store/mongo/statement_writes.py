@@ -24,10 +24,11 @@ from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.errors import BulkWriteError
 
 from service.model.clock import now_ms
-from service.model.errors import ConflictError, StoreError
+from service.model.errors import StoreError
 from service.model.statements import NewStatement
 from service.store.mongo.client import Doc
 from service.store.mongo.statement_docs import COMMITTED, equivalent
+from service.xapi.statement_batch import conflict
 
 DUPLICATE_KEY = 11000
 MAX_ROUNDS = 8
@@ -53,10 +54,6 @@ def refused_positions(exc: BulkWriteError) -> set[int]:
 
 async def _existing(coll: AsyncCollection[Doc], tenant: str, ids: list[str]) -> dict[str, Doc]:
     return {doc["id"]: doc async for doc in coll.find({"t": tenant, "id": {"$in": ids}})}
-
-
-def _conflict(statement_id: str) -> ConflictError:
-    return ConflictError(f"statement {statement_id} already exists with different content")
 
 
 class _TwinPendingError(Exception):
@@ -109,7 +106,7 @@ async def _attempt(
             if current is None:  # a failed batch discarded it meanwhile: insert again
                 todo.append((new, doc))
             elif not equivalent(current, new):
-                raise _conflict(new.id)
+                raise conflict(new.id)
             elif current["p"] == COMMITTED:
                 written.unchanged.append(current)
             elif now_ms() - current["stored"] < orphan_after_ms:
@@ -178,7 +175,7 @@ async def insert_in_transaction(
             if current is None:
                 remaining.append((new, doc))
             elif not equivalent(current, new):
-                raise _conflict(new.id)
+                raise conflict(new.id)
             else:
                 written.unchanged.append(current)
         todo = remaining
