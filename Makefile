@@ -104,7 +104,7 @@ format: $(STAMP)
 schemas: $(STAMP)  # regenerate the JSON Schemas committed under schemas/
 	$(BIN)/python -m schemas.generate
 
-demo: $(STAMP)  # load deploy/examples into the LRS that `make run` started, print outcome x KPI
+demo: $(STAMP)  # load a planted world into the LRS that `make run` started, print impact vs truth
 	$(BIN)/python -m deploy.examples.demo
 
 clean:

@@ -22,6 +22,7 @@ from service.api import (
     health,
     outcome_maps,
     outcome_org,
+    outcome_progress,
     outcome_queries,
     statements,
 )
@@ -92,8 +93,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         admin.router,
         admin_tenant.router,
         outcome_maps.router,
+        outcome_maps.maps_router,
         outcome_org.router,
         outcome_queries.router,
+        outcome_progress.router,
         exports.router,
     )
     for router in outside_xapi:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import ipaddress
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, ClassVar, Literal
+from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import AliasChoices, Field, SecretStr, ValidationError, field_validator
 from pydantic_core import InitErrorDetails
@@ -332,6 +332,18 @@ class Settings(BaseSettings):
         gt=0,
         description="Most JSON values and member names in one statement or document body "
         "(413 above; a 10,000-statement batch of typical statements holds about 1,000,000).",
+    )
+    # Outcome reports: no aggregate figure about fewer people than this leaves the service.
+    min_group_size: int = Field(
+        default=5,
+        ge=1,
+        description="Fewest people an aggregate outcome figure may describe; smaller org units "
+        "are suppressed from rates, the KPI table, impact estimates and their exports.",
+    )
+    min_group_size_tenants: dict[str, Annotated[int, Field(ge=1)]] = Field(
+        default_factory=dict,
+        description='Per-tenant minimum group sizes as JSON, e.g. {"acme": 10}; overrides '
+        "LRS_MIN_GROUP_SIZE for those tenants.",
     )
     forwarding: ForwardingSettings
     signin: SignInSettings

@@ -24,7 +24,9 @@ from service.store.ports import (
     AccountStore,
     DocumentStore,
     ErasureStore,
+    OrgDataStore,
     OutboxStore,
+    OutcomeEvaluationStore,
     OutcomeReportStore,
     StatementStore,
 )
@@ -148,6 +150,24 @@ async def get_outcome_reports(request: Request) -> OutcomeReportStore:
     return stores.reports
 
 
+async def get_outcome_evidence(request: Request) -> OutcomeEvaluationStore:
+    """The evaluation port, read for learners' evidence; 501 where outcomes are not kept."""
+    runtime = runtime_of(request)
+    stores = runtime.store.outcomes
+    if stores is None:
+        return cast(OutcomeEvaluationStore, _Lacking(runtime.store.kind))
+    return stores.evaluation
+
+
+async def get_org_data(request: Request) -> OrgDataStore:
+    """The roster and KPI port; where the store keeps no outcome state, its use answers 501."""
+    runtime = runtime_of(request)
+    stores = runtime.store.outcomes
+    if stores is None:
+        return cast(OrgDataStore, _Lacking(runtime.store.kind))
+    return stores.org
+
+
 StatementStoreDep = Annotated[StatementStore, Depends(get_statement_store)]
 DocumentsDep = Annotated[DocumentStore, Depends(get_documents)]
 AccountsDep = Annotated[AccountStore, Depends(get_accounts)]
@@ -157,6 +177,8 @@ StoreKindDep = Annotated[str, Depends(get_store_kind)]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 OutcomesDep = Annotated[OutcomeEngine, Depends(get_outcomes)]
 OutcomeReportsDep = Annotated[OutcomeReportStore, Depends(get_outcome_reports)]
+OrgDataDep = Annotated[OrgDataStore, Depends(get_org_data)]
+EvidenceDep = Annotated[OutcomeEvaluationStore, Depends(get_outcome_evidence)]
 StatementsDep = Annotated[StatementService, Depends(get_statements)]
 MetricsDep = Annotated[Metrics, Depends(get_metrics)]
 ReadinessChecksDep = Annotated[dict[str, ReadinessCheck], Depends(get_readiness_checks)]

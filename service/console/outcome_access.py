@@ -9,7 +9,8 @@ from fastapi import Request
 from service.api.deps import runtime_of
 from service.model.errors import NotSupportedByStoreError
 from service.outcomes.engine import ActiveMap, OutcomeEngine
-from service.store.ports import OutcomeEvaluationStore, OutcomeReportStore
+from service.outcomes.privacy import group_floor
+from service.store.ports import OrgDataStore, OutcomeEvaluationStore, OutcomeReportStore
 from service.tenancy.sessions import ActiveSession
 
 
@@ -19,6 +20,8 @@ class Outcomes:
     reports: OutcomeReportStore
     evaluation: OutcomeEvaluationStore
     tenant: str
+    org: OrgDataStore
+    floor: int  # the tenant's minimum group size
 
 
 def outcomes_of(request: Request, session: ActiveSession) -> Outcomes:
@@ -32,7 +35,10 @@ def outcomes_of(request: Request, session: ActiveSession) -> Outcomes:
             "does not store outcomes yet. Statements, ingest and operations work as usual."
         )
     stores = runtime.store.outcomes
-    return Outcomes(runtime.outcomes, stores.reports, stores.evaluation, session.principal.tenant)
+    tenant = session.principal.tenant
+    settings = runtime.settings
+    floor = group_floor(settings.min_group_size, settings.min_group_size_tenants, tenant)
+    return Outcomes(runtime.outcomes, stores.reports, stores.evaluation, tenant, stores.org, floor)
 
 
 async def active_or_none(outcomes: Outcomes) -> ActiveMap | None:

@@ -11,12 +11,14 @@ from starlette.datastructures import FormData, UploadFile
 
 from service.console.outcome_access import outcomes_of
 from service.console.web import BASE, MAX_FORM_BYTES, ConsoleRoute, FormDep, SessionDep, render
+from service.model.clock import now_ms
 from service.model.errors import BadRequestError, LRSError
 from service.outcomes.kpi import parse_kpis
+from service.outcomes.kpi_import import KpiUpload, import_kpis
 from service.outcomes.maps import YAML_TYPES, load_document, validate_map
 from service.outcomes.preview import preview_map
 from service.outcomes.problems import InvalidDocumentError
-from service.outcomes.roster import parse_roster
+from service.outcomes.roster import parse_roster, roster_import
 
 router = APIRouter(prefix=f"{BASE}/outcomes", route_class=ConsoleRoute, include_in_schema=False)
 WRITE = "outcomes/write"
@@ -94,11 +96,19 @@ async def post_upload(request: Request, session: SessionDep, form: FormDep) -> R
     replace = form.get("mode") == "replace"
     if form.get("action") == "store":
         if kind == "kpis":
-            count = await outcomes.reports.put_kpi_observations(
-                outcomes.tenant, parsed, replace=replace
-            )
+            try:
+                stored = await import_kpis(
+                    outcomes.org, outcomes.tenant, body, "text/csv", KpiUpload(replace=replace)
+                )
+            except InvalidDocumentError as exc:  # units not in the roster, mixed granularity
+                context["problems"] = exc.problems
+                return render(request, "upload.html", context, session=session, status=400)
+            count = stored["imported"]
         else:
-            count = await outcomes.reports.put_roster(outcomes.tenant, parsed, replace=replace)
+            effective = roster_import(None, now_ms())
+            count = await outcomes.org.put_roster(
+                outcomes.tenant, parsed, replace=replace, effective=effective
+            )
         context["stored"] = count
     else:
         context["checked"] = len(parsed)

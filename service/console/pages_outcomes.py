@@ -22,6 +22,7 @@ from service.model.errors import BadRequestError, NotFoundError
 from service.model.outcomes import ROSTER_FIELDS
 from service.outcomes import export, reports
 from service.outcomes import params as p
+from service.outcomes.aggregate import KpiTable
 from service.outcomes.engine import ActiveMap
 from service.outcomes.learner_progress import learner_progress
 from service.outcomes.periods import GRANULARITIES
@@ -52,10 +53,8 @@ async def get_outcomes(request: Request, session: SessionDep) -> Response:
     params.setdefault("granularity", "month")
     counts = await outcomes.reports.count_attainments(outcomes.tenant, active.version.version)
     listed = [(o, counts.get(o.id, 0)) for o in active.compiled.map.outcomes]
-    rates = await reports.rates(outcomes.reports, outcomes.tenant, active, params)
-    kpis = await reports.kpis(
-        outcomes.reports, outcomes.tenant, active, _params(request, ("outcome", "group_by"))
-    )
+    rates = await reports.rates(outcomes.reports, outcomes.tenant, active, params, outcomes.floor)
+    kpis = await _kpi_table(request, outcomes, active)
     context.update(
         titles={o.id: o.name for o in active.compiled.map.outcomes},
         params=params,
@@ -76,7 +75,7 @@ async def get_rates_csv(request: Request, session: SessionDep) -> Response:
     outcomes = outcomes_of(request, session)
     active = await _active(outcomes)
     report = await reports.rates(
-        outcomes.reports, outcomes.tenant, active, _params(request, REPORT_PARAMS)
+        outcomes.reports, outcomes.tenant, active, _params(request, REPORT_PARAMS), outcomes.floor
     )
     return csv_download(report["rows"], "attainment-rates.csv")
 
@@ -85,10 +84,15 @@ async def get_rates_csv(request: Request, session: SessionDep) -> Response:
 async def get_kpis_csv(request: Request, session: SessionDep) -> Response:
     outcomes = outcomes_of(request, session)
     active = await _active(outcomes)
-    table = await reports.kpis(
-        outcomes.reports, outcomes.tenant, active, _params(request, ("outcome", "group_by"))
-    )
+    table = await _kpi_table(request, outcomes, active)
     return csv_download(table.rows, "outcome-kpis.csv")
+
+
+async def _kpi_table(request: Request, outcomes: Outcomes, active: ActiveMap) -> KpiTable:
+    params = _params(request, ("outcome", "group_by"))
+    return await reports.kpis(
+        outcomes.reports, outcomes.org, outcomes.tenant, active, params, outcomes.floor
+    )
 
 
 @router.get("/learner")

@@ -6,6 +6,7 @@ from service.store.ports.documents import DocumentStore
 from service.store.ports.erasure import ErasureStore
 from service.store.ports.ingest import IngestStatsStore
 from service.store.ports.lifecycle import StoreLifecycle
+from service.store.ports.org_data import OrgDataStore
 from service.store.ports.outbox import OutboxStore
 from service.store.ports.outcomes import OutcomeEvaluationStore, OutcomeReportStore
 from service.store.ports.sessions import SessionStore
@@ -16,6 +17,7 @@ __all__ = [
     "DocumentStore",
     "ErasureStore",
     "IngestStatsStore",
+    "OrgDataStore",
     "OutboxStore",
     "OutcomeEvaluationStore",
     "OutcomeReportStore",

@@ -10,6 +10,7 @@ from service.store.ports.documents import DocumentStore
 from service.store.ports.erasure import ErasureStore
 from service.store.ports.ingest import IngestStatsStore
 from service.store.ports.lifecycle import StoreLifecycle
+from service.store.ports.org_data import OrgDataStore
 from service.store.ports.outbox import OutboxStore
 from service.store.ports.outcomes import OutcomeEvaluationStore, OutcomeReportStore
 from service.store.ports.sessions import SessionStore
@@ -18,10 +19,11 @@ from service.store.ports.statements import StatementStore
 
 @dataclass(frozen=True, slots=True)
 class OutcomeStores:
-    """The outcomes capability: both of its ports, kept by one backend or not at all."""
+    """The outcomes capability: its ports, kept by one backend or not at all."""
 
     evaluation: OutcomeEvaluationStore
     reports: OutcomeReportStore
+    org: OrgDataStore
 
 
 class Store(StoreLifecycle, Protocol):

@@ -13,6 +13,7 @@ from service.store.sqlite.document_store import SQLiteDocuments
 from service.store.sqlite.erasure_store import SQLiteErasure
 from service.store.sqlite.outbox_store import SQLiteOutbox
 from service.store.sqlite.outcome_evaluation import SQLiteOutcomeEvaluation
+from service.store.sqlite.outcome_org import SQLiteOrgData
 from service.store.sqlite.outcome_reports import SQLiteOutcomeReports
 from service.store.sqlite.statement_store import SQLiteStatements
 
@@ -44,7 +45,9 @@ class SQLiteStore:
         self.sessions = SQLiteSessions(self.database)
         self.ingest = SQLiteIngestStats(self.database)
         self.outcomes = OutcomeStores(
-            SQLiteOutcomeEvaluation(self.database), SQLiteOutcomeReports(self.database)
+            SQLiteOutcomeEvaluation(self.database),
+            SQLiteOutcomeReports(self.database),
+            SQLiteOrgData(self.database),
         )
 
     @property
