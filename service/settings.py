@@ -122,9 +122,6 @@ class Settings(BaseSettings):
         gt=0,
         description="Limit on each store operation, finding a server and connecting included.",
     )
-    mongo_transactions: Literal["auto", "always", "never"] = Field(
-        default="auto", description="Statement batches in transactions; auto = on replica sets."
-    )
     mongo_consistency_lag_ms: int = Field(
         default=0,
         ge=0,

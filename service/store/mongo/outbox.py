@@ -26,10 +26,9 @@ from service.model.forwarding import (
     accepted_by,
 )
 from service.model.statements import NewStatement
-from service.store.mongo import schema
+from service.store.mongo import batches, schema
 from service.store.mongo.client import Doc
 from service.store.mongo.sequence import next_id
-from service.store.mongo.statement_docs import COMMITTED
 from service.store.mongo.statement_reads import uploaded_of
 from service.store.mongo.statement_writes import refused_positions
 
@@ -192,23 +191,25 @@ async def claim(
             break
     if leased is None or leased["_id"] != target_id:
         return None  # never another target's document: its URL would get these statements
+    committed = await batches.snapshot(db, leased["tenant"])
     cursor = db[schema.OUTBOX].find({"target_id": target_id, "dead": False})
     rows = await cursor.sort("seq", ASCENDING).limit(limit).to_list()
     ids = [row["statement_id"] for row in rows]
-    where = {"t": leased["tenant"], "id": {"$in": ids}, "p": COMMITTED}
-    projection = {"id": 1, "body": 1, "up": 1}
+    where = {"t": leased["tenant"], "id": {"$in": ids}}
+    projection = {"id": 1, "seq": 1, "p": 1, "body": 1, "up": 1}
     docs = {doc["id"]: doc async for doc in db[schema.STATEMENTS].find(where, projection)}
-    items = [
-        OutboxItem(
-            row["seq"],
-            row["statement_id"],
-            row["attempts"],
-            docs[row["statement_id"]]["body"],
-            uploaded_of(docs[row["statement_id"]]),
+    items = []
+    for row in rows:
+        doc = docs.get(row["statement_id"])
+        if doc is None:
+            continue  # erased, or its batch was aborted meanwhile
+        if not committed.visible(doc):
+            break  # its batch is not committed yet: it and everything after it wait
+        items.append(
+            OutboxItem(
+                row["seq"], row["statement_id"], row["attempts"], doc["body"], uploaded_of(doc)
+            )
         )
-        for row in rows
-        if row["statement_id"] in docs
-    ]
     if not items:
         await _release(db, target_id, owner)
         return None

@@ -41,11 +41,6 @@ class MongoStore:
         return self.connection.db
 
     @property
-    def transactions(self) -> bool:
-        """Whether statement batches run in multi-document transactions (learnt at open)."""
-        return self.connection.transactions
-
-    @property
     def write_observer(self) -> WriteObserver | None:
         return self.connection.write_observer
 
