@@ -65,6 +65,10 @@ class Settings(BaseSettings):
     rate_limit_burst: int = Field(
         default=200, gt=0, description="Default bucket size of a quota (used once a rate is set)."
     )
+    quota_shared: bool = Field(
+        default=True,
+        description="Count rate quotas in the store, one budget for every process sharing it.",
+    )
     max_batch_statements: int = Field(
         default=10_000, gt=0, description="Default most statements in one request (413 above)."
     )

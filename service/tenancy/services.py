@@ -51,7 +51,7 @@ class TenancyServices:
     def build(cls, settings: Settings, store: Store) -> TenancyServices:
         sender = ForwardingSender(store.outbox, store.statements, sender_config(settings))
         return cls(
-            limiter=RateLimiter(),
+            limiter=RateLimiter(store.quotas if settings.quota_shared else None),
             usage=UsageRecorder(store.accounts, settings.usage_flush_seconds),
             sender=sender if settings.forwarding_enabled else None,
         )

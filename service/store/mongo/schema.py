@@ -31,6 +31,7 @@ TENANTS = "tenants"
 FORWARD_TARGETS = "forward_targets"
 OUTBOX = "outbox"
 ERASURES = "erasures"
+QUOTAS = "quotas"  # one GCRA arrival time per credential with a rate quota (keyed by `_id`)
 META = "meta"  # one record: the schema version and the release that last wrote it
 
 _INDEX_CONFLICT_CODES = {85, 86}  # IndexOptionsConflict, IndexKeySpecsConflict

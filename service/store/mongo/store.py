@@ -10,6 +10,7 @@ from service.store.mongo.connection import MongoConnection
 from service.store.mongo.document_store import MongoDocuments
 from service.store.mongo.erasure_store import MongoErasure
 from service.store.mongo.outbox_store import MongoOutbox
+from service.store.mongo.quota_store import MongoQuotas
 from service.store.mongo.statement_store import MongoStatements
 from service.store.observer import WriteObserver
 from service.store.ports.backend import OutcomeStores
@@ -31,6 +32,7 @@ class MongoStore:
         self.accounts = MongoAccounts(self.connection)
         self.outbox = MongoOutbox(self.connection)
         self.erasure = MongoErasure(self.connection)
+        self.quotas = MongoQuotas(self.connection)
 
     @property
     def options(self) -> MongoOptions:

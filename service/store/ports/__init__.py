@@ -7,6 +7,7 @@ from service.store.ports.erasure import ErasureStore
 from service.store.ports.lifecycle import StoreLifecycle
 from service.store.ports.outbox import OutboxStore
 from service.store.ports.outcomes import OutcomeEvaluationStore, OutcomeReportStore
+from service.store.ports.quotas import QuotaStore
 from service.store.ports.statements import StatementStore
 
 __all__ = [
@@ -17,6 +18,7 @@ __all__ = [
     "OutcomeEvaluationStore",
     "OutcomeReportStore",
     "OutcomeStores",
+    "QuotaStore",
     "StatementStore",
     "Store",
     "StoreLifecycle",

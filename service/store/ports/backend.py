@@ -11,6 +11,7 @@ from service.store.ports.erasure import ErasureStore
 from service.store.ports.lifecycle import StoreLifecycle
 from service.store.ports.outbox import OutboxStore
 from service.store.ports.outcomes import OutcomeEvaluationStore, OutcomeReportStore
+from service.store.ports.quotas import QuotaStore
 from service.store.ports.statements import StatementStore
 
 
@@ -40,6 +41,9 @@ class Store(StoreLifecycle, Protocol):
 
     @property
     def erasure(self) -> ErasureStore: ...
+
+    @property
+    def quotas(self) -> QuotaStore: ...
 
     @property
     def outcomes(self) -> OutcomeStores | None:

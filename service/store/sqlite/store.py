@@ -13,6 +13,7 @@ from service.store.sqlite.erasure_store import SQLiteErasure
 from service.store.sqlite.outbox_store import SQLiteOutbox
 from service.store.sqlite.outcome_evaluation import SQLiteOutcomeEvaluation
 from service.store.sqlite.outcome_reports import SQLiteOutcomeReports
+from service.store.sqlite.quota_store import SQLiteQuotas
 from service.store.sqlite.statement_store import SQLiteStatements
 
 
@@ -40,6 +41,7 @@ class SQLiteStore:
         self.accounts = SQLiteAccounts(self.database)
         self.outbox = SQLiteOutbox(self.database)
         self.erasure = SQLiteErasure(self.database)
+        self.quotas = SQLiteQuotas(self.database)
         self.outcomes = OutcomeStores(
             SQLiteOutcomeEvaluation(self.database), SQLiteOutcomeReports(self.database)
         )
