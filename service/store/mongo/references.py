@@ -37,7 +37,8 @@ async def _void(
     targeted: list[str] = []
     if voiding.exposed:
         earlier = {"t": tenant, "voids": {"$in": list(voiding.exposed)}, **committed.where()}
-        targeted = await coll.distinct("voids", earlier)
+        # not `distinct`: the test server ignores a filter with operators there (see README)
+        targeted = [doc["voids"] async for doc in coll.find(earlier, {"voids": 1})]
     voided = voiding.voided(targeted)
     if voided:
         await coll.update_many(
