@@ -90,8 +90,8 @@ async def test_multikey_equality_and_all(coll: AsyncCollection[Doc]) -> None:
             {"t": "t", "id": "c", "k": ["2:y"]},
         ]
     )
-    one = [d["id"] async for d in coll.find({"t": "t", "k": "1:x"})]
-    both = [d["id"] async for d in coll.find({"t": "t", "k": {"$all": ["1:x", "2:y"]}})]
+    one = [str(d["id"]) async for d in coll.find({"t": "t", "k": "1:x"})]
+    both = [str(d["id"]) async for d in coll.find({"t": "t", "k": {"$all": ["1:x", "2:y"]}})]
     assert sorted(one) == ["a", "b"]
     assert both == ["a"]
 
@@ -154,7 +154,7 @@ async def test_upserts_with_set_on_insert_never_overwrite(coll: AsyncCollection[
         ],
         ordered=False,
     )
-    assert set(result.upserted_ids) == {1}
+    assert set(result.upserted_ids or {}) == {1}
     docs = {d["id"]: d["data"] async for d in coll.find({}, {"id": 1, "data": 1})}
     assert docs == {"a": "old", "b": "new"}
 
