@@ -1,6 +1,7 @@
 """MongoDB's Transfer: every kind of record out in chunks, and in idempotently (see the port).
 
-Statements go out tenant by tenant in `seq` order, committed ones only (see `batches`); they
+Statements go out tenant by tenant in `seq` order: those committed when the copy first read the
+tenant (see `batches`), none stored later, so a copy of a serving LRS holds a consistent set; they
 come in with sequence numbers reserved from the tenant's counter in the order given, already
 committed. The counters of forwarding targets and erasures move past the ids copied in.
 """
@@ -175,6 +176,14 @@ class MongoTransfer:
 
     def __init__(self, db: AsyncDatabase[Doc]) -> None:
         self._db = db
+        self._as_of: dict[str, batches.Snapshot] = {}
+
+    async def _snapshot(self, tenant: str) -> batches.Snapshot:
+        """The tenant's committed statements when this copy first read them; every later chunk
+        and the verification use the same ones, so the copy holds exactly that set."""
+        if tenant not in self._as_of:
+            self._as_of[tenant] = await batches.snapshot(self._db, tenant)
+        return self._as_of[tenant]
 
     async def export_records(
         self, kind: str, after: Cursor, limit: int
@@ -201,8 +210,8 @@ class MongoTransfer:
         if tenant is None:
             tenant = tenants[0] if tenants else None
         while tenant is not None:
-            committed = await batches.snapshot(self._db, tenant)
-            where = {"t": tenant, "seq": {"$gt": seq}}
+            committed = await self._snapshot(tenant)
+            where = {"t": tenant, "seq": {"$gt": seq, "$lte": committed.high}}
             docs = await coll.find(where).sort("seq", ASCENDING).limit(limit).to_list()
             shown = [_record("statements", d) for d in docs if committed.visible(d)]
             if shown:
