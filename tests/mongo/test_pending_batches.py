@@ -241,3 +241,24 @@ async def test_batches_holding_each_others_twins_both_finish_sr4(mongo: MongoSto
         (x["id"], "B"),
         (y["id"], "B"),
     }
+
+
+async def test_opening_a_schema_1_database_drops_its_unpublished_leftovers(
+    database_url: str, mongo: MongoStore
+) -> None:
+    """Schema 1 published a batch by setting `p` to ""; a batch that died before that left
+    invisible documents, which this release (where `p` keeps the token) removes on open."""
+    published, leftover = statement(), statement()
+    for seq, stmt, p in ((1, published, ""), (2, leftover, "old-token")):
+        doc = statement_doc("t1", prep(stmt), seq, now_ms(), p, frozenset())
+        await mongo.db[STATEMENTS].insert_one(doc)
+    counter = {"_id": batches.counter_id("t1"), "seq": 2, "stored": now_ms()}
+    await mongo.db[COUNTERS].insert_one(counter)
+    await mongo.db["meta"].update_one({"_id": "schema"}, {"$set": {"version": 1}})
+    upgraded = MongoStore(MongoOptions(url=database_url))
+    await upgraded.open()
+    try:
+        assert [d["id"] for d in await _docs(upgraded)] == [published["id"]]
+        assert await query_ids(upgraded) == [published["id"]]
+    finally:
+        await upgraded.close()
