@@ -15,7 +15,7 @@ from pymongo.errors import DuplicateKeyError
 
 from service.model.clock import now_ms
 from service.model.errors import ConflictError, StoreError
-from service.model.forwarding import ForwardTarget
+from service.model.forwarding import ForwardTarget, OutboxBatch
 from service.model.statements import StatementWrite
 from service.store.mongo import MongoOptions, MongoStore, batches
 from service.store.mongo.schema import AGENTS, COUNTERS, OUTBOX, STATEMENTS
@@ -262,3 +262,45 @@ async def test_opening_a_schema_1_database_drops_its_unpublished_leftovers(
         assert await query_ids(upgraded) == [published["id"]]
     finally:
         await upgraded.close()
+
+
+async def test_forwarding_goes_on_past_a_batch_whose_writer_died(mongo: MongoStore) -> None:
+    """A batch left uncommitted by a dead writer holds its target back only until the orphan
+    age: then the forwarder removes it (rows included) and sends what follows."""
+    target = await mongo.outbox.add_forward_target(
+        ForwardTarget(tenant="t1", name="down", kind="xapi", url="http://127.0.0.1:9/xapi")
+    )
+    assert target.id is not None
+    dead, later = statement(), statement()
+    [seq] = await _begin(mongo, "dead", [dead], at=now_ms() - HOUR_MS)
+    await mongo.db[OUTBOX].insert_one(
+        {
+            "target_id": target.id,
+            "tenant": "t1",
+            "seq": seq,
+            "statement_id": dead["id"],
+            "attempts": 0,
+            "dead": False,
+            "last_error": None,
+            "created": now_ms(),
+        }
+    )
+    await mongo.db[COUNTERS].update_one(  # the writer of `later` saw no stale marker yet
+        {"_id": batches.counter_id("t1")}, {"$set": {"pending.dead.at": now_ms()}}
+    )
+    await mongo.statements.store_statements(StatementWrite("t1", [prep(later)], []))
+    await mongo.db[COUNTERS].update_one(
+        {"_id": batches.counter_id("t1")}, {"$set": {"pending.dead.at": now_ms() - HOUR_MS}}
+    )
+
+    async def claim() -> OutboxBatch | None:
+        assert target.id is not None
+        return await mongo.outbox.claim_forward_batch(
+            target.id, owner="me", now_ms=now_ms(), lease_ms=60_000, limit=10
+        )
+
+    assert await claim() is None  # the dead batch holds the target back, and is removed
+    claimed = await claim()
+    assert claimed is not None
+    assert [item.statement_id for item in claimed.items] == [later["id"]]
+    assert await _docs(mongo) == [{"id": later["id"], "seq": 2}]
