@@ -55,6 +55,33 @@ _TARGET_FIELDS = (
 )  # fmt: skip
 
 
+_IDENTITY: dict[str, tuple[str, ...]] = {
+    "tenants": ("_id",),
+    "credentials": ("tenant",),
+    "activities": ("t", "id"),
+    "agents": ("t", "key"),
+    "attachments": ("t", "sha2"),
+    "documents": ("t", "kind", "activity_id", "agent", "registration", "document_id"),
+    "forward_targets": ("tenant",),
+    "outbox": ("tenant", "target_id", "statement_id"),
+    "erasures": ("tenant",),
+}
+
+
+def _identity_of(kind: str, doc: Doc) -> tuple[str, str]:
+    """`identity` of the record a document holds, from the projected fields only."""
+    if kind == "tenants":
+        return doc["_id"], doc["_id"]
+    if kind in ("credentials", "forward_targets", "erasures"):
+        return doc["tenant"], str(doc["_id"])
+    if kind == "documents":
+        return identity(kind, {"tenant": doc["t"], **doc})
+    if kind == "outbox":
+        return identity(kind, doc)
+    field = {"activities": "id", "agents": "key", "attachments": "sha2"}[kind]
+    return doc["t"], doc[field]
+
+
 def _limits(doc: Doc) -> dict[str, Any]:
     limits = doc.get("limits") or {}
     return {f: limits.get(f) for f in _LIMIT_FIELDS}
@@ -224,6 +251,7 @@ class MongoTransfer:
         return [], after
 
     async def import_records(self, kind: str, records: list[Record]) -> int:
+        self._as_of.clear()  # a store written to is read afresh
         if not records:
             return 0
         if kind == "statements":
@@ -297,13 +325,19 @@ class MongoTransfer:
         return await self._insert_new(schema.OUTBOX, docs) if docs else 0
 
     async def identities(self, kind: str) -> AsyncIterator[tuple[str, str]]:
-        cursor: Cursor = None
-        while True:
-            records, cursor = await self.export_records(kind, cursor, 5000)
-            if not records:
-                return
-            for record in records:
-                yield identity(kind, record)
+        """Read with a projection: no statement body, attachment or document content."""
+        if kind == "statements":
+            coll = self._db[schema.STATEMENTS]
+            for tenant in sorted(await coll.distinct("t")):
+                committed = await self._snapshot(tenant)
+                where = {"t": tenant, "seq": {"$lte": committed.high}}
+                async for doc in coll.find(where, {"id": 1, "seq": 1, "p": 1}):
+                    if committed.visible(doc):
+                        yield tenant, doc["id"]
+            return
+        name = _BY_OBJECT_ID.get(kind) or _BY_KEY[kind]
+        async for doc in self._db[name].find({}, {field: 1 for field in _IDENTITY[kind]}):
+            yield _identity_of(kind, doc)
 
     async def read_marks(self) -> dict[str, Cursor]:
         doc = await self._db[schema.META].find_one({"_id": _MARKS})
