@@ -11,6 +11,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+import orjson
 import pytest
 
 from service.model.clock import now_ms
@@ -111,3 +112,37 @@ async def test_forwarding_and_erasures_survive_both_directions(
         assert await _state(back) == original
     finally:
         await back.close()
+
+
+async def test_a_chunk_imported_again_adds_only_what_is_missing_in_order(mongo_url: str) -> None:
+    """A resumed copy sends again the chunk the interruption cut: statements already there
+    are skipped, the others follow them in the order given, none twice."""
+    source_statements = [prep(statement()) for _ in range(4)]
+    records: list[dict[str, Any]] = [
+        {
+            "tenant": "default",
+            "id": new.id,
+            "stored": 1_000 + n,
+            "voided": False,
+            "ref": None,
+            "voids": None,
+            "body": orjson.dumps({**new.statement, "stored": "x"}),
+            "keys": [],
+            "authority": None,
+            "uploaded": None,
+        }
+        for n, new in enumerate(source_statements)
+    ]
+    async with open_target(mongo_url) as target:
+        assert await target.import_records("statements", records[:2]) == 2
+        assert await target.import_records("statements", records) == 2
+        assert await target.import_records("statements", [records[3], records[2]]) == 0
+        order = [tenant_id async for tenant_id in target.identities("statements")]
+    mongo = MongoStore(MongoOptions(url=mongo_url))
+    await mongo.open()
+    try:
+        ids = [d["id"] async for d in mongo.db["statements"].find({}).sort("seq", 1)]
+    finally:
+        await mongo.close()
+    assert ids == [r["id"] for r in records]
+    assert len(order) == 4

@@ -17,12 +17,13 @@ from pymongo import ASCENDING, InsertOne
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import BulkWriteError
 
+from service.model.errors import StoreError
 from service.model.statements import KeyKind
 from service.store.mongo import batches, schema
 from service.store.mongo.client import Doc
 from service.store.mongo.sequence import bump
 from service.store.mongo.statement_docs import encode_key
-from service.store.mongo.statement_writes import refused_positions
+from service.store.mongo.statement_writes import MAX_ROUNDS, refused_positions
 from service.store.ports.transfer import Cursor, Record, identity
 from service.xapi.erasure import attachment_sha2s
 
@@ -280,27 +281,47 @@ class MongoTransfer:
         return result.inserted_count
 
     async def _import_statements(self, records: list[Record]) -> int:
-        coll = self._db[schema.STATEMENTS]
         by_tenant: dict[str, list[Record]] = {}
         for record in records:
             by_tenant.setdefault(record["tenant"], []).append(record)
         count = 0
         for tenant, group in by_tenant.items():
-            ids = [r["id"] for r in group]
-            there = {d["id"] async for d in coll.find({"t": tenant, "id": {"$in": ids}}, {"id": 1})}
-            fresh = [r for r in group if r["id"] not in there]
-            if not fresh:
-                continue
+            count += await self._insert_statements(tenant, group)
+        return count
+
+    async def _insert_statements(self, tenant: str, group: list[Record]) -> int:
+        """Insert in the order given with fresh sequence numbers. Only a resumed copy meets
+        statements already there: the ordered insert stops at the first, and the rest are
+        checked and inserted with numbers after it, so the order holds (gaps are harmless)."""
+        coll = self._db[schema.STATEMENTS]
+        inserted, pending = 0, group
+        for _ in range(MAX_ROUNDS):
             counter = await bump(
                 self._db[schema.COUNTERS],
                 batches.counter_id(tenant),
-                {"$inc": {"seq": len(fresh)}, "$max": {"stored": max(r["stored"] for r in fresh)}},
+                {
+                    "$inc": {"seq": len(pending)},
+                    "$max": {"stored": max(r["stored"] for r in pending)},
+                },
             )
-            first = int(counter["seq"]) - len(fresh) + 1
-            docs = [_statement_doc(r, first + i) for i, r in enumerate(fresh)]
-            await coll.insert_many(docs, ordered=True)
-            count += len(docs)
-        return count
+            first = int(counter["seq"]) - len(pending) + 1
+            docs = [_statement_doc(r, first + i) for i, r in enumerate(pending)]
+            try:
+                await coll.insert_many(docs, ordered=True)
+            except BulkWriteError as exc:
+                refused_positions(exc)
+                done = int(exc.details.get("nInserted", 0))
+                inserted += done
+                rest = pending[done:]
+                ids = [r["id"] for r in rest]
+                where = {"t": tenant, "id": {"$in": ids}}
+                there = {d["id"] async for d in coll.find(where, {"id": 1})}
+                pending = [r for r in rest if r["id"] not in there]
+                if not pending:
+                    return inserted
+                continue
+            return inserted + len(docs)
+        raise StoreError("statements kept appearing in the target during the copy")
 
     async def _import_outbox(self, records: list[Record]) -> int:
         """Rows find their statement's `seq` here; a row already there is skipped."""
