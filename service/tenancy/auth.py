@@ -271,10 +271,27 @@ class Authenticator:
             return None, None
         return record, await self._store.get_tenant(record.tenant)
 
+    async def resume(self, key: str) -> tuple[Principal, str]:
+        """The principal of a credential verified earlier (a console session) and its secret
+        hash, read afresh: 401 once it is gone or disabled, 403 once its tenant is."""
+        record, tenant = await self._load(key)
+        if record is None:
+            raise UnauthorizedError("this credential no longer exists")
+        return self._principal(record, tenant), record.secret_hash
+
     def _admit(
         self, record: CredentialRecord, tenant: TenantRecord | None, fingerprint: bytes
     ) -> Principal:
-        """The principal of a verified credential, if it and its tenant are enabled."""
+        """The principal of a verified credential, remembered for `cache_seconds`."""
+        principal = self._principal(record, tenant)
+        fresh_until = time.monotonic() + self._cache_seconds
+        self._cache[record.key] = _Cached(fingerprint, record.secret_hash, fresh_until, principal)
+        if self._usage is not None:
+            self._usage.seen(record.key)
+        return principal
+
+    def _principal(self, record: CredentialRecord, tenant: TenantRecord | None) -> Principal:
+        """The principal of a credential, if it and its tenant are enabled."""
         if not record.enabled:
             self._cache.pop(record.key, None)
             raise UnauthorizedError("this credential is disabled")
@@ -290,10 +307,6 @@ class Authenticator:
             authority=authority_for(record, self._home_page),
             limits=record.limits.resolve(tenant.limits, self._defaults),
         )
-        fresh_until = time.monotonic() + self._cache_seconds
-        self._cache[record.key] = _Cached(fingerprint, record.secret_hash, fresh_until, principal)
-        if self._usage is not None:
-            self._usage.seen(record.key)
         return principal
 
 

@@ -32,6 +32,7 @@ FORWARD_TARGETS = "forward_targets"
 OUTBOX = "outbox"
 ERASURES = "erasures"
 QUOTAS = "quotas"  # one GCRA arrival time per credential with a rate quota (keyed by `_id`)
+SESSIONS = "console_sessions"
 META = "meta"  # one record: the schema version and the release that last wrote it
 
 _INDEX_CONFLICT_CODES = {85, 86}  # IndexOptionsConflict, IndexKeySpecsConflict
@@ -73,6 +74,7 @@ INDEXES: dict[str, list[IndexModel]] = {
         _index("outbox_tenant", "tenant", "dead", "seq"),
     ],
     ERASURES: [_index("erasure_tenant", "tenant")],
+    SESSIONS: [_index("session_seen", "seen")],
 }
 
 

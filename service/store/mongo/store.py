@@ -7,6 +7,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 from service.store.mongo.account_store import MongoAccounts
 from service.store.mongo.client import Doc, MongoOptions
 from service.store.mongo.connection import MongoConnection
+from service.store.mongo.console_store import MongoIngestStats, MongoSessions
 from service.store.mongo.document_store import MongoDocuments
 from service.store.mongo.erasure_store import MongoErasure
 from service.store.mongo.outbox_store import MongoOutbox
@@ -33,6 +34,8 @@ class MongoStore:
         self.outbox = MongoOutbox(self.connection)
         self.erasure = MongoErasure(self.connection)
         self.quotas = MongoQuotas(self.connection)
+        self.sessions = MongoSessions(self.connection)
+        self.ingest = MongoIngestStats(self.connection)
 
     @property
     def options(self) -> MongoOptions:

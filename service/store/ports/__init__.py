@@ -4,21 +4,25 @@ from service.store.ports.accounts import AccountStore
 from service.store.ports.backend import OutcomeStores, Store
 from service.store.ports.documents import DocumentStore
 from service.store.ports.erasure import ErasureStore
+from service.store.ports.ingest import IngestStatsStore
 from service.store.ports.lifecycle import StoreLifecycle
 from service.store.ports.outbox import OutboxStore
 from service.store.ports.outcomes import OutcomeEvaluationStore, OutcomeReportStore
 from service.store.ports.quotas import QuotaStore
+from service.store.ports.sessions import SessionStore
 from service.store.ports.statements import StatementStore
 
 __all__ = [
     "AccountStore",
     "DocumentStore",
     "ErasureStore",
+    "IngestStatsStore",
     "OutboxStore",
     "OutcomeEvaluationStore",
     "OutcomeReportStore",
     "OutcomeStores",
     "QuotaStore",
+    "SessionStore",
     "StatementStore",
     "Store",
     "StoreLifecycle",

@@ -8,10 +8,12 @@ from typing import Protocol
 from service.store.ports.accounts import AccountStore
 from service.store.ports.documents import DocumentStore
 from service.store.ports.erasure import ErasureStore
+from service.store.ports.ingest import IngestStatsStore
 from service.store.ports.lifecycle import StoreLifecycle
 from service.store.ports.outbox import OutboxStore
 from service.store.ports.outcomes import OutcomeEvaluationStore, OutcomeReportStore
 from service.store.ports.quotas import QuotaStore
+from service.store.ports.sessions import SessionStore
 from service.store.ports.statements import StatementStore
 
 
@@ -41,6 +43,12 @@ class Store(StoreLifecycle, Protocol):
 
     @property
     def erasure(self) -> ErasureStore: ...
+
+    @property
+    def sessions(self) -> SessionStore: ...
+
+    @property
+    def ingest(self) -> IngestStatsStore: ...
 
     @property
     def quotas(self) -> QuotaStore: ...

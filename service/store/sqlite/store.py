@@ -7,6 +7,7 @@ from pathlib import Path
 from service.store.observer import WriteObserver
 from service.store.ports.backend import OutcomeStores
 from service.store.sqlite.account_store import SQLiteAccounts
+from service.store.sqlite.console_store import SQLiteIngestStats, SQLiteSessions
 from service.store.sqlite.database import SQLiteDatabase
 from service.store.sqlite.document_store import SQLiteDocuments
 from service.store.sqlite.erasure_store import SQLiteErasure
@@ -42,6 +43,8 @@ class SQLiteStore:
         self.outbox = SQLiteOutbox(self.database)
         self.erasure = SQLiteErasure(self.database)
         self.quotas = SQLiteQuotas(self.database)
+        self.sessions = SQLiteSessions(self.database)
+        self.ingest = SQLiteIngestStats(self.database)
         self.outcomes = OutcomeStores(
             SQLiteOutcomeEvaluation(self.database), SQLiteOutcomeReports(self.database)
         )
