@@ -216,3 +216,24 @@ async def test_counts_and_deletes(coll: AsyncCollection[Doc]) -> None:
     assert await coll.count_documents({"t": "t", "dead": True}) == 3
     result = await coll.delete_many({"t": "t", "id": {"$in": ["0", "1", "9"]}})
     assert result.deleted_count == 2
+
+
+async def test_group_by_a_field_path_with_max(coll: AsyncCollection[Doc]) -> None:
+    """console_store.last_ingest: `$match` (with `$nin` and a scalar `$ne`), then `$group` by a
+    field path with `$max`: one group per distinct value, the largest value in each."""
+    await coll.insert_many(
+        [
+            {"t": "t", "id": "1", "ak": "7:a", "stored": 5, "seq": 1, "p": ""},
+            {"t": "t", "id": "2", "ak": "7:a", "stored": 9, "seq": 2, "p": "x"},
+            {"t": "t", "id": "3", "ak": "7:a", "stored": 7, "seq": 3, "p": ""},
+            {"t": "t", "id": "4", "ak": "7:b", "stored": 3, "seq": 4, "p": ""},
+            {"t": "t", "id": "5", "ak": "", "stored": 99, "seq": 5, "p": ""},
+        ]
+    )
+    pipeline: list[Doc] = [
+        {"$match": {"t": "t", "seq": {"$lte": 5}, "p": {"$nin": ["x"]}, "ak": {"$ne": ""}}},
+        {"$group": {"_id": "$ak", "last": {"$max": "$stored"}}},
+    ]
+    cursor = await coll.aggregate(pipeline)
+    groups = {str(d["_id"]): d["last"] async for d in cursor}
+    assert groups == {"7:a": 7, "7:b": 3}
