@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import sqlite3
 import sys
 import time
 from typing import Any
@@ -37,7 +38,7 @@ def run_migrate(args: argparse.Namespace) -> int:
     started = time.monotonic()
     try:
         result = asyncio.run(_run(args))
-    except (MigrationError, StoreError, ValueError) as exc:
+    except (MigrationError, StoreError, ValueError, sqlite3.Error) as exc:
         print(f"migrate: {exc}", file=sys.stderr)
         return 2
     _report(result, time.monotonic() - started)

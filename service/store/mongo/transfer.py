@@ -20,7 +20,7 @@ from pymongo.errors import BulkWriteError
 from service.model.errors import StoreError
 from service.model.statements import KeyKind
 from service.store.mongo import batches, schema
-from service.store.mongo.client import Doc
+from service.store.mongo.client import Doc, driver_errors
 from service.store.mongo.sequence import bump
 from service.store.mongo.statement_docs import encode_key
 from service.store.mongo.statement_writes import MAX_ROUNDS, refused_positions
@@ -56,6 +56,7 @@ _TARGET_FIELDS = (
 )  # fmt: skip
 
 
+IDENTITY_CHUNK = 5000
 _IDENTITY: dict[str, tuple[str, ...]] = {
     "tenants": ("_id",),
     "credentials": ("tenant",),
@@ -213,6 +214,7 @@ class MongoTransfer:
             self._as_of[tenant] = await batches.snapshot(self._db, tenant)
         return self._as_of[tenant]
 
+    @driver_errors("export records")
     async def export_records(
         self, kind: str, after: Cursor, limit: int
     ) -> tuple[list[Record], Cursor]:
@@ -251,6 +253,7 @@ class MongoTransfer:
             tenant, seq = (later[0], 0) if later else (None, 0)
         return [], after
 
+    @driver_errors("import records")
     async def import_records(self, kind: str, records: list[Record]) -> int:
         self._as_of.clear()  # a store written to is read afresh
         if not records:
@@ -346,29 +349,54 @@ class MongoTransfer:
         return await self._insert_new(schema.OUTBOX, docs) if docs else 0
 
     async def identities(self, kind: str) -> AsyncIterator[tuple[str, str]]:
-        """Read with a projection: no statement body, attachment or document content."""
+        """Read with a projection (no statement body, attachment or document content), in
+        chunks of IDENTITY_CHUNK: each is one short query, never one cursor over everything
+        (the operation timeout bounds a whole cursor)."""
         if kind == "statements":
-            coll = self._db[schema.STATEMENTS]
-            for tenant in sorted(await coll.distinct("t")):
+            for tenant in sorted(await self._tenants()):
                 committed = await self._snapshot(tenant)
-                where = {"t": tenant, "seq": {"$lte": committed.high}}
-                async for doc in coll.find(where, {"id": 1, "seq": 1, "p": 1}):
-                    if committed.visible(doc):
-                        yield tenant, doc["id"]
+                seq = 0
+                while docs := await self._statement_ids(tenant, seq, committed.high):
+                    seq = int(docs[-1]["seq"])
+                    for doc in docs:
+                        if committed.visible(doc):
+                            yield tenant, doc["id"]
             return
-        name = _BY_OBJECT_ID.get(kind) or _BY_KEY[kind]
-        async for doc in self._db[name].find({}, {field: 1 for field in _IDENTITY[kind]}):
-            yield _identity_of(kind, doc)
+        after: Any = None
+        while docs := await self._identity_chunk(kind, after):
+            after = docs[-1]["_id"]
+            for doc in docs:
+                yield _identity_of(kind, doc)
 
+    @driver_errors("list the tenants with statements")
+    async def _tenants(self) -> list[str]:
+        return list(await self._db[schema.STATEMENTS].distinct("t"))
+
+    @driver_errors("read statement ids")
+    async def _statement_ids(self, tenant: str, after: int, high: int) -> list[Doc]:
+        where = {"t": tenant, "seq": {"$gt": after, "$lte": high}}
+        cursor = self._db[schema.STATEMENTS].find(where, {"id": 1, "seq": 1, "p": 1})
+        return await cursor.sort("seq", ASCENDING).limit(IDENTITY_CHUNK).to_list()
+
+    @driver_errors("read record ids")
+    async def _identity_chunk(self, kind: str, after: Any) -> list[Doc]:
+        name = _BY_OBJECT_ID.get(kind) or _BY_KEY[kind]
+        where: Doc = {} if after is None else {"_id": {"$gt": after}}
+        cursor = self._db[name].find(where, {field: 1 for field in _IDENTITY[kind]})
+        return await cursor.sort("_id", ASCENDING).limit(IDENTITY_CHUNK).to_list()
+
+    @driver_errors("read the copy marks")
     async def read_marks(self) -> dict[str, Cursor]:
         doc = await self._db[schema.META].find_one({"_id": _MARKS})
         return dict(doc["marks"]) if doc is not None else {}
 
+    @driver_errors("write a copy mark")
     async def write_mark(self, kind: str, cursor: Cursor) -> None:
         await self._db[schema.META].update_one(
             {"_id": _MARKS}, {"$set": {f"marks.{kind}": cursor}}, upsert=True
         )
 
+    @driver_errors("count outcome records")
     async def uncopied(self) -> dict[str, int]:
         names = await self._db.list_collection_names()
         counts = {
