@@ -79,3 +79,19 @@ async def test_outcome_data_is_never_left_behind_silently(tmp_path: Path) -> Non
     copied = _migrate("--from", source, "--to", f"sqlite:///{target}", "--without-outcomes")
     assert copied.returncode == 0, copied.stdout + copied.stderr
     assert "left behind (not copied by this release): outcome_" in copied.stdout
+
+
+async def test_a_chunk_of_erased_statements_does_not_end_the_copy(tmp_path: Path) -> None:
+    """Erased statements leave tombstones in an SQLite file; a chunk holding only those is
+    read past, and the statements after it are copied."""
+    source = await _source(tmp_path, outcome_map=False)
+    with sqlite3.connect(tmp_path / "source.sqlite3") as conn:  # as `_delete_statement` does
+        conn.execute(
+            "UPDATE statements SET tenant = '', id = 'erased:' || seq, body = x'' "
+            "WHERE seq IN (SELECT seq FROM statements ORDER BY seq LIMIT 10)"
+        )
+    target = tmp_path / "target.sqlite3"
+    done = _migrate("--from", source, "--to", f"sqlite:///{target}", "--chunk", "5")
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert len(_ids(target)) == 31 - 10
+    assert _ids(target) == _ids(tmp_path / "source.sqlite3")

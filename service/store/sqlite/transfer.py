@@ -9,6 +9,7 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import asdict
+from functools import partial
 from typing import Any, TypeVar
 
 import orjson
@@ -503,11 +504,17 @@ class SQLiteTransfer:
     async def export_records(
         self, kind: str, after: Cursor, limit: int
     ) -> tuple[list[Record], Cursor]:
-        records: list[Record] = await self._read(lambda conn: _export(conn, kind, after, limit))
-        if not records:
-            return [], after
-        cursor = records[-1]["_c"]
-        return [_clean(r) for r in records if not r.get("_skip")], cursor
+        cursor = after
+        while True:  # a chunk of erased statements' tombstones only: read on
+            records: list[Record] = await self._read(
+                partial(_export, kind=kind, after=cursor, limit=limit)
+            )
+            if not records:
+                return [], cursor
+            cursor = records[-1]["_c"]
+            kept = [_clean(r) for r in records if not r.get("_skip")]
+            if kept:
+                return kept, cursor
 
     async def import_records(self, kind: str, records: list[Record]) -> int:
         if self._write is None:
