@@ -284,6 +284,10 @@ class Settings(BaseSettings):
     rate_limit_burst: int = Field(
         default=200, gt=0, description="Default bucket size of a quota (used once a rate is set)."
     )
+    quota_shared: bool = Field(
+        default=True,
+        description="Count rate quotas in the store, one budget for every process sharing it.",
+    )
     max_batch_statements: int = Field(
         default=10_000, gt=0, description="Default most statements in one request (413 above)."
     )
@@ -305,9 +309,6 @@ class Settings(BaseSettings):
         default=10_000,
         gt=0,
         description="Limit on each store operation, finding a server and connecting included.",
-    )
-    mongo_transactions: Literal["auto", "always", "never"] = Field(
-        default="auto", description="Statement batches in transactions; auto = on replica sets."
     )
     mongo_consistency_lag_ms: int = Field(
         default=0,

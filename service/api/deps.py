@@ -115,7 +115,9 @@ async def get_principal(request: Request) -> Principal:
     )
     facts = request_facts(request.scope)  # for the access log and metrics (issue 7)
     facts.tenant, facts.credential = principal.tenant, principal.name
-    runtime.tenancy.limiter.check(principal.key, principal.limits)  # 429 + Retry-After (issue 5)
+    await runtime.tenancy.limiter.check(
+        principal.key, principal.limits
+    )  # 429 + Retry-After (issue 5)
     return principal
 
 

@@ -4,7 +4,17 @@ from __future__ import annotations
 
 import argparse
 
-from service.cli import backup, config, credentials, erasure, forwarding, kpis, serve, tenants
+from service.cli import (
+    backup,
+    config,
+    credentials,
+    erasure,
+    forwarding,
+    kpis,
+    migrate,
+    serve,
+    tenants,
+)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -12,7 +22,8 @@ def build_parser() -> argparse.ArgumentParser:
         prog="python -m service", description="xAPI Learning Record Store"
     )
     commands = parser.add_subparsers(title="commands")
-    for module in (serve, credentials, tenants, forwarding, erasure, config, backup, kpis):
+    modules = (serve, credentials, tenants, forwarding, erasure, config, backup, kpis, migrate)
+    for module in modules:
         module.register(commands)
     return parser
 

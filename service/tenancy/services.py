@@ -38,7 +38,7 @@ class TenancyServices:
     def build(cls, settings: Settings, store: Store) -> TenancyServices:
         sender = ForwardingSender(store.outbox, store.statements, settings.forwarding)
         return cls(
-            limiter=RateLimiter(),
+            limiter=RateLimiter(store.quotas if settings.quota_shared else None),
             usage=UsageRecorder(store.accounts, settings.usage_flush_seconds),
             sender=sender if settings.forwarding.enabled else None,
         )

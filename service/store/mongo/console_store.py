@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import Counter
 
 from service.model.console import IngestDay, LastIngest, SessionRecord
-from service.store.mongo import schema
+from service.store.mongo import batches, schema
 from service.store.mongo.client import Doc, driver_errors
 from service.store.mongo.connection import MongoConnection
 
@@ -66,7 +66,8 @@ class MongoSessions:
 
 
 class MongoIngestStats:
-    """Counts by the authority key `ak` every statement document carries."""
+    """Counts by the authority key `ak` every statement document carries, committed statements
+    only (see `batches`)."""
 
     def __init__(self, conn: MongoConnection) -> None:
         self._conn = conn
@@ -76,8 +77,9 @@ class MongoIngestStats:
         """Counted here from (authority, stored) pairs: memory stays one counter per day and
         authority, and date arithmetic in a pipeline is not available on every server."""
         counts: Counter[tuple[str, int]] = Counter()
+        committed = await batches.snapshot(self._conn.db, tenant)
         cursor = self._conn.coll(schema.STATEMENTS).find(
-            {"t": tenant, "p": "", "stored": {"$gte": since_ms}, "ak": {"$ne": ""}},
+            {"t": tenant, **committed.where(), "stored": {"$gte": since_ms}, "ak": {"$ne": ""}},
             {"_id": 0, "ak": 1, "stored": 1},
         )
         async for doc in cursor:
@@ -88,8 +90,9 @@ class MongoIngestStats:
 
     @driver_errors("find the last statement per platform")
     async def last_ingest(self, tenant: str) -> list[LastIngest]:
+        committed = await batches.snapshot(self._conn.db, tenant)
         pipeline: list[Doc] = [
-            {"$match": {"t": tenant, "p": "", "ak": {"$ne": ""}}},
+            {"$match": {"t": tenant, **committed.where(), "ak": {"$ne": ""}}},
             {"$group": {"_id": "$ak", "last": {"$max": "$stored"}}},
         ]
         cursor = await self._conn.coll(schema.STATEMENTS).aggregate(pipeline)

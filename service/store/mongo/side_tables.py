@@ -112,7 +112,7 @@ async def record_agents(
     missed = {key for i, key in enumerate(new) if i not in inserted}
     pushes = [
         UpdateOne(
-            {"t": tenant, "key": key, "names": {"$ne": name}},
+            {"t": tenant, "key": key, "names": {"$nin": [name]}},  # `$ne` on arrays: see README
             {"$push": {"names": {"$each": [name], "$slice": MAX_NAMES}}},
         )
         for key, sighting in wanted.items()

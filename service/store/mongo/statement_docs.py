@@ -1,8 +1,9 @@
 """Statement records as MongoDB documents, and the batch rules decided before any write.
 
-A statement document: `t` tenant, `id`, `seq`, `stored` (ms), `voided`, `p` ("" once the
-batch is committed, else the writing batch's token), `ref` (StatementRef target or ""), `voids`
-(voiding target or ""), `k` (the filter keys, inherited ones included: one multikey index
+A statement document: `t` tenant, `id`, `seq`, `stored` (ms), `voided`, `p` (the writing
+batch's token, whose marker in the counter document says whether it is committed, see
+`batches`; "" in documents of schema 1, all committed), `ref` (StatementRef target or ""),
+`voids` (voiding target or ""), `k` (the filter keys, inherited ones included: one multikey index
 serves every query, SR-42/SR-43), `ak` (the authority key, which referrers never inherit),
 `att` (its attachments' sha2s), `up` (the sha2s whose data came with it, AT-20; absent when
 none did, or stored before it was kept: `service.xapi.attachment_parts` decides those) and
@@ -23,8 +24,6 @@ from service.xapi.equivalence import statements_equivalent
 from service.xapi.erasure import attachment_sha2s
 from service.xapi.statement_batch import stamped
 from service.xapi.timestamps import format_ms
-
-COMMITTED = ""
 
 
 def encode_key(kind: KeyKind, key: str) -> str:

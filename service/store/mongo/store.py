@@ -11,6 +11,7 @@ from service.store.mongo.console_store import MongoIngestStats, MongoSessions
 from service.store.mongo.document_store import MongoDocuments
 from service.store.mongo.erasure_store import MongoErasure
 from service.store.mongo.outbox_store import MongoOutbox
+from service.store.mongo.quota_store import MongoQuotas
 from service.store.mongo.statement_store import MongoStatements
 from service.store.observer import WriteObserver
 from service.store.ports.backend import OutcomeStores
@@ -32,6 +33,7 @@ class MongoStore:
         self.accounts = MongoAccounts(self.connection)
         self.outbox = MongoOutbox(self.connection)
         self.erasure = MongoErasure(self.connection)
+        self.quotas = MongoQuotas(self.connection)
         self.sessions = MongoSessions(self.connection)
         self.ingest = MongoIngestStats(self.connection)
 
@@ -42,11 +44,6 @@ class MongoStore:
     @property
     def db(self) -> AsyncDatabase[Doc]:
         return self.connection.db
-
-    @property
-    def transactions(self) -> bool:
-        """Whether statement batches run in multi-document transactions (learnt at open)."""
-        return self.connection.transactions
 
     @property
     def write_observer(self) -> WriteObserver | None:

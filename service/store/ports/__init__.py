@@ -9,6 +9,7 @@ from service.store.ports.lifecycle import StoreLifecycle
 from service.store.ports.org_data import OrgDataStore
 from service.store.ports.outbox import OutboxStore
 from service.store.ports.outcomes import OutcomeEvaluationStore, OutcomeReportStore
+from service.store.ports.quotas import QuotaStore
 from service.store.ports.sessions import SessionStore
 from service.store.ports.statements import StatementStore
 
@@ -22,6 +23,7 @@ __all__ = [
     "OutcomeEvaluationStore",
     "OutcomeReportStore",
     "OutcomeStores",
+    "QuotaStore",
     "SessionStore",
     "StatementStore",
     "Store",

@@ -13,6 +13,7 @@ from service.store.ports.lifecycle import StoreLifecycle
 from service.store.ports.org_data import OrgDataStore
 from service.store.ports.outbox import OutboxStore
 from service.store.ports.outcomes import OutcomeEvaluationStore, OutcomeReportStore
+from service.store.ports.quotas import QuotaStore
 from service.store.ports.sessions import SessionStore
 from service.store.ports.statements import StatementStore
 
@@ -50,6 +51,9 @@ class Store(StoreLifecycle, Protocol):
 
     @property
     def ingest(self) -> IngestStatsStore: ...
+
+    @property
+    def quotas(self) -> QuotaStore: ...
 
     @property
     def outcomes(self) -> OutcomeStores | None:

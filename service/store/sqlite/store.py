@@ -15,6 +15,7 @@ from service.store.sqlite.outbox_store import SQLiteOutbox
 from service.store.sqlite.outcome_evaluation import SQLiteOutcomeEvaluation
 from service.store.sqlite.outcome_org import SQLiteOrgData
 from service.store.sqlite.outcome_reports import SQLiteOutcomeReports
+from service.store.sqlite.quota_store import SQLiteQuotas
 from service.store.sqlite.statement_store import SQLiteStatements
 
 
@@ -42,6 +43,7 @@ class SQLiteStore:
         self.accounts = SQLiteAccounts(self.database)
         self.outbox = SQLiteOutbox(self.database)
         self.erasure = SQLiteErasure(self.database)
+        self.quotas = SQLiteQuotas(self.database)
         self.sessions = SQLiteSessions(self.database)
         self.ingest = SQLiteIngestStats(self.database)
         self.outcomes = OutcomeStores(
