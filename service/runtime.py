@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 
+from service.ops.gauges import GaugeSampler
 from service.ops.health import ReadinessCheck, standard_checks
 from service.ops.lifecycle import ShutdownHook, run_shutdown_hooks
 from service.ops.metrics import Metrics
@@ -31,12 +32,22 @@ class Runtime:
     readiness_checks: dict[str, ReadinessCheck] = field(default_factory=dict)
     shutdown_hooks: list[ShutdownHook] = field(default_factory=list)
     metrics: Metrics = field(init=False)
+    gauges: GaugeSampler = field(init=False)  # store-derived gauges, refreshed when scraped
     # Tenancy (issue 5): rate limiter, credential usage, forwarding sender; set by build().
     tenancy: TenancyServices = field(init=False)
 
     def __post_init__(self) -> None:
         self.metrics = Metrics(self.store.kind)
         self.authenticator.observer = self.metrics
+        outcome_stores = self.store.outcomes
+        self.gauges = GaugeSampler(
+            self.metrics,
+            self.store,
+            self.store.outbox,
+            None if outcome_stores is None else outcome_stores.evaluation,
+        )
+        if self.outcomes is not None:
+            self.outcomes.on_step = self.metrics.evaluation_step
         if isinstance(self.store, ObservableStore):
             self.store.write_observer = self.metrics
         checks = standard_checks(self.store, self.settings.writer_stall_seconds)

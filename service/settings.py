@@ -51,8 +51,8 @@ class Settings(BaseSettings):
     outbox_alarm_depth: int = Field(
         default=100_000, gt=0, description="Outbox depth at which the service reports not ready."
     )
-    metrics_scope: str | None = Field(
-        default=None, description="Scope a credential needs for /metrics; unset means open."
+    metrics_scope: str = Field(
+        default="metrics", description="Scope a credential needs for /metrics."
     )
     # Tenants, credentials, limits, forwarding (issue 5).
     # Quotas are opt-in: a well-behaved client is never refused for its rate unless an
@@ -200,6 +200,11 @@ class Settings(BaseSettings):
     )
     http_parser: Literal["auto", "httptools", "h11"] = Field(
         default="auto", description="uvicorn's HTTP/1.1 parser; auto: httptools when installed."
+    )
+
+    # Security review (issue 20): monitoring, rotation, audit, secrets at rest, retention.
+    metrics_open: bool = Field(
+        default=False, description="Serve /metrics to anyone, without a credential."
     )
 
     @field_validator("forward_allowed_networks")

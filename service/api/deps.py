@@ -11,8 +11,9 @@ from typing import Annotated, Any, cast
 from fastapi import Depends, Request
 
 from service.api.protocol import VERSION_STATE
-from service.model.errors import NotSupportedByStoreError
+from service.model.errors import NotSupportedByStoreError, TooManyRequestsError, UnauthorizedError
 from service.ops.context import request_facts
+from service.ops.gauges import GaugeSampler
 from service.ops.health import ReadinessCheck
 from service.ops.metrics import Metrics
 from service.outcomes.engine import OutcomeEngine
@@ -28,7 +29,7 @@ from service.store.ports import (
     OutcomeReportStore,
     StatementStore,
 )
-from service.tenancy.auth import Principal
+from service.tenancy.auth import Principal, claimed_key
 
 AccessChange = Callable[[str | None, str | None], None]
 """Called with (credential key, tenant) after an admin change to either."""
@@ -82,6 +83,10 @@ async def get_metrics(request: Request) -> Metrics:
     return runtime_of(request).metrics
 
 
+async def get_gauges(request: Request) -> GaugeSampler:
+    return runtime_of(request).gauges
+
+
 async def get_readiness_checks(request: Request) -> dict[str, ReadinessCheck]:
     return runtime_of(request).readiness_checks
 
@@ -108,12 +113,19 @@ async def get_principal(request: Request) -> Principal:
     """The authenticated client; 401 otherwise (AU-2)."""
     runtime = runtime_of(request)
     client = request.client.host if request.client else None  # uvicorn applies X-Forwarded-For
-    principal = await runtime.authenticator.authenticate(
-        request.headers.get("authorization"), client
-    )
+    authorization = request.headers.get("authorization")
     facts = request_facts(request.scope)  # for the access log and metrics (issue 7)
-    facts.tenant, facts.credential = principal.tenant, principal.name
-    runtime.tenancy.limiter.check(principal.key, principal.limits)  # 429 + Retry-After (issue 5)
+    try:
+        principal = await runtime.authenticator.authenticate(authorization, client)
+    except UnauthorizedError:
+        facts.credential = claimed_key(authorization)  # which key failed, never the secret
+        raise
+    facts.tenant, facts.credential = principal.tenant, principal.key
+    try:
+        runtime.tenancy.limiter.check(principal.key, principal.limits)  # 429 + Retry-After
+    except TooManyRequestsError:
+        runtime.metrics.quota_refused.labels(principal.tenant, principal.key).inc()
+        raise
     return principal
 
 
@@ -159,6 +171,7 @@ OutcomesDep = Annotated[OutcomeEngine, Depends(get_outcomes)]
 OutcomeReportsDep = Annotated[OutcomeReportStore, Depends(get_outcome_reports)]
 StatementsDep = Annotated[StatementService, Depends(get_statements)]
 MetricsDep = Annotated[Metrics, Depends(get_metrics)]
+GaugesDep = Annotated[GaugeSampler, Depends(get_gauges)]
 ReadinessChecksDep = Annotated[dict[str, ReadinessCheck], Depends(get_readiness_checks)]
 AccessChangeDep = Annotated[AccessChange, Depends(get_access_change)]
 VersionDep = Annotated[str, Depends(get_version)]

@@ -28,7 +28,7 @@ from service.tenancy.signin import (
 from service.tenancy.usage import UsageRecorder
 from service.xapi.agents import agent_key
 
-__all__ = ["XAPI_SCOPES", "Authenticator", "Principal", "new_credential"]
+__all__ = ["XAPI_SCOPES", "Authenticator", "Principal", "claimed_key", "new_credential"]
 DEFAULT_TENANT = "default"
 _SCRYPT_N, _SCRYPT_R, _SCRYPT_P = 2**14, 8, 1
 _FAILURE_SECONDS = 5.0  # a wrong secret is refused without scrypt for this long
@@ -300,6 +300,18 @@ class Authenticator:
 def _same(a: str, b: str) -> bool:
     """Constant-time equality of two secret-derived strings."""
     return hmac.compare_digest(a.encode(), b.encode())
+
+
+CLAIMED_KEY_CHARS = 128
+
+
+def claimed_key(authorization: str | None) -> str | None:
+    """The key a Basic header names (for logs: never the secret), cut short; None if none."""
+    try:
+        key, _ = _parse_basic(authorization)
+    except UnauthorizedError:
+        return None
+    return key[:CLAIMED_KEY_CHARS]
 
 
 def _parse_basic(authorization: str | None) -> tuple[str, str]:

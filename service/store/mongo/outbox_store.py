@@ -69,3 +69,7 @@ class MongoOutbox:
     async def outbox_depth(self) -> int:
         """Statements waiting to be forwarded, every tenant, dead letters excluded (issue 5)."""
         return await self._conn.db[schema.OUTBOX].count_documents({"dead": False})
+
+    @driver_errors("count dead letters")
+    async def dead_letter_counts(self) -> dict[tuple[str, str], int]:
+        return await outbox_ops.dead_letter_counts(self._conn.db)

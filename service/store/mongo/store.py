@@ -62,3 +62,6 @@ class MongoStore:
 
     async def ping(self) -> None:
         await self.connection.ping()
+
+    async def size_bytes(self) -> int:
+        return await self.connection.size_bytes()

@@ -62,3 +62,7 @@ class OutboxStore(Protocol):
     async def outbox_depth(self) -> int:
         """Statements waiting to be forwarded, over every tenant and target (not dead letters)."""
         ...
+
+    async def dead_letter_counts(self) -> dict[tuple[str, str], int]:
+        """Dead letters of every target that has any, keyed by (tenant, target name)."""
+        ...

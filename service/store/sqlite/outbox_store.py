@@ -59,3 +59,6 @@ class SQLiteOutbox(SQLitePart):
 
     async def outbox_depth(self) -> int:
         return await self._read(outbox_ops.depth)
+
+    async def dead_letter_counts(self) -> dict[tuple[str, str], int]:
+        return await self._read(outbox_ops.dead_letter_counts)

@@ -67,6 +67,10 @@ class SQLiteStore:
         """A trivial query on a reader connection (readiness)."""
         await self.database.read(lambda conn: conn.execute("SELECT count(*) FROM meta").fetchone())
 
+    async def size_bytes(self) -> int:
+        """The database file and its write-ahead log."""
+        return self.database.size_bytes()
+
     def writer_problem(self, stall_seconds: float) -> str | None:
         """Why writes cannot proceed now (writer stopped or stalled), or None (readiness)."""
         return self.database.writer_problem(stall_seconds)

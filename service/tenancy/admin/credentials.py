@@ -6,7 +6,7 @@ from dataclasses import asdict, dataclass, replace
 from typing import Any
 
 from schemas.admin import CredentialIn, CredentialPatch
-from service.model.errors import BadRequestError, NotFoundError
+from service.model.errors import BadRequestError, ConflictError, NotFoundError
 from service.model.tenancy import CredentialChanges, CredentialRecord, EffectiveLimits, Limits
 from service.store.ports import AccountStore
 from service.tenancy.admin.actor import AdminActor
@@ -40,7 +40,8 @@ async def create_credential(
         raise BadRequestError(f"the tenant {tenant!r} is disabled")
     scopes = _grantable(actor, body.scopes)
     check_credential_limits(body.limits, defaults.for_tenant(found.limits), tenant)
-    issued = new_credential(name=body.name.strip(), tenant=tenant, scopes=scopes)
+    name = await _unique_name(store, tenant, body.name.strip())
+    issued = new_credential(name=name, tenant=tenant, scopes=scopes)
     record = replace(issued.record, limits=patch_limits(Limits(), body.limits))
     issued = IssuedCredential(issued.key, issued.secret, record)
     await store.add_credential(issued.record)
@@ -77,8 +78,11 @@ async def update_credential(
         tenant = await store.get_tenant(current.tenant)
         tenant_limits = tenant.limits if tenant is not None else Limits()
         check_credential_limits(patch.limits, defaults.for_tenant(tenant_limits), current.tenant)
+    name = patch.name.strip() if patch.name is not None else None
+    if name is not None and name != current.name:
+        await _unique_name(store, current.tenant, name)
     changes = CredentialChanges(
-        name=patch.name.strip() if patch.name is not None else None,
+        name=name,
         enabled=patch.enabled,
         scopes=_grantable(actor, patch.scopes) if patch.scopes is not None else None,
         limits=patch_limits(current.limits, patch.limits) if patch.limits is not None else None,
@@ -124,6 +128,14 @@ def credential_json(
     if in_force is not None:
         out["limits_in_force"] = asdict(in_force)
     return out
+
+
+async def _unique_name(store: AccountStore, tenant: str, name: str) -> str:
+    """The name, unless another credential of the tenant has it (409): names tell people
+    which platform a key belongs to, so two must not share one."""
+    if any(record.name == name for record in await store.list_credentials(tenant)):
+        raise ConflictError(f"the tenant {tenant!r} already has a credential named {name!r}")
+    return name
 
 
 def _grantable(actor: AdminActor, scopes: list[str]) -> tuple[str, ...]:
