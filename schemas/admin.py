@@ -44,6 +44,14 @@ class CredentialPatch(_Strict):
     limits: LimitsIn | None = None
 
 
+class RotateIn(_Strict):
+    overlap: str | None = Field(
+        default=None,
+        description="How long the old secret stays valid: 30m, 12h, 7d (at most 90d); "
+        "absent or 0: it stops at once",
+    )
+
+
 class TargetFilterIn(_Strict):
     verbs: list[str] = []
     activity_prefixes: list[str] = []

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from service.ops.gauges import GaugeSampler
 from service.ops.health import ReadinessCheck, standard_checks
 from service.ops.lifecycle import ShutdownHook, run_shutdown_hooks
+from service.ops.logging import log_event
 from service.ops.metrics import Metrics
 from service.outcomes.engine import OutcomeEngine
 from service.settings import Settings
@@ -87,20 +88,34 @@ class Runtime:
         await self.store.close()
 
     async def _bootstrap_credentials(self) -> None:
-        """Create the configured bootstrap credential, or one generated if none exists (AU-1)."""
+        """Create the configured bootstrap credential while no operator credential exists, or
+        one generated if no credential exists at all (AU-1).
+
+        Once an operator exists, LRS_BOOTSTRAP_* creates nothing: the bootstrap credential can
+        be disabled or deleted (retired) and stays so, whatever the environment still says.
+        """
         settings = self.settings
+        accounts = self.store.accounts
         if settings.bootstrap_key and settings.bootstrap_secret:
-            if await self.store.accounts.get_credential(settings.bootstrap_key) is None:
-                issued = new_credential(
-                    name="bootstrap",
-                    scopes=EVERY_SCOPE,
-                    key=settings.bootstrap_key,
-                    secret=settings.bootstrap_secret.get_secret_value(),
-                )
-                await self.store.accounts.add_credential(issued.record)
-                log.info("created the bootstrap credential %s", settings.bootstrap_key)
+            key = settings.bootstrap_key
+            if await accounts.get_credential(key) is not None:
+                return
+            if any(
+                "operator" in c.scopes and c.enabled for c in await accounts.list_credentials()
+            ):
+                reason = "an operator credential exists: remove LRS_BOOTSTRAP_KEY and _SECRET"
+                log_event(log, "bootstrap.skipped", level=logging.WARNING, key=key, reason=reason)
+                return
+            issued = new_credential(
+                name="bootstrap",
+                scopes=EVERY_SCOPE,
+                key=key,
+                secret=settings.bootstrap_secret.get_secret_value(),
+            )
+            await accounts.add_credential(issued.record)
+            log.info("created the bootstrap credential %s", key)
             return
-        if await self.store.accounts.count_credentials() == 0:
+        if await accounts.count_credentials() == 0:
             issued = new_credential(name="generated", scopes=EVERY_SCOPE)
             await self.store.accounts.add_credential(issued.record)
             self.generated_credential = issued

@@ -10,7 +10,7 @@ from typing import Annotated, Any
 import orjson
 from fastapi import APIRouter, Depends, Request, Response
 
-from schemas.admin import CredentialIn, CredentialPatch, TenantIn, TenantPatch
+from schemas.admin import CredentialIn, CredentialPatch, RotateIn, TenantIn, TenantPatch
 from service.api.bodies import read_limited
 from service.api.declared import json_body, operation
 from service.api.deps import AccessChangeDep, AccountsDep, PrincipalDep, SettingsDep
@@ -19,6 +19,7 @@ from service.store.ports import AccountStore
 from service.tenancy.admin import credentials, tenants
 from service.tenancy.admin.actor import AdminActor, principal_actor
 from service.tenancy.admin.inputs import parse_body
+from service.tenancy.rotation import parse_overlap
 from service.tenancy.services import default_limits
 from service.xapi.statement_params import Param
 
@@ -135,12 +136,14 @@ async def enable_credential(
     return json_response((await _credential_views(store, settings, [record]))[0])
 
 
-@router.post("/credentials/{key}/rotate")
+@router.post("/credentials/{key}/rotate", openapi_extra=operation(body=json_body(RotateIn)))
 async def rotate_credential(
-    key: str, store: AccountsDep, settings: SettingsDep, actor: ActorDep
+    key: str, request: Request, store: AccountsDep, settings: SettingsDep, actor: ActorDep
 ) -> Response:
-    """A new secret, shown once; the old secret stops working at once."""
-    rotated = await credentials.rotate_secret(store, actor, key)
+    """A new secret, shown once; the old one stops at once, or after `overlap` ("7d")."""
+    body = parse_body(RotateIn, await read_body(request))
+    overlap = parse_overlap(body.overlap)
+    rotated = await credentials.rotate_secret(store, actor, key, overlap)
     view = (await _credential_views(store, settings, [rotated.record]))[0]
     return json_response({**view, "secret": rotated.secret})
 

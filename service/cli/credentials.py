@@ -20,6 +20,7 @@ from service.store.ports import Store
 from service.tenancy.admin import credentials as ops
 from service.tenancy.admin.actor import cli_actor
 from service.tenancy.admin.inputs import parse_data
+from service.tenancy.rotation import parse_overlap
 from service.tenancy.scopes import ALL_SCOPES
 from service.tenancy.services import default_limits
 
@@ -43,10 +44,15 @@ def register(commands: Any) -> None:
     for action, helptext in (
         ("disable", "refuse the credential from now on"),
         ("enable", "accept a disabled credential again"),
-        ("rotate", "issue a new secret for the same key; the old one stops working"),
+        ("rotate", "issue a new secret for the same key; the old one stops (or after --overlap)"),
     ):
         parser = actions.add_parser(action, help=helptext)
         parser.add_argument("key")
+        if action == "rotate":
+            parser.add_argument(
+                "--overlap",
+                help="keep the old secret valid this long too: 30m, 12h, 7d (at most 90d)",
+            )
         parser.add_argument("--json", action="store_true")
         parser.set_defaults(run=change_credential, action=action)
     update = actions.add_parser("update", help="change name, scopes or limits")
@@ -114,7 +120,8 @@ def change_credential(args: argparse.Namespace) -> int:
         actor = cli_actor()
         secret = None
         if args.action == "rotate":
-            rotated = await ops.rotate_secret(store.accounts, actor, args.key)
+            overlap = parse_overlap(args.overlap)
+            rotated = await ops.rotate_secret(store.accounts, actor, args.key, overlap)
             record, secret = rotated.record, rotated.secret
         elif args.action == "update":
             given = {
@@ -131,6 +138,8 @@ def change_credential(args: argparse.Namespace) -> int:
             print_json({**ops.credential_json(record), **({"secret": secret} if secret else {})})
         elif secret is not None:
             print(f"key:    {record.key}\nsecret: {secret}\n(the secret is not shown again)")
+            if record.previous is not None:
+                print(f"the old secret is accepted until {when(record.previous.until_ms)}")
         else:
             state = "enabled" if record.enabled else "disabled"
             print(f"{record.key} ({record.name}): {state}, scopes {','.join(record.scopes)}")

@@ -72,6 +72,8 @@ CREDENTIAL_COLUMNS = {
     "burst": "INTEGER",
     "max_batch": "INTEGER",
     "max_body": "INTEGER",
+    "previous_secret_hash": "TEXT",  # schema 4: rotation with overlap
+    "previous_until": "INTEGER",
 }
 
 

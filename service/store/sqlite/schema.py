@@ -10,7 +10,7 @@ from service.store.sqlite.admin_schema import create_admin_schema
 from service.store.sqlite.outcome_schema import create_outcome_schema
 from service.store.versions import refuse_newer_schema
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 DDL = """
 CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT NOT NULL);

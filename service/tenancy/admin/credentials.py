@@ -6,8 +6,16 @@ from dataclasses import asdict, dataclass, replace
 from typing import Any
 
 from schemas.admin import CredentialIn, CredentialPatch
+from service.model.clock import now_ms
 from service.model.errors import BadRequestError, ConflictError, NotFoundError
-from service.model.tenancy import CredentialChanges, CredentialRecord, EffectiveLimits, Limits
+from service.model.tenancy import (
+    CredentialChanges,
+    CredentialRecord,
+    EffectiveLimits,
+    Limits,
+    PreviousSecret,
+    Rotation,
+)
 from service.store.ports import AccountStore
 from service.tenancy.admin.actor import AdminActor
 from service.tenancy.admin.limits import check_credential_limits, limits_json, patch_limits
@@ -101,11 +109,20 @@ async def set_enabled(
     return updated
 
 
-async def rotate_secret(store: AccountStore, actor: AdminActor, key: str) -> Secret:
-    """A new secret for the same key (statements keep their authority); the old one stops."""
-    await get_credential(store, actor, key)
+async def rotate_secret(
+    store: AccountStore, actor: AdminActor, key: str, overlap_seconds: int = 0
+) -> Secret:
+    """A new secret for the same key (statements keep their authority).
+
+    The old secret stops at once, or with an overlap stays valid that many seconds more, so
+    platforms can move to the new one; a rotation during an overlap ends the older one.
+    """
+    current = await get_credential(store, actor, key)
     secret = new_secret()
-    changes = CredentialChanges(secret_hash=hash_secret(secret))
+    previous = None
+    if overlap_seconds > 0:
+        previous = PreviousSecret(current.secret_hash, now_ms() + overlap_seconds * 1000)
+    changes = CredentialChanges(rotation=Rotation(hash_secret(secret), previous))
     updated = await store.update_credential(key, changes)
     actor.on_change(key, None)
     return Secret(key=key, secret=secret, record=updated)
@@ -124,6 +141,7 @@ def credential_json(
         "created_ms": record.created_ms,
         "last_used_ms": record.last_used_ms,
         "limits": limits_json(record.limits),
+        "previous_secret_until_ms": _overlap_end(record),
     }
     if in_force is not None:
         out["limits_in_force"] = asdict(in_force)
@@ -136,6 +154,12 @@ async def _unique_name(store: AccountStore, tenant: str, name: str) -> str:
     if any(record.name == name for record in await store.list_credentials(tenant)):
         raise ConflictError(f"the tenant {tenant!r} already has a credential named {name!r}")
     return name
+
+
+def _overlap_end(record: CredentialRecord) -> int | None:
+    """When the rotated-out secret stops being accepted; None when none is."""
+    previous = record.previous_valid_at(now_ms())
+    return None if previous is None else previous.until_ms
 
 
 def _grantable(actor: AdminActor, scopes: list[str]) -> tuple[str, ...]:
