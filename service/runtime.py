@@ -100,9 +100,7 @@ class Runtime:
             key = settings.bootstrap_key
             if await accounts.get_credential(key) is not None:
                 return
-            if any(
-                "operator" in c.scopes and c.enabled for c in await accounts.list_credentials()
-            ):
+            if any("operator" in c.scopes and c.enabled for c in await accounts.list_credentials()):
                 reason = "an operator credential exists: remove LRS_BOOTSTRAP_KEY and _SECRET"
                 log_event(log, "bootstrap.skipped", level=logging.WARNING, key=key, reason=reason)
                 return

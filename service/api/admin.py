@@ -13,7 +13,14 @@ from fastapi import APIRouter, Depends, Request, Response
 from schemas.admin import CredentialIn, CredentialPatch, RotateIn, TenantIn, TenantPatch
 from service.api.bodies import read_limited
 from service.api.declared import json_body, operation
-from service.api.deps import AccessChangeDep, AccountsDep, PrincipalDep, SettingsDep
+from service.api.deps import (
+    AccessChangeDep,
+    AccountsDep,
+    AuditDep,
+    PrincipalDep,
+    SettingsDep,
+    client_address,
+)
 from service.settings import Settings
 from service.store.ports import AccountStore
 from service.tenancy.admin import credentials, tenants
@@ -27,10 +34,12 @@ router = APIRouter(prefix="/admin", tags=["admin"])
 ADMIN_BODY_LIMIT = 64 * 1024
 
 
-async def get_actor(principal: PrincipalDep, on_change: AccessChangeDep) -> AdminActor:
+async def get_actor(
+    request: Request, principal: PrincipalDep, on_change: AccessChangeDep, audit: AuditDep
+) -> AdminActor:
     """The caller as an admin actor; 403 without `admin`/`operator`. Credential or tenant
-    changes take effect at once in this process."""
-    return principal_actor(principal, on_change)
+    changes take effect at once in this process; every action is audited."""
+    return principal_actor(principal, on_change, audit, client_address(request))
 
 
 ActorDep = Annotated[AdminActor, Depends(get_actor)]

@@ -23,6 +23,7 @@ from service.settings import Settings
 from service.statements.service import StatementService
 from service.store.ports import (
     AccountStore,
+    AuditStore,
     DocumentStore,
     ErasureStore,
     OutboxStore,
@@ -85,6 +86,15 @@ async def get_metrics(request: Request) -> Metrics:
 
 async def get_gauges(request: Request) -> GaugeSampler:
     return runtime_of(request).gauges
+
+
+async def get_audit(request: Request) -> AuditStore:
+    return runtime_of(request).store.audit
+
+
+def client_address(request: Request) -> str | None:
+    """Where a request came from (uvicorn applies X-Forwarded-For from trusted proxies)."""
+    return request.client.host if request.client else None
 
 
 async def get_readiness_checks(request: Request) -> dict[str, ReadinessCheck]:
@@ -171,6 +181,7 @@ OutcomesDep = Annotated[OutcomeEngine, Depends(get_outcomes)]
 OutcomeReportsDep = Annotated[OutcomeReportStore, Depends(get_outcome_reports)]
 StatementsDep = Annotated[StatementService, Depends(get_statements)]
 MetricsDep = Annotated[Metrics, Depends(get_metrics)]
+AuditDep = Annotated[AuditStore, Depends(get_audit)]
 GaugesDep = Annotated[GaugeSampler, Depends(get_gauges)]
 ReadinessChecksDep = Annotated[dict[str, ReadinessCheck], Depends(get_readiness_checks)]
 AccessChangeDep = Annotated[AccessChange, Depends(get_access_change)]

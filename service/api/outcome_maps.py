@@ -8,12 +8,14 @@ from fastapi import APIRouter, Request, Response
 
 from schemas.generate import OUTCOME_MAP_SCHEMA
 from service.api.declared import map_body, operation
-from service.api.deps import OutcomesDep, PrincipalDep, SettingsDep
+from service.api.deps import AuditDep, OutcomesDep, PrincipalDep, SettingsDep, client_address
 from service.api.outcome_support import READ, WRITE, json_response, params_of, read_body
 from service.model.errors import BadRequestError, NotFoundError
 from service.model.outcomes import MapVersion
 from service.outcomes.maps import load_document, validate_map
 from service.outcomes.params import check_known, integer
+from service.tenancy.admin.actor import acting_principal
+from service.tenancy.admin.audit import audited
 
 router = APIRouter(prefix="/outcomes/map", tags=["outcomes"])
 
@@ -27,13 +29,20 @@ _MAP = operation(body=map_body())
 
 @router.put("", openapi_extra=_MAP)
 async def put_map(
-    request: Request, outcomes: OutcomesDep, settings: SettingsDep, principal: PrincipalDep
+    request: Request,
+    outcomes: OutcomesDep,
+    settings: SettingsDep,
+    principal: PrincipalDep,
+    audit: AuditDep,
 ) -> Response:
     """Store a new map version (JSON or YAML); history is re-evaluated in the background."""
     principal.require(WRITE)
     body = await read_body(request, settings.max_body_bytes)
     outcome_map = validate_map(load_document(body, request.headers.get("content-type")))
-    version = await outcomes.install_map(principal.tenant, outcome_map)
+    actor = acting_principal(principal, audit, client_address(request))
+    async with audited(actor, "outcome_map.install", tenant=principal.tenant) as note:
+        version = await outcomes.install_map(principal.tenant, outcome_map)
+        note.target, note.details = str(version.version), {"name": outcome_map.name}
     return json_response(
         {**_summary(version), "evaluation": "/outcomes/map/evaluation"},
         status=201,

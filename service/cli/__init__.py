@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from service.cli import backup, config, credentials, erasure, forwarding, serve, tenants
+from service.cli import audit, backup, config, credentials, erasure, forwarding, serve, tenants
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -12,7 +12,7 @@ def build_parser() -> argparse.ArgumentParser:
         prog="python -m service", description="xAPI Learning Record Store"
     )
     commands = parser.add_subparsers(title="commands")
-    for module in (serve, credentials, tenants, forwarding, erasure, config, backup):
+    for module in (serve, credentials, tenants, forwarding, erasure, audit, config, backup):
         module.register(commands)
     return parser
 

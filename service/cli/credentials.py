@@ -76,7 +76,7 @@ def create_credential(args: argparse.Namespace) -> int:
             },
         )
         issued = await ops.create_credential(
-            store.accounts, cli_actor(), body, default_limits(Settings())
+            store.accounts, cli_actor(store.audit), body, default_limits(Settings())
         )
         if args.json:
             print_json({**ops.credential_json(issued.record), "secret": issued.secret})
@@ -89,7 +89,7 @@ def create_credential(args: argparse.Namespace) -> int:
 
 def list_credentials(args: argparse.Namespace) -> int:
     async def job(store: Store) -> int:
-        records = await ops.list_credentials(store.accounts, cli_actor(), args.tenant)
+        records = await ops.list_credentials(store.accounts, cli_actor(store.audit), args.tenant)
         in_force = await ops.limits_in_force(store.accounts, records, default_limits(Settings()))
         if args.json:
             print_json({"credentials": [ops.credential_json(r, in_force[r.key]) for r in records]})
@@ -117,7 +117,7 @@ def list_credentials(args: argparse.Namespace) -> int:
 
 def change_credential(args: argparse.Namespace) -> int:
     async def job(store: Store) -> int:
-        actor = cli_actor()
+        actor = cli_actor(store.audit)
         secret = None
         if args.action == "rotate":
             overlap = parse_overlap(args.overlap)

@@ -51,7 +51,7 @@ def create_tenant(args: argparse.Namespace) -> int:
     async def job(store: Store) -> int:
         body = parse_data(TenantIn, {"name": args.name, "limits": parse_limit_flags(args)})
         defaults = default_limits(Settings())
-        record = await ops.create_tenant(store.accounts, cli_actor(), body, defaults)
+        record = await ops.create_tenant(store.accounts, cli_actor(store.audit), body, defaults)
         if args.json:
             print_json(ops.tenant_json(record, defaults))
         else:
@@ -63,7 +63,7 @@ def create_tenant(args: argparse.Namespace) -> int:
 
 def list_tenants(args: argparse.Namespace) -> int:
     async def job(store: Store) -> int:
-        records = await ops.list_tenants(store.accounts, cli_actor())
+        records = await ops.list_tenants(store.accounts, cli_actor(store.audit))
         defaults = default_limits(Settings())
         if args.json:
             print_json({"tenants": [ops.tenant_json(t, defaults) for t in records]})
@@ -93,7 +93,9 @@ def change_tenant(args: argparse.Namespace) -> int:
         else:
             patch = TenantPatch(enabled=args.action == "enable")
         defaults = default_limits(Settings())
-        record = await ops.update_tenant(store.accounts, cli_actor(), args.name, patch, defaults)
+        record = await ops.update_tenant(
+            store.accounts, cli_actor(store.audit), args.name, patch, defaults
+        )
         if args.json:
             print_json(ops.tenant_json(record, defaults))
         else:

@@ -16,7 +16,6 @@ from service.app import create_app
 from service.model.tenancy import CredentialChanges
 from service.tenancy.admin import credentials
 from service.tenancy.admin.actor import cli_actor
-from tests.builders import statement
 from tests.conftest import BASIC, KEY, make_settings
 from tests.tenancy_support import STATEMENTS, Issued, client, issue, runtime_of
 
@@ -33,9 +32,9 @@ async def previous_uses(app: FastAPI, key: str) -> float:
         text = (await c.get("/metrics", headers={"Authorization": BASIC})).text
     for family in text_string_to_metric_families(text):
         for sample in family.samples:
-            if sample.name == "lrs_credential_previous_secret_uses_total":
-                if sample.labels.get("credential") == key:
-                    return sample.value
+            named = sample.name == "lrs_credential_previous_secret_uses_total"
+            if named and sample.labels.get("credential") == key:
+                return sample.value
     return 0.0
 
 

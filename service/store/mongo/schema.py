@@ -29,6 +29,7 @@ TENANTS = "tenants"
 FORWARD_TARGETS = "forward_targets"
 OUTBOX = "outbox"
 ERASURES = "erasures"
+AUDIT = "audit"  # append-only: administrative actions (issue 20)
 META = "meta"  # one record: the schema version and the release that last wrote it
 
 _INDEX_CONFLICT_CODES = {85, 86}  # IndexOptionsConflict, IndexKeySpecsConflict
@@ -70,6 +71,7 @@ INDEXES: dict[str, list[IndexModel]] = {
         _index("outbox_tenant", "tenant", "dead", "seq"),
     ],
     ERASURES: [_index("erasure_tenant", "tenant")],
+    AUDIT: [_index("audit_order", "n"), _index("audit_tenant", "tenant", "n")],
 }
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pymongo.asynchronous.database import AsyncDatabase
 
 from service.store.mongo.account_store import MongoAccounts
+from service.store.mongo.audit_store import MongoAudit
 from service.store.mongo.client import Doc, MongoOptions
 from service.store.mongo.connection import MongoConnection
 from service.store.mongo.document_store import MongoDocuments
@@ -31,6 +32,7 @@ class MongoStore:
         self.accounts = MongoAccounts(self.connection)
         self.outbox = MongoOutbox(self.connection)
         self.erasure = MongoErasure(self.connection)
+        self.audit = MongoAudit(self.connection)
 
     @property
     def options(self) -> MongoOptions:

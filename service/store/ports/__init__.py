@@ -1,6 +1,7 @@
 """The storage ports: one small Protocol per capability, and the backend that provides them."""
 
 from service.store.ports.accounts import AccountStore
+from service.store.ports.audit import AuditStore
 from service.store.ports.backend import OutcomeStores, Store
 from service.store.ports.documents import DocumentStore
 from service.store.ports.erasure import ErasureStore
@@ -11,6 +12,7 @@ from service.store.ports.statements import StatementStore
 
 __all__ = [
     "AccountStore",
+    "AuditStore",
     "DocumentStore",
     "ErasureStore",
     "OutboxStore",

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from service.store.ports.accounts import AccountStore
+from service.store.ports.audit import AuditStore
 from service.store.ports.documents import DocumentStore
 from service.store.ports.erasure import ErasureStore
 from service.store.ports.lifecycle import StoreLifecycle
@@ -40,6 +41,9 @@ class Store(StoreLifecycle, Protocol):
 
     @property
     def erasure(self) -> ErasureStore: ...
+
+    @property
+    def audit(self) -> AuditStore: ...
 
     @property
     def outcomes(self) -> OutcomeStores | None:

@@ -66,6 +66,26 @@ CREATE TABLE IF NOT EXISTS erasures (
 CREATE INDEX IF NOT EXISTS erasures_tenant ON erasures (tenant, id);
 """
 
+# Schema 4: the audit log, append-only (issue 20).
+AUDIT_DDL = """
+CREATE TABLE IF NOT EXISTS audit (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    at INTEGER NOT NULL,
+    actor TEXT NOT NULL,
+    action TEXT NOT NULL,
+    tenant TEXT,
+    target TEXT,
+    source TEXT,
+    outcome TEXT NOT NULL,
+    details TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS audit_tenant ON audit (tenant, id);
+CREATE TRIGGER IF NOT EXISTS audit_no_update BEFORE UPDATE ON audit
+BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+CREATE TRIGGER IF NOT EXISTS audit_no_delete BEFORE DELETE ON audit
+BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+"""
+
 CREDENTIAL_COLUMNS = {
     "last_used": "INTEGER",
     "rate_per_second": "REAL",
@@ -80,6 +100,7 @@ CREDENTIAL_COLUMNS = {
 def create_admin_schema(conn: sqlite3.Connection) -> None:
     """Create the tables, add missing credential columns, and make sure `default` exists."""
     conn.executescript(ADMIN_DDL)
+    conn.executescript(AUDIT_DDL)
     present = {row[1] for row in conn.execute("PRAGMA table_info(credentials)")}
     for column, sql_type in CREDENTIAL_COLUMNS.items():
         if column not in present:

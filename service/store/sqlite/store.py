@@ -7,6 +7,7 @@ from pathlib import Path
 from service.store.observer import WriteObserver
 from service.store.ports.backend import OutcomeStores
 from service.store.sqlite.account_store import SQLiteAccounts
+from service.store.sqlite.audit_store import SQLiteAudit
 from service.store.sqlite.database import SQLiteDatabase
 from service.store.sqlite.document_store import SQLiteDocuments
 from service.store.sqlite.erasure_store import SQLiteErasure
@@ -40,6 +41,7 @@ class SQLiteStore:
         self.accounts = SQLiteAccounts(self.database)
         self.outbox = SQLiteOutbox(self.database)
         self.erasure = SQLiteErasure(self.database)
+        self.audit = SQLiteAudit(self.database)
         self.outcomes = OutcomeStores(
             SQLiteOutcomeEvaluation(self.database), SQLiteOutcomeReports(self.database)
         )

@@ -18,6 +18,7 @@ from service.model.tenancy import (
 )
 from service.store.ports import AccountStore
 from service.tenancy.admin.actor import AdminActor
+from service.tenancy.admin.audit import audited
 from service.tenancy.admin.limits import check_credential_limits, limits_json, patch_limits
 from service.tenancy.auth import IssuedCredential, hash_secret, new_credential, new_secret
 from service.tenancy.scopes import parse_scopes
@@ -40,19 +41,23 @@ async def create_credential(
     Its limits may narrow the tenant's in force (under the service `defaults`), never lift them.
     """
     tenant = body.tenant or actor.tenant or "default"
-    actor.check_tenant(tenant)
-    found = await store.get_tenant(tenant)
-    if found is None:
-        raise NotFoundError(f"no tenant named {tenant!r} (create it first)")
-    if not found.enabled:
-        raise BadRequestError(f"the tenant {tenant!r} is disabled")
-    scopes = _grantable(actor, body.scopes)
-    check_credential_limits(body.limits, defaults.for_tenant(found.limits), tenant)
-    name = await _unique_name(store, tenant, body.name.strip())
-    issued = new_credential(name=name, tenant=tenant, scopes=scopes)
-    record = replace(issued.record, limits=patch_limits(Limits(), body.limits))
-    issued = IssuedCredential(issued.key, issued.secret, record)
-    await store.add_credential(issued.record)
+    async with audited(
+        actor, "credential.create", tenant=tenant, name=body.name, scopes=body.scopes
+    ) as note:
+        actor.check_tenant(tenant)
+        found = await store.get_tenant(tenant)
+        if found is None:
+            raise NotFoundError(f"no tenant named {tenant!r} (create it first)")
+        if not found.enabled:
+            raise BadRequestError(f"the tenant {tenant!r} is disabled")
+        scopes = _grantable(actor, body.scopes)
+        check_credential_limits(body.limits, defaults.for_tenant(found.limits), tenant)
+        name = await _unique_name(store, tenant, body.name.strip())
+        issued = new_credential(name=name, tenant=tenant, scopes=scopes)
+        record = replace(issued.record, limits=patch_limits(Limits(), body.limits))
+        issued = IssuedCredential(issued.key, issued.secret, record)
+        await store.add_credential(issued.record)
+        note.target = issued.key
     return issued
 
 
@@ -81,21 +86,25 @@ async def update_credential(
     defaults: EffectiveLimits,
 ) -> CredentialRecord:
     """Rename, enable/disable, change scopes or narrow limits; effective at once in this process."""
-    current = await get_credential(store, actor, key)
-    if patch.limits is not None:
-        tenant = await store.get_tenant(current.tenant)
-        tenant_limits = tenant.limits if tenant is not None else Limits()
-        check_credential_limits(patch.limits, defaults.for_tenant(tenant_limits), current.tenant)
-    name = patch.name.strip() if patch.name is not None else None
-    if name is not None and name != current.name:
-        await _unique_name(store, current.tenant, name)
-    changes = CredentialChanges(
-        name=name,
-        enabled=patch.enabled,
-        scopes=_grantable(actor, patch.scopes) if patch.scopes is not None else None,
-        limits=patch_limits(current.limits, patch.limits) if patch.limits is not None else None,
-    )
-    updated = await store.update_credential(key, changes)
+    given = patch.model_dump(mode="json", exclude_unset=True)
+    async with audited(actor, "credential.update", target=key, **given) as note:
+        current = await get_credential(store, actor, key)
+        note.tenant = current.tenant
+        if patch.limits is not None:
+            tenant = await store.get_tenant(current.tenant)
+            tenant_limits = tenant.limits if tenant is not None else Limits()
+            in_force = defaults.for_tenant(tenant_limits)
+            check_credential_limits(patch.limits, in_force, current.tenant)
+        name = patch.name.strip() if patch.name is not None else None
+        if name is not None and name != current.name:
+            await _unique_name(store, current.tenant, name)
+        changes = CredentialChanges(
+            name=name,
+            enabled=patch.enabled,
+            scopes=_grantable(actor, patch.scopes) if patch.scopes is not None else None,
+            limits=patch_limits(current.limits, patch.limits) if patch.limits is not None else None,
+        )
+        updated = await store.update_credential(key, changes)
     actor.on_change(key, None)
     return updated
 
@@ -103,8 +112,10 @@ async def update_credential(
 async def set_enabled(
     store: AccountStore, actor: AdminActor, key: str, enabled: bool
 ) -> CredentialRecord:
-    await get_credential(store, actor, key)
-    updated = await store.update_credential(key, CredentialChanges(enabled=enabled))
+    action = "credential.enable" if enabled else "credential.disable"
+    async with audited(actor, action, target=key) as note:
+        note.tenant = (await get_credential(store, actor, key)).tenant
+        updated = await store.update_credential(key, CredentialChanges(enabled=enabled))
     actor.on_change(key, None)
     return updated
 
@@ -117,13 +128,17 @@ async def rotate_secret(
     The old secret stops at once, or with an overlap stays valid that many seconds more, so
     platforms can move to the new one; a rotation during an overlap ends the older one.
     """
-    current = await get_credential(store, actor, key)
-    secret = new_secret()
-    previous = None
-    if overlap_seconds > 0:
-        previous = PreviousSecret(current.secret_hash, now_ms() + overlap_seconds * 1000)
-    changes = CredentialChanges(rotation=Rotation(hash_secret(secret), previous))
-    updated = await store.update_credential(key, changes)
+    async with audited(
+        actor, "credential.rotate", target=key, overlap_seconds=overlap_seconds
+    ) as note:
+        current = await get_credential(store, actor, key)
+        note.tenant = current.tenant
+        secret = new_secret()
+        previous = None
+        if overlap_seconds > 0:
+            previous = PreviousSecret(current.secret_hash, now_ms() + overlap_seconds * 1000)
+        changes = CredentialChanges(rotation=Rotation(hash_secret(secret), previous))
+        updated = await store.update_credential(key, changes)
     actor.on_change(key, None)
     return Secret(key=key, secret=secret, record=updated)
 

@@ -11,6 +11,7 @@ from service.model.errors import NotFoundError
 from service.model.tenancy import EffectiveLimits, Limits, TenantRecord
 from service.store.ports import AccountStore
 from service.tenancy.admin.actor import AdminActor, check_tenant_name
+from service.tenancy.admin.audit import audited
 from service.tenancy.admin.limits import check_tenant_limits, limits_json, patch_limits
 
 
@@ -18,13 +19,14 @@ async def create_tenant(
     store: AccountStore, actor: AdminActor, body: TenantIn, service: EffectiveLimits
 ) -> TenantRecord:
     """A new, enabled tenant; 409 when the name is taken, 400 when a size exceeds `service`'s."""
-    actor.check_operator("creating a tenant")
-    name = check_tenant_name(body.name)
-    check_tenant_limits(body.limits, service)
-    record = TenantRecord(
-        name=name, enabled=True, created_ms=now_ms(), limits=patch_limits(Limits(), body.limits)
-    )
-    await store.add_tenant(record)
+    given = body.model_dump(mode="json", exclude_unset=True)
+    async with audited(actor, "tenant.create", tenant=body.name, **given):
+        actor.check_operator("creating a tenant")
+        name = check_tenant_name(body.name)
+        check_tenant_limits(body.limits, service)
+        limits = patch_limits(Limits(), body.limits)
+        record = TenantRecord(name=name, enabled=True, created_ms=now_ms(), limits=limits)
+        await store.add_tenant(record)
     return record
 
 
@@ -46,11 +48,13 @@ async def update_tenant(
     store: AccountStore, actor: AdminActor, name: str, patch: TenantPatch, service: EffectiveLimits
 ) -> TenantRecord:
     """Enable/disable or change limit overrides (operator only); effective at once here."""
-    actor.check_operator("changing a tenant")
-    current = await get_tenant(store, actor, name)
-    check_tenant_limits(patch.limits, service)
-    limits = patch_limits(current.limits, patch.limits) if patch.limits is not None else None
-    updated = await store.update_tenant(name, enabled=patch.enabled, limits=limits)
+    given = patch.model_dump(mode="json", exclude_unset=True)
+    async with audited(actor, "tenant.update", tenant=name, **given):
+        actor.check_operator("changing a tenant")
+        current = await get_tenant(store, actor, name)
+        check_tenant_limits(patch.limits, service)
+        limits = patch_limits(current.limits, patch.limits) if patch.limits is not None else None
+        updated = await store.update_tenant(name, enabled=patch.enabled, limits=limits)
     actor.on_change(None, name)
     return updated
 
