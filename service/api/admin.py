@@ -17,6 +17,7 @@ from service.api.deps import (
     AccessChangeDep,
     AccountsDep,
     AuditDep,
+    ErasureDep,
     PrincipalDep,
     SettingsDep,
     client_address,
@@ -88,6 +89,19 @@ async def patch_tenant(
     return json_response(tenants.tenant_json(record, defaults))
 
 
+CONFIRM = Param("confirm", "The tenant's name again: its data is deleted for good", required=True)
+
+
+@router.delete("/tenants/{name}", openapi_extra=operation([CONFIRM]))
+async def delete_tenant(
+    name: str, request: Request, store: AccountsDep, erasure: ErasureDep, actor: ActorDep
+) -> Response:
+    """Delete a tenant and all its data (operator); answers what was deleted."""
+    confirm = request.query_params.get(CONFIRM.name)
+    counts = await tenants.delete_tenant(store, erasure, actor, name, confirm)
+    return json_response({"tenant": name, "deleted": counts})
+
+
 TENANT_FILTER = Param("tenant", "Only this tenant's credentials (operators)")
 
 
@@ -127,6 +141,13 @@ async def patch_credential(
     defaults = default_limits(settings)
     record = await credentials.update_credential(store, actor, key, body, defaults)
     return json_response((await _credential_views(store, settings, [record]))[0])
+
+
+@router.delete("/credentials/{key}", status_code=204)
+async def delete_credential(key: str, store: AccountsDep, actor: ActorDep) -> Response:
+    """Remove a credential; its statements keep their authority."""
+    await credentials.delete_credential(store, actor, key)
+    return Response(status_code=204)
 
 
 @router.post("/credentials/{key}/disable")

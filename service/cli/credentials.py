@@ -55,6 +55,11 @@ def register(commands: Any) -> None:
             )
         parser.add_argument("--json", action="store_true")
         parser.set_defaults(run=change_credential, action=action)
+    delete = actions.add_parser(
+        "delete", help="remove a credential (statements keep their authority)"
+    )
+    delete.add_argument("key")
+    delete.set_defaults(run=delete_credential)
     update = actions.add_parser("update", help="change name, scopes or limits")
     update.add_argument("key")
     update.add_argument("--name")
@@ -110,6 +115,15 @@ def list_credentials(args: argparse.Namespace) -> int:
                 for r in records
             ],
         )
+        return 0
+
+    return run_admin(job)
+
+
+def delete_credential(args: argparse.Namespace) -> int:
+    async def job(store: Store) -> int:
+        await ops.delete_credential(store.accounts, cli_actor(store.audit), args.key)
+        print(f"deleted credential {args.key}")
         return 0
 
     return run_admin(job)

@@ -45,6 +45,29 @@ def register(commands: Any) -> None:
             add_limit_flags(parser)
         parser.add_argument("--json", action="store_true")
         parser.set_defaults(run=change_tenant, action=action)
+    delete = actions.add_parser(
+        "delete", help="delete a tenant and ALL its data (statements, documents, credentials)"
+    )
+    delete.add_argument("name")
+    delete.add_argument("--confirm", help="the tenant's name again, to confirm")
+    delete.add_argument("--json", action="store_true")
+    delete.set_defaults(run=delete_tenant)
+
+
+def delete_tenant(args: argparse.Namespace) -> int:
+    async def job(store: Store) -> int:
+        actor = cli_actor(store.audit)
+        counts = await ops.delete_tenant(
+            store.accounts, store.erasure, actor, args.name, args.confirm
+        )
+        if args.json:
+            print_json({"tenant": args.name, "deleted": counts})
+        else:
+            summary = ", ".join(f"{table} {count}" for table, count in counts.items())
+            print(f"deleted tenant {args.name}: {summary or 'nothing else held'}")
+        return 0
+
+    return run_admin(job)
 
 
 def create_tenant(args: argparse.Namespace) -> int:

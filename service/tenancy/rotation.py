@@ -3,30 +3,21 @@
 from __future__ import annotations
 
 import logging
-import re
 import time
 
-from service.model.errors import BadRequestError
+from service.model.durations import parse_duration
 from service.ops.logging import log_event
 
 log = logging.getLogger("service.auth")
 MAX_OVERLAP_SECONDS = 90 * 86400
 LOG_EVERY_SECONDS = 60.0
-_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
-_DURATION = re.compile(r"^(\d{1,7})([smhd])$")
 
 
 def parse_overlap(text: str | None) -> int:
     """Seconds from `30m`, `12h`, `7d` (or `0`); 400 on anything else or beyond 90 days."""
     if text is None or text.strip() in ("", "0"):
         return 0
-    found = _DURATION.match(text.strip())
-    if found is None:
-        raise BadRequestError(f"invalid overlap {text!r}: use a number and s, m, h or d (7d)")
-    seconds = int(found.group(1)) * _UNITS[found.group(2)]
-    if seconds > MAX_OVERLAP_SECONDS:
-        raise BadRequestError("an overlap may last at most 90 days")
-    return seconds
+    return parse_duration(text, what="overlap", ceiling_seconds=MAX_OVERLAP_SECONDS)
 
 
 class PreviousSecretLog:

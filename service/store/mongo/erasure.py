@@ -117,3 +117,28 @@ async def list_erasures(db: AsyncDatabase[Doc], tenant: str) -> list[ErasureReco
         )
         async for doc in cursor
     ]
+
+
+# Credentials first (nothing more is written), the tenant record last: an interrupted deletion
+# leaves a tenant that a second run finishes. Erasure records and the audit log stay.
+TENANT_COLLECTIONS = (
+    (schema.CREDENTIALS, "tenant"),
+    (schema.FORWARD_TARGETS, "tenant"),
+    (schema.OUTBOX, "tenant"),
+    (schema.STATEMENTS, "t"),
+    (schema.ATTACHMENTS, "t"),
+    (schema.ACTIVITIES, "t"),
+    (schema.AGENTS, "t"),
+    (schema.DOCUMENTS, "t"),
+    (schema.TENANTS, "_id"),
+)
+
+
+async def erase_tenant(db: AsyncDatabase[Doc], tenant: str) -> dict[str, int]:
+    """Delete every record of the tenant, collection by collection; documents per collection."""
+    counts: dict[str, int] = {}
+    for collection, field in TENANT_COLLECTIONS:
+        deleted = (await db[collection].delete_many({field: tenant})).deleted_count
+        if deleted:
+            counts[collection] = deleted
+    return counts

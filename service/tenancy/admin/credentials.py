@@ -143,6 +143,25 @@ async def rotate_secret(
     return Secret(key=key, secret=secret, record=updated)
 
 
+async def delete_credential(store: AccountStore, actor: AdminActor, key: str) -> None:
+    """Remove a credential; statements it wrote keep it as their authority. The last enabled
+    operator credential stays (409), so the admin API is never locked out."""
+    async with audited(actor, "credential.delete", target=key) as note:
+        record = await get_credential(store, actor, key)
+        note.tenant = record.tenant
+        note.details = {"name": record.name}
+        if "operator" in record.scopes and record.enabled:
+            others = [
+                c
+                for c in await store.list_credentials()
+                if c.key != key and c.enabled and "operator" in c.scopes
+            ]
+            if not others:
+                raise ConflictError("this is the last enabled operator credential: create another")
+        await store.delete_credential(key)
+    actor.on_change(key, None)
+
+
 def credential_json(
     record: CredentialRecord, in_force: EffectiveLimits | None = None
 ) -> dict[str, Any]:
