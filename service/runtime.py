@@ -15,6 +15,7 @@ from service.settings import Settings
 from service.store.factory import make_store
 from service.store.observer import ObservableStore
 from service.store.ports import Store
+from service.store.sealing import SealedOutbox
 from service.tenancy.auth import Authenticator, IssuedCredential, new_credential
 from service.tenancy.scopes import EVERY_SCOPE
 from service.tenancy.services import TenancyServices
@@ -74,6 +75,7 @@ class Runtime:
 
     async def start(self) -> None:
         await self.store.open()
+        await self._seal_secrets()
         await self._bootstrap_credentials()
         await self.tenancy.start()
         self.tenancy.report_to(self.metrics, self.readiness_checks, self.settings, self.store)
@@ -86,6 +88,21 @@ class Runtime:
     async def stop(self) -> None:
         await run_shutdown_hooks(self.shutdown_hooks)
         await self.store.close()
+
+    async def _seal_secrets(self) -> None:
+        """Seal forwarding secrets stored in clear (or with a retired key), once per start."""
+        outbox = self.store.outbox
+        if isinstance(outbox, SealedOutbox):
+            resealed = await outbox.reseal()
+            if resealed:
+                log_event(log, "secrets.sealed", targets=resealed)
+            return
+        log_event(
+            log,
+            "secrets.clear",
+            level=logging.WARNING,
+            reason="no LRS_SECRET_KEY or LRS_SECRET_KEY_FILE: forwarding secrets stay in clear",
+        )
 
     async def _bootstrap_credentials(self) -> None:
         """Create the configured bootstrap credential while no operator credential exists, or

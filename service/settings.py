@@ -206,6 +206,16 @@ class Settings(BaseSettings):
     metrics_open: bool = Field(
         default=False, description="Serve /metrics to anyone, without a credential."
     )
+    secret_key: SecretStr | None = Field(
+        default=None,
+        description="Fernet keys sealing forwarding secrets at rest, comma-separated: the first "
+        "seals, all unseal (rotation).",
+    )
+    secret_key_file: str | None = Field(
+        default=None,
+        description="A file of Fernet keys, one a line (first seals); unset with SQLite: a "
+        "generated key file beside the database.",
+    )
 
     @field_validator("forward_allowed_networks")
     @classmethod

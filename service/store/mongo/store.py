@@ -13,6 +13,7 @@ from service.store.mongo.erasure_store import MongoErasure
 from service.store.mongo.outbox_store import MongoOutbox
 from service.store.mongo.statement_store import MongoStatements
 from service.store.observer import WriteObserver
+from service.store.ports import OutboxStore
 from service.store.ports.backend import OutcomeStores
 
 
@@ -30,7 +31,7 @@ class MongoStore:
         self.statements = MongoStatements(self.connection)
         self.documents = MongoDocuments(self.connection)
         self.accounts = MongoAccounts(self.connection)
-        self.outbox = MongoOutbox(self.connection)
+        self.outbox: OutboxStore = MongoOutbox(self.connection)
         self.erasure = MongoErasure(self.connection)
         self.audit = MongoAudit(self.connection)
 

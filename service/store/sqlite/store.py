@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from service.store.observer import WriteObserver
+from service.store.ports import OutboxStore
 from service.store.ports.backend import OutcomeStores
 from service.store.sqlite.account_store import SQLiteAccounts
 from service.store.sqlite.audit_store import SQLiteAudit
@@ -39,7 +40,7 @@ class SQLiteStore:
         self.statements = SQLiteStatements(self.database)
         self.documents = SQLiteDocuments(self.database)
         self.accounts = SQLiteAccounts(self.database)
-        self.outbox = SQLiteOutbox(self.database)
+        self.outbox: OutboxStore = SQLiteOutbox(self.database)
         self.erasure = SQLiteErasure(self.database)
         self.audit = SQLiteAudit(self.database)
         self.outcomes = OutcomeStores(
