@@ -52,6 +52,18 @@ class RotateIn(_Strict):
     )
 
 
+class RetentionIn(_Strict):
+    period: str | None = Field(
+        description="ISO 8601 period: statements older than this go (P3Y, P18M, P90D); "
+        "null clears the policy"
+    )
+    field: Literal["stored", "timestamp"] = "stored"
+
+
+class RetentionRunIn(_Strict):
+    dry_run: bool = Field(default=True, description="Count only (the default); false deletes")
+
+
 class TargetFilterIn(_Strict):
     verbs: list[str] = []
     activity_prefixes: list[str] = []

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 
+from schemas.outcomes import OutcomeMap
 from service.ops.gauges import GaugeSampler
 from service.ops.health import ReadinessCheck, standard_checks
 from service.ops.lifecycle import ShutdownHook, run_shutdown_hooks
@@ -17,6 +18,7 @@ from service.store.observer import ObservableStore
 from service.store.ports import Store
 from service.store.sealing import SealedOutbox
 from service.tenancy.auth import Authenticator, IssuedCredential, new_credential
+from service.tenancy.retention_schedule import RetentionScheduler
 from service.tenancy.scopes import EVERY_SCOPE
 from service.tenancy.services import TenancyServices
 
@@ -83,11 +85,29 @@ class Runtime:
         if self.outcomes is not None:
             await self.outcomes.start()
             self.shutdown_hooks.append(self.outcomes.stop)
+        if self.settings.retention_interval_seconds > 0:
+            scheduler = RetentionScheduler(
+                self.store.retention,
+                self.store.audit,
+                self.settings.retention_interval_seconds,
+                self.reevaluate_outcomes,
+            )
+            scheduler.start()
+            self.shutdown_hooks.insert(0, scheduler.stop)
         self.shutdown_hooks.append(self.authenticator.close)
 
     async def stop(self) -> None:
         await run_shutdown_hooks(self.shutdown_hooks)
         await self.store.close()
+
+    async def reevaluate_outcomes(self, tenant: str) -> None:
+        """Evaluate the tenant's newest map again over its statements (after retention deleted
+        some), as a new version that replaces the current one once it has caught up."""
+        if self.outcomes is None:
+            return
+        live = [v for v in await self.outcomes.versions(tenant) if v.status != "retired"]
+        if live:
+            await self.outcomes.install_map(tenant, OutcomeMap.model_validate(live[-1].document))
 
     async def _seal_secrets(self) -> None:
         """Seal forwarding secrets stored in clear (or with a retired key), once per start."""

@@ -206,6 +206,12 @@ class Settings(BaseSettings):
     metrics_open: bool = Field(
         default=False, description="Serve /metrics to anyone, without a credential."
     )
+    retention_interval_seconds: float = Field(
+        default=86400.0,
+        ge=0,
+        description="How often tenants' retention policies run inside the service (the first "
+        "run a minute after start); 0: only by hand. No tenant has a policy by default.",
+    )
     secret_key: SecretStr | None = Field(
         default=None,
         description="Fernet keys sealing forwarding secrets at rest, comma-separated: the first "

@@ -4,7 +4,17 @@ from __future__ import annotations
 
 import argparse
 
-from service.cli import audit, backup, config, credentials, erasure, forwarding, serve, tenants
+from service.cli import (
+    audit,
+    backup,
+    config,
+    credentials,
+    erasure,
+    forwarding,
+    retention,
+    serve,
+    tenants,
+)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -12,7 +22,8 @@ def build_parser() -> argparse.ArgumentParser:
         prog="python -m service", description="xAPI Learning Record Store"
     )
     commands = parser.add_subparsers(title="commands")
-    for module in (serve, credentials, tenants, forwarding, erasure, audit, config, backup):
+    modules = (serve, credentials, tenants, forwarding, erasure, retention, audit, config, backup)
+    for module in modules:
         module.register(commands)
     return parser
 

@@ -130,6 +130,8 @@ TENANT_COLLECTIONS = (
     (schema.ACTIVITIES, "t"),
     (schema.AGENTS, "t"),
     (schema.DOCUMENTS, "t"),
+    (schema.RETENTION, "_id"),
+    (schema.TOMBSTONES, "tenant"),
     (schema.TENANTS, "_id"),
 )
 

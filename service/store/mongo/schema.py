@@ -30,6 +30,8 @@ FORWARD_TARGETS = "forward_targets"
 OUTBOX = "outbox"
 ERASURES = "erasures"
 AUDIT = "audit"  # append-only: administrative actions (issue 20)
+RETENTION = "retention"  # one policy per tenant, keyed by tenant
+TOMBSTONES = "tombstones"  # ids of statements retention deleted, for a feed
 META = "meta"  # one record: the schema version and the release that last wrote it
 
 _INDEX_CONFLICT_CODES = {85, 86}  # IndexOptionsConflict, IndexKeySpecsConflict
@@ -72,6 +74,7 @@ INDEXES: dict[str, list[IndexModel]] = {
     ],
     ERASURES: [_index("erasure_tenant", "tenant")],
     AUDIT: [_index("audit_order", "n"), _index("audit_tenant", "tenant", "n")],
+    TOMBSTONES: [_index("tombstone_tenant", "tenant", "n")],
 }
 
 

@@ -11,6 +11,7 @@ from service.store.mongo.connection import MongoConnection
 from service.store.mongo.document_store import MongoDocuments
 from service.store.mongo.erasure_store import MongoErasure
 from service.store.mongo.outbox_store import MongoOutbox
+from service.store.mongo.retention_store import MongoRetention
 from service.store.mongo.statement_store import MongoStatements
 from service.store.observer import WriteObserver
 from service.store.ports import OutboxStore
@@ -34,6 +35,7 @@ class MongoStore:
         self.outbox: OutboxStore = MongoOutbox(self.connection)
         self.erasure = MongoErasure(self.connection)
         self.audit = MongoAudit(self.connection)
+        self.retention = MongoRetention(self.connection)
 
     @property
     def options(self) -> MongoOptions:

@@ -8,6 +8,7 @@ from service.store.ports.erasure import ErasureStore
 from service.store.ports.lifecycle import StoreLifecycle
 from service.store.ports.outbox import OutboxStore
 from service.store.ports.outcomes import OutcomeEvaluationStore, OutcomeReportStore
+from service.store.ports.retention import RetentionStore
 from service.store.ports.statements import StatementStore
 
 __all__ = [
@@ -19,6 +20,7 @@ __all__ = [
     "OutcomeEvaluationStore",
     "OutcomeReportStore",
     "OutcomeStores",
+    "RetentionStore",
     "StatementStore",
     "Store",
     "StoreLifecycle",

@@ -12,6 +12,7 @@ from service.store.ports.erasure import ErasureStore
 from service.store.ports.lifecycle import StoreLifecycle
 from service.store.ports.outbox import OutboxStore
 from service.store.ports.outcomes import OutcomeEvaluationStore, OutcomeReportStore
+from service.store.ports.retention import RetentionStore
 from service.store.ports.statements import StatementStore
 
 
@@ -44,6 +45,9 @@ class Store(StoreLifecycle, Protocol):
 
     @property
     def audit(self) -> AuditStore: ...
+
+    @property
+    def retention(self) -> RetentionStore: ...
 
     @property
     def outcomes(self) -> OutcomeStores | None:

@@ -66,7 +66,8 @@ CREATE TABLE IF NOT EXISTS erasures (
 CREATE INDEX IF NOT EXISTS erasures_tenant ON erasures (tenant, id);
 """
 
-# Schema 4: the audit log, append-only (issue 20).
+# Schema 4: the audit log, append-only; retention policies and the tombstones of statements
+# deleted by retention, kept for a feed to show (issue 20).
 AUDIT_DDL = """
 CREATE TABLE IF NOT EXISTS audit (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -84,6 +85,21 @@ CREATE TRIGGER IF NOT EXISTS audit_no_update BEFORE UPDATE ON audit
 BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
 CREATE TRIGGER IF NOT EXISTS audit_no_delete BEFORE DELETE ON audit
 BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+
+CREATE TABLE IF NOT EXISTS retention_policies (
+    tenant TEXT PRIMARY KEY,
+    period TEXT NOT NULL,
+    field TEXT NOT NULL
+);
+
+CREATE TABLE IF NOT EXISTS tombstones (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    tenant TEXT NOT NULL,
+    statement_id TEXT NOT NULL,
+    deleted INTEGER NOT NULL,
+    reason TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS tombstones_tenant ON tombstones (tenant, id);
 """
 
 CREDENTIAL_COLUMNS = {

@@ -15,6 +15,7 @@ from service.store.sqlite.erasure_store import SQLiteErasure
 from service.store.sqlite.outbox_store import SQLiteOutbox
 from service.store.sqlite.outcome_evaluation import SQLiteOutcomeEvaluation
 from service.store.sqlite.outcome_reports import SQLiteOutcomeReports
+from service.store.sqlite.retention_store import SQLiteRetention
 from service.store.sqlite.statement_store import SQLiteStatements
 
 
@@ -43,6 +44,7 @@ class SQLiteStore:
         self.outbox: OutboxStore = SQLiteOutbox(self.database)
         self.erasure = SQLiteErasure(self.database)
         self.audit = SQLiteAudit(self.database)
+        self.retention = SQLiteRetention(self.database)
         self.outcomes = OutcomeStores(
             SQLiteOutcomeEvaluation(self.database), SQLiteOutcomeReports(self.database)
         )
