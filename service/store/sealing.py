@@ -72,14 +72,26 @@ class SecretBox:
 
 
 def generated_key_file(path: Path) -> Path:
-    """The key file beside an SQLite database, created once with mode 0600."""
+    """The key file beside an SQLite database, created once with mode 0600.
+
+    The key is written to a private temporary file first and then linked into place, so a
+    process starting at the same moment (workers) reads a whole key or finds none.
+    """
+    if path.exists():
+        return path
     path.parent.mkdir(parents=True, exist_ok=True)
-    with contextlib.suppress(FileExistsError):
-        handle = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        try:
-            os.write(handle, Fernet.generate_key() + b"\n")
-        finally:
-            os.close(handle)
+    draft = path.with_name(f"{path.name}.{os.getpid()}.tmp")
+    handle = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    try:
+        os.write(handle, Fernet.generate_key() + b"\n")
+        os.fsync(handle)
+    finally:
+        os.close(handle)
+    try:
+        with contextlib.suppress(FileExistsError):  # another process was first: use its key
+            os.link(draft, path)
+    finally:
+        draft.unlink(missing_ok=True)
     return path
 
 
