@@ -53,7 +53,8 @@ promtool:
 
 # The shipped alert rules and scrape config parse and type-check (deploy/monitoring)
 monitoring-check: promtool
-	cd deploy/monitoring && promtool check rules alerts.yml && promtool check config prometheus.yml
+	cd deploy/monitoring && promtool check rules alerts.yml && promtool check config prometheus.yml \
+		&& promtool test rules alerts.test.yml
 
 # The long fuzzing budget (issue 9); LRS_FUZZ_EXAMPLES=N sets the examples per fuzz target
 fuzz: $(STAMP)

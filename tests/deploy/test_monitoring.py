@@ -77,7 +77,11 @@ def test_the_scrape_config_sends_a_credential() -> None:
 
 @pytest.mark.skipif(shutil.which("promtool") is None, reason="promtool absent: make promtool")
 def test_promtool_accepts_the_rules_and_the_config() -> None:
-    for command in (["check", "rules", "alerts.yml"], ["check", "config", "prometheus.yml"]):
+    for command in (
+        ["check", "rules", "alerts.yml"],
+        ["check", "config", "prometheus.yml"],
+        ["test", "rules", "alerts.test.yml"],  # dead letters and old secrets do alert
+    ):
         checked = subprocess.run(
             ["promtool", *command], cwd=MONITORING, capture_output=True, text=True, timeout=60
         )
