@@ -76,7 +76,18 @@ class Runtime:
         return runtime
 
     async def start(self) -> None:
+        """Open the store and start the services; a failure after the store opened closes
+        what had started, and the store, before it propagates."""
         await self.store.open()
+        try:
+            await self._start_services()
+        except BaseException:
+            if self.authenticator.close not in self.shutdown_hooks:
+                self.shutdown_hooks.append(self.authenticator.close)
+            await self.stop()
+            raise
+
+    async def _start_services(self) -> None:
         await self._seal_secrets()
         await self._bootstrap_credentials()
         await self.tenancy.start()
