@@ -14,10 +14,12 @@ CRASHTEST_ARGS ?= --max-kill 0.6 --lookups 100
 export LRS_HOST ?= 127.0.0.1
 export LRS_PORT ?= 8080
 
-.PHONY: run test lint format install clean mongo-up mongo-down bench loadtest schemas demo audit crashtest fuzz promtool monitoring-check
+.PHONY: run test lint format install clean mongo-up mongo-down bench loadtest schemas demo audit crashtest fuzz promtool monitoring-check browser test-browser
 MONGO_STAMP := $(VENV)/.mongo-server
 CLIENTS := tests/clients
 CLIENTS_STAMP := $(CLIENTS)/node_modules/.installed
+CONSOLE_TESTS := tests/console
+AXE_STAMP := $(CONSOLE_TESTS)/node_modules/.installed
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -37,8 +39,23 @@ run: $(STAMP)
 	mkdir -p data
 	$(BIN)/python -m service serve
 
-test: $(STAMP) $(MONGO_STAMP) $(CLIENTS_STAMP)
-	LRS_TEST_MONGODB_DATA=memory scripts/mongo-server run $(BIN)/python -m pytest -q
+test: $(STAMP) $(MONGO_STAMP) $(CLIENTS_STAMP) $(AXE_STAMP) browser
+	LRS_TEST_BROWSER=required LRS_TEST_MONGODB_DATA=memory \
+		scripts/mongo-server run $(BIN)/python -m pytest -q
+
+# The console in a real headless Chromium; screenshots go to build/screenshots/
+test-browser: $(STAMP) $(AXE_STAMP) browser
+	LRS_TEST_BROWSER=required $(BIN)/python -m pytest -q $(CONSOLE_TESTS)
+
+# Debian's Chromium and its WebDriver, installed when missing (needs root, as CI has)
+browser:
+	@command -v chromium >/dev/null && command -v chromedriver >/dev/null || \
+		{ apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver; }
+
+# axe-core for the console's accessibility checks, exactly as the lockfile says
+$(AXE_STAMP): $(CONSOLE_TESTS)/package.json $(CONSOLE_TESTS)/package-lock.json
+	cd $(CONSOLE_TESTS) && npm ci --no-audit --no-fund
+	touch $(AXE_STAMP)
 
 # The Node client libraries of tests/clients (xAPI.js, TinCanJS), exactly as the lockfile says
 $(CLIENTS_STAMP): $(CLIENTS)/package.json $(CLIENTS)/package-lock.json
@@ -98,11 +115,12 @@ format: $(STAMP)
 schemas: $(STAMP)  # regenerate the JSON Schemas committed under schemas/
 	$(BIN)/python -m schemas.generate
 
-demo: $(STAMP)  # load deploy/examples into the LRS that `make run` started, print outcome x KPI
+demo: $(STAMP)  # load a planted world into the LRS that `make run` started, print impact vs truth
 	$(BIN)/python -m deploy.examples.demo
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache $(CLIENTS)/node_modules
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache $(CLIENTS)/node_modules \
+		$(CONSOLE_TESTS)/node_modules build
 
 # Known vulnerabilities in every installed distribution but the project itself. --strict fails
 # when any of them could not be checked (service unreachable, version unknown): no silent pass.

@@ -155,11 +155,20 @@ class Outcome(OutcomeModel):
     description: Text | None = None
     owner: Text | None = None
     kpis: list[Slug] = Field(default_factory=list, description="ids of the map's KPIs it drives")
-    criteria: CriteriaGroup
+    criteria: CriteriaItem = Field(
+        description="one criterion, or a group of them under `all` or `any`"
+    )
     levels: list[Level] = Field(default_factory=list, description="ascending levels")
     level_criterion: Slug | None = Field(
         default=None, description="the criterion whose count sets the level (default: the first)"
     )
+
+    @property
+    def group(self) -> CriteriaGroup:
+        """The criteria as a group: a lone criterion is `all` of one."""
+        if isinstance(self.criteria, CriteriaGroup):
+            return self.criteria
+        return CriteriaGroup(all=[self.criteria])
 
 
 class Kpi(OutcomeModel):
@@ -249,7 +258,10 @@ def _outcome_problems(
     for index, link in enumerate(links if isinstance(links, list) else []):
         if isinstance(link, str) and link not in kpi_ids:
             problems.append(((*loc, "kpis", index), f"no KPI with id {link!r} in this map's kpis"))
-    criteria = _criteria(outcome.get("criteria"), (*loc, "criteria"))
+    raw = outcome.get("criteria")
+    criteria = _criteria(raw, (*loc, "criteria"))
+    if isinstance(raw, dict) and "all" not in raw and "any" not in raw:  # a lone criterion
+        criteria = [((*loc, "criteria"), raw)]
     named = {c.get("id"): path for path, c in criteria if isinstance(c.get("id"), str)}
     seen_ids: dict[str, tuple[int | str, ...]] = {}
     for path, criterion in criteria:

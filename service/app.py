@@ -24,17 +24,19 @@ from service.api import (
     health,
     outcome_maps,
     outcome_org,
+    outcome_progress,
     outcome_queries,
     statements,
 )
 from service.api.admission import AdmissionMiddleware
-from service.api.body_timeout import BodyPace, BodyTimeoutMiddleware
+from service.api.body_timeout import BodyTimeoutMiddleware
 from service.api.content_encoding import ContentEncodingMiddleware
 from service.api.errors import install_error_handlers
 from service.api.observability import ObservabilityMiddleware, RouteRecorder
 from service.api.openapi_spec import install_openapi
 from service.api.protocol import XAPIProtocolMiddleware
 from service.api.request_limits import RequestLimitsMiddleware
+from service.console.install import install_console
 from service.ops.admission import Admission, Limits
 from service.ops.health import saturation_check
 from service.ops.logging import log_event
@@ -95,18 +97,22 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         admin_audit.router,
         admin_retention.router,
         outcome_maps.router,
+        outcome_maps.maps_router,
         outcome_org.router,
         outcome_queries.router,
+        outcome_progress.router,
         exports.router,
     )
     for router in outside_xapi:
         app.include_router(router)
+    if settings.console.enabled:
+        install_console(app)
     install_openapi(app, prefix)
     install_error_handlers(app)
     app.add_middleware(RouteRecorder)  # innermost: sees the scope the router fills in
     admission = Admission(admission_limits(settings))
     runtime.readiness_checks["admission"] = saturation_check(
-        admission, settings.write_saturation_seconds
+        admission, settings.admission.write_saturation_seconds
     )
     app.add_middleware(ContentEncodingMiddleware)  # inside admission: it sees the wire length
     app.add_middleware(  # before any handler reads a body; inside, so refusals get xAPI headers
@@ -126,7 +132,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.add_middleware(  # outside every body reader, the alternate syntax's included
         BodyTimeoutMiddleware,
-        pace=body_pace(settings),
+        pace=settings.http,
         default_version=settings.default_xapi_version,
     )
     app.add_middleware(  # before the xAPI middleware parses the query string (issue 9)
@@ -148,16 +154,7 @@ def admission_limits(settings: Settings) -> Limits:
     return Limits(
         requests=settings.inflight_request_limit,
         writes=settings.pending_write_limit,
-        body_bytes=settings.max_inflight_body_bytes,
-        work_bytes=settings.max_inflight_work_bytes,
-        wait_seconds=settings.admission_wait_ms / 1000,
-    )
-
-
-def body_pace(settings: Settings) -> BodyPace:
-    """How slowly a request body may arrive before the 408."""
-    return BodyPace(
-        idle_seconds=settings.body_timeout,
-        min_rate=settings.body_min_rate,
-        max_seconds=settings.body_max_seconds,
+        body_bytes=settings.admission.max_inflight_body_bytes,
+        work_bytes=settings.admission.max_inflight_work_bytes,
+        wait_seconds=settings.admission.admission_wait_ms / 1000,
     )

@@ -31,7 +31,7 @@ def make_settings(tmp_path: Path, **overrides: object) -> Settings:
         "public_url": "http://lrs.test",
     }
     values.update(overrides)
-    return Settings(_env_file=None, **values)  # type: ignore[arg-type]
+    return Settings(_env_file=None, **values)
 
 
 STORE_KINDS = ["sqlite", "mongodb"] if MONGODB_URL else ["sqlite"]

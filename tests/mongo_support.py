@@ -1,7 +1,7 @@
 """The MongoDB server the tests run against: LRS_TEST_MONGODB_URL, one fresh database per test.
 
 `make test` starts the wire-compatible test server and sets the variable; point it at a genuine
-MongoDB (a replica set, for transactions) to also run the tests marked for one.
+MongoDB to run the same tests there.
 """
 
 from __future__ import annotations
@@ -10,7 +10,6 @@ import os
 import uuid
 from functools import cache
 
-import pytest
 from pymongo import AsyncMongoClient, MongoClient
 from pymongo.uri_parser import parse_uri
 
@@ -40,35 +39,27 @@ async def drop_database(url: str) -> None:
 
 
 @cache
-def server_facts() -> tuple[bool, bool]:
-    """(a genuine MongoDB?, with transactions?) of the configured server, asked once."""
+def genuine_mongodb() -> bool:
+    """Whether the configured server is a genuine MongoDB (not the test server), asked once."""
     assert MONGODB_URL is not None
     client: MongoClient[dict[str, object]] = MongoClient(MONGODB_URL)
     try:
         build = client.admin.command("buildInfo")
-        hello = client.admin.command("hello")
     finally:
         client.close()
-    genuine = isinstance(build.get("version"), str) and "gitVersion" in build
-    return genuine, genuine and ("setName" in hello or hello.get("msg") == "isdbgrid")
-
-
-def require_replica_set() -> None:
-    """Skip unless the server is a genuine MongoDB replica set or mongos (transactions)."""
-    if not server_facts()[1]:
-        pytest.skip("needs a genuine MongoDB replica set: the test server lacks transactions")
+    return isinstance(build.get("version"), str) and "gitVersion" in build
 
 
 def store_summary(stats: dict[str, list[object]]) -> str:
     """One line for the end of the run: how many tests passed against which store."""
-    counts = {"sqlite": 0, "mongodb": 0, "mongodb-txn": 0}
+    counts = {"sqlite": 0, "mongodb": 0}
     for report in stats.get("passed", []):
         params = getattr(report, "nodeid", "").partition("[")[2]
-        kind = next((k for k in ("mongodb-txn", "mongodb", "sqlite") if k in params), None)
+        kind = next((k for k in ("mongodb", "sqlite") if k in params), None)
         if kind is not None:
             counts[kind] += 1
     if MONGODB_URL:
-        genuine = "genuine MongoDB" if server_facts()[0] else "wire-compatible test server"
+        genuine = "genuine MongoDB" if genuine_mongodb() else "wire-compatible test server"
         where = f"{MONGODB_URL} ({genuine})"
     else:
         where = "not configured (LRS_TEST_MONGODB_URL unset)"

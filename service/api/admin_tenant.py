@@ -44,7 +44,7 @@ async def post_target(
     actor: ActorDep,
 ) -> Response:
     body = parse_body(TargetIn, await read_body(request))
-    policy = AddressPolicy.from_setting(settings.forward_allowed_networks)
+    policy = AddressPolicy.from_setting(settings.forwarding.allowed_networks)
     status = await forwarding.add_target(accounts, store, actor, tenant, body, policy)
     return json_response(forwarding.target_json(status), 201)
 

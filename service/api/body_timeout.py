@@ -1,40 +1,31 @@
 """Pure ASGI middleware that gives up on request bodies arriving too slowly: 408, then close.
 
-A body must keep moving: no wait for its next part may exceed `idle_seconds`, and beyond that
-first allowance it must average `min_rate` bytes a second (each byte received earns
-1/`min_rate` seconds, as Apache's mod_reqtimeout counts); `max_seconds` optionally caps the
-whole body. On expiry the client gets the xAPI error body with `Connection: close` at once, and
-the application sees a disconnect, so it unwinds and gives back its admission slot and body
-budget immediately rather than when the client goes away.
+A body must keep moving: no wait for its next part may exceed `body_timeout`, and beyond that
+first allowance it must average `body_min_rate` bytes a second (each byte received earns
+1/`body_min_rate` seconds, as Apache's mod_reqtimeout counts); `body_max_seconds` optionally
+caps the whole body. On expiry the client gets the xAPI error body with `Connection: close` at
+once, and the application sees a disconnect, so it unwinds and gives back its admission slot
+and body budget immediately rather than when the client goes away.
 """
 
 from __future__ import annotations
 
 import asyncio
 import time
-from dataclasses import dataclass
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from service.api.error_answer import ErrorAnswer, request_version
 from service.model.errors import RequestTimeoutError
+from service.settings import HttpSettings
 
 DISCONNECT: Message = {"type": "http.disconnect"}
-
-
-@dataclass(frozen=True, slots=True)
-class BodyPace:
-    """How slowly a request body may arrive; `min_rate` 0 and `max_seconds` 0 turn those off."""
-
-    idle_seconds: float
-    min_rate: int
-    max_seconds: float = 0.0
 
 
 class _Upload:
     """The progress of one request body against its pace."""
 
-    def __init__(self, pace: BodyPace) -> None:
+    def __init__(self, pace: HttpSettings) -> None:
         self.pace = pace
         self.started: float | None = None
         self.received = 0
@@ -45,12 +36,12 @@ class _Upload:
         pace = self.pace
         if self.started is None:
             self.started = now
-        left = pace.idle_seconds
-        if pace.min_rate:
-            earned = pace.idle_seconds + self.received / pace.min_rate
+        left = pace.body_timeout
+        if pace.body_min_rate:
+            earned = pace.body_timeout + self.received / pace.body_min_rate
             left = min(left, self.started + earned - now)
-        if pace.max_seconds:
-            left = min(left, self.started + pace.max_seconds - now)
+        if pace.body_max_seconds:
+            left = min(left, self.started + pace.body_max_seconds - now)
         return left
 
     def note(self, message: Message) -> None:
@@ -64,7 +55,7 @@ class _Upload:
 class BodyTimeoutMiddleware:
     """See the module docstring."""
 
-    def __init__(self, app: ASGIApp, *, pace: BodyPace, default_version: str) -> None:
+    def __init__(self, app: ASGIApp, *, pace: HttpSettings, default_version: str) -> None:
         self.app = app
         self.pace = pace
         self.default_version = default_version

@@ -26,7 +26,9 @@ from service.store.ports import (
     AuditStore,
     DocumentStore,
     ErasureStore,
+    OrgDataStore,
     OutboxStore,
+    OutcomeEvaluationStore,
     OutcomeReportStore,
     StatementStore,
 )
@@ -132,7 +134,7 @@ async def get_principal(request: Request) -> Principal:
         raise
     facts.tenant, facts.credential = principal.tenant, principal.key
     try:
-        runtime.tenancy.limiter.check(principal.key, principal.limits)  # 429 + Retry-After
+        await runtime.tenancy.limiter.check(principal.key, principal.limits)  # 429 + Retry-After
     except TooManyRequestsError:
         runtime.metrics.quota_refused.labels(principal.tenant, principal.key).inc()
         raise
@@ -170,6 +172,24 @@ async def get_outcome_reports(request: Request) -> OutcomeReportStore:
     return stores.reports
 
 
+async def get_outcome_evidence(request: Request) -> OutcomeEvaluationStore:
+    """The evaluation port, read for learners' evidence; 501 where outcomes are not kept."""
+    runtime = runtime_of(request)
+    stores = runtime.store.outcomes
+    if stores is None:
+        return cast(OutcomeEvaluationStore, _Lacking(runtime.store.kind))
+    return stores.evaluation
+
+
+async def get_org_data(request: Request) -> OrgDataStore:
+    """The roster and KPI port; where the store keeps no outcome state, its use answers 501."""
+    runtime = runtime_of(request)
+    stores = runtime.store.outcomes
+    if stores is None:
+        return cast(OrgDataStore, _Lacking(runtime.store.kind))
+    return stores.org
+
+
 StatementStoreDep = Annotated[StatementStore, Depends(get_statement_store)]
 DocumentsDep = Annotated[DocumentStore, Depends(get_documents)]
 AccountsDep = Annotated[AccountStore, Depends(get_accounts)]
@@ -179,6 +199,8 @@ StoreKindDep = Annotated[str, Depends(get_store_kind)]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 OutcomesDep = Annotated[OutcomeEngine, Depends(get_outcomes)]
 OutcomeReportsDep = Annotated[OutcomeReportStore, Depends(get_outcome_reports)]
+OrgDataDep = Annotated[OrgDataStore, Depends(get_org_data)]
+EvidenceDep = Annotated[OutcomeEvaluationStore, Depends(get_outcome_evidence)]
 StatementsDep = Annotated[StatementService, Depends(get_statements)]
 MetricsDep = Annotated[Metrics, Depends(get_metrics)]
 AuditDep = Annotated[AuditStore, Depends(get_audit)]

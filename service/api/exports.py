@@ -11,15 +11,22 @@ from fastapi import APIRouter, Request, Response
 from fastapi.responses import StreamingResponse
 
 from service.api.declared import operation
-from service.api.deps import OutcomeReportsDep, OutcomesDep, PrincipalDep, StatementsDep
+from service.api.deps import (
+    OrgDataDep,
+    OutcomeReportsDep,
+    OutcomesDep,
+    PrincipalDep,
+    SettingsDep,
+    StatementsDep,
+)
 from service.api.outcome_params import described
-from service.api.outcome_support import EXPORT, active_map, params_of
+from service.api.outcome_support import EXPORT, active_map, min_group, params_of
 from service.model.errors import ForbiddenError, NotFoundError
 from service.outcomes import export, reports
 from service.outcomes import params as p
 from service.outcomes.engine import OutcomeEngine
 from service.outcomes.export import ExportFormat
-from service.store.ports import OutcomeReportStore
+from service.store.ports import OrgDataStore, OutcomeReportStore
 from service.tenancy import access
 from service.tenancy.auth import Principal
 from service.xapi.statement_params import STATEMENT_GET
@@ -30,7 +37,9 @@ KPI_COLUMNS = (
     "outcome", "kpi", "org_unit", "period", "rate_measured_at", "headcount", "attained",
     "attainment_rate", "kpi_value", "pearson_r", "n_cells",
 )  # fmt: skip
-RATE_COLUMNS = ("outcome", "org_unit", "period", "headcount", "attained", "new", "rate")
+RATE_COLUMNS = (
+    "outcome", "org_unit", "period", "headcount", "attained", "new", "rate", "change",
+)  # fmt: skip
 ATTAINMENT_EXPORT_COLUMNS = (*reports.ATTAINMENT_COLUMNS, "evidence_statements")
 
 
@@ -106,7 +115,7 @@ async def export_attainments(
     kind = _format(fmt)
     params = params_of(request)
     p.check_known(params, ATTAINMENT_EXPORT_PARAMS)
-    active = await active_map(outcomes, principal.tenant)
+    active = await active_map(outcomes, principal.tenant, params)
     query = reports.attainment_query(active, params, PAGE)
     first = await store.query_attainments(principal.tenant, query)
 
@@ -133,13 +142,17 @@ async def export_kpi_table(
     fmt: str,
     request: Request,
     store: OutcomeReportsDep,
+    org: OrgDataDep,
     outcomes: OutcomesDep,
+    settings: SettingsDep,
     principal: PrincipalDep,
 ) -> Response:
-    """The outcome x KPI table, each row with its link's correlation across units/periods."""
+    """The outcome x KPI table, each row with its link's correlation across units/periods;
+    groups below the minimum group size are left out."""
     _require_whole_tenant(principal)
     kind = _format(fmt)
-    rows = await _kpi_rows(store, outcomes, principal.tenant, params_of(request))
+    floor = min_group(settings, principal)
+    rows = await _kpi_rows(store, org, outcomes, principal.tenant, params_of(request), floor)
     return _stream(kind, "outcome-kpis", KPI_COLUMNS, _once(rows))
 
 
@@ -149,21 +162,30 @@ async def export_rates(
     request: Request,
     store: OutcomeReportsDep,
     outcomes: OutcomesDep,
+    settings: SettingsDep,
     principal: PrincipalDep,
 ) -> Response:
-    """Attainment rates per org unit and period, as GET /outcomes/rates."""
+    """Attainment rates per org unit and period, as GET /outcomes/rates (groups below the
+    minimum group size are left out)."""
     _require_whole_tenant(principal)
     kind = _format(fmt)
-    active = await active_map(outcomes, principal.tenant)
-    report = await reports.rates(store, principal.tenant, active, params_of(request))
+    params = params_of(request)
+    active = await active_map(outcomes, principal.tenant, params)
+    floor = min_group(settings, principal)
+    report = await reports.rates(store, principal.tenant, active, params, floor)
     return _stream(kind, "rates", RATE_COLUMNS, _once(report["rows"]))
 
 
 async def _kpi_rows(
-    store: OutcomeReportStore, outcomes: OutcomeEngine, tenant: str, params: dict[str, str]
+    store: OutcomeReportStore,
+    org: OrgDataStore,
+    outcomes: OutcomeEngine,
+    tenant: str,
+    params: dict[str, str],
+    floor: int,
 ) -> list[dict[str, Any]]:
-    active = await active_map(outcomes, tenant)
-    table = await reports.kpis(store, tenant, active, params)
+    active = await active_map(outcomes, tenant, params)
+    table = await reports.kpis(store, org, tenant, active, params, floor)
     by_link = {(c["outcome"], c["kpi"]): c for c in table.correlations}
     return [
         {

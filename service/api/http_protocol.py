@@ -59,8 +59,8 @@ class HeadRules:
 
 def head_rules(settings: Settings) -> HeadRules:
     return HeadRules(
-        timeout=settings.header_timeout,
-        drain_seconds=settings.body_timeout,
+        timeout=settings.http.header_timeout,
+        drain_seconds=settings.http.body_timeout,
         max_bytes=head_limit(settings),
         max_line=settings.max_query_bytes + LINE_ALLOWANCE,
         default_version=settings.default_xapi_version,
@@ -301,7 +301,7 @@ def http_protocol(settings: Settings) -> type[asyncio.Protocol]:
 
     A partial rather than a class, so that it pickles into worker processes with its rules.
     """
-    parser = settings.http_parser
+    parser = settings.http.http_parser
     if parser == "auto":
         parser = "httptools" if find_spec("httptools") is not None else "h11"
     chosen = GuardedHttpToolsProtocol if parser == "httptools" else GuardedH11Protocol

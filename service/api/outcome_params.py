@@ -45,13 +45,67 @@ _COMMON = {
             {"type": "integer", "minimum": 0, "maximum": 60},
         ),
         Param("after", "The last learner of the previous page"),
+        Param("map", "Which of the tenant's outcome maps (default: default)"),
     )
 }
+MAP = _COMMON["map"]
 _RATES = {  # rates take period labels where attainment listings take instants
     "since": Param("since", "First period: " + _PERIOD_DOC + ", of the granularity"),
     "until": Param("until", "Last period: " + _PERIOD_DOC + ", of the granularity"),
 }
 ROSTER_PAGE = (_COMMON["after"], _COMMON["limit"])
+ROSTER_HISTORY = (Param("learner", "The learner whose entries to list", required=True),)
+IMPACT = (
+    Param(
+        "outcome", "The outcome of the current map whose attainment rate is the dose", required=True
+    ),
+    Param("kpi", "The KPI whose change is estimated", required=True),
+    _COMMON["group_by"],
+    Param(
+        "granularity",
+        "The KPI's period length (default and only allowed value: that of its observations)",
+        {"type": "string", "enum": list(GRANULARITIES)},
+    ),
+    Param("since", "First KPI period: " + _PERIOD_DOC),
+    Param("until", "Last KPI period: " + _PERIOD_DOC),
+    _COMMON["lag"],
+    MAP,
+)
+PROGRESS = (
+    Param("learner", "The learner: an email, a mailto: IRI or another learner id", required=True),
+    Param("outcome", "Only this outcome of the current map"),
+    MAP,
+)
+UNATTAINED = (
+    Param("outcome", "The outcome of the current map", required=True),
+    Param("org_unit", "The org unit (a value of the group_by roster field)", required=True),
+    _COMMON["group_by"],
+    Param("after", "The last learner of the previous page"),
+    _COMMON["limit"],
+    MAP,
+)
+CHECK_DAYS = (
+    Param(
+        "days",
+        "Also check the map against the statements stored in the last this many days",
+        {"type": "integer", "minimum": 1, "maximum": 366},
+    ),
+)
+KPI_UPLOAD = (
+    Param(
+        "allow_new_units",
+        "Accept rows naming org units nobody in the roster was in during the row's period",
+        BOOL,
+    ),
+)
+EFFECTIVE = (
+    Param(
+        "effective",
+        "From when the upload holds (YYYY-MM-DD, UTC, not after today; default today, or the"
+        " beginning for a tenant's first upload)",
+        {"type": "string", "format": "date"},
+    ),
+)
 
 
 def described(names: Iterable[str], *, rates: bool = False) -> tuple[Param, ...]:

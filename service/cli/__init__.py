@@ -11,6 +11,8 @@ from service.cli import (
     credentials,
     erasure,
     forwarding,
+    kpis,
+    migrate,
     retention,
     serve,
     tenants,
@@ -22,7 +24,19 @@ def build_parser() -> argparse.ArgumentParser:
         prog="python -m service", description="xAPI Learning Record Store"
     )
     commands = parser.add_subparsers(title="commands")
-    modules = (serve, credentials, tenants, forwarding, erasure, retention, audit, config, backup)
+    modules = (
+        serve,
+        credentials,
+        tenants,
+        forwarding,
+        erasure,
+        retention,
+        audit,
+        config,
+        backup,
+        kpis,
+        migrate,
+    )
     for module in modules:
         module.register(commands)
     return parser

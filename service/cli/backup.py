@@ -1,16 +1,22 @@
-"""`python -m service backup PATH` / `restore PATH`: the embedded store, with a progress bar."""
+"""`python -m service backup PATH` / `restore PATH`: the configured store, with progress.
+
+SQLite: SQLite's online backup of the file. MongoDB: the whole LRS copied into an SQLite file
+and back (see `service.store.migration.backup`)."""
 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import sys
 from pathlib import Path
 from typing import IO, Any
 
 from service.model.durations import parse_duration
-from service.model.errors import BadRequestError
+from service.model.errors import BadRequestError, StoreError
 from service.ops.backups import plan_prune, prune
 from service.settings import Settings
+from service.store.migration.backup import backup_mongo, restore_mongo
+from service.store.migration.runner import MigrationError
 from service.store.sqlite.backup import BackupError, backup, restore
 from service.store.sqlite.schema import sqlite_path
 
@@ -37,7 +43,7 @@ class ProgressBar:
 
 
 def register(commands: Any) -> None:
-    save = commands.add_parser("backup", help="copy the embedded store to PATH (online)")
+    save = commands.add_parser("backup", help="copy the store to the SQLite file PATH (online)")
     save.add_argument("path", type=Path, help="the backup file to write")
     save.add_argument("--force", action="store_true", help="replace an existing file")
     save.set_defaults(run=run_backup)
@@ -53,7 +59,9 @@ def register(commands: Any) -> None:
     pruning.add_argument("--pattern", default="*.sqlite3", help="file names to consider")
     pruning.add_argument("--dry-run", action="store_true", help="say what would go, delete nothing")
     pruning.set_defaults(run=run_prune)
-    load = commands.add_parser("restore", help="replace the embedded store with a backup")
+    load = commands.add_parser(
+        "restore", help="replace the embedded store, or fill an empty MongoDB one, from a backup"
+    )
     load.add_argument("path", type=Path, help="the backup file to restore")
     load.add_argument("--force", action="store_true", help="replace an existing store")
     load.set_defaults(run=run_restore)
@@ -62,14 +70,33 @@ def register(commands: Any) -> None:
 def _live_path() -> Path:
     url = Settings().store_url
     if not url.startswith("sqlite:"):
-        raise BackupError("backup and restore are for the embedded store (use mongodump)")
+        raise BackupError(f"backup and restore know no store at {url.split(':', 1)[0]!r}")
     try:
         return sqlite_path(url)
     except ValueError as exc:
         raise BackupError(str(exc)) from exc
 
 
+def _run_mongo(action: str, url: str, args: argparse.Namespace) -> int:
+    """MongoDB: the whole LRS to an SQLite file (backup) or from one into an empty database."""
+    try:
+        if action == "backup":
+            asyncio.run(backup_mongo(url, args.path, force=args.force, stream=sys.stderr))
+            done = f"backed up the MongoDB store to {args.path}"
+        else:
+            asyncio.run(restore_mongo(args.path, url, stream=sys.stderr))
+            done = f"restored the MongoDB store from {args.path}"
+    except (MigrationError, StoreError) as exc:
+        print(f"{action} refused: {exc}", file=sys.stderr)
+        return 1
+    print(done, file=sys.stderr)
+    return 0
+
+
 def _run(action: str, args: argparse.Namespace) -> int:
+    url = Settings().store_url
+    if url.startswith(("mongodb://", "mongodb+srv://")):
+        return _run_mongo(action, url, args)
     bar = ProgressBar(action)
     try:
         live = _live_path()

@@ -72,7 +72,7 @@ def add_target(args: argparse.Namespace) -> int:
             },
         }
         body = parse_data(TargetIn, {k: v for k, v in given.items() if v is not None})
-        policy = AddressPolicy.from_setting(Settings().forward_allowed_networks)
+        policy = AddressPolicy.from_setting(Settings().forwarding.allowed_networks)
         status = await ops.add_target(
             store.accounts, store.outbox, cli_actor(store.audit), args.tenant, body, policy
         )

@@ -8,39 +8,30 @@ import random
 import secrets
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 
 import httpx
 
-from service.forwarding.addresses import AddressPolicy, IPNetwork
+from service.forwarding.addresses import AddressPolicy
 from service.forwarding.delivery import deliver
 from service.forwarding.transport import guarded_client
 from service.model.clock import now_ms
 from service.model.forwarding import DeliveryOutcome, ForwardTarget, OutboxBatch
 from service.ops.config import mask_url
+from service.settings import ForwardingSettings
 from service.store.ports import OutboxStore, StatementStore
 
 log = logging.getLogger("service.forwarding")
 
 
-@dataclass(frozen=True, slots=True)
-class SenderConfig:
-    poll_seconds: float = 1.0
-    batch_size: int = 100
-    timeout_seconds: float = 10.0
-    retry_base_seconds: float = 1.0
-    retry_max_seconds: float = 300.0
-    max_attempts: int = 20
-    allowed_networks: tuple[IPNetwork, ...] = ()  # private networks an operator allows
+def backoff_ms(config: ForwardingSettings, failures: int) -> int:
+    """Exponential back-off, capped, with ±20 % jitter so targets do not retry in lockstep."""
+    delay = min(config.retry_base_seconds * 2 ** min(failures, 30), config.retry_max_seconds)
+    return int(delay * random.uniform(0.8, 1.2) * 1000)
 
-    def backoff_ms(self, failures: int) -> int:
-        """Exponential back-off, capped, with ±20 % jitter so targets do not retry in lockstep."""
-        delay = min(self.retry_base_seconds * 2 ** min(failures, 30), self.retry_max_seconds)
-        return int(delay * random.uniform(0.8, 1.2) * 1000)
 
-    @property
-    def lease_ms(self) -> int:
-        return int((self.timeout_seconds * 3 + 5) * 1000)
+def lease_ms(config: ForwardingSettings) -> int:
+    """How long a claimed batch stays with one sender: three timeouts and some slack."""
+    return int((config.timeout_seconds * 3 + 5) * 1000)
 
 
 class ForwardingSender:
@@ -54,7 +45,7 @@ class ForwardingSender:
         self,
         store: OutboxStore,
         statements: StatementStore,
-        config: SenderConfig,
+        config: ForwardingSettings,
         client: httpx.AsyncClient | None = None,
     ) -> None:
         self._store = store
@@ -69,7 +60,7 @@ class ForwardingSender:
 
     def start(self) -> None:
         if self._client is None:
-            policy = AddressPolicy(self._config.allowed_networks)
+            policy = AddressPolicy.from_setting(self._config.allowed_networks)
             self._client = guarded_client(policy, self._config.timeout_seconds)
         self._task = asyncio.create_task(self._run(), name="forwarding-sender")
 
@@ -114,12 +105,12 @@ class ForwardingSender:
             target_id,
             owner=self._owner,
             now_ms=now_ms(),
-            lease_ms=config.lease_ms,
+            lease_ms=lease_ms(config),
             limit=config.batch_size,
         )
         if batch is None or self._client is None:
             return
-        deadline = time.monotonic() + config.lease_ms / 1000 - config.timeout_seconds - 1
+        deadline = time.monotonic() + lease_ms(config) / 1000 - config.timeout_seconds - 1
         attempt = await deliver(self._client, batch, self._statements.get_attachments, deadline)
         outcome = self._outcome(batch, attempt.delivered, attempt.error)
         await self._store.finish_forward_batch(
@@ -137,7 +128,7 @@ class ForwardingSender:
             delivered=ids[:delivered],
             failed=ids[delivered],
             error=error,
-            retry_at_ms=now_ms() + self._config.backoff_ms(batch.failures),
+            retry_at_ms=now_ms() + backoff_ms(self._config, batch.failures),
             max_attempts=self._config.max_attempts,
         )
 

@@ -8,6 +8,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from service.model.statements import NewStatement
+
 TargetKind = Literal["xapi", "webhook"]
 
 
@@ -113,3 +115,18 @@ def matches(target_filter: TargetFilter, statement: dict[str, Any]) -> bool:
         if account.get("name") not in target_filter.credentials:
             return False
     return True
+
+
+def accepted_by(
+    targets: list[ForwardTarget], inserted: list[tuple[int, NewStatement]]
+) -> list[tuple[ForwardTarget, int, NewStatement]]:
+    """(target, seq, statement) for every newly stored statement each target's filter accepts.
+
+    In `seq` order, so each target's outbox receives statements in the order they were stored.
+    """
+    return [
+        (target, seq, new)
+        for seq, new in inserted
+        for target in targets
+        if matches(target.filter, new.statement)
+    ]

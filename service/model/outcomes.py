@@ -7,11 +7,15 @@ from typing import Any, Literal
 
 MapStatus = Literal["evaluating", "current", "retired"]
 ROSTER_FIELDS = ("department", "team", "manager", "location", "role")
+DEFAULT_MAP = "default"
+BEGINNING_MS = -62_135_596_800_000  # 0001-01-01T00:00:00Z: "since the beginning"
 
 
 @dataclass(frozen=True, slots=True)
 class MapVersion:
-    """One version of a tenant's outcome map and how far its evaluation got."""
+    """One version of one of a tenant's outcome maps and how far its evaluation got.
+    `version` is unique within the tenant (evaluation state is kept under it); `number`
+    counts the versions of the map `name` alone."""
 
     version: int
     document: dict[str, Any]
@@ -19,6 +23,8 @@ class MapVersion:
     status: MapStatus
     cursor: int  # the last statement sequence number evaluated
     evaluated: int  # statements evaluated so far
+    name: str = DEFAULT_MAP  # which of the tenant's maps (one per programme)
+    number: int = 0  # the version's number among that map's versions (1, 2, ...)
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,6 +94,61 @@ class RosterEntry:
     manager: str | None = None
     location: str | None = None
     role: str | None = None
+    valid_from_ms: int | None = None  # the entry holds from this instant (BEGINNING_MS: always)
+    valid_to_ms: int | None = None  # until this instant, exclusive (None: still)
+
+
+@dataclass(frozen=True, slots=True)
+class RosterImport:
+    """When an import takes effect: `at_ms`, or from the beginning when it is the tenant's
+    first import and no date was given (`explicit` False)."""
+
+    at_ms: int
+    explicit: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class PeriodSpan:
+    """A labelled half-open interval [start_ms, end_ms) that reports count people in."""
+
+    label: str
+    start_ms: int
+    end_ms: int
+
+
+@dataclass(frozen=True, slots=True)
+class UnitSpan:
+    """Learners who were in one org unit without a break from `from_ms` until `to_ms`
+    (None: still), counted by the UTC day they attained an outcome (None: not yet)."""
+
+    unit: str
+    from_ms: int
+    to_ms: int | None
+    attained_day: int | None  # days since the epoch
+    count: int
+
+
+@dataclass(frozen=True, slots=True)
+class UnitRange:
+    """Someone was in this org unit (a value of any roster field) from `from_ms` until
+    `to_ms` (None: still)."""
+
+    unit: str
+    from_ms: int
+    to_ms: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class UnitPeriodCount:
+    """For one outcome, org unit and period: the people in the unit at any time during the
+    period, and how many of them had attained the outcome before its start and its end."""
+
+    outcome: str
+    unit: str
+    period: str
+    members: int
+    attained_before: int
+    attained: int
 
 
 @dataclass(frozen=True, slots=True)

@@ -14,12 +14,6 @@ MASK = "********"
 _SECRET_NAME = re.compile(r"secret|password|passwd|token|api_key|private", re.IGNORECASE)
 
 
-def env_name(field: str) -> str:
-    """The environment variable of a Settings field."""
-    prefix = str(Settings.model_config.get("env_prefix", ""))
-    return f"{prefix}{field}".upper()
-
-
 def mask_url(url: str) -> str:
     """The URL with any password in its user-info replaced by the mask."""
     try:
@@ -44,10 +38,7 @@ def _shown(field: str, value: Any) -> Any:
 
 def effective_config(settings: Settings) -> dict[str, Any]:
     """Every setting by variable name, in declaration order, with secrets masked."""
-    return {
-        env_name(field): _shown(field, getattr(settings, field))
-        for field in type(settings).model_fields
-    }
+    return {env: _shown(field, value) for env, field, value in settings.variables()}
 
 
 def render_text(config: dict[str, Any]) -> str:

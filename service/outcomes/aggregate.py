@@ -1,16 +1,22 @@
-"""Attainment rates per org unit over time, and the outcome x KPI table with correlations."""
+"""Attainment rates per org unit and period, and the outcome x KPI table with correlations
+(Pearson's r with a Fisher-z 95 % interval: r does not remove common trends; the impact
+estimate does).
+
+A rate answers "attained by the end of the period, among those in the unit at any time during
+the period" (the roster history decides who was where), so a roster change today leaves past
+periods as they were.
+"""
 
 from __future__ import annotations
 
-import bisect
 import math
 import statistics
 from collections import defaultdict
-from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from service.model.outcomes import KpiObservation, UnitDayCount
+from service.model.outcomes import KpiObservation, PeriodSpan, UnitPeriodCount
+from service.outcomes.impact import pearson_interval
 from service.outcomes.periods import (
     Granularity,
     Period,
@@ -19,36 +25,25 @@ from service.outcomes.periods import (
     periods_between,
     shift,
 )
+from service.outcomes.privacy import Suppression
 
 _DAY_MS = 86_400_000
 
 
-class Cumulative:
-    """Attainments of each (outcome, unit) counted up to a day, by binary search (exact at the
-    boundaries the day counts were read for, see OutcomeStore.attainment_days)."""
+class UnitCounts:
+    """The store's counts, looked up by outcome, org unit and period label."""
 
-    def __init__(self, days: list[UnitDayCount]) -> None:
-        grouped: dict[tuple[str, str], list[tuple[int, int]]] = defaultdict(list)
-        for row in days:
-            grouped[(row.outcome, row.unit)].append((row.day, row.count))
-        self._days: dict[tuple[str, str], list[int]] = {}
-        self._totals: dict[tuple[str, str], list[int]] = {}
-        for key, rows in grouped.items():
-            rows.sort()
-            running, totals = 0, []
-            for _, count in rows:
-                running += count
-                totals.append(running)
-            self._days[key] = [day for day, _ in rows]
-            self._totals[key] = totals
+    def __init__(self, counts: list[UnitPeriodCount]) -> None:
+        self._counts = {(c.outcome, c.unit, c.period): c for c in counts}
+        self.units = sorted({c.unit for c in counts})
 
-    def before(self, outcome: str, unit: str, end_ms: int) -> int:
-        """Attainments of the outcome in the unit before the instant (a day boundary)."""
-        days = self._days.get((outcome, unit))
-        if not days:
-            return 0
-        index = bisect.bisect_left(days, end_ms // _DAY_MS)
-        return self._totals[(outcome, unit)][index - 1] if index else 0
+    def get(self, outcome: str, unit: str, period: str) -> UnitPeriodCount | None:
+        return self._counts.get((outcome, unit, period))
+
+
+def spans(periods: list[Period]) -> list[PeriodSpan]:
+    """The periods as the store counts them."""
+    return [PeriodSpan(p.label, p.start_ms, p.end_ms) for p in periods]
 
 
 def rate(attained: int, headcount: int) -> float | None:
@@ -56,30 +51,40 @@ def rate(attained: int, headcount: int) -> float | None:
 
 
 def rate_series(
-    cumulative: Cumulative,
-    outcomes: list[str],
-    headcounts: dict[str, int],
-    periods: list[Period],
+    counts: UnitCounts, outcomes: list[str], periods: list[Period], hidden: Suppression
 ) -> list[dict[str, Any]]:
-    """For every outcome, unit and period: headcount, attained by the end, new in it, rate."""
+    """For every outcome, unit and period the unit had enough people in: headcount, attained
+    by the end, new in it, rate and its change from the previous period (none when that
+    period's group was too small to show, since the change would reveal its rate)."""
     rows = []
     for outcome in outcomes:
-        for unit in sorted(headcounts):
+        for unit in counts.units:
             for period in periods:
-                before = cumulative.before(outcome, unit, period.start_ms)
-                attained = cumulative.before(outcome, unit, period.end_ms)
+                count = counts.get(outcome, unit, period.label)
+                if count is None or not hidden.allows(unit, period.label, count.members):
+                    continue
+                share = rate(count.attained, count.members)
+                before = counts.get(outcome, unit, shift(period, -1).label)
+                earlier = None
+                if before is not None and before.members >= hidden.floor:
+                    earlier = rate(before.attained, before.members)
                 rows.append(
                     {
                         "outcome": outcome,
                         "org_unit": unit,
                         "period": period.label,
-                        "headcount": headcounts[unit],
-                        "attained": attained,
-                        "new": attained - before,
-                        "rate": rate(attained, headcounts[unit]),
+                        "headcount": count.members,
+                        "attained": count.attained,
+                        "new": count.attained - count.attained_before,
+                        "rate": share,
+                        "change": change(share, earlier),
                     }
                 )
     return rows
+
+
+def change(now: float | None, before: float | None) -> float | None:
+    return None if now is None or before is None else round(now - before, 4)
 
 
 def series_periods(
@@ -91,11 +96,6 @@ def series_periods(
     return periods_between(since, until) if since.start <= until.start else []
 
 
-def boundary_days(instants_ms: Iterable[int]) -> list[int]:
-    """The sorted distinct days of instants that fall on day boundaries (Cumulative's queries)."""
-    return sorted({ms // _DAY_MS for ms in instants_ms})
-
-
 def measured(observation: KpiObservation, lag: int) -> Period:
     """The period whose end the attainment rate next to a KPI observation is measured at."""
     return shift(parse_period(observation.period), -lag)
@@ -105,16 +105,20 @@ def measured(observation: KpiObservation, lag: int) -> Period:
 class KpiTable:
     rows: list[dict[str, Any]]
     correlations: list[dict[str, Any]]
+    suppressed: list[dict[str, Any]]
 
 
 def kpi_table(
-    cumulative: Cumulative,
+    counts: UnitCounts,
     links: list[tuple[str, str]],
-    headcounts: dict[str, int],
     observations: list[KpiObservation],
     lag: int,
+    hidden: Suppression,
+    higher_is_better: dict[str, bool],
 ) -> KpiTable:
-    """Attainment rate (at the end of the period `lag` periods earlier) next to each KPI value."""
+    """Attainment rate (at the end of the period `lag` periods earlier, among the people in
+    the unit during that period) next to each KPI value; groups too small to show are left
+    out of the rows and the correlations."""
     by_kpi: dict[str, list[KpiObservation]] = defaultdict(list)
     for observation in observations:
         by_kpi[observation.kpi].append(observation)
@@ -123,9 +127,12 @@ def kpi_table(
     for outcome, kpi in links:
         pairs: list[tuple[float, float]] = []
         for observation in by_kpi.get(kpi, []):
-            headcount = headcounts.get(observation.org_unit, 0)
             at = measured(observation, lag)
-            attained = cumulative.before(outcome, observation.org_unit, at.end_ms)
+            count = counts.get(outcome, observation.org_unit, at.label)
+            headcount = 0 if count is None else count.members
+            if not hidden.allows(observation.org_unit, at.label, headcount):
+                continue
+            attained = 0 if count is None else count.attained
             share = rate(attained, headcount)
             rows.append(
                 {
@@ -142,10 +149,20 @@ def kpi_table(
             )
             if share is not None:
                 pairs.append((share, observation.value))
+        r = pearson(pairs)
+        interval = None if r is None else pearson_interval(r, len(pairs))
         correlations.append(
-            {"outcome": outcome, "kpi": kpi, "n": len(pairs), "pearson_r": pearson(pairs)}
+            {
+                "outcome": outcome,
+                "kpi": kpi,
+                "higher_is_better": higher_is_better.get(kpi, True),
+                "n": len(pairs),
+                "pearson_r": r,
+                "r_ci_low": None if interval is None else round(interval[0], 4),
+                "r_ci_high": None if interval is None else round(interval[1], 4),
+            }
         )
-    return KpiTable(rows, correlations)
+    return KpiTable(rows, correlations, hidden.report())
 
 
 def pearson(pairs: list[tuple[float, float]]) -> float | None:

@@ -108,7 +108,7 @@ def statement_time_ms(statement: dict[str, Any]) -> int:
 
 def _plan(index: int, outcome: Outcome) -> OutcomePlan:
     criteria: list[CompiledCriterion] = []
-    tree = _tree(outcome.criteria, index, criteria)
+    tree = _tree(outcome.group, index, criteria)
     by_key = {c.key: c.index for c in criteria}
     level_criterion = None
     if outcome.levels:

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from schemas.outcomes import OutcomeMap
-from service.model.outcomes import MapVersion
+from service.model.outcomes import DEFAULT_MAP, MapVersion
 from service.model.statements import NewStatement
 from service.outcomes.compile import CompiledMap
 from service.outcomes.handoff import Handoff
@@ -86,10 +86,13 @@ class OutcomeEngine:
             worker.handoff.add(statements)
             worker.wake()
 
-    async def install_map(self, tenant: str, outcome_map: OutcomeMap) -> MapVersion:
-        """Store a new map version and start its evaluation over the tenant's history."""
+    async def install_map(
+        self, tenant: str, outcome_map: OutcomeMap, name: str = DEFAULT_MAP
+    ) -> MapVersion:
+        """Store a new version of the tenant's map `name` and start its evaluation over the
+        tenant's history."""
         document = outcome_map.model_dump(mode="json", exclude_none=True)
-        version = await self._store.add_outcome_map(tenant, document)
+        version = await self._store.add_outcome_map(tenant, document, name)
         worker = self._worker(tenant)
         worker.reload = True
         worker.wake()
@@ -98,9 +101,11 @@ class OutcomeEngine:
     async def versions(self, tenant: str) -> list[MapVersion]:
         return await self._store.list_outcome_maps(tenant)
 
-    async def active(self, tenant: str) -> ActiveMap | None:
-        """The current version (the newest evaluated one), or None before the first catches up."""
-        current = [v for v in await self.versions(tenant) if v.status == "current"]
+    async def active(self, tenant: str, name: str = DEFAULT_MAP) -> ActiveMap | None:
+        """The current version of the map `name` (its newest evaluated one), or None before
+        the first catches up."""
+        versions = await self.versions(tenant)
+        current = [v for v in versions if v.status == "current" and v.name == name]
         if not current:
             return None
         return ActiveMap(current[-1], self.compiled(tenant, current[-1]))
@@ -115,7 +120,8 @@ class OutcomeEngine:
             total = version.evaluated + pending
             out.append(
                 {
-                    "version": version.version,
+                    "name": version.name,
+                    "version": version.number,
                     "status": version.status,
                     "evaluated_statements": version.evaluated,
                     "pending_statements": pending,

@@ -76,7 +76,7 @@ def attainment(plan: OutcomePlan, evidence: dict[int, list[EvidenceRecord]]) -> 
     found = {
         c.index: progress(evidence.get(c.index, []), c, plan.needed[c.index]) for c in plan.criteria
     }
-    attained = _attained_at(plan.tree, plan.criteria, found)
+    attained = attained_at(plan.tree, plan.criteria, found)
     if attained is None:
         return None
     level = None
@@ -97,15 +97,16 @@ def attainment(plan: OutcomePlan, evidence: dict[int, list[EvidenceRecord]]) -> 
     return Attained(attained, level, proof)
 
 
-def _attained_at(
+def attained_at(
     node: Node, criteria: list[CompiledCriterion], found: dict[int, Progress]
 ) -> int | None:
+    """When the node (a criterion or a group) was first satisfied, or None."""
     if isinstance(node, int):
         reached = found[node].reached
         needed = criteria[node].spec.at_least
         return reached[needed - 1] if len(reached) >= needed else None
     mode, children = node
-    times = [_attained_at(child, criteria, found) for child in children]
+    times = [attained_at(child, criteria, found) for child in children]
     if mode == "all":
         return None if any(t is None for t in times) else max(t for t in times if t is not None)
     present = [t for t in times if t is not None]

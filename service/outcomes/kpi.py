@@ -14,11 +14,16 @@ KPI_COLUMNS = ("kpi", "org_unit", "period", "value")
 _SLUG = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,79}")
 
 
-def parse_kpis(body: bytes, content_type: str | None) -> list[KpiObservation]:
-    """Every observation of the upload, or InvalidDocumentError naming each bad row and field."""
+def parse_kpis(body: bytes, content_type: str | None) -> list[tuple[Row, KpiObservation]]:
+    """Every observation of the upload with the row it came from, or InvalidDocumentError
+    naming each bad row and field."""
     rows = read_rows(body, content_type, KPI_COLUMNS, KPI_COLUMNS)
-    key = unique_by(lambda o: (o.kpi, o.org_unit, o.period), "period", _observation)
+    key = unique_by(lambda o: (o[1].kpi, o[1].org_unit, o[1].period), "period", _located)
     return convert_rows("the KPI observations", rows, key)
+
+
+def _located(row: Row) -> tuple[Row, KpiObservation]:
+    return row, _observation(row)
 
 
 def _observation(row: Row) -> KpiObservation:

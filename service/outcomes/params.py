@@ -102,3 +102,11 @@ def decode_cursor(params: dict[str, str]) -> tuple[str, str] | None:
         return str(outcome), str(learner_value)
     except (binascii.Error, ValueError, TypeError, orjson.JSONDecodeError):
         raise BadRequestError("the cursor is not valid") from None
+
+
+def flag(params: dict[str, str], name: str) -> bool:
+    """A true/false parameter, false when absent."""
+    value = params.get(name, "false")
+    if value not in ("true", "false"):
+        raise BadRequestError(f"{name} must be true or false")
+    return value == "true"

@@ -9,28 +9,29 @@ from service.model.errors import BadRequestError
 from service.model.outcomes import ROSTER_FIELDS, AttainmentQuery, AttainmentRow
 from service.outcomes import params as p
 from service.outcomes.aggregate import (
-    Cumulative,
     KpiTable,
-    boundary_days,
     kpi_table,
     measured,
     rate_series,
     series_periods,
+    spans,
 )
 from service.outcomes.engine import ActiveMap
-from service.outcomes.periods import period_of
-from service.store.ports import OutcomeReportStore
+from service.outcomes.membership import unit_counts
+from service.outcomes.periods import period_of, shift
+from service.outcomes.privacy import Suppression
+from service.store.ports import OrgDataStore, OutcomeReportStore
 from service.xapi.timestamps import format_ms
 
 ATTAINMENT_PARAMS = {
     "outcome", "learner", "org_unit", "group_by", "period", "since", "until", "level",
-    "limit", "cursor", "evidence",
+    "limit", "cursor", "evidence", "map",
 }  # fmt: skip
 ATTAINMENT_COLUMNS = (
     "outcome", "learner", "name", "attained_at", "level", "level_name", *ROSTER_FIELDS,
 )  # fmt: skip
-RATE_PARAMS = {"outcome", "group_by", "granularity", "since", "until"}
-KPI_PARAMS = {"outcome", "kpi", "group_by", "lag"}
+RATE_PARAMS = {"outcome", "group_by", "granularity", "since", "until", "map"}
+KPI_PARAMS = {"outcome", "kpi", "group_by", "lag", "map"}
 MAX_PERIODS = 2000
 
 
@@ -77,9 +78,10 @@ def attainment_json(active: ActiveMap, row: AttainmentRow, evidence: bool) -> di
 
 
 async def rates(
-    store: OutcomeReportStore, tenant: str, active: ActiveMap, params: dict[str, str]
+    store: OutcomeReportStore, tenant: str, active: ActiveMap, params: dict[str, str], floor: int
 ) -> dict[str, Any]:
-    """Attainment rates per org unit and period (cumulative: attained by the period's end)."""
+    """Attainment rates per org unit and period: attained by the period's end, among those in
+    the unit during the period, with the change from the previous period."""
     p.check_known(params, RATE_PARAMS)
     outcomes = _outcomes(active, params)
     field = p.unit_field(params)
@@ -89,20 +91,31 @@ async def rates(
         if value is not None and value.granularity != granularity:
             raise BadRequestError(f"{name} must be a {granularity} label like the granularity")
     version = active.version.version
-    first = None if since else await store.first_attainment_day(tenant, version, field, outcomes)
+    first = None if since else await store.first_attainment_day(tenant, version, outcomes)
     last = until or period_of(datetime.now(UTC).date(), granularity)
     periods = series_periods(first, granularity, since, last)
     if len(periods) > MAX_PERIODS:
         raise BadRequestError("too many periods: narrow since/until or use a coarser granularity")
-    ends = boundary_days(ms for period in periods for ms in (period.start_ms, period.end_ms))
-    days = await store.attainment_days(tenant, version, field, outcomes, ends)
-    headcounts = await store.unit_headcounts(tenant, field)
-    rows = rate_series(Cumulative(days), outcomes, headcounts, periods)
-    return {"group_by": field, "granularity": granularity, "rows": rows}
+    counted = spans([shift(periods[0], -1), *periods]) if periods else []
+    counts = await unit_counts(store, tenant, version, field, outcomes, counted)
+    hidden = Suppression(floor)
+    rows = rate_series(counts, outcomes, periods, hidden)
+    return {
+        "group_by": field,
+        "granularity": granularity,
+        "min_group_size": floor,
+        "rows": rows,
+        "suppressed": hidden.report(),
+    }
 
 
 async def kpis(
-    store: OutcomeReportStore, tenant: str, active: ActiveMap, params: dict[str, str]
+    store: OutcomeReportStore,
+    org: OrgDataStore,
+    tenant: str,
+    active: ActiveMap,
+    params: dict[str, str],
+    floor: int,
 ) -> KpiTable:
     """The outcome x KPI table per org unit and period, with correlations per link."""
     p.check_known(params, KPI_PARAMS)
@@ -116,13 +129,14 @@ async def kpis(
     field = p.unit_field(params)
     lag = p.integer(params, "lag", 0, 0, 60)
     outcomes = sorted({outcome for outcome, _ in links})
-    observations = await store.get_kpi_observations(tenant)
+    observations = await org.get_kpi_observations(tenant)
     linked = {kpi for _, kpi in links}
-    ends = boundary_days(measured(o, lag).end_ms for o in observations if o.kpi in linked)
+    wanted = {measured(o, lag) for o in observations if o.kpi in linked}
+    periods = sorted(wanted, key=lambda period: (period.start, period.label))
     version = active.version.version
-    days = await store.attainment_days(tenant, version, field, outcomes, ends)
-    headcounts = await store.unit_headcounts(tenant, field)
-    return kpi_table(Cumulative(days), links, headcounts, observations, lag)
+    counts = await unit_counts(store, tenant, version, field, outcomes, spans(periods))
+    directions = {k.id: k.higher_is_better for k in active.compiled.map.kpis}
+    return kpi_table(counts, links, observations, lag, Suppression(floor), directions)
 
 
 def _outcomes(active: ActiveMap, params: dict[str, str]) -> list[str]:

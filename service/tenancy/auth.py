@@ -298,6 +298,20 @@ class Authenticator:
             return None, None
         return record, await self._store.get_tenant(record.tenant)
 
+    async def resume(self, key: str) -> tuple[Principal, str]:
+        """The principal of a credential verified earlier (a console session) and its current
+        secret hash, read afresh: 401 once it is gone or disabled, 403 once its tenant is."""
+        record, tenant = await self._load(key)
+        if record is None:
+            raise UnauthorizedError("this credential no longer exists")
+        return self._principal(record, tenant), record.secret_hash
+
+    def matched_hash(self, key: str, secret: str) -> str | None:
+        """The secret hash a just-verified (key, secret) matched: the rotated-out one when the
+        secret is an overlap's old secret; None when it is not verified in memory."""
+        cached = self._cache.get(hashlib.sha256(f"{key}:{secret}".encode()).digest())
+        return cached.secret_hash if cached is not None and cached.key == key else None
+
     def _admit(
         self,
         record: CredentialRecord,
@@ -306,12 +320,27 @@ class Authenticator:
         secret_hash: str,
         previous: bool,
     ) -> Principal:
-        """The principal of a verified credential, if it and its tenant are enabled."""
+        """The principal of a verified credential, remembered (by the fingerprint of its key and
+        secret) for `cache_seconds`, and no longer than a rotation's overlap lasts."""
+        principal = self._principal(record, tenant)
+        fresh_for = self._cache_seconds
+        overlap = record.previous_valid_at(now_ms()) if previous else None
+        if overlap is not None:  # trusted from memory no longer than the overlap lasts
+            fresh_for = min(fresh_for, (overlap.until_ms - now_ms()) / 1000)
+        fresh_until = time.monotonic() + fresh_for
+        self._cache[fingerprint] = _Cached(
+            record.key, secret_hash, previous, fresh_until, principal
+        )
+        self._seen(principal, previous=previous)
+        return principal
+
+    def _principal(self, record: CredentialRecord, tenant: TenantRecord | None) -> Principal:
+        """The principal of a credential, if it and its tenant are enabled."""
         if not record.enabled:
-            self._cache.pop(fingerprint, None)
+            self.forget(record.key)
             raise UnauthorizedError("this credential is disabled")
         if tenant is None or not tenant.enabled:
-            self._cache.pop(fingerprint, None)
+            self.forget(record.key)
             state = "is disabled" if tenant is not None else "does not exist"
             raise ForbiddenError(f"the tenant {record.tenant!r} of this credential {state}")
         principal = Principal(
@@ -322,15 +351,6 @@ class Authenticator:
             authority=authority_for(record, self._home_page),
             limits=record.limits.resolve(tenant.limits, self._defaults),
         )
-        fresh_for = self._cache_seconds
-        overlap = record.previous_valid_at(now_ms()) if previous else None
-        if overlap is not None:  # trusted from memory no longer than the overlap lasts
-            fresh_for = min(fresh_for, (overlap.until_ms - now_ms()) / 1000)
-        fresh_until = time.monotonic() + fresh_for
-        self._cache[fingerprint] = _Cached(
-            record.key, secret_hash, previous, fresh_until, principal
-        )
-        self._seen(principal, previous=previous)
         return principal
 
     def _seen(self, principal: Principal, *, previous: bool) -> None:

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from service.forwarding.addresses import parse_networks
-from service.forwarding.sender import ForwardingSender, SenderConfig
+from service.forwarding.sender import ForwardingSender
 from service.model.tenancy import EffectiveLimits
 from service.ops.health import ReadinessCheck, depth_check
 from service.ops.metrics import Metrics
@@ -27,18 +26,6 @@ def default_limits(settings: Settings) -> EffectiveLimits:
     )
 
 
-def sender_config(settings: Settings) -> SenderConfig:
-    return SenderConfig(
-        poll_seconds=settings.forward_poll_seconds,
-        batch_size=settings.forward_batch_size,
-        timeout_seconds=settings.forward_timeout_seconds,
-        retry_base_seconds=settings.forward_retry_base_seconds,
-        retry_max_seconds=settings.forward_retry_max_seconds,
-        max_attempts=settings.forward_max_attempts,
-        allowed_networks=parse_networks(settings.forward_allowed_networks),
-    )
-
-
 @dataclass
 class TenancyServices:
     """Started after the store opens and stopped before it closes, by the Runtime."""
@@ -49,11 +36,11 @@ class TenancyServices:
 
     @classmethod
     def build(cls, settings: Settings, store: Store) -> TenancyServices:
-        sender = ForwardingSender(store.outbox, store.statements, sender_config(settings))
+        sender = ForwardingSender(store.outbox, store.statements, settings.forwarding)
         return cls(
-            limiter=RateLimiter(),
+            limiter=RateLimiter(store.quotas if settings.quota_shared else None),
             usage=UsageRecorder(store.accounts, settings.usage_flush_seconds),
-            sender=sender if settings.forwarding_enabled else None,
+            sender=sender if settings.forwarding.enabled else None,
         )
 
     def authenticator(self, settings: Settings, store: Store) -> Authenticator:
@@ -63,12 +50,8 @@ class TenancyServices:
             defaults=default_limits(settings),
             cache_seconds=settings.auth_cache_seconds,
             usage=self.usage,
-            throttle=SignInThrottle(
-                per_key=settings.signin_failures_per_key,
-                per_address=settings.signin_failures_per_address,
-                window_seconds=settings.signin_failure_window_seconds,
-            ),
-            pool=VerificationPool(settings.signin_verify_threads, settings.signin_verify_queue),
+            throttle=SignInThrottle.of(settings.signin),
+            pool=VerificationPool.of(settings.signin),
         )
 
     def report_to(

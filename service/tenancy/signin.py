@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from typing import Protocol, TypeVar
 
 from service.model.errors import OVERLOAD_RETRY_AFTER, ServiceUnavailableError, TooManyRequestsError
+from service.settings import SignInSettings
 
 T = TypeVar("T")
 THROTTLE_MEMORY = 10_000  # buckets kept per dimension; full (idle) ones are dropped first
@@ -121,6 +122,14 @@ class SignInThrottle:
         self.keys = FailureBuckets(per_key, window_seconds)
         self.addresses = FailureBuckets(per_address, window_seconds)
 
+    @classmethod
+    def of(cls, settings: SignInSettings) -> SignInThrottle:
+        return cls(
+            per_key=settings.failures_per_key,
+            per_address=settings.failures_per_address,
+            window_seconds=settings.failure_window_seconds,
+        )
+
     def begin(self, key: str, address: str | None) -> tuple[Attempt, str | None, float]:
         """Charge an attempt, or name the limit that refuses it and the seconds to wait."""
         now = time.monotonic()
@@ -182,6 +191,10 @@ class VerificationPool:
         self._capacity = threads + queue
         self._admitted = 0
         self._executor: ThreadPoolExecutor | None = None
+
+    @classmethod
+    def of(cls, settings: SignInSettings) -> VerificationPool:
+        return cls(settings.verify_threads, settings.verify_queue)
 
     async def run(self, check: Callable[[], T]) -> T:
         """`check()` on a pool thread; ServiceUnavailableError when the queue is full."""

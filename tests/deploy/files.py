@@ -46,7 +46,7 @@ def unit_file(path: Path) -> dict[str, dict[str, list[str]]]:
 
 
 def setting_names() -> set[str]:
-    return {f"LRS_{field.upper()}" for field in Settings.model_fields}
+    return set(Settings.variable_names())
 
 
 def lrs_names_in(path: Path) -> set[str]:

@@ -24,8 +24,8 @@ async def database_url() -> AsyncIterator[str]:
 
 @pytest.fixture
 async def mongo(database_url: str) -> AsyncIterator[MongoStore]:
-    """An opened MongoStore on that database, without transactions."""
-    store = MongoStore(MongoOptions(url=database_url, transactions="never"))
+    """An opened MongoStore on that database."""
+    store = MongoStore(MongoOptions(url=database_url))
     await store.open()
     try:
         yield store

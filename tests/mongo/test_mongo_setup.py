@@ -14,7 +14,6 @@ from service import __version__
 from service.model.errors import StoreError
 from service.store.factory import make_store
 from service.store.mongo import MongoOptions, MongoStore
-from service.store.mongo.client import supports_transactions
 from service.store.mongo.schema import INDEXES, META, SCHEMA_VERSION, STATEMENTS, TENANTS
 from service.store.mongo.sequence import SequenceAllocator
 from tests.conftest import make_settings
@@ -48,7 +47,6 @@ async def test_settings_reach_the_client(tmp_path: Path) -> None:
             mongo_journal=False,
             mongo_read_preference="secondaryPreferred",
             mongo_timeout_ms=2500,
-            mongo_transactions="never",
         )
     )
     client = tuned.client()
@@ -56,16 +54,8 @@ async def test_settings_reach_the_client(tmp_path: Path) -> None:
         assert client.write_concern.document == {"w": 2, "j": False}
         assert client.read_preference.mongos_mode == "secondaryPreferred"
         assert client.options.timeout == 2.5
-        assert tuned.transactions == "never"
     finally:
         await client.close()
-
-
-def test_transactions_only_where_mongodb_has_them() -> None:
-    """Replica-set members and mongos run transactions; a standalone server does not."""
-    assert supports_transactions({"setName": "rs0", "isWritablePrimary": True})
-    assert supports_transactions({"msg": "isdbgrid"})
-    assert not supports_transactions({"isWritablePrimary": True})
 
 
 async def test_an_unreachable_server_is_one_clear_store_error_t21() -> None:
@@ -91,7 +81,6 @@ async def test_opening_again_creates_nothing_new(mongo: MongoStore, database_url
     await again.open()
     try:
         assert await again.db[STATEMENTS].index_information() == before
-        assert not again.transactions or "setName" in await again.db.command("hello")
     finally:
         await again.close()
 
@@ -122,7 +111,7 @@ async def test_a_database_written_by_a_newer_release_is_refused(
 async def test_consistent_through_waits_for_writes_in_flight_t18(mongo: MongoStore) -> None:
     """T-18: while a write holds a reservation, Consistent-Through stays before its `stored`."""
     allocator = SequenceAllocator(mongo.db["counters"], lag_ms=0)
-    async with allocator.reserve("t1", 3) as reservation:
+    async with allocator.reserve("t1", 3, "batch") as reservation:
         assert allocator.consistent_through_ms() < reservation.stored_ms
         assert [reservation.seq(i) for i in range(3)] == [1, 2, 3]
     assert allocator.consistent_through_ms() >= reservation.stored_ms

@@ -102,7 +102,8 @@ def test_restore_verifies_the_backup_first(tmp_path: Path) -> None:
 
 
 def test_backup_of_another_store_kind_is_refused(tmp_path: Path) -> None:
-    env = {**os.environ, "LRS_STORE_URL": "mongodb://db:27017/lrs"}
+    """A store kind backup does not know (MongoDB's is in tests/mongo/test_mongo_backup.py)."""
+    env = {**os.environ, "LRS_STORE_URL": "postgresql://127.0.0.1:5432/lrs"}
     done = subprocess.run(
         [sys.executable, "-m", "service", "backup", str(tmp_path / "b.db")],
         env=env,
@@ -111,7 +112,7 @@ def test_backup_of_another_store_kind_is_refused(tmp_path: Path) -> None:
         timeout=60,
     )
     assert done.returncode == 1
-    assert "embedded store" in done.stderr
+    assert "backup and restore know no store at 'postgresql'" in done.stderr
 
 
 def test_backup_prune_keeps_the_newest_and_touches_nothing_else(tmp_path: Path) -> None:

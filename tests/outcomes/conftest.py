@@ -9,13 +9,21 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
-from tests.conftest import client_for
+from service.settings import Settings
+from tests.conftest import client_for, make_settings
 
 
 @pytest.fixture
 def store_url(tmp_path: Path) -> str:
     """Outcome state is kept by the SQLite store only (on MongoDB it answers 501): SQLite here."""
     return f"sqlite:///{tmp_path / 'lrs.sqlite3'}"
+
+
+@pytest.fixture
+def settings(tmp_path: Path, store_url: str) -> Settings:
+    """Reports over units of a handful of people, so every group is shown (the minimum group
+    size has its own tests, at the default)."""
+    return make_settings(tmp_path, store_url=store_url, min_group_size=1)
 
 
 @pytest.fixture

@@ -60,6 +60,7 @@ async def test_new_version_reevaluates_history_with_progress(api: httpx.AsyncCli
     progress = (await api.get("/outcomes/map/evaluation")).json()["versions"]
     assert progress == [
         {
+            "name": "default",
             "version": 2,
             "status": "current",
             "evaluated_statements": 3,

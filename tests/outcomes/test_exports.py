@@ -94,7 +94,8 @@ async def test_attainment_and_kpi_exports(api: httpx.AsyncClient) -> None:
     assert cell["kpi_value"] == 7
     assert cell["pearson_r"] is None
     rates = await api.get("/exports/rates.csv", params={"since": "2026-01", "until": "2026-02"})
-    assert rates.text.splitlines()[0] == "outcome,org_unit,period,headcount,attained,new,rate"
+    header = "outcome,org_unit,period,headcount,attained,new,rate,change"
+    assert rates.text.splitlines()[0] == header
     assert (await api.get("/exports/attainments.xlsx")).status_code == 404
 
 

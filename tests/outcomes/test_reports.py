@@ -98,6 +98,7 @@ async def test_rates_over_time_per_unit(api: httpx.AsyncClient) -> None:
         "attained": 1,
         "new": 1,
         "rate": 0.25,
+        "change": 0.25,
     }
     assert (rows[("Sales", "2026-02")]["attained"], rows[("Sales", "2026-02")]["new"]) == (3, 2)
     assert rows[("Support", "2026-03")]["rate"] == 0.5

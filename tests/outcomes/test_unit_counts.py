@@ -1,4 +1,5 @@
-"""The per-unit day counts behind rates and the KPI table equal counting every attainment."""
+"""Rates and the KPI table equal counting every roster entry and attainment by definition,
+through evaluation, voiding, roster changes and new map versions."""
 
 from __future__ import annotations
 
@@ -9,9 +10,8 @@ from typing import Any
 import httpx
 
 from service.app import create_app
-from service.model.outcomes import ROSTER_FIELDS, KpiObservation, UnitDayCount
-from service.outcomes.aggregate import Cumulative, kpi_table, rate_series, series_periods
-from service.outcomes.periods import parse_period
+from service.model.outcomes import ROSTER_FIELDS
+from service.outcomes.periods import Period, parse_period, periods_between, shift
 from tests.builders import voiding
 from tests.conftest import client_for, make_settings
 from tests.outcomes.support import PASSED, attainments, passed, post_statements, put_map, settle
@@ -43,7 +43,7 @@ KPIS = [
     for value, (unit, period) in enumerate(
         (unit, period)
         for unit in ("Sales", "Support", "EMEA", "APAC", "L1", "L2")
-        for period in ("2026-01", "2026-02", "2026-03", "2026-Q2")
+        for period in ("2026-01", "2026-02", "2026-03", "2026-04")
     )
 ]
 RATES = [  # bucketed (few periods), day by day (many), from the first attainment (no since)
@@ -58,41 +58,31 @@ ROSTER = [
 ]
 
 
-def counted(path: Path) -> tuple[set[Row], set[Row]]:
-    """The maintained attainment counts and headcounts."""
+def copied(path: Path) -> set[Row]:
+    """Attainments with the roster fields they carry for their filters."""
+    fields = ", ".join(ROSTER_FIELDS)
     with sqlite3.connect(path) as conn:
-        days = set(conn.execute("SELECT * FROM outcome_unit_days").fetchall())
-        return days, set(conn.execute("SELECT * FROM outcome_unit_heads").fetchall())
+        return set(conn.execute(f"SELECT version, learner, {fields} FROM outcome_attainments"))
 
 
-def detailed(path: Path) -> tuple[set[Row], set[Row]]:
-    """Every attainment and roster entry counted afresh (what the counts stand in for)."""
-    days: set[Row] = set()
-    heads: set[Row] = set()
+def current(path: Path) -> set[Row]:
+    """The same, from the current roster (what the copies stand in for)."""
+    fields = ", ".join(f"r.{f}" for f in ROSTER_FIELDS)
     with sqlite3.connect(path) as conn:
-        for field in ROSTER_FIELDS:
-            days |= set(
-                conn.execute(
-                    f"SELECT tenant, version, outcome, '{field}', {field}, attained / 86400000, "
-                    f"count(*) FROM outcome_attainments WHERE {field} IS NOT NULL "
-                    f"GROUP BY tenant, version, outcome, {field}, attained / 86400000"
-                ).fetchall()
+        return set(
+            conn.execute(
+                f"SELECT a.version, a.learner, {fields} FROM outcome_attainments a "
+                "LEFT JOIN outcome_roster r ON r.tenant = a.tenant AND r.learner = a.learner"
             )
-            heads |= set(
-                conn.execute(
-                    f"SELECT tenant, '{field}', {field}, count(*) FROM outcome_roster "
-                    f"WHERE {field} IS NOT NULL GROUP BY tenant, {field}"
-                ).fetchall()
-            )
-    return days, heads
+        )
 
 
 async def same_counts(api: httpx.AsyncClient, path: Path) -> set[Row]:
-    """Assert the counts equal counting afresh; the attainment counts."""
+    """Assert the attainments carry the current roster's fields; the attainments."""
     await settle(api)
-    expected = detailed(path)
-    assert counted(path) == expected
-    return expected[0]
+    expected = current(path)
+    assert copied(path) == expected
+    return expected
 
 
 def on(who: str, day: str) -> dict[str, Any]:
@@ -100,7 +90,7 @@ def on(who: str, day: str) -> dict[str, Any]:
 
 
 async def test_counts_follow_evaluation_voiding_roster_and_versions(tmp_path: Path) -> None:
-    app = create_app(make_settings(tmp_path))
+    app = create_app(make_settings(tmp_path, min_group_size=1))
     path = tmp_path / "lrs.sqlite3"
     async with app.router.lifespan_context(app), client_for(app, None) as api:
         assert (await api.put("/outcomes/roster", json=ROSTER)).status_code == 200
@@ -124,47 +114,76 @@ async def test_counts_follow_evaluation_voiding_roster_and_versions(tmp_path: Pa
         await same_counts(api, path)
         await put_map(api, {**MAP, "outcomes": MAP["outcomes"][:1]})  # re-evaluates history
         after = await same_counts(api, path)
-        assert {row[1] for row in after} == {2}  # the retired version's counts are gone
+        assert {row[0] for row in after} == {2}  # the retired version's attainments are gone
         await _reports_match_detailed(api, path)
 
 
-async def _reports_match_detailed(api: httpx.AsyncClient, path: Path) -> None:
-    """Rates and the KPI table equal those computed from every attainment counted afresh."""
-    assert (await api.put("/outcomes/kpis", json=KPIS)).status_code == 200
-    days, heads = detailed(path)
-    stored = (await api.get("/outcomes/kpis")).json()["observations"]
-    observations = [KpiObservation(**row) for row in stored]
-    for field in ("department", "team"):
-        cumulative = Cumulative(
-            [UnitDayCount(o, u, d, n) for *_, o, f, u, d, n in days if f == field]
+def by_definition(
+    path: Path, field: str, periods: list[Period]
+) -> dict[tuple[str, str], tuple[int, int, int]]:
+    """(unit, period) -> (people in the unit during the period, attained before its start,
+    attained before its end), from every roster history entry and attainment."""
+    with sqlite3.connect(path) as conn:
+        history = conn.execute(
+            f"SELECT learner, {field}, valid_from, valid_to FROM outcome_roster_history "
+            f"WHERE {field} IS NOT NULL"
+        ).fetchall()
+        attained = dict(
+            conn.execute(
+                "SELECT learner, attained FROM outcome_attainments WHERE outcome = 'first'"
+            ).fetchall()
         )
-        headcounts = {unit: count for _, kind, unit, count in heads if kind == field}
+    out: dict[tuple[str, str], tuple[int, int, int]] = {}
+    for period in periods:
+        members: dict[str, set[str]] = {}
+        for learner, unit, start, end in history:
+            if start < period.end_ms and (end is None or end > period.start_ms):
+                members.setdefault(unit, set()).add(learner)
+        for unit, people in members.items():
+            times = [attained[who] for who in people if who in attained]
+            before = sum(t < period.start_ms for t in times)
+            out[(unit, period.label)] = (len(people), before, sum(t < period.end_ms for t in times))
+    return out
+
+
+async def _reports_match_detailed(api: httpx.AsyncClient, path: Path) -> None:
+    """Rates and the KPI table equal counting every roster entry and attainment afresh."""
+    new_units = {"allow_new_units": "true"}  # L2 is in the roster only from today
+    assert (await api.put("/outcomes/kpis", json=KPIS, params=new_units)).status_code == 200
+    for field in ("department", "team"):
         for params in RATES:
             answer = await api.get("/outcomes/rates", params={"group_by": field, **params})
-            since = parse_period(params["since"]) if "since" in params else None
-            first = min((d for *_, f, _, d, _ in days if f == field), default=None)
+            rows = answer.json()["rows"]
             until = parse_period(params["until"])
-            periods = series_periods(first, until.granularity, since, until)
-            assert answer.json()["rows"] == rate_series(cumulative, ["first"], headcounts, periods)
+            first = parse_period(params.get("since", rows[0]["period"] if rows else "2026"))
+            expected = by_definition(path, field, periods_between(first, until))
+            got = {(r["org_unit"], r["period"]): r for r in rows}
+            assert set(got) == set(expected)
+            for key, (members, before, after) in expected.items():
+                row = got[key]
+                assert (row["headcount"], row["attained"], row["new"]) == (
+                    members, after, after - before,
+                )  # fmt: skip
         for lag in (0, 1):
             table = await api.get("/outcomes/kpi-table", params={"group_by": field, "lag": lag})
-            expected = kpi_table(cumulative, [("first", "revenue")], headcounts, observations, lag)
-            assert table.json()["rows"] == expected.rows
-            assert table.json()["correlations"] == expected.correlations
+            for row in table.json()["rows"]:
+                measured = shift(parse_period(row["period"]), -lag)
+                members, _, after = by_definition(path, field, [measured]).get(
+                    (row["org_unit"], measured.label), (0, 0, 0)
+                )
+                assert (row["headcount"], row["attained"]) == (members, after)
 
 
-async def test_counts_of_a_store_made_before_them_are_rebuilt(tmp_path: Path) -> None:
-    settings = make_settings(tmp_path)
+async def test_count_tables_of_an_older_store_are_dropped(tmp_path: Path) -> None:
     path = tmp_path / "lrs.sqlite3"
-    app = create_app(settings)
-    async with app.router.lifespan_context(app), client_for(app, None) as api:
-        assert (await api.put("/outcomes/roster", json=ROSTER)).status_code == 200
-        await put_map(api, MAP)
-        await post_statements(api, on("ann", "01-10"), on("bob", "01-11"), on("ann", "01-12"))
-        expected = await same_counts(api, path)
-    with sqlite3.connect(path) as conn:
-        conn.execute("DROP TABLE outcome_unit_days")
-        conn.execute("DROP TABLE outcome_unit_heads")
+    settings = make_settings(tmp_path)
     app = create_app(settings)
     async with app.router.lifespan_context(app):
-        assert counted(path) == (expected, detailed(path)[1])
+        pass
+    with sqlite3.connect(path) as conn:
+        conn.execute("CREATE TABLE outcome_unit_days (tenant TEXT, count INTEGER)")
+    app = create_app(settings)
+    async with app.router.lifespan_context(app):
+        with sqlite3.connect(path) as conn:
+            tables = {row[0] for row in conn.execute("SELECT name FROM sqlite_master")}
+        assert "outcome_unit_days" not in tables

@@ -1,9 +1,9 @@
 """The `store` fixture: every contract test runs once per adapter (ARCHITECTURE rule 11).
 
 ADAPTERS maps an adapter name to a factory of an opened store that is cleaned up afterwards.
-The MongoDB adapters join when LRS_TEST_MONGODB_URL is set (`make test` sets it): `mongodb` as
-configured by default (batches without transactions on a standalone server), `mongodb-txn`
-with transactions forced, which only a genuine replica set provides.
+The MongoDB adapter joins when LRS_TEST_MONGODB_URL is set (`make test` sets it); it has one
+write path on every deployment (no multi-document transactions), so the path tested is the one
+production runs.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ import pytest
 from service.store.mongo import MongoOptions, MongoStore
 from service.store.ports import Store
 from service.store.sqlite import SQLiteStore
-from tests.mongo_support import MONGODB_URL, drop_database, fresh_database_url, require_replica_set
+from tests.mongo_support import MONGODB_URL, drop_database, fresh_database_url
 
 Adapter = Callable[[Path], AbstractAsyncContextManager[Store]]
 
@@ -32,29 +32,21 @@ async def sqlite_store(tmp: Path) -> AsyncIterator[Store]:
         await store.close()
 
 
-def mongo_store(*, transactions: bool) -> Adapter:
-    @asynccontextmanager
-    async def open_store(tmp: Path) -> AsyncIterator[Store]:
-        if transactions:
-            require_replica_set()
-        url = fresh_database_url()
-        store = MongoStore(
-            MongoOptions(url=url, transactions="always" if transactions else "never")
-        )
-        await store.open()
-        try:
-            yield store
-        finally:
-            await store.close()
-            await drop_database(url)
-
-    return open_store
+@asynccontextmanager
+async def mongo_store(tmp: Path) -> AsyncIterator[Store]:
+    url = fresh_database_url()
+    store = MongoStore(MongoOptions(url=url))
+    await store.open()
+    try:
+        yield store
+    finally:
+        await store.close()
+        await drop_database(url)
 
 
 ADAPTERS: dict[str, Adapter] = {"sqlite": sqlite_store}
 if MONGODB_URL:
-    ADAPTERS["mongodb"] = mongo_store(transactions=False)
-    ADAPTERS["mongodb-txn"] = mongo_store(transactions=True)
+    ADAPTERS["mongodb"] = mongo_store
 
 
 @pytest.fixture(params=sorted(ADAPTERS))

@@ -117,6 +117,17 @@ async def test_voiding_before_its_target_arrives_sr20_sr21(store: Store) -> None
     assert await store.statements.get_statement("t1", same_batch["id"], voided=False) is None
 
 
+async def test_a_voiding_statement_voids_only_in_its_own_tenant_sr20(store: Store) -> None:
+    """SR-20 and tenant isolation: a voiding statement stored in another tenant never voids a
+    statement with that id arriving here later (the test server's `distinct` ignored the
+    tenant in this check)."""
+    target = statement()
+    await put(store, voiding(target["id"]), tenant="t2")
+    await put(store, target)
+    assert (await body_of(store, target["id"]))["id"] == target["id"]
+    assert await query_ids(store) == [target["id"]]
+
+
 def ref(target_id: str, verb: str = "shared") -> dict[str, Any]:
     return statement(verb=verb, obj={"objectType": "StatementRef", "id": target_id})
 

@@ -12,10 +12,9 @@ import pytest
 from fastapi import FastAPI
 
 from service.app import create_app
-from service.settings import Settings
 from tests.builders import agent
 from tests.cli_support import run_cli
-from tests.conftest import BASIC, KEY
+from tests.conftest import BASIC, KEY, make_settings
 from tests.outcomes.support import PASSED, one_outcome_map
 from tests.tenancy_support import Issued, client, issue
 
@@ -24,9 +23,12 @@ OPS = {"Authorization": BASIC}
 
 
 @pytest.fixture
-async def lrs(settings: Settings) -> AsyncIterator[FastAPI]:
-    changed = settings.model_copy(
-        update={"forward_allowed_networks": "127.0.0.1/32", "forwarding_enabled": False}
+async def lrs(tmp_path: Path, store_url: str) -> AsyncIterator[FastAPI]:
+    changed = make_settings(
+        tmp_path,
+        store_url=store_url,
+        forward_allowed_networks="127.0.0.1/32",
+        forwarding_enabled=False,
     )
     application = create_app(changed)
     async with application.router.lifespan_context(application):

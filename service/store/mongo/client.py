@@ -6,7 +6,7 @@ import functools
 import logging
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
-from typing import Any, Literal, ParamSpec, TypeVar
+from typing import Any, ParamSpec, TypeVar
 
 from bson.errors import BSONError
 from pymongo import AsyncMongoClient
@@ -24,7 +24,6 @@ from service.settings import Settings
 P = ParamSpec("P")
 T = TypeVar("T")
 Doc = dict[str, Any]
-TransactionMode = Literal["auto", "always", "never"]
 
 log = logging.getLogger("service.store.mongo")
 
@@ -38,7 +37,6 @@ class MongoOptions:
     journal: bool = True
     read_preference: str = "primary"
     timeout_ms: int = 10_000  # PyMongo's client-side operation timeout (timeoutMS)
-    transactions: TransactionMode = "auto"
     consistency_lag_ms: int = 0
 
     @classmethod
@@ -49,7 +47,6 @@ class MongoOptions:
             journal=settings.mongo_journal,
             read_preference=settings.mongo_read_preference,
             timeout_ms=settings.mongo_timeout_ms,
-            transactions=settings.mongo_transactions,
             consistency_lag_ms=settings.mongo_consistency_lag_ms,
         )
 
@@ -79,11 +76,6 @@ def unreachable(client: AsyncMongoClient[Doc]) -> StoreError:
         "reachable from here (host, port, replicaSet and TLS options in LRS_STORE_URL, "
         "firewall), or allow longer with LRS_MONGO_TIMEOUT_MS"
     )
-
-
-def supports_transactions(hello: Doc) -> bool:
-    """Multi-document transactions exist on replica-set members and mongos only."""
-    return "setName" in hello or hello.get("msg") == "isdbgrid"
 
 
 def _reason(exc: BaseException) -> str:

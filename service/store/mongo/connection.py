@@ -10,26 +10,23 @@ from pymongo.errors import ConfigurationError, ServerSelectionTimeoutError
 from service.model.errors import StoreError
 from service.store.mongo import admin as admin_ops
 from service.store.mongo import schema
-from service.store.mongo.client import (
-    Doc,
-    MongoOptions,
-    driver_errors,
-    supports_transactions,
-    unreachable,
-)
+from service.store.mongo.batch_recovery import recover
+from service.store.mongo.batches import COUNTER_PREFIX, PENDING, SETTLING
+from service.store.mongo.client import Doc, MongoOptions, driver_errors, unreachable
 from service.store.mongo.sequence import SequenceAllocator
 from service.store.observer import WriteObserver
 
+ORPHAN_AFTER_TIMEOUTS = 3  # a batch marked this many operation timeouts long has died
+
 
 class MongoConnection:
-    """Opened once; the ports read `db`, `client`, `sequence` and `transactions` from it."""
+    """Opened once; the ports read `db`, `client` and `sequence` from it."""
 
     def __init__(self, options: MongoOptions) -> None:
         self.options = options
         self._client: AsyncMongoClient[Doc] | None = None
         self._db: AsyncDatabase[Doc] | None = None
         self._sequence: SequenceAllocator | None = None
-        self.transactions = False
         self.write_observer: WriteObserver | None = None  # metrics, set before open (issue 7)
 
     @property
@@ -60,31 +57,39 @@ class MongoConnection:
         except ConfigurationError as exc:
             raise StoreError(f"LRS_STORE_URL is not a usable MongoDB URL: {exc}") from None
         try:
-            hello = await self._connect(client)
+            await self._connect(client)
         except BaseException:
             await client.close()
             raise
-        mode = self.options.transactions
-        self.transactions = mode == "always" or (mode == "auto" and supports_transactions(hello))
         self._client = client
         self._sequence = SequenceAllocator(
             self.db[schema.COUNTERS], lag_ms=self.options.consistency_lag_ms
         )
 
     @driver_errors("open the database")
-    async def _connect(self, client: AsyncMongoClient[Doc]) -> Doc:
-        """The server's `hello`, once the database is ready for this release."""
+    async def _connect(self, client: AsyncMongoClient[Doc]) -> None:
+        """Make the database ready for this release, and finish what dead writers left."""
         try:
-            hello = await client.admin.command("hello")
+            await client.admin.command("hello")
         except ServerSelectionTimeoutError:
             raise unreachable(client) from None  # no driver traceback: the line says it all
         db = client.get_default_database(default="lrs")
-        await schema.check_schema_version(db)
+        recorded = await schema.check_schema_version(db)
         await schema.ensure_indexes(db)
+        await schema.upgrade(db, recorded)
         await admin_ops.ensure_default_tenant(db[schema.TENANTS])
         await schema.record_schema_version(db)
+        await self._recover(db)
         self._db = db
-        return hello
+
+    async def _recover(self, db: AsyncDatabase[Doc]) -> None:
+        """Resolve batches that writers which died left marked (see `batches`)."""
+        older_than_ms = ORPHAN_AFTER_TIMEOUTS * self.options.timeout_ms
+        async for counter in db[schema.COUNTERS].find({}):
+            name = str(counter["_id"])
+            if name.startswith(COUNTER_PREFIX) and (counter.get(PENDING) or counter.get(SETTLING)):
+                tenant = name.removeprefix(COUNTER_PREFIX)
+                await recover(db, tenant, counter, older_than_ms)
 
     async def close(self) -> None:
         client, self._client, self._db = self._client, None, None

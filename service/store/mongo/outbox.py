@@ -23,13 +23,13 @@ from service.model.forwarding import (
     OutboxItem,
     TargetFilter,
     TargetStatus,
-    matches,
+    accepted_by,
 )
 from service.model.statements import NewStatement
-from service.store.mongo import schema
+from service.store.mongo import batches, schema
+from service.store.mongo.batch_recovery import recover
 from service.store.mongo.client import Doc
 from service.store.mongo.sequence import next_id
-from service.store.mongo.statement_docs import COMMITTED
 from service.store.mongo.statement_reads import uploaded_of
 from service.store.mongo.statement_writes import refused_positions
 
@@ -78,9 +78,7 @@ async def enqueue(
             "last_error": None,
             "created": now_ms,
         }
-        for seq, new in inserted
-        for target in targets
-        if matches(target.filter, new.statement)
+        for target, seq, new in accepted_by(targets, inserted)
     ]
     if rows:
         try:
@@ -176,9 +174,18 @@ async def due_targets(db: AsyncDatabase[Doc], now_ms: int) -> list[ForwardTarget
 
 
 async def claim(
-    db: AsyncDatabase[Doc], target_id: int, owner: str, now_ms: int, lease_ms: int, limit: int
+    db: AsyncDatabase[Doc],
+    target_id: int,
+    owner: str,
+    now_ms: int,
+    lease_ms: int,
+    limit: int,
+    orphan_after_ms: int,
 ) -> OutboxBatch | None:
-    """Lease the target, then read its oldest pending rows with the statements' stored bytes."""
+    """Lease the target, then read its oldest pending rows with the statements' stored bytes.
+
+    Rows stop at the first statement whose batch is not committed; when that batch is older
+    than `orphan_after_ms` its writer died, and it is removed here so forwarding goes on."""
     targets = db[schema.FORWARD_TARGETS]
     due = {"_id": target_id, "enabled": True, "next_attempt": {"$lte": now_ms}}
     lease = {"$set": {"lease_owner": owner, "lease_until": now_ms + lease_ms}}
@@ -194,23 +201,29 @@ async def claim(
             break
     if leased is None or leased["_id"] != target_id:
         return None  # never another target's document: its URL would get these statements
+    tenant = leased["tenant"]
+    counter = await db[schema.COUNTERS].find_one({"_id": batches.counter_id(tenant)})
+    committed = batches.Snapshot.of(counter)
     cursor = db[schema.OUTBOX].find({"target_id": target_id, "dead": False})
     rows = await cursor.sort("seq", ASCENDING).limit(limit).to_list()
     ids = [row["statement_id"] for row in rows]
-    where = {"t": leased["tenant"], "id": {"$in": ids}, "p": COMMITTED}
-    projection = {"id": 1, "body": 1, "up": 1}
+    where = {"t": tenant, "id": {"$in": ids}}
+    projection = {"id": 1, "seq": 1, "p": 1, "body": 1, "up": 1}
     docs = {doc["id"]: doc async for doc in db[schema.STATEMENTS].find(where, projection)}
-    items = [
-        OutboxItem(
-            row["seq"],
-            row["statement_id"],
-            row["attempts"],
-            docs[row["statement_id"]]["body"],
-            uploaded_of(docs[row["statement_id"]]),
+    items: list[OutboxItem] = []
+    for row in rows:
+        doc = docs.get(row["statement_id"])
+        if doc is None:
+            continue  # erased, or its batch was aborted meanwhile
+        if not committed.visible(doc):  # it and everything after it wait for its batch
+            if not items:
+                await recover(db, tenant, counter, orphan_after_ms)
+            break
+        items.append(
+            OutboxItem(
+                row["seq"], row["statement_id"], row["attempts"], doc["body"], uploaded_of(doc)
+            )
         )
-        for row in rows
-        if row["statement_id"] in docs
-    ]
     if not items:
         await _release(db, target_id, owner)
         return None

@@ -12,7 +12,7 @@ from service.model.forwarding import (
 from service.store.mongo import outbox as outbox_ops
 from service.store.mongo import schema
 from service.store.mongo.client import driver_errors
-from service.store.mongo.connection import MongoConnection
+from service.store.mongo.connection import ORPHAN_AFTER_TIMEOUTS, MongoConnection
 from service.store.ports.outbox import Rewrite
 
 
@@ -48,7 +48,10 @@ class MongoOutbox:
     async def claim_forward_batch(
         self, target_id: int, *, owner: str, now_ms: int, lease_ms: int, limit: int
     ) -> OutboxBatch | None:
-        return await outbox_ops.claim(self._conn.db, target_id, owner, now_ms, lease_ms, limit)
+        orphan_after_ms = ORPHAN_AFTER_TIMEOUTS * self._conn.options.timeout_ms
+        return await outbox_ops.claim(
+            self._conn.db, target_id, owner, now_ms, lease_ms, limit, orphan_after_ms
+        )
 
     @driver_errors("finish a forwarding batch")
     async def finish_forward_batch(

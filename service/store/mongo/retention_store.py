@@ -2,7 +2,8 @@
 
 Policies live in `retention` (one document per tenant), deleted statement ids in `tombstones`.
 A `timestamp` policy reads each body of the tenant (timestamps are not a field of their own);
-a `stored` one uses the (t, stored) index.
+a `stored` one uses the (t, stored) index. Only committed statements are candidates: each
+search reads the tenant's counter document first (`batches.snapshot`), as every reader does.
 """
 
 from __future__ import annotations
@@ -14,14 +15,12 @@ import orjson
 from pymongo import ASCENDING
 
 from service.model.retention import RetentionBatch, RetentionField, RetentionPolicy
-from service.store.mongo import schema
+from service.store.mongo import batches, schema
 from service.store.mongo.client import Doc, driver_errors
 from service.store.mongo.connection import MongoConnection
 from service.store.mongo.erasure import _delete_orphan_attachments
 from service.store.mongo.sequence import next_id
 from service.xapi.timestamps import format_ms
-
-COMMITTED = {"p": ""}
 
 
 class MongoRetention:
@@ -50,14 +49,15 @@ class MongoRetention:
         self, tenant: str, field: RetentionField, cutoff_ms: int
     ) -> AsyncIterator[Doc]:
         statements = self._conn.db[schema.STATEMENTS]
+        committed = (await batches.snapshot(self._conn.db, tenant)).where()
         projection = {"id": 1, "body": 1}
         if field == "stored":
-            where: dict[str, Any] = {"t": tenant, "stored": {"$lt": cutoff_ms}, **COMMITTED}
+            where: dict[str, Any] = {"t": tenant, "stored": {"$lt": cutoff_ms}, **committed}
             async for doc in statements.find(where, projection).sort("seq", ASCENDING):
                 yield doc
             return
         cutoff = format_ms(cutoff_ms)  # canonical UTC timestamps compare as text (V-12)
-        async for doc in statements.find({"t": tenant, **COMMITTED}, projection).sort(
+        async for doc in statements.find({"t": tenant, **committed}, projection).sort(
             "seq", ASCENDING
         ):
             if orjson.loads(doc["body"]).get("timestamp", cutoff) < cutoff:
@@ -66,7 +66,8 @@ class MongoRetention:
     @driver_errors("count expired statements")
     async def count_expired(self, tenant: str, field: RetentionField, cutoff_ms: int) -> int:
         if field == "stored":
-            where = {"t": tenant, "stored": {"$lt": cutoff_ms}, **COMMITTED}
+            committed = (await batches.snapshot(self._conn.db, tenant)).where()
+            where = {"t": tenant, "stored": {"$lt": cutoff_ms}, **committed}
             return await self._conn.db[schema.STATEMENTS].count_documents(where)
         return len([doc async for doc in self._expired(tenant, field, cutoff_ms)])
 

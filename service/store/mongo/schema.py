@@ -16,7 +16,9 @@ from service.model.errors import StoreError
 from service.store.mongo.client import Doc
 from service.store.versions import refuse_newer_schema
 
-SCHEMA_VERSION = 1  # the layout below; a database without a `meta` record has this one
+SCHEMA_VERSION = 2  # the layout below; a database without a `meta` record has version 1
+# 2: a statement's `p` keeps its batch token; the counter document's markers say what is
+# committed (see `batches`). In version 1, `p` was "" once published.
 
 STATEMENTS = "statements"
 COUNTERS = "counters"
@@ -32,6 +34,8 @@ ERASURES = "erasures"
 AUDIT = "audit"  # append-only: administrative actions (issue 20)
 RETENTION = "retention"  # one policy per tenant, keyed by tenant
 TOMBSTONES = "tombstones"  # ids of statements retention deleted, for a feed
+QUOTAS = "quotas"  # one GCRA arrival time per credential with a rate quota (keyed by `_id`)
+SESSIONS = "console_sessions"
 META = "meta"  # one record: the schema version and the release that last wrote it
 
 _INDEX_CONFLICT_CODES = {85, 86}  # IndexOptionsConflict, IndexKeySpecsConflict
@@ -75,6 +79,7 @@ INDEXES: dict[str, list[IndexModel]] = {
     ERASURES: [_index("erasure_tenant", "tenant")],
     AUDIT: [_index("audit_order", "n"), _index("audit_tenant", "tenant", "n")],
     TOMBSTONES: [_index("tombstone_tenant", "tenant", "n")],
+    SESSIONS: [_index("session_seen", "seen")],
 }
 
 
@@ -92,11 +97,25 @@ async def ensure_indexes(db: AsyncDatabase[Doc]) -> None:
             raise
 
 
-async def check_schema_version(db: AsyncDatabase[Doc]) -> None:
-    """Refuse a database written by a newer release, before this one writes anything to it."""
+async def check_schema_version(db: AsyncDatabase[Doc]) -> int:
+    """Refuse a database written by a newer release, before this one writes anything to it;
+    return the version recorded (1 when none is)."""
     record = await db[META].find_one({"_id": "schema"})
-    if record is not None:
-        refuse_newer_schema(int(record["version"]), record.get("release"), SCHEMA_VERSION)
+    if record is None:
+        return 1
+    refuse_newer_schema(int(record["version"]), record.get("release"), SCHEMA_VERSION)
+    return int(record["version"])
+
+
+async def upgrade(db: AsyncDatabase[Doc], recorded: int) -> None:
+    """Bring a database of an earlier schema to this one (all its processes stopped first).
+
+    From 1: statements still pending were left by batches that died unpublished (version 1
+    published every batch before answering); they were invisible and are deleted, as a retry
+    would have replaced them.
+    """
+    if recorded < 2:
+        await db[STATEMENTS].delete_many({"p": {"$ne": ""}})
 
 
 async def record_schema_version(db: AsyncDatabase[Doc]) -> None:

@@ -12,13 +12,14 @@ from __future__ import annotations
 import itertools
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from pymongo import ReturnDocument
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.errors import DuplicateKeyError
 
 from service.model.clock import now_ms
+from service.store.mongo.batches import counter_id, pending_entry
 from service.store.mongo.client import Doc
 
 
@@ -42,11 +43,13 @@ async def next_id(counters: AsyncCollection[Doc], name: str) -> int:
 
 @dataclass(frozen=True, slots=True)
 class Reservation:
-    """`count` sequence numbers ending at `last_seq`, all stored at `stored_ms`."""
+    """`count` sequence numbers ending at `last_seq`, all stored at `stored_ms`; `counter` is
+    the tenant's counter document right after the reservation (its batch markers included)."""
 
     last_seq: int
     count: int
     stored_ms: int
+    counter: Doc = field(default_factory=dict)
 
     def seq(self, index: int) -> int:
         return self.last_seq - self.count + 1 + index
@@ -62,27 +65,34 @@ class SequenceAllocator:
         self._ids = itertools.count()
 
     @asynccontextmanager
-    async def reserve(self, tenant: str, count: int) -> AsyncIterator[Reservation]:
-        """A block of `count` numbers; the write counts as in flight until the block exits."""
+    async def reserve(self, tenant: str, count: int, batch: str) -> AsyncIterator[Reservation]:
+        """A block of `count` numbers for the batch `batch`, marked pending by the same update
+        (see `batches`); the write counts as in flight until the block exits."""
         token = next(self._ids)
         self._inflight[token] = now_ms()  # never above the `stored` the server will hand out
         try:
-            reservation = await self._reserve(tenant, count)
+            reservation = await self._reserve(tenant, count, batch)
             self._inflight[token] = reservation.stored_ms
             yield reservation
         finally:
             del self._inflight[token]
 
-    async def _reserve(self, tenant: str, count: int) -> Reservation:
-        update = {"$inc": {"seq": count}, "$max": {"stored": now_ms()}}
+    async def _reserve(self, tenant: str, count: int, batch: str) -> Reservation:
+        update = {
+            "$inc": {"seq": count},
+            "$max": {"stored": now_ms()},
+            "$set": pending_entry(batch, count),
+        }
         try:
             doc = await self._find_and_update(tenant, update)
         except DuplicateKeyError:  # two processes created the tenant's counter at once
             doc = await self._find_and_update(tenant, update)
-        return Reservation(last_seq=int(doc["seq"]), count=count, stored_ms=int(doc["stored"]))
+        return Reservation(
+            last_seq=int(doc["seq"]), count=count, stored_ms=int(doc["stored"]), counter=doc
+        )
 
     async def _find_and_update(self, tenant: str, update: Doc) -> Doc:
-        return await bump(self._counters, f"statements:{tenant}", update)
+        return await bump(self._counters, counter_id(tenant), update)
 
     def consistent_through_ms(self) -> int:
         """Just before the oldest write still in flight here, less the configured lag (T-18)."""

@@ -7,7 +7,6 @@ is a compare-and-swap on the activity's revision `rev`, redone for the activitie
 
 from __future__ import annotations
 
-import functools
 from typing import Any
 
 import orjson
@@ -20,9 +19,7 @@ from service.model.errors import StoreError
 from service.model.statements import StoredAttachment
 from service.store.mongo.client import Doc
 from service.store.mongo.statement_writes import MAX_ROUNDS, refused_positions
-from service.xapi.activities import merge_definition
-from service.xapi.agents import agent_key
-from service.xapi.persons import ifi_of
+from service.xapi.statement_batch import agent_sightings, merged_definitions
 
 
 async def store_attachments(
@@ -53,36 +50,31 @@ async def merge_definitions(
     Every write is an upsert filtered on the revision read: when another process changed the
     activity meanwhile, the upsert collides with the unique index and that activity is redone.
     """
-    pending: dict[str, list[dict[str, Any]]] = {}
-    for activity_id, definition in definitions:
-        pending.setdefault(activity_id, []).append(definition)
+    pending = list(definitions)
     for _ in range(MAX_ROUNDS):
-        current = {
-            doc["id"]: doc async for doc in coll.find({"t": tenant, "id": {"$in": list(pending)}})
-        }
-        ids: list[str] = []
-        ops: list[UpdateOne] = []
-        for activity_id, incoming in pending.items():
-            doc = current.get(activity_id)
-            base = orjson.loads(doc["definition"]) if doc is not None else {}
-            merged = functools.reduce(merge_definition, incoming, base)
-            if doc is not None and merged == base:
-                continue
-            ids.append(activity_id)
-            ops.append(
-                UpdateOne(
-                    {"t": tenant, "id": activity_id, "rev": doc["rev"] if doc is not None else 0},
-                    {"$set": {"definition": orjson.dumps(merged)}, "$inc": {"rev": 1}},
-                    upsert=True,
-                )
-            )
-        if not ops:
+        wanted = list(dict.fromkeys(activity_id for activity_id, _ in pending))
+        current = {doc["id"]: doc async for doc in coll.find({"t": tenant, "id": {"$in": wanted}})}
+        stored = {a: orjson.loads(doc["definition"]) for a, doc in current.items()}
+        changed = merged_definitions(pending, stored)
+        if not changed:
             return
+        ids = list(changed)
+        ops = [
+            UpdateOne(
+                {"t": tenant, "id": activity_id, "rev": current[activity_id]["rev"]}
+                if activity_id in current
+                else {"t": tenant, "id": activity_id, "rev": 0},
+                {"$set": {"definition": orjson.dumps(merged)}, "$inc": {"rev": 1}},
+                upsert=True,
+            )
+            for activity_id, merged in changed.items()
+        ]
         try:
             await coll.bulk_write(ops, ordered=False)
             return
         except BulkWriteError as exc:
-            pending = {ids[i]: pending[ids[i]] for i in refused_positions(exc)}
+            lost = {ids[i] for i in refused_positions(exc)}
+            pending = [pair for pair in pending if pair[0] in lost]
     raise StoreError("activity definitions kept changing under this batch; send it again")
 
 
@@ -95,15 +87,7 @@ async def record_agents(
     upsert that met an agent created meanwhile, and every known agent, gets the missing names
     by `$push`es conditional on each name being absent, so races can only repeat no-ops.
     """
-    wanted: dict[str, tuple[dict[str, Any], list[str]]] = {}
-    for agent in agents:
-        key = agent_key(agent)
-        if key is None:
-            continue
-        names = wanted.setdefault(key, (ifi_of(agent), []))[1]
-        name = agent.get("name")
-        if isinstance(name, str) and name not in names:
-            names.append(name)
+    wanted = agent_sightings(agents)
     if not wanted:
         return
     cursor = coll.find({"t": tenant, "key": {"$in": list(wanted)}}, {"key": 1, "names": 1})
@@ -112,7 +96,7 @@ async def record_agents(
     inserts = [
         UpdateOne(
             {"t": tenant, "key": key},
-            {"$setOnInsert": {"ifi": wanted[key][0], "names": wanted[key][1][:MAX_NAMES]}},
+            {"$setOnInsert": {"ifi": wanted[key].ifi, "names": wanted[key].names[:MAX_NAMES]}},
             upsert=True,
         )
         for key in new
@@ -128,12 +112,12 @@ async def record_agents(
     missed = {key for i, key in enumerate(new) if i not in inserted}
     pushes = [
         UpdateOne(
-            {"t": tenant, "key": key, "names": {"$ne": name}},
+            {"t": tenant, "key": key, "names": {"$nin": [name]}},  # `$ne` on arrays: see README
             {"$push": {"names": {"$each": [name], "$slice": MAX_NAMES}}},
         )
-        for key, (_, names) in wanted.items()
+        for key, sighting in wanted.items()
         if key in missed or key in known
-        for name in names
+        for name in sighting.names
         if name not in known.get(key, []) and len(known.get(key, [])) < MAX_NAMES
     ]
     if pushes:

@@ -1,8 +1,9 @@
 """Statement records as MongoDB documents, and the batch rules decided before any write.
 
-A statement document: `t` tenant, `id`, `seq`, `stored` (ms), `voided`, `p` ("" once the
-batch is committed, else the writing batch's token), `ref` (StatementRef target or ""), `voids`
-(voiding target or ""), `k` (the filter keys, inherited ones included: one multikey index
+A statement document: `t` tenant, `id`, `seq`, `stored` (ms), `voided`, `p` (the writing
+batch's token, whose marker in the counter document says whether it is committed, see
+`batches`; "" in documents of schema 1, all committed), `ref` (StatementRef target or ""),
+`voids` (voiding target or ""), `k` (the filter keys, inherited ones included: one multikey index
 serves every query, SR-42/SR-43), `ak` (the authority key, which referrers never inherit),
 `att` (its attachments' sha2s), `up` (the sha2s whose data came with it, AT-20; absent when
 none did, or stored before it was kept: `service.xapi.attachment_parts` decides those) and
@@ -16,15 +17,13 @@ from typing import Any
 
 import orjson
 
-from service.model.errors import ConflictError
 from service.model.statements import KeyKind, NewStatement
 from service.store.mongo.client import Doc
 from service.xapi.attachment_parts import uploaded_with
 from service.xapi.equivalence import statements_equivalent
 from service.xapi.erasure import attachment_sha2s
+from service.xapi.statement_batch import stamped
 from service.xapi.timestamps import format_ms
-
-COMMITTED = ""
 
 
 def encode_key(kind: KeyKind, key: str) -> str:
@@ -36,24 +35,6 @@ def authority_key(new: NewStatement) -> str:
     """The authority filter key of a statement, or "" (never inherited through references)."""
     authority = new.index.authority
     return encode_key(KeyKind.AUTHORITY, authority) if authority else ""
-
-
-def first_occurrences(statements: list[NewStatement]) -> list[NewStatement]:
-    """The batch without repeated ids; a repeat must be equivalent to the first (SR-4, SR-6)."""
-    seen: dict[str, NewStatement] = {}
-    for new in statements:
-        first = seen.get(new.id)
-        if first is None:
-            seen[new.id] = new
-        elif not statements_equivalent(first.statement, new.statement):
-            raise ConflictError(f"statement {new.id} appears twice with different content")
-    return list(seen.values())
-
-
-def stamped(statement: dict[str, Any], stored_ms: int) -> dict[str, Any]:
-    """A copy with `stored` set and a missing `timestamp` set to the same string (SR-11, SR-12)."""
-    stored = format_ms(stored_ms)
-    return {**statement, "stored": stored, "timestamp": statement.get("timestamp", stored)}
 
 
 def statement_doc(
@@ -79,7 +60,7 @@ def statement_doc(
         "k": sorted(set(keys)),
         "ak": authority,
         "att": sorted(attachment_sha2s(new.statement)),  # which attachments it uses (erasure)
-        "body": orjson.dumps(stamped(new.statement, stored_ms)),
+        "body": orjson.dumps(stamped(new.statement, format_ms(stored_ms))),
     }
     uploaded = uploaded_with(new.statement, sent)
     if uploaded is not None:

@@ -15,8 +15,9 @@ from service.model.statements import (
     StoredStatement,
     Uploaded,
 )
+from service.store.mongo.batches import Snapshot
 from service.store.mongo.client import Doc
-from service.store.mongo.statement_docs import COMMITTED, encode_key
+from service.store.mongo.statement_docs import encode_key
 
 
 def uploaded_of(doc: Doc) -> Uploaded:
@@ -26,11 +27,16 @@ def uploaded_of(doc: Doc) -> Uploaded:
 
 
 async def get_statement(
-    coll: AsyncCollection[Doc], tenant: str, statement_id: str, *, voided: bool
+    coll: AsyncCollection[Doc],
+    tenant: str,
+    statement_id: str,
+    committed: Snapshot,
+    *,
+    voided: bool,
 ) -> StoredStatement | None:
     """The committed statement if its voided state is `voided` (SR-30, SR-31)."""
     doc = await coll.find_one(
-        {"t": tenant, "id": statement_id, "voided": voided, "p": COMMITTED},
+        {"t": tenant, "id": statement_id, "voided": voided, **committed.where()},
         {"body": 1, "stored": 1, "up": 1},
     )
     if doc is None:
@@ -62,16 +68,12 @@ async def seq_bounds(
 
 
 async def query_statements(
-    coll: AsyncCollection[Doc], tenant: str, query: StatementQuery
+    coll: AsyncCollection[Doc], tenant: str, query: StatementQuery, committed: Snapshot
 ) -> StatementPage:
     """One page in `seq` order; voided and uncommitted statements never appear (SR-44)."""
     low, high = await seq_bounds(coll, tenant, query)
-    where: dict[str, Any] = {
-        "t": tenant,
-        "seq": {"$gt": low, "$lte": high},
-        "voided": False,
-        "p": COMMITTED,
-    }
+    where: dict[str, Any] = {"t": tenant, "voided": False, **committed.where(high)}
+    where["seq"] = {"$gt": low, **where["seq"]}
     keys = [encode_key(kind, key) for kind, key in query.filter_keys()]
     if len(keys) == 1:
         where["k"] = keys[0]
@@ -85,8 +87,7 @@ async def query_statements(
     has_more = len(docs) > query.limit
     through = None
     if has_more and query.ascending and query.through_seq is None:
-        newest = await coll.find_one({"t": tenant}, {"seq": 1}, sort=[("seq", DESCENDING)])
-        through = int(newest["seq"]) if newest else None
+        through = committed.high  # later pages never show what this one could not
     return StatementPage(
         bodies=[doc["body"] for doc in page],
         uploaded=[uploaded_of(doc) for doc in page],

@@ -5,8 +5,6 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from pymongo.asynchronous.client_session import AsyncClientSession
-
 from service.model.documents import KnownAgent
 from service.model.errors import StoreError
 from service.model.ids import random_uuid
@@ -18,29 +16,18 @@ from service.model.statements import (
     StoredAttachment,
     StoredStatement,
 )
+from service.store.mongo import batches, schema
 from service.store.mongo import outbox as outbox_ops
-from service.store.mongo import schema
 from service.store.mongo import statement_reads as reads
+from service.store.mongo.batch_recovery import recover
 from service.store.mongo.client import driver_errors
-from service.store.mongo.connection import MongoConnection
+from service.store.mongo.connection import ORPHAN_AFTER_TIMEOUTS, MongoConnection
 from service.store.mongo.references import settle_references
 from service.store.mongo.side_tables import merge_definitions, record_agents, store_attachments
-from service.store.mongo.statement_docs import (
-    COMMITTED,
-    first_occurrences,
-    stamped,
-    statement_doc,
-)
-from service.store.mongo.statement_writes import (
-    Pair,
-    Written,
-    discard,
-    insert_in_transaction,
-    insert_pending,
-    publish,
-)
-
-ORPHAN_AFTER_TIMEOUTS = 3  # a batch pending this many operation timeouts long has died
+from service.store.mongo.statement_docs import statement_doc
+from service.store.mongo.statement_writes import Pair, Written, insert_pending
+from service.xapi.statement_batch import first_occurrences, stamped
+from service.xapi.timestamps import format_ms
 
 
 def _seqs(pairs: list[Pair]) -> list[tuple[int, NewStatement]]:
@@ -49,7 +36,7 @@ def _seqs(pairs: list[Pair]) -> list[tuple[int, NewStatement]]:
 
 class MongoStatements:
     """Statements, attachments, definitions and agents; the outbox rows of a batch are written
-    with it (in its transaction when the server has them, see statement_writes)."""
+    before it commits (see `batches`)."""
 
     def __init__(self, conn: MongoConnection) -> None:
         self._conn = conn
@@ -74,54 +61,48 @@ class MongoStatements:
     async def _store_statements(
         self, tenant: str, statements: list[NewStatement], attachments: list[StoredAttachment]
     ) -> list[str]:
-        """See `statement_writes` for how a batch becomes all-or-nothing."""
+        """One path on every deployment, correct without multi-document transactions:
+
+        reserve the numbers and mark the batch pending (one update), insert its documents
+        pending, write attachments, definitions, agents and outbox rows, commit (one update of
+        the marker: the batch becomes visible whole), settle voiding and references, forget the
+        marker. Before the commit any failure aborts the batch; after it the batch is stored,
+        and whatever a crash left unsettled is settled by the next writer (see `batches`).
+        """
         conn = self._conn
-        sequence, client = conn.sequence, conn.client  # StoreError when not open
+        sequence, db = conn.sequence, conn.db  # StoreError when not open
         batch = first_occurrences(statements)
         if not batch:
             return []
-        coll = conn.coll(schema.STATEMENTS)
-        token = COMMITTED if conn.transactions else random_uuid().hex
+        token = random_uuid().hex
         sent = frozenset(a.sha2.lower() for a in attachments)
-        async with sequence.reserve(tenant, len(batch)) as reservation:
+        orphan_after_ms = ORPHAN_AFTER_TIMEOUTS * conn.options.timeout_ms
+        async with sequence.reserve(tenant, len(batch), token) as reservation:
+            await recover(db, tenant, reservation.counter, orphan_after_ms, own=token)
             stored_ms = reservation.stored_ms
             pairs = [
                 (new, statement_doc(tenant, new, reservation.seq(i), stored_ms, token, sent))
                 for i, new in enumerate(batch)
             ]
-            if conn.transactions:
-
-                async def enqueue(session: AsyncClientSession, inserted: list[Pair]) -> None:
-                    await outbox_ops.enqueue(conn.db, tenant, _seqs(inserted), stored_ms, session)
-
-                written = await insert_in_transaction(client, coll, tenant, pairs, enqueue)
+            try:
+                written = await insert_pending(
+                    db, tenant, pairs, token, orphan_after_ms=orphan_after_ms
+                )
                 await self._side_effects(tenant, written, attachments)
-            else:
-                written = await self._insert_standalone(tenant, pairs, token, attachments)
-                await outbox_ops.enqueue(conn.db, tenant, _seqs(written.inserted), stored_ms)
+                await outbox_ops.enqueue(db, tenant, _seqs(written.inserted), stored_ms)
+                if not await batches.commit(db, tenant, token):
+                    raise StoreError("the batch took too long and was abandoned; send it again")
+            except BaseException:
+                await batches.abort(db, tenant, token)
+                raise
             settled = [doc for _, doc in written.inserted] + written.unchanged
-            await settle_references(coll, tenant, settled)
+            committed = await batches.snapshot(db, tenant)
+            await settle_references(conn.coll(schema.STATEMENTS), tenant, settled, committed)
+            await batches.settled(db, tenant, token)
+            stored = format_ms(stored_ms)
             for new, _ in written.inserted:
-                new.statement = stamped(new.statement, stored_ms)
+                new.statement = stamped(new.statement, stored)
         return [new.id for new in statements]
-
-    async def _insert_standalone(
-        self, tenant: str, pairs: list[Pair], token: str, attachments: list[StoredAttachment]
-    ) -> Written:
-        """Pending documents, side effects, then one update makes the batch visible."""
-        coll = self._conn.coll(schema.STATEMENTS)
-        ids = [new.id for new, _ in pairs]
-        try:
-            orphan_after_ms = ORPHAN_AFTER_TIMEOUTS * self._conn.options.timeout_ms
-            written = await insert_pending(
-                coll, tenant, pairs, token, orphan_after_ms=orphan_after_ms
-            )
-            await self._side_effects(tenant, written, attachments)
-            await publish(coll, tenant, ids, token)
-        except BaseException:
-            await discard(coll, tenant, ids, token)
-            raise
-        return written
 
     async def _side_effects(
         self, tenant: str, written: Written, attachments: list[StoredAttachment]
@@ -141,13 +122,15 @@ class MongoStatements:
     async def get_statement(
         self, tenant: str, statement_id: str, *, voided: bool
     ) -> StoredStatement | None:
-        return await reads.get_statement(
-            self._conn.coll(schema.STATEMENTS), tenant, statement_id, voided=voided
-        )
+        committed = await batches.snapshot(self._conn.db, tenant)
+        coll = self._conn.coll(schema.STATEMENTS)
+        return await reads.get_statement(coll, tenant, statement_id, committed, voided=voided)
 
     @driver_errors("query statements")
     async def query_statements(self, tenant: str, query: StatementQuery) -> StatementPage:
-        return await reads.query_statements(self._conn.coll(schema.STATEMENTS), tenant, query)
+        committed = await batches.snapshot(self._conn.db, tenant)
+        coll = self._conn.coll(schema.STATEMENTS)
+        return await reads.query_statements(coll, tenant, query, committed)
 
     @driver_errors("read attachments")
     async def get_attachments(self, tenant: str, sha2s: list[str]) -> list[StoredAttachment]:

@@ -1,33 +1,29 @@
 """Inserting a statement batch: the unique (tenant, id) index decides duplicates (SR-4, SR-6).
 
-Nothing is checked before it is written. A batch is inserted, and the documents the unique
-index refused are then read and compared: an equivalent statement is a no-op, a different one
-rejects the whole batch with 409. Two ways to make the batch all-or-nothing:
-
-- `insert_in_transaction` (replica set, mongos): one multi-document transaction; a refused
-  insert aborts it, and it is retried without the equivalent statements.
-- `insert_pending` (standalone server): the documents are inserted invisible, marked with the
-  batch's token in `p`; a conflict deletes exactly those; `publish` makes them visible with one
-  update. A pending document left by a batch that died is adopted by a retry of that batch.
+Nothing is checked before it is written. A batch's documents are inserted pending (its token in
+`p`, its marker pending in the counter document, see `batches`), and the documents the unique
+index refused are then read and compared: an equivalent committed statement is a no-op, a
+different one rejects the whole batch with 409 (the caller aborts it: nothing was visible). A
+pending twin in a live batch is waited for; one in a batch older than the orphan age (its
+process died) is removed with that batch, and inserted again here.
 """
 
 from __future__ import annotations
 
 import asyncio
 import random
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
-from pymongo import AsyncMongoClient
-from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.collection import AsyncCollection
+from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import BulkWriteError
 
-from service.model.clock import now_ms
-from service.model.errors import ConflictError, StoreError
+from service.model.errors import StoreError
 from service.model.statements import NewStatement
+from service.store.mongo import batches, schema
 from service.store.mongo.client import Doc
-from service.store.mongo.statement_docs import COMMITTED, equivalent
+from service.store.mongo.statement_docs import equivalent
+from service.xapi.statement_batch import conflict
 
 DUPLICATE_KEY = 11000
 MAX_ROUNDS = 8
@@ -55,41 +51,39 @@ async def _existing(coll: AsyncCollection[Doc], tenant: str, ids: list[str]) -> 
     return {doc["id"]: doc async for doc in coll.find({"t": tenant, "id": {"$in": ids}})}
 
 
-def _conflict(statement_id: str) -> ConflictError:
-    return ConflictError(f"statement {statement_id} already exists with different content")
-
-
 class _TwinPendingError(Exception):
     """Another batch holds a pending twin of one of ours and may be waiting for ours."""
 
 
 async def insert_pending(
-    coll: AsyncCollection[Doc],
+    db: AsyncDatabase[Doc],
     tenant: str,
     pairs: list[Pair],
     token: str,
     *,
     orphan_after_ms: int,
 ) -> Written:
-    """Insert invisible documents; the caller discards them on any error (SR-4).
+    """Insert invisible documents; the caller aborts the batch on any error (SR-4).
 
     An equivalent statement pending in another batch means that batch is still running: this
     one withdraws its own pending documents (two batches holding each other's twins would wait
-    forever) and tries again after a short random pause, until the other batch has published
-    (a no-op here) or given up (inserted here). A pending document older than
-    `orphan_after_ms` was left by a batch that died, and this batch adopts it.
+    forever) and tries again after a short random pause, until the other batch has committed
+    (a no-op here) or given up (inserted here). A batch pending longer than `orphan_after_ms`
+    died with its process: this one removes it and inserts its own documents.
     """
+    coll = db[schema.STATEMENTS]
     while True:
         try:
-            return await _attempt(coll, tenant, pairs, token, orphan_after_ms)
+            return await _attempt(db, tenant, pairs, token, orphan_after_ms)
         except _TwinPendingError:
-            await discard(coll, tenant, [new.id for new, _ in pairs], token)
+            await discard(coll, tenant, token)
             await asyncio.sleep(random.uniform(POLL_SECONDS / 2, POLL_SECONDS * 2))
 
 
 async def _attempt(
-    coll: AsyncCollection[Doc], tenant: str, pairs: list[Pair], token: str, orphan_after_ms: int
+    db: AsyncDatabase[Doc], tenant: str, pairs: list[Pair], token: str, orphan_after_ms: int
 ) -> Written:
+    coll = db[schema.STATEMENTS]
     written = Written()
     todo = pairs
     for _ in range(MAX_ROUNDS):
@@ -102,86 +96,29 @@ async def _attempt(
         if not refused:
             return written
         duplicates = [todo[i] for i in sorted(refused)]
+        counter = await db[schema.COUNTERS].find_one({"_id": batches.counter_id(tenant)})
+        committed = batches.Snapshot.of(counter)  # read before the documents it judges
+        dead = batches.stale(counter, batches.PENDING, orphan_after_ms, own=token)
         existing = await _existing(coll, tenant, [new.id for new, _ in duplicates])
         todo = []
         for new, doc in duplicates:
             current = existing.get(new.id)
-            if current is None:  # a failed batch discarded it meanwhile: insert again
+            if current is None:  # a failed batch removed it meanwhile: insert again
                 todo.append((new, doc))
             elif not equivalent(current, new):
-                raise _conflict(new.id)
-            elif current["p"] == COMMITTED:
+                raise conflict(new.id)
+            elif committed.visible(current):
                 written.unchanged.append(current)
-            elif now_ms() - current["stored"] < orphan_after_ms:
+            elif current["p"] in dead:
+                await batches.abort(db, tenant, current["p"])
+                todo.append((new, doc))
+            else:
                 raise _TwinPendingError
-            elif await _adopt(coll, current, doc):
-                written.inserted.append((new, doc))
-            else:
-                todo.append((new, doc))
         if not todo:
             return written
     raise StoreError("statement ids kept changing under this batch; send it again")
 
 
-async def _adopt(coll: AsyncCollection[Doc], current: Doc, doc: Doc) -> bool:
-    """Take over an orphaned pending document with this batch's (same `_id`, every field)."""
-    fields = {key: value for key, value in doc.items() if key != "_id"}
-    result = await coll.update_one({"_id": current["_id"], "p": current["p"]}, {"$set": fields})
-    return result.matched_count == 1
-
-
-async def publish(coll: AsyncCollection[Doc], tenant: str, ids: list[str], token: str) -> None:
-    """Make a batch's pending documents visible to reads."""
-    if ids:
-        await coll.update_many(
-            {"t": tenant, "id": {"$in": ids}, "p": token}, {"$set": {"p": COMMITTED}}
-        )
-
-
-async def discard(coll: AsyncCollection[Doc], tenant: str, ids: list[str], token: str) -> None:
-    """Delete the pending documents of a rejected batch (and nothing else)."""
-    if ids:
-        await coll.delete_many({"t": tenant, "id": {"$in": ids}, "p": token})
-
-
-async def insert_in_transaction(
-    client: AsyncMongoClient[Doc],
-    coll: AsyncCollection[Doc],
-    tenant: str,
-    pairs: list[Pair],
-    also: Callable[[AsyncClientSession, list[Pair]], Awaitable[None]],
-) -> Written:
-    """Insert committed documents in one transaction, retried without equivalent re-posts.
-
-    `also` runs in the same transaction with the statements actually inserted (the outbox).
-    """
-    written = Written()
-    todo = pairs
-    for _ in range(MAX_ROUNDS):
-
-        async def insert(session: AsyncClientSession, todo: list[Pair] = todo) -> None:
-            await coll.insert_many([doc for _, doc in todo], ordered=True, session=session)
-            await also(session, todo)
-
-        try:
-            async with client.start_session() as session:
-                await session.with_transaction(insert)
-        except BulkWriteError as exc:
-            refused_positions(exc)
-        else:
-            written.inserted.extend(todo)
-            return written
-        existing = await _existing(coll, tenant, [new.id for new, _ in todo])
-        remaining: list[Pair] = []
-        for new, doc in todo:
-            current = existing.get(new.id)
-            if current is None:
-                remaining.append((new, doc))
-            elif not equivalent(current, new):
-                raise _conflict(new.id)
-            else:
-                written.unchanged.append(current)
-        todo = remaining
-        if not todo:
-            return written
-    raise StoreError("statement ids kept changing under this batch; send it again")
+async def discard(coll: AsyncCollection[Doc], tenant: str, token: str) -> None:
+    """Withdraw this batch's pending documents (it stays pending, and tries again)."""
+    await coll.delete_many({"t": tenant, "p": token})

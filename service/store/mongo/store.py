@@ -8,9 +8,11 @@ from service.store.mongo.account_store import MongoAccounts
 from service.store.mongo.audit_store import MongoAudit
 from service.store.mongo.client import Doc, MongoOptions
 from service.store.mongo.connection import MongoConnection
+from service.store.mongo.console_store import MongoIngestStats, MongoSessions
 from service.store.mongo.document_store import MongoDocuments
 from service.store.mongo.erasure_store import MongoErasure
 from service.store.mongo.outbox_store import MongoOutbox
+from service.store.mongo.quota_store import MongoQuotas
 from service.store.mongo.retention_store import MongoRetention
 from service.store.mongo.statement_store import MongoStatements
 from service.store.observer import WriteObserver
@@ -36,6 +38,9 @@ class MongoStore:
         self.erasure = MongoErasure(self.connection)
         self.audit = MongoAudit(self.connection)
         self.retention = MongoRetention(self.connection)
+        self.quotas = MongoQuotas(self.connection)
+        self.sessions = MongoSessions(self.connection)
+        self.ingest = MongoIngestStats(self.connection)
 
     @property
     def options(self) -> MongoOptions:
@@ -44,11 +49,6 @@ class MongoStore:
     @property
     def db(self) -> AsyncDatabase[Doc]:
         return self.connection.db
-
-    @property
-    def transactions(self) -> bool:
-        """Whether statement batches run in multi-document transactions (learnt at open)."""
-        return self.connection.transactions
 
     @property
     def write_observer(self) -> WriteObserver | None:

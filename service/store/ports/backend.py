@@ -9,19 +9,24 @@ from service.store.ports.accounts import AccountStore
 from service.store.ports.audit import AuditStore
 from service.store.ports.documents import DocumentStore
 from service.store.ports.erasure import ErasureStore
+from service.store.ports.ingest import IngestStatsStore
 from service.store.ports.lifecycle import StoreLifecycle
+from service.store.ports.org_data import OrgDataStore
 from service.store.ports.outbox import OutboxStore
 from service.store.ports.outcomes import OutcomeEvaluationStore, OutcomeReportStore
+from service.store.ports.quotas import QuotaStore
 from service.store.ports.retention import RetentionStore
+from service.store.ports.sessions import SessionStore
 from service.store.ports.statements import StatementStore
 
 
 @dataclass(frozen=True, slots=True)
 class OutcomeStores:
-    """The outcomes capability: both of its ports, kept by one backend or not at all."""
+    """The outcomes capability: its ports, kept by one backend or not at all."""
 
     evaluation: OutcomeEvaluationStore
     reports: OutcomeReportStore
+    org: OrgDataStore
 
 
 class Store(StoreLifecycle, Protocol):
@@ -48,6 +53,15 @@ class Store(StoreLifecycle, Protocol):
 
     @property
     def retention(self) -> RetentionStore: ...
+
+    @property
+    def sessions(self) -> SessionStore: ...
+
+    @property
+    def ingest(self) -> IngestStatsStore: ...
+
+    @property
+    def quotas(self) -> QuotaStore: ...
 
     @property
     def outcomes(self) -> OutcomeStores | None:

@@ -1,4 +1,5 @@
-"""The outcomes capability, in two ports: map evaluation, and the org data and reports."""
+"""The outcomes capability: map evaluation, and the reports over attainments (the roster and
+KPI observations they join are the OrgDataStore's)."""
 
 from __future__ import annotations
 
@@ -6,27 +7,30 @@ from collections.abc import Set as AbstractSet
 from typing import Any, Protocol
 
 from service.model.outcomes import (
+    DEFAULT_MAP,
     AttainmentQuery,
     AttainmentRow,
     EvidenceSnapshot,
-    KpiObservation,
     MapVersion,
     OutcomeChanges,
     RosterEntry,
     SeqStatement,
-    UnitDayCount,
+    UnitSpan,
 )
 
 
 class OutcomeEvaluationStore(Protocol):
     """Map versions and evaluation state; each step commits atomically with its cursor."""
 
-    async def add_outcome_map(self, tenant: str, document: dict[str, Any]) -> MapVersion:
-        """Store the next version of the tenant's map, to be evaluated from the first statement."""
+    async def add_outcome_map(
+        self, tenant: str, document: dict[str, Any], name: str = DEFAULT_MAP
+    ) -> MapVersion:
+        """Store the next version of the tenant's map `name`, to be evaluated from the first
+        statement (a version of that map still being evaluated is retired)."""
         ...
 
     async def list_outcome_maps(self, tenant: str) -> list[MapVersion]:
-        """Every version of the tenant's map, oldest first."""
+        """Every version of every map of the tenant, oldest first."""
         ...
 
     async def outcome_tenants(self) -> list[str]:
@@ -34,7 +38,8 @@ class OutcomeEvaluationStore(Protocol):
         ...
 
     async def promote_outcome_map(self, tenant: str, version: int) -> None:
-        """Make `version` current; older versions retire and their state is deleted."""
+        """Make `version` current; older versions of the same map retire and their state is
+        deleted."""
         ...
 
     async def read_statements_after(
@@ -64,7 +69,7 @@ class OutcomeEvaluationStore(Protocol):
 
 
 class OutcomeReportStore(Protocol):
-    """Attainments as queried and counted, with the roster and KPI observations they join."""
+    """Attainments as listed and counted per org unit and period (set-based queries only)."""
 
     async def query_attainments(self, tenant: str, query: AttainmentQuery) -> list[AttainmentRow]:
         """Attainments in (outcome, learner) order, with roster entries."""
@@ -74,39 +79,30 @@ class OutcomeReportStore(Protocol):
         """Learners attaining each outcome."""
         ...
 
-    async def attainment_days(
+    async def first_attainment_day(
+        self, tenant: str, version: int, outcomes: list[str]
+    ) -> int | None:
+        """The UTC day (since the epoch) of the first attainment of any of the outcomes."""
+        ...
+
+    async def unit_spans(
+        self, tenant: str, version: int, unit_field: str, outcome: str
+    ) -> list[UnitSpan]:
+        """The roster history as unbroken stints in the units of one roster field (a
+        learner's consecutive entries with the same unit are one stint), counted per unit,
+        start, end and the UTC day the learner attained the outcome (or not)."""
+        ...
+
+    async def unattained(
         self,
         tenant: str,
         version: int,
+        outcome: str,
         unit_field: str,
-        outcomes: list[str],
-        boundaries: list[int] | None = None,
-    ) -> list[UnitDayCount]:
-        """Attainments of rostered learners counted per outcome, org unit and day; with sorted
-        `boundaries` (days), only counts before each boundary need be exact (days between two
-        boundaries may be summed into the first)."""
+        unit: str,
+        after: str | None,
+        limit: int,
+    ) -> list[RosterEntry]:
+        """Current roster entries of the unit whose learner has not attained the outcome, in
+        learner order after `after`."""
         ...
-
-    async def first_attainment_day(
-        self, tenant: str, version: int, unit_field: str, outcomes: list[str]
-    ) -> int | None:
-        """The first day of attainment_days."""
-        ...
-
-    async def unit_headcounts(self, tenant: str, unit_field: str) -> dict[str, int]:
-        """Rostered learners per org unit."""
-        ...
-
-    async def put_roster(self, tenant: str, entries: list[RosterEntry], *, replace: bool) -> int:
-        """Add or update roster entries (all of them, or the roster is replaced); the count."""
-        ...
-
-    async def get_roster(self, tenant: str, after: str | None, limit: int) -> list[RosterEntry]: ...
-
-    async def put_kpi_observations(
-        self, tenant: str, observations: list[KpiObservation], *, replace: bool
-    ) -> int:
-        """Add or update observations (keyed by KPI, org unit, period); the count."""
-        ...
-
-    async def get_kpi_observations(self, tenant: str) -> list[KpiObservation]: ...

@@ -19,8 +19,9 @@ class StatementStore(Protocol):
     and the agents they name (RS-6).
 
     `store_statements` also queues the new statements in the outbox of every forwarding target
-    of the tenant, inside the adapter and with the statements (one transaction on SQLite and on
-    MongoDB with transactions): the atomicity spans two capabilities, so it stays in one call.
+    of the tenant, inside the adapter and with the statements (one transaction on SQLite; on
+    MongoDB written before the batch's commit marker): the atomicity spans two capabilities, so
+    it stays in one call.
     """
 
     def consistent_through_ms(self) -> int:

@@ -64,6 +64,8 @@ CREATE TABLE IF NOT EXISTS erasures (
     counts TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS erasures_tenant ON erasures (tenant, id);
+
+CREATE TABLE IF NOT EXISTS quota_state (key TEXT PRIMARY KEY, tat REAL NOT NULL);
 """
 
 # Schema 4: the audit log, append-only; retention policies and the tombstones of statements

@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import sqlite3
-from typing import Any
 
 import orjson
 
 from service.model.documents import MAX_NAMES, KnownAgent
 from service.store.sqlite.write_caches import AgentsSeen
-from service.xapi.agents import agent_key
-from service.xapi.persons import ifi_of
+from service.xapi.statement_batch import AgentSighting
 
 _UPSERT = (
     "INSERT INTO agents (tenant, key, ifi, names) "
@@ -24,27 +22,23 @@ _UPSERT = (
 def upsert_agents(
     conn: sqlite3.Connection,
     tenant: str,
-    agents: list[dict[str, Any]],
+    sightings: dict[str, AgentSighting],
     seen: AgentsSeen | None = None,
 ) -> None:
-    """Record agents (from `StatementIndex.agents`) inside the statement's transaction (SR-7).
+    """Record a batch's agents inside the statement's transaction (SR-7).
 
     Agents in `seen` were recorded by an earlier committed upsert and are skipped.
     """
     rows = []
-    for agent in agents:
-        key = agent_key(agent)
-        if key is None:
-            continue
-        name = agent.get("name")
-        name = name if isinstance(name, str) else None
-        if seen is not None:
-            if (tenant, key, name) in seen:
-                continue
-            seen.add((tenant, key, name))
-        rows.append(
-            {"tenant": tenant, "key": key, "ifi": orjson.dumps(ifi_of(agent)), "name": name}
-        )
+    for key, sighting in sightings.items():
+        ifi = orjson.dumps(sighting.ifi)
+        names: list[str | None] = [*sighting.names] or [None]
+        for name in names:
+            if seen is not None:
+                if (tenant, key, name) in seen:
+                    continue
+                seen.add((tenant, key, name))
+            rows.append({"tenant": tenant, "key": key, "ifi": ifi, "name": name})
     if rows:
         conn.executemany(_UPSERT, rows)
 

@@ -16,7 +16,7 @@ from service.model.forwarding import (
     OutboxItem,
     TargetFilter,
     TargetStatus,
-    matches,
+    accepted_by,
 )
 from service.model.statements import NewStatement
 from service.store.sqlite.statements import uploaded_of
@@ -65,9 +65,7 @@ def enqueue(
         "INSERT INTO outbox (target_id, tenant, seq, statement_id, created) VALUES (?, ?, ?, ?, ?)",
         [
             (target.id, tenant, seq, new.id, now_ms)
-            for seq, new in inserted
-            for target in targets
-            if matches(target.filter, new.statement)
+            for target, seq, new in accepted_by(targets, inserted)
         ],
     )
 

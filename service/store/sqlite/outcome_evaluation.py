@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import sqlite3
-from collections import Counter
 from collections.abc import Set as AbstractSet
 from typing import Any
 
@@ -11,6 +10,7 @@ import orjson
 
 from service.model.clock import now_ms
 from service.model.outcomes import (
+    DEFAULT_MAP,
     ROSTER_FIELDS,
     AttainmentRecord,
     EvidenceRecord,
@@ -20,29 +20,32 @@ from service.model.outcomes import (
     SeqStatement,
 )
 from service.store.sqlite.database import SQLitePart
-from service.store.sqlite.outcome_counts import COUNTED, Deltas, apply_deltas, tally
 from service.store.sqlite.outcome_rows import ATTAINMENT_COLUMNS, attainment_record
 
-_MAP_COLUMNS = "version, document, created, status, cursor, evaluated"
+_MAP_COLUMNS = "version, document, created, status, cursor, evaluated, name, number"
 _EVIDENCE_COLUMNS = "learner, outcome, criterion, statement_id, activity, ts, seq"
 
 
 class SQLiteOutcomeEvaluation(SQLitePart):
     """Outcome maps, evidence and attainments (see service.store.ports.outcomes)."""
 
-    async def add_outcome_map(self, tenant: str, document: dict[str, Any]) -> MapVersion:
+    async def add_outcome_map(
+        self, tenant: str, document: dict[str, Any], name: str = DEFAULT_MAP
+    ) -> MapVersion:
         def job(conn: sqlite3.Connection) -> MapVersion:
             for (stale,) in conn.execute(
-                "SELECT version FROM outcome_maps WHERE tenant = ? AND status = 'evaluating'",
-                (tenant,),
+                "SELECT version FROM outcome_maps WHERE tenant = ? AND name = ? "
+                "AND status = 'evaluating'",
+                (tenant, name),
             ).fetchall():
                 _retire(conn, tenant, stale)
             row = conn.execute(
-                "INSERT INTO outcome_maps (tenant, version, document, created, status) "
-                "SELECT ?, coalesce(max(version), 0) + 1, ?, ?, 'evaluating' "
+                "INSERT INTO outcome_maps (tenant, version, document, created, status, name, "
+                "number) SELECT ?, coalesce(max(version), 0) + 1, ?, ?, 'evaluating', ?, "
+                "coalesce(max(CASE WHEN name = ? THEN number END), 0) + 1 "
                 "FROM outcome_maps WHERE tenant = ? "
                 f"RETURNING {_MAP_COLUMNS}",
-                (tenant, orjson.dumps(document), now_ms(), tenant),
+                (tenant, orjson.dumps(document), now_ms(), name, name, tenant),
             ).fetchone()
             return _map_version(row)
 
@@ -76,8 +79,9 @@ class SQLiteOutcomeEvaluation(SQLitePart):
             )
             for (older,) in conn.execute(
                 "SELECT version FROM outcome_maps WHERE tenant = ? AND version < ? "
-                "AND status != 'retired'",
-                (tenant, version),
+                "AND status != 'retired' AND name = "
+                "(SELECT name FROM outcome_maps WHERE tenant = ? AND version = ?)",
+                (tenant, version, tenant, version),
             ).fetchall():
                 _retire(conn, tenant, older)
 
@@ -182,24 +186,22 @@ def _write_changes(conn: sqlite3.Connection, tenant: str, changes: OutcomeChange
             for e in changes.add_evidence
         ],
     )
-    deltas: Deltas = Counter()
     doomed = [(r.learner, r.outcome) for r in changes.put_attainments]
     for learner, outcome in [*changes.delete_attainments, *doomed]:
-        removed = conn.execute(
+        conn.execute(
             "DELETE FROM outcome_attainments WHERE tenant = ? AND version = ? AND learner = ? "
-            f"AND outcome = ? RETURNING {COUNTED}",
+            "AND outcome = ?",
             (tenant, version, learner, outcome),
-        ).fetchall()
-        tally(deltas, removed, -1)
+        )
     fields = ", ".join(ROSTER_FIELDS)
     for record in changes.put_attainments:
         roster = conn.execute(
             f"SELECT {fields} FROM outcome_roster WHERE tenant = ? AND learner = ?",
             (tenant, record.learner),
         ).fetchone() or (None,) * len(ROSTER_FIELDS)
-        added = conn.execute(
+        conn.execute(
             f"INSERT INTO outcome_attainments (tenant, version, {ATTAINMENT_COLUMNS}, {fields}) "
-            f"VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING {COUNTED}",
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 tenant,
                 version,
@@ -212,9 +214,7 @@ def _write_changes(conn: sqlite3.Connection, tenant: str, changes: OutcomeChange
                 orjson.dumps(record.emitted),
                 *roster,
             ),
-        ).fetchall()
-        tally(deltas, added, 1)
-    apply_deltas(conn, tenant, version, deltas)
+        )
     conn.execute(
         "UPDATE outcome_maps SET cursor = max(cursor, ?), evaluated = evaluated + ? "
         "WHERE tenant = ? AND version = ?",
@@ -234,10 +234,12 @@ def _retire(conn: sqlite3.Connection, tenant: str, version: int) -> None:
         "UPDATE outcome_maps SET status = 'retired' WHERE tenant = ? AND version = ?",
         (tenant, version),
     )
-    for table in ("outcome_evidence", "outcome_attainments", "outcome_unit_days"):
+    for table in ("outcome_evidence", "outcome_attainments"):
         conn.execute(f"DELETE FROM {table} WHERE tenant = ? AND version = ?", (tenant, version))
 
 
 def _map_version(row: tuple[Any, ...]) -> MapVersion:
-    version, document, created, status, cursor, evaluated = row
-    return MapVersion(version, orjson.loads(document), created, status, cursor, evaluated)
+    version, document, created, status, cursor, evaluated, name, number = row
+    return MapVersion(
+        version, orjson.loads(document), created, status, cursor, evaluated, name, number
+    )

@@ -1,38 +1,22 @@
-"""SQLite's OutcomeReportStore: roster, KPI observations and attainment queries (index
-lookups, no scans; rates read the per-unit counts of outcome_counts)."""
+"""SQLite's OutcomeReportStore: attainment listings, and attainments counted per org unit and
+stint (outcome_stints; one grouped query per outcome; the periods are counted above the port,
+in service/outcomes/membership)."""
 
 from __future__ import annotations
 
 import sqlite3
-from collections import Counter
 from typing import Any
 
-import orjson
-
 from service.model.outcomes import (
-    ROSTER_FIELDS,
     AttainmentQuery,
     AttainmentRow,
-    KpiObservation,
     RosterEntry,
-    UnitDayCount,
+    UnitSpan,
 )
 from service.store.sqlite.database import SQLitePart
-from service.store.sqlite.outcome_counts import (
-    COUNTED,
-    Heads,
-    VersionDeltas,
-    apply_deltas,
-    apply_heads,
-    first_day,
-    headcounts,
-    recount,
-    tally_heads,
-    tally_versions,
-    unit_days,
-)
 from service.store.sqlite.outcome_rows import (
     ATTAINMENT_COLUMNS,
+    HISTORY_COLUMNS,
     ROSTER_COLUMNS,
     attainment_record,
     roster_entry,
@@ -45,108 +29,20 @@ _SELECT = (
     + ", ".join(f"r.{c.strip()}" for c in ROSTER_COLUMNS.split(","))
 )
 
-_SET_FIELDS = ", ".join(f"{f} = r.{f}" for f in ROSTER_FIELDS)
-_NULL_FIELDS = ", ".join(f"{f} = NULL" for f in ROSTER_FIELDS)
-_FIELDS = ", ".join(ROSTER_FIELDS)
-_UPLOADED = " IN (SELECT value FROM json_each(?))"  # the learners of the upload
-_COPY_ROSTER = (
-    f"UPDATE outcome_attainments SET {_SET_FIELDS} FROM outcome_roster r "
-    "WHERE outcome_attainments.tenant = ? AND r.tenant = outcome_attainments.tenant "
-    "AND r.learner = outcome_attainments.learner"
-)
-_UPLOADED_ONLY = (  # restricts attainments to the uploaded learners, through the learner index
-    " AND outcome_attainments.version IN (SELECT version FROM outcome_maps WHERE tenant = ?)"
-    f" AND outcome_attainments.learner{_UPLOADED}"
-)
-_OF_UPLOADED = (
-    f"SELECT version, {COUNTED} FROM outcome_attainments WHERE tenant = ?{_UPLOADED_ONLY}"
-)
+DAY_MS = 86_400_000
+# ?1 tenant, ?2 field, ?3 version, ?4 outcome: stints grouped with the day the learner
+# attained the outcome, found in the covering index outcome_attainments_learner_time.
+_SPANS = """
+SELECT s.unit, s.valid_from, s.valid_to, a.attained / 86400000 AS day, count(*)
+FROM outcome_unit_history s LEFT JOIN outcome_attainments a
+ON a.tenant = ?1 AND a.version = ?3 AND a.outcome = ?4 AND a.learner = s.learner
+WHERE s.tenant = ?1 AND s.field = ?2
+GROUP BY s.unit, s.valid_from, s.valid_to, day
+"""
 
 
 class SQLiteOutcomeReports(SQLitePart):
-    """Attainment listings, counts and per-unit histograms; roster entries and KPI
-    observations. Attainments keep a copy of the roster fields. An
-    import that replaces the roster counts afresh; one that adds entries applies the change
-    of the uploaded learners' rows to the counts (see outcome_counts)."""
-
-    async def put_roster(self, tenant: str, entries: list[RosterEntry], *, replace: bool) -> int:
-        unique = list({e.learner: e for e in entries}.values())  # the last entry of a learner wins
-        learners = orjson.dumps([e.learner for e in unique]).decode()
-        rows = [
-            (tenant, e.learner, e.name, *(getattr(e, f) for f in ROSTER_FIELDS)) for e in unique
-        ]
-
-        def job(conn: sqlite3.Connection) -> int:
-            heads: Heads = Counter()
-            if replace:
-                for table in ("outcome_roster", "outcome_unit_heads"):
-                    conn.execute(f"DELETE FROM {table} WHERE tenant = ?", (tenant,))
-                conn.execute(
-                    f"UPDATE outcome_attainments SET {_NULL_FIELDS} WHERE tenant = ?", (tenant,)
-                )
-            else:
-                replaced = conn.execute(
-                    f"SELECT {_FIELDS} FROM outcome_roster WHERE tenant = ? AND learner{_UPLOADED}",
-                    (tenant, learners),
-                )
-                tally_heads(heads, replaced, -1)
-            conn.executemany(
-                f"INSERT OR REPLACE INTO outcome_roster (tenant, {ROSTER_COLUMNS}) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                rows,
-            )
-            tally_heads(heads, (row[3:] for row in rows), 1)
-            apply_heads(conn, tenant, heads)
-            if replace:
-                conn.execute(_COPY_ROSTER, (tenant,))
-                recount(conn, tenant)
-            else:
-                deltas = VersionDeltas(Counter)
-                tally_versions(deltas, conn.execute(_OF_UPLOADED, (tenant, tenant, learners)), -1)
-                conn.execute(_COPY_ROSTER + _UPLOADED_ONLY, (tenant, tenant, learners))
-                tally_versions(deltas, conn.execute(_OF_UPLOADED, (tenant, tenant, learners)), 1)
-                for version, changes in deltas.items():
-                    apply_deltas(conn, tenant, version, changes)
-            return len(entries)
-
-        return await self._write(job)
-
-    async def get_roster(self, tenant: str, after: str | None, limit: int) -> list[RosterEntry]:
-        def job(conn: sqlite3.Connection) -> list[RosterEntry]:
-            rows = conn.execute(
-                f"SELECT {ROSTER_COLUMNS} FROM outcome_roster WHERE tenant = ? AND learner > ? "
-                "ORDER BY learner LIMIT ?",
-                (tenant, after or "", limit),
-            ).fetchall()
-            return [roster_entry(row) for row in rows]
-
-        return await self._read(job)
-
-    async def put_kpi_observations(
-        self, tenant: str, observations: list[KpiObservation], *, replace: bool
-    ) -> int:
-        def job(conn: sqlite3.Connection) -> int:
-            if replace:
-                conn.execute("DELETE FROM outcome_kpis WHERE tenant = ?", (tenant,))
-            conn.executemany(
-                "INSERT OR REPLACE INTO outcome_kpis (tenant, kpi, org_unit, period, value) "
-                "VALUES (?, ?, ?, ?, ?)",
-                [(tenant, o.kpi, o.org_unit, o.period, o.value) for o in observations],
-            )
-            return len(observations)
-
-        return await self._write(job)
-
-    async def get_kpi_observations(self, tenant: str) -> list[KpiObservation]:
-        def job(conn: sqlite3.Connection) -> list[KpiObservation]:
-            rows = conn.execute(
-                "SELECT kpi, org_unit, period, value FROM outcome_kpis WHERE tenant = ? "
-                "ORDER BY kpi, org_unit, period",
-                (tenant,),
-            ).fetchall()
-            return [KpiObservation(*row) for row in rows]
-
-        return await self._read(job)
+    """Attainment listings (joined with the current roster) and per-unit period counts."""
 
     async def query_attainments(self, tenant: str, query: AttainmentQuery) -> list[AttainmentRow]:
         sql, params = _attainment_sql(tenant, query)
@@ -171,28 +67,57 @@ class SQLiteOutcomeReports(SQLitePart):
 
         return await self._read(job)
 
-    async def attainment_days(
+    async def first_attainment_day(
+        self, tenant: str, version: int, outcomes: list[str]
+    ) -> int | None:
+        marks = ", ".join("?" * len(outcomes))
+
+        def job(conn: sqlite3.Connection) -> int | None:
+            row = conn.execute(
+                "SELECT min(attained) FROM outcome_attainments WHERE tenant = ? AND version = ? "
+                f"AND outcome IN ({marks})",
+                (tenant, version, *outcomes),
+            ).fetchone()
+            return None if row is None or row[0] is None else int(row[0]) // DAY_MS
+
+        return await self._read(job)
+
+    async def unit_spans(
+        self, tenant: str, version: int, unit_field: str, outcome: str
+    ) -> list[UnitSpan]:
+        field = unit_column(unit_field)
+
+        def job(conn: sqlite3.Connection) -> list[UnitSpan]:
+            rows = conn.execute(_SPANS, (tenant, field, version, outcome)).fetchall()
+            return [UnitSpan(*row) for row in rows]
+
+        return await self._read(job)
+
+    async def unattained(
         self,
         tenant: str,
         version: int,
+        outcome: str,
         unit_field: str,
-        outcomes: list[str],
-        boundaries: list[int] | None = None,
-    ) -> list[UnitDayCount]:
-        field = unit_column(unit_field)
-        return await self._read(
-            lambda conn: unit_days(conn, tenant, version, field, outcomes, boundaries)
-        )
+        unit: str,
+        after: str | None,
+        limit: int,
+    ) -> list[RosterEntry]:
+        sql = _UNATTAINED.format(columns=HISTORY_COLUMNS, field=unit_column(unit_field))
 
-    async def first_attainment_day(
-        self, tenant: str, version: int, unit_field: str, outcomes: list[str]
-    ) -> int | None:
-        field = unit_column(unit_field)
-        return await self._read(lambda conn: first_day(conn, tenant, version, field, outcomes))
+        def job(conn: sqlite3.Connection) -> list[RosterEntry]:
+            rows = conn.execute(sql, (tenant, unit, after or "", version, outcome, limit))
+            return [roster_entry(row) for row in rows.fetchall()]
 
-    async def unit_headcounts(self, tenant: str, unit_field: str) -> dict[str, int]:
-        field = unit_column(unit_field)
-        return await self._read(lambda conn: headcounts(conn, tenant, field))
+        return await self._read(job)
+
+
+_UNATTAINED = (
+    "SELECT {columns} FROM outcome_roster_history h WHERE h.tenant = ? AND h.valid_to IS NULL "
+    "AND h.{field} = ? AND h.learner > ? AND NOT EXISTS (SELECT 1 FROM outcome_attainments a "
+    "WHERE a.tenant = h.tenant AND a.version = ? AND a.outcome = ? AND a.learner = h.learner) "
+    "ORDER BY h.learner LIMIT ?"
+)
 
 
 def _attainment_sql(tenant: str, query: AttainmentQuery) -> tuple[str, list[Any]]:

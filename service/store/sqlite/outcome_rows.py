@@ -10,6 +10,7 @@ from service.model.outcomes import ROSTER_FIELDS, AttainmentRecord, RosterEntry
 
 ATTAINMENT_COLUMNS = "learner, outcome, attained, level, name, evidence, emitted"
 ROSTER_COLUMNS = "learner, name, " + ", ".join(ROSTER_FIELDS)
+HISTORY_COLUMNS = f"{ROSTER_COLUMNS}, valid_from, valid_to"  # of outcome_roster_history
 
 
 def attainment_record(row: tuple[Any, ...]) -> AttainmentRecord:

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from service import __version__
 from service.store.sqlite.admin_schema import create_admin_schema
+from service.store.sqlite.console_schema import create_session_schema
 from service.store.sqlite.outcome_schema import create_outcome_schema
 from service.store.versions import refuse_newer_schema
 
@@ -142,6 +143,7 @@ def create_schema(conn: sqlite3.Connection) -> None:
         conn.execute(_ADD_UPLOADED)
     create_admin_schema(conn)
     create_outcome_schema(conn)
+    create_session_schema(conn)
     conn.executemany(
         "INSERT INTO meta (name, value) VALUES (?, ?) "
         "ON CONFLICT (name) DO UPDATE SET value = excluded.value",

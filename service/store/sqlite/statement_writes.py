@@ -29,9 +29,16 @@ from service.store.sqlite.agents import upsert_agents
 from service.store.sqlite.bulk import insert_rows
 from service.store.sqlite.outbox import enqueue
 from service.store.sqlite.write_caches import WriteCaches
-from service.xapi.activities import merge_definition
 from service.xapi.attachment_parts import uploaded_with
-from service.xapi.equivalence import statements_equivalent
+from service.xapi.statement_batch import (
+    KeySpread,
+    Voiding,
+    agent_sightings,
+    inherited_keys,
+    merged_definitions,
+    not_stored_yet,
+    stamped,
+)
 from service.xapi.timestamps import format_ms
 
 _IN_CHUNK = 500  # ids per IN (...) list
@@ -103,9 +110,10 @@ def insert_writes(
     fresh: list[_Fresh] = []
     attachments: list[StoredAttachment] = []
     for write in writes:
-        accepted = _fresh_statements(write, existing)
-        if isinstance(accepted, ConflictError):
-            results.append((False, accepted))
+        try:
+            accepted = not_stored_yet(write.statements, existing)
+        except ConflictError as exc:
+            results.append((False, exc))
             continue
         stored_ms = next_stored_ms()
         sent = frozenset(a.sha2.lower() for a in write.attachments)
@@ -125,25 +133,6 @@ def insert_writes(
             [(tenant, a.sha2, a.content_type, a.data) for a in attachments],
         )
     return results
-
-
-def _fresh_statements(
-    write: StatementWrite, existing: dict[str, dict[str, Any]]
-) -> list[NewStatement] | ConflictError:
-    """The statements not stored yet; equivalent re-posts are skipped, others conflict.
-
-    A repeated id inside the write counts as a re-post of its first occurrence (SR-4).
-    """
-    fresh = []
-    in_write: dict[str, dict[str, Any]] = {}
-    for new in write.statements:
-        stored = existing.get(new.id) or in_write.get(new.id)
-        if stored is None:
-            fresh.append(new)
-            in_write[new.id] = new.statement
-        elif not statements_equivalent(stored, new.statement):
-            return ConflictError(f"statement {new.id} already exists with different content")
-    return fresh
 
 
 def _authority_key(new: NewStatement) -> tuple[KeyKind, str] | None:
@@ -170,37 +159,34 @@ def _insert_fresh(
     conn: sqlite3.Connection, caches: WriteCaches, tenant: str, fresh_with_stored: list[_Fresh]
 ) -> None:
     fresh = [f.new for f in fresh_with_stored]
-    plain_ids = [new.id for new in fresh if new.index.voids is None]
-    voided = {
-        row[0]
-        for row in _lookup(
-            conn,
-            "SELECT voids FROM statements WHERE tenant = ? AND voids IN ({marks})",
-            tenant,
-            plain_ids,
-        )
-    }
-    voided.update(new.index.voids for new in fresh if new.index.voids is not None)
+    voiding = Voiding.of((new.id, new.index.voids) for new in fresh)
+    targeted = _lookup(
+        conn,
+        "SELECT voids FROM statements WHERE tenant = ? AND voids IN ({marks})",
+        tenant,
+        list(voiding.exposed),
+    )
+    voided = voiding.voided(row[0] for row in targeted)
     seq = int(conn.execute("SELECT coalesce(max(seq), 0) FROM statements").fetchone()[0])
-    keys_by_id: dict[str, set[int]] = {}
+    own_keys, authority_ids = _own_key_ids(conn, caches, tenant, fresh)
+    outside = {new.index.ref_target for new in fresh} - {new.id for new in fresh}
+    keys_by_id = inherited_keys(
+        [(new.id, new.index.ref_target, keys) for new, keys in zip(fresh, own_keys, strict=True)],
+        _stored_keys(conn, tenant, outside),
+    )
     rows: list[tuple[Any, ...]] = []
     key_rows: list[tuple[int, int]] = []
-    own_keys, authority_ids = _own_key_ids(conn, caches, tenant, fresh)
     stored_ms, stored = 0, ""
-    for (new, new_stored_ms, uploaded), keys, authority_id in zip(
-        fresh_with_stored, own_keys, authority_ids, strict=True
+    for (new, new_stored_ms, uploaded), authority_id in zip(
+        fresh_with_stored, authority_ids, strict=True
     ):
         seq += 1
         new.seq = seq
         if new_stored_ms != stored_ms:
             stored_ms, stored = new_stored_ms, format_ms(new_stored_ms)
         index = new.index
-        if index.ref_target is not None:
-            keys |= keys_by_id.get(index.ref_target) or _stored_keys(conn, tenant, index.ref_target)
-        keys_by_id[new.id] = keys
-        statement = new.statement
-        statement["stored"] = stored
-        statement.setdefault("timestamp", stored)  # SR-11
+        keys = keys_by_id[new.id]
+        new.statement = stamped(new.statement, stored)
         is_voided = int(index.voids is None and new.id in voided)
         rows.append(
             (
@@ -211,7 +197,7 @@ def _insert_fresh(
                 is_voided,
                 index.ref_target,
                 index.voids,
-                orjson.dumps(statement),
+                orjson.dumps(new.statement),
                 orjson.dumps(sorted(keys)),
                 None if uploaded is None else " ".join(uploaded),
             )
@@ -222,50 +208,51 @@ def _insert_fresh(
     insert_rows(conn, _INSERT_STATEMENT, rows)
     insert_rows(conn, _INSERT_KEY, key_rows)
     _propagate_to_referrers(conn, tenant, keys_by_id)
-    voiding = [(tenant, new.index.voids) for new in fresh if new.index.voids is not None]
-    if voiding:
+    if voiding.targets:
         conn.executemany(
             "UPDATE statements SET voided = 1 WHERE tenant = ? AND id = ? AND voids IS NULL",
-            voiding,
+            [(tenant, target) for target in sorted(voiding.targets)],
         )
     _merge_activities(conn, tenant, fresh)
     _record_agents(conn, caches, tenant, fresh)
 
 
-def _stored_keys(conn: sqlite3.Connection, tenant: str, statement_id: str) -> set[int]:
-    """Index keys of a stored statement, including those it inherited through references."""
-    row = conn.execute(
-        "SELECT key_ids FROM statements WHERE tenant = ? AND id = ?", (tenant, statement_id)
-    ).fetchone()
-    return set(orjson.loads(row[0])) if row is not None and row[0] is not None else set()
+def _stored_keys(
+    conn: sqlite3.Connection, tenant: str, statement_ids: set[str | None]
+) -> dict[str, set[int]]:
+    """Index keys of stored statements, including those they inherited through references."""
+    wanted = sorted(i for i in statement_ids if i is not None)
+    rows = _lookup(
+        conn,
+        "SELECT id, key_ids FROM statements WHERE tenant = ? AND id IN ({marks})",
+        tenant,
+        wanted,
+    )
+    return {statement_id: set(orjson.loads(keys or b"[]")) for statement_id, keys in rows}
 
 
 def _propagate_to_referrers(
     conn: sqlite3.Connection, tenant: str, keys_by_id: dict[str, set[int]]
 ) -> None:
     """Statements that referenced these before they arrived now match their filters (SR-43)."""
-    pending = list(keys_by_id)
-    while pending:
+    spread = KeySpread(keys_by_id)
+    while wanted := spread.wanted():
         referrers = _lookup(
             conn,
             "SELECT seq, id, ref_target, key_ids FROM statements "
             "WHERE tenant = ? AND ref_target IN ({marks})",
             tenant,
-            pending,
+            wanted,
         )
-        pending = []
-        for seq, referrer_id, target, stored_keys in referrers:
-            own = keys_by_id.get(referrer_id) or set(orjson.loads(stored_keys or b"[]"))
-            added = keys_by_id[target] - own
-            if not added:
-                continue
-            own |= added
-            keys_by_id[referrer_id] = own
+        seqs = {referrer_id: seq for seq, referrer_id, _, _ in referrers}
+        for referrer_id, added in spread.take(
+            (referrer_id, target, set(orjson.loads(keys or b"[]")))
+            for _, referrer_id, target, keys in referrers
+        ):
+            seq = seqs[referrer_id]
             insert_rows(conn, _INSERT_KEY, [(key_id, seq) for key_id in added])
-            conn.execute(
-                "UPDATE statements SET key_ids = ? WHERE seq = ?", (orjson.dumps(sorted(own)), seq)
-            )
-            pending.append(referrer_id)
+            all_keys = orjson.dumps(sorted(spread.keys_of(referrer_id)))
+            conn.execute("UPDATE statements SET key_ids = ? WHERE seq = ?", (all_keys, seq))
 
 
 def _merge_activities(conn: sqlite3.Connection, tenant: str, fresh: list[NewStatement]) -> None:
@@ -274,33 +261,18 @@ def _merge_activities(conn: sqlite3.Connection, tenant: str, fresh: list[NewStat
     if not incoming:
         return
     wanted = list(dict.fromkeys(activity_id for activity_id, _ in incoming))
-    stored = dict(
-        _lookup(
-            conn,
-            "SELECT id, definition FROM activities WHERE tenant = ? AND id IN ({marks})",
-            tenant,
-            wanted,
-        )
+    rows = _lookup(
+        conn,
+        "SELECT id, definition FROM activities WHERE tenant = ? AND id IN ({marks})",
+        tenant,
+        wanted,
     )
-    current: dict[str, dict[str, Any]] = {}
-    changed: set[str] = set()
-    for activity_id, definition in incoming:
-        before = current.get(activity_id)
-        if before is None:
-            raw = stored.get(activity_id)
-            before = orjson.loads(raw) if raw is not None else {}
-            current[activity_id] = before
-        if definition == before:  # the usual case: nothing new to merge
-            continue
-        merged = merge_definition(before, definition)
-        if merged != before or activity_id not in stored:
-            changed.add(activity_id)
-        current[activity_id] = merged
+    changed = merged_definitions(incoming, {a: orjson.loads(raw) for a, raw in rows})
     if changed:
         conn.executemany(
             "INSERT INTO activities (tenant, id, definition) VALUES (?, ?, ?) "
             "ON CONFLICT (tenant, id) DO UPDATE SET definition = excluded.definition",
-            [(tenant, a, orjson.dumps(current[a])) for a in changed],
+            [(tenant, a, orjson.dumps(definition)) for a, definition in changed.items()],
         )
 
 
@@ -308,7 +280,5 @@ def _record_agents(
     conn: sqlite3.Connection, caches: WriteCaches, tenant: str, fresh: list[NewStatement]
 ) -> None:
     """Upsert the agents these statements name, skipping those already recorded (RS-6)."""
-    agents: list[dict[str, Any]] = []
-    for new in fresh:
-        agents += new.index.agents
-    upsert_agents(conn, tenant, agents, caches.agents)
+    sightings = agent_sightings(agent for new in fresh for agent in new.index.agents)
+    upsert_agents(conn, tenant, sightings, caches.agents)

@@ -9,12 +9,15 @@ from service.store.ports import OutboxStore
 from service.store.ports.backend import OutcomeStores
 from service.store.sqlite.account_store import SQLiteAccounts
 from service.store.sqlite.audit_store import SQLiteAudit
+from service.store.sqlite.console_store import SQLiteIngestStats, SQLiteSessions
 from service.store.sqlite.database import SQLiteDatabase
 from service.store.sqlite.document_store import SQLiteDocuments
 from service.store.sqlite.erasure_store import SQLiteErasure
 from service.store.sqlite.outbox_store import SQLiteOutbox
 from service.store.sqlite.outcome_evaluation import SQLiteOutcomeEvaluation
+from service.store.sqlite.outcome_org import SQLiteOrgData
 from service.store.sqlite.outcome_reports import SQLiteOutcomeReports
+from service.store.sqlite.quota_store import SQLiteQuotas
 from service.store.sqlite.retention_store import SQLiteRetention
 from service.store.sqlite.statement_store import SQLiteStatements
 
@@ -45,8 +48,13 @@ class SQLiteStore:
         self.erasure = SQLiteErasure(self.database)
         self.audit = SQLiteAudit(self.database)
         self.retention = SQLiteRetention(self.database)
+        self.quotas = SQLiteQuotas(self.database)
+        self.sessions = SQLiteSessions(self.database)
+        self.ingest = SQLiteIngestStats(self.database)
         self.outcomes = OutcomeStores(
-            SQLiteOutcomeEvaluation(self.database), SQLiteOutcomeReports(self.database)
+            SQLiteOutcomeEvaluation(self.database),
+            SQLiteOutcomeReports(self.database),
+            SQLiteOrgData(self.database),
         )
 
     @property

@@ -1,7 +1,8 @@
 """Deleting a whole tenant from SQLite: every row of every table that carries its name.
 
 Tables are found by their `tenant` column, so tables added later (outcome reports, console
-sessions) go with the tenant too. The audit log and the erasure records stay: they are the
+sessions) go with the tenant too; console sessions and quota states, keyed by credential, go
+with the tenant's credentials. The audit log and the erasure records stay: they are the
 proof of what was done, and hold no statement data.
 """
 
@@ -35,6 +36,12 @@ def delete_tenant(conn: sqlite3.Connection, tenant: str) -> dict[str, int]:
         "(SELECT key_id FROM index_keys WHERE tenant = ?)",
         (tenant,),
     ).rowcount
+    for table, column in (("console_sessions", "credential_key"), ("quota_state", "key")):
+        counts[table] = conn.execute(
+            f'DELETE FROM "{table}" WHERE "{column}" IN '
+            "(SELECT key FROM credentials WHERE tenant = ?)",
+            (tenant,),
+        ).rowcount
     for table in tenant_tables(conn):
         counts[table] = conn.execute(f'DELETE FROM "{table}" WHERE tenant = ?', (tenant,)).rowcount
     counts["tenants"] = conn.execute("DELETE FROM tenants WHERE name = ?", (tenant,)).rowcount

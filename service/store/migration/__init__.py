@@ -1,0 +1,1 @@
+"""`python -m service migrate`: copy a whole LRS from one store to another (Transfer ports)."""
