@@ -156,7 +156,12 @@ async def test_series_carry_the_key_so_equal_names_never_merge(app: FastAPI) -> 
 
 
 async def test_quota_refusals_are_counted_per_key(tmp_path: Path) -> None:
-    settings = make_settings(tmp_path, rate_limit_per_second=0.001, rate_limit_burst=1)
+    settings = make_settings(
+        tmp_path,
+        rate_limit_per_second=0.001,
+        rate_limit_burst=1,
+        quota_shared=False,  # this process's buckets, so forgetting one lets the scrape through
+    )
     application = create_app(settings)
     async with application.router.lifespan_context(application):
         async with client_for(application, "2.0.0") as client:

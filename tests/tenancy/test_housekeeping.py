@@ -11,6 +11,7 @@ from fastapi import FastAPI
 
 from service.model.forwarding import ForwardTarget
 from service.store.mongo import MongoStore
+from service.store.mongo.batches import counter_id
 from service.store.sqlite import SQLiteStore
 from service.store.sqlite.tenant_removal import tenant_tables
 from tests.builders import agent, statement
@@ -71,7 +72,8 @@ async def seed(app: FastAPI, tenant: str) -> str:
 
 
 async def rows_of(app: FastAPI, tenant: str) -> int:
-    """Records anywhere in the store that still name the tenant (audit and erasures aside)."""
+    """Records anywhere in the store that still name the tenant (audit and erasures aside; on
+    MongoDB its statement counter document, with the commit markers, too)."""
     store = runtime_of(app).store
     if isinstance(store, SQLiteStore):
         conn = sqlite3.connect(store.path)
@@ -87,7 +89,8 @@ async def rows_of(app: FastAPI, tenant: str) -> int:
         for field in ("t", "tenant"):
             if name not in ("audit", "erasures"):
                 total += await store.db[name].count_documents({field: tenant})
-    return total + await store.db["tenants"].count_documents({"_id": tenant})
+    counter = await store.db["counters"].count_documents({"_id": counter_id(tenant)})
+    return total + counter + await store.db["tenants"].count_documents({"_id": tenant})
 
 
 async def test_a_confirmed_tenant_deletion_removes_exactly_that_tenant(app: FastAPI) -> None:
@@ -122,6 +125,10 @@ async def test_a_confirmed_tenant_deletion_removes_exactly_that_tenant(app: Fast
         ("acme", "refused (400)"),
     ]
     assert audit["events"][1]["details"]["deleted"] == deleted.json()["deleted"]
+    await seed(app, "acme")  # a tenant made again under the name stores and reads afresh
+    again = await issue(app, tenant="acme", scopes=("all/read",), name="acme reader")
+    async with client(app, again) as c:
+        assert len((await c.get(STATEMENTS)).json()["statements"]) == 3
 
 
 async def test_only_operators_delete_tenants(app: FastAPI) -> None:
