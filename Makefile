@@ -14,7 +14,7 @@ CRASHTEST_ARGS ?= --max-kill 0.6 --lookups 100
 export LRS_HOST ?= 127.0.0.1
 export LRS_PORT ?= 8080
 
-.PHONY: run test lint format install clean mongo-up mongo-down bench loadtest schemas demo audit crashtest fuzz browser test-browser
+.PHONY: run test lint format install clean mongo-up mongo-down bench loadtest schemas demo audit crashtest fuzz promtool monitoring-check browser test-browser
 MONGO_STAMP := $(VENV)/.mongo-server
 CLIENTS := tests/clients
 CLIENTS_STAMP := $(CLIENTS)/node_modules/.installed
@@ -61,6 +61,17 @@ $(AXE_STAMP): $(CONSOLE_TESTS)/package.json $(CONSOLE_TESTS)/package-lock.json
 $(CLIENTS_STAMP): $(CLIENTS)/package.json $(CLIENTS)/package-lock.json
 	cd $(CLIENTS) && npm ci --no-audit --no-fund
 	touch $(CLIENTS_STAMP)
+
+# Prometheus's promtool from Debian's `prometheus` package, installed when missing (issue 20)
+promtool:
+	@command -v promtool >/dev/null || { \
+		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+		$$SUDO apt-get update && $$SUDO apt-get install -y --no-install-recommends prometheus; }
+
+# The shipped alert rules and scrape config parse and type-check (deploy/monitoring)
+monitoring-check: promtool
+	cd deploy/monitoring && promtool check rules alerts.yml && promtool check config prometheus.yml \
+		&& promtool test rules alerts.test.yml
 
 # The long fuzzing budget (issue 9); LRS_FUZZ_EXAMPLES=N sets the examples per fuzz target
 fuzz: $(STAMP)

@@ -154,7 +154,8 @@ async def _probe(
         result.peak_rss = max(result.peak_rss, rss_bytes(pid))
         for path in ("/healthz", "/metrics"):
             try:
-                result.probe_statuses[(await http.get(path)).status_code] += 1
+                answer = await http.get(path, headers={"Authorization": authorization})
+                result.probe_statuses[answer.status_code] += 1
             except httpx.TransportError as exc:
                 result.transport_errors.append(f"probe {path}: {type(exc).__name__}")
         began = time.perf_counter()

@@ -44,6 +44,26 @@ class CredentialPatch(_Strict):
     limits: LimitsIn | None = None
 
 
+class RotateIn(_Strict):
+    overlap: str | None = Field(
+        default=None,
+        description="How long the old secret stays valid: 30m, 12h, 7d (at most 90d); "
+        "absent or 0: it stops at once",
+    )
+
+
+class RetentionIn(_Strict):
+    period: str | None = Field(
+        description="ISO 8601 period: statements older than this go (P3Y, P18M, P90D); "
+        "null clears the policy"
+    )
+    field: Literal["stored", "timestamp"] = "stored"
+
+
+class RetentionRunIn(_Strict):
+    dry_run: bool = Field(default=True, description="Count only (the default); false deletes")
+
+
 class TargetFilterIn(_Strict):
     verbs: list[str] = []
     activity_prefixes: list[str] = []

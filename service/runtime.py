@@ -5,15 +5,20 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 
+from schemas.outcomes import OutcomeMap
+from service.ops.gauges import GaugeSampler
 from service.ops.health import ReadinessCheck, standard_checks
 from service.ops.lifecycle import ShutdownHook, run_shutdown_hooks
+from service.ops.logging import log_event
 from service.ops.metrics import Metrics
 from service.outcomes.engine import OutcomeEngine
 from service.settings import Settings
 from service.store.factory import make_store
 from service.store.observer import ObservableStore
 from service.store.ports import Store
+from service.store.sealing import SealedOutbox
 from service.tenancy.auth import Authenticator, IssuedCredential, new_credential
+from service.tenancy.retention_schedule import RetentionScheduler
 from service.tenancy.scopes import EVERY_SCOPE
 from service.tenancy.services import TenancyServices
 
@@ -31,12 +36,22 @@ class Runtime:
     readiness_checks: dict[str, ReadinessCheck] = field(default_factory=dict)
     shutdown_hooks: list[ShutdownHook] = field(default_factory=list)
     metrics: Metrics = field(init=False)
+    gauges: GaugeSampler = field(init=False)  # store-derived gauges, refreshed when scraped
     # Tenancy (issue 5): rate limiter, credential usage, forwarding sender; set by build().
     tenancy: TenancyServices = field(init=False)
 
     def __post_init__(self) -> None:
         self.metrics = Metrics(self.store.kind)
         self.authenticator.observer = self.metrics
+        outcome_stores = self.store.outcomes
+        self.gauges = GaugeSampler(
+            self.metrics,
+            self.store,
+            self.store.outbox,
+            None if outcome_stores is None else outcome_stores.evaluation,
+        )
+        if self.outcomes is not None:
+            self.outcomes.on_step = self.metrics.evaluation_step
         if isinstance(self.store, ObservableStore):
             self.store.write_observer = self.metrics
         checks = standard_checks(self.store, self.settings.writer_stall_seconds)
@@ -61,7 +76,19 @@ class Runtime:
         return runtime
 
     async def start(self) -> None:
+        """Open the store and start the services; a failure after the store opened closes
+        what had started, and the store, before it propagates."""
         await self.store.open()
+        try:
+            await self._start_services()
+        except BaseException:
+            if self.authenticator.close not in self.shutdown_hooks:
+                self.shutdown_hooks.append(self.authenticator.close)
+            await self.stop()
+            raise
+
+    async def _start_services(self) -> None:
+        await self._seal_secrets()
         await self._bootstrap_credentials()
         await self.tenancy.start()
         self.tenancy.report_to(self.metrics, self.readiness_checks, self.settings, self.store)
@@ -69,27 +96,72 @@ class Runtime:
         if self.outcomes is not None:
             await self.outcomes.start()
             self.shutdown_hooks.append(self.outcomes.stop)
+        if self.settings.retention_interval_seconds > 0:
+            scheduler = RetentionScheduler(
+                self.store.retention,
+                self.store.audit,
+                self.settings.retention_interval_seconds,
+                self.reevaluate_outcomes,
+            )
+            scheduler.start()
+            self.shutdown_hooks.insert(0, scheduler.stop)
         self.shutdown_hooks.append(self.authenticator.close)
 
     async def stop(self) -> None:
         await run_shutdown_hooks(self.shutdown_hooks)
         await self.store.close()
 
-    async def _bootstrap_credentials(self) -> None:
-        """Create the configured bootstrap credential, or one generated if none exists (AU-1)."""
-        settings = self.settings
-        if settings.bootstrap_key and settings.bootstrap_secret:
-            if await self.store.accounts.get_credential(settings.bootstrap_key) is None:
-                issued = new_credential(
-                    name="bootstrap",
-                    scopes=EVERY_SCOPE,
-                    key=settings.bootstrap_key,
-                    secret=settings.bootstrap_secret.get_secret_value(),
-                )
-                await self.store.accounts.add_credential(issued.record)
-                log.info("created the bootstrap credential %s", settings.bootstrap_key)
+    async def reevaluate_outcomes(self, tenant: str) -> None:
+        """Evaluate the tenant's newest map again over its statements (after retention deleted
+        some), as a new version that replaces the current one once it has caught up."""
+        if self.outcomes is None:
             return
-        if await self.store.accounts.count_credentials() == 0:
+        live = [v for v in await self.outcomes.versions(tenant) if v.status != "retired"]
+        if live:
+            await self.outcomes.install_map(tenant, OutcomeMap.model_validate(live[-1].document))
+
+    async def _seal_secrets(self) -> None:
+        """Seal forwarding secrets stored in clear (or with a retired key), once per start."""
+        outbox = self.store.outbox
+        if isinstance(outbox, SealedOutbox):
+            resealed = await outbox.reseal()
+            if resealed:
+                log_event(log, "secrets.sealed", targets=resealed)
+            return
+        log_event(
+            log,
+            "secrets.clear",
+            level=logging.WARNING,
+            reason="no LRS_SECRET_KEY or LRS_SECRET_KEY_FILE: forwarding secrets stay in clear",
+        )
+
+    async def _bootstrap_credentials(self) -> None:
+        """Create the configured bootstrap credential while no operator credential exists, or
+        one generated if no credential exists at all (AU-1).
+
+        Once an operator exists, LRS_BOOTSTRAP_* creates nothing: the bootstrap credential can
+        be disabled or deleted (retired) and stays so, whatever the environment still says.
+        """
+        settings = self.settings
+        accounts = self.store.accounts
+        if settings.bootstrap_key and settings.bootstrap_secret:
+            key = settings.bootstrap_key
+            if await accounts.get_credential(key) is not None:
+                return
+            if any("operator" in c.scopes and c.enabled for c in await accounts.list_credentials()):
+                reason = "an operator credential exists: remove LRS_BOOTSTRAP_KEY and _SECRET"
+                log_event(log, "bootstrap.skipped", level=logging.WARNING, key=key, reason=reason)
+                return
+            issued = new_credential(
+                name="bootstrap",
+                scopes=EVERY_SCOPE,
+                key=key,
+                secret=settings.bootstrap_secret.get_secret_value(),
+            )
+            await accounts.add_credential(issued.record)
+            log.info("created the bootstrap credential %s", key)
+            return
+        if await accounts.count_credentials() == 0:
             issued = new_credential(name="generated", scopes=EVERY_SCOPE)
             await self.store.accounts.add_credential(issued.record)
             self.generated_credential = issued

@@ -270,8 +270,28 @@ class Settings(BaseSettings):
     outbox_alarm_depth: int = Field(
         default=100_000, gt=0, description="Outbox depth at which the service reports not ready."
     )
-    metrics_scope: str | None = Field(
-        default=None, description="Scope a credential needs for /metrics; unset means open."
+    metrics_scope: str = Field(
+        default="metrics", description="Scope a credential needs for /metrics."
+    )
+    # Security review (issue 20): monitoring, rotation, audit, secrets at rest, retention.
+    metrics_open: bool = Field(
+        default=False, description="Serve /metrics to anyone, without a credential."
+    )
+    retention_interval_seconds: float = Field(
+        default=86400.0,
+        ge=0,
+        description="How often tenants' retention policies run inside the service (the first "
+        "run a minute after start); 0: only by hand. No tenant has a policy by default.",
+    )
+    secret_key: SecretStr | None = Field(
+        default=None,
+        description="Fernet keys sealing forwarding secrets at rest, comma-separated: the first "
+        "seals, all unseal (rotation).",
+    )
+    secret_key_file: str | None = Field(
+        default=None,
+        description="A file of Fernet keys, one a line (first seals); unset with SQLite: a "
+        "generated key file beside the database.",
     )
     # Tenants, credentials, limits, forwarding (issue 5).
     # Quotas are opt-in: a well-behaved client is never refused for its rate unless an

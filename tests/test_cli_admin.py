@@ -92,6 +92,22 @@ def test_disable_enable_rotate(store_env: Path, capsys: pytest.CaptureFixture[st
     assert record is not None
     assert verify_secret(rotated["secret"], record.secret_hash)
     assert not verify_secret(created["secret"], record.secret_hash)
+    assert record.previous is None
+
+
+def test_rotate_with_overlap(store_env: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    created = orjson.loads(run(capsys, "credentials", "create", "--name", "LMS", "--json")[1])
+    code, out, _ = run(capsys, "credentials", "rotate", created["key"], "--overlap", "7d")
+    assert code == 0
+    assert "the old secret is accepted until" in out
+    record = asyncio.run(_credential(store_env, created["key"]))
+    assert record is not None
+    assert record.previous is not None
+    assert verify_secret(created["secret"], record.previous.secret_hash)
+    assert 6.9 * 86400_000 < record.previous.until_ms - record.created_ms < 7.1 * 86400_000
+    code, _, err = run(capsys, "credentials", "rotate", created["key"], "--overlap", "forever")
+    assert code == 2
+    assert "invalid overlap" in err
 
 
 @pytest.mark.parametrize(

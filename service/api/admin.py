@@ -10,15 +10,24 @@ from typing import Annotated, Any
 import orjson
 from fastapi import APIRouter, Depends, Request, Response
 
-from schemas.admin import CredentialIn, CredentialPatch, TenantIn, TenantPatch
+from schemas.admin import CredentialIn, CredentialPatch, RotateIn, TenantIn, TenantPatch
 from service.api.bodies import read_limited
 from service.api.declared import json_body, operation
-from service.api.deps import AccessChangeDep, AccountsDep, PrincipalDep, SettingsDep
+from service.api.deps import (
+    AccessChangeDep,
+    AccountsDep,
+    AuditDep,
+    ErasureDep,
+    PrincipalDep,
+    SettingsDep,
+    client_address,
+)
 from service.settings import Settings
 from service.store.ports import AccountStore
 from service.tenancy.admin import credentials, tenants
 from service.tenancy.admin.actor import AdminActor, principal_actor
 from service.tenancy.admin.inputs import parse_body
+from service.tenancy.rotation import parse_overlap
 from service.tenancy.services import default_limits
 from service.xapi.statement_params import Param
 
@@ -26,10 +35,12 @@ router = APIRouter(prefix="/admin", tags=["admin"])
 ADMIN_BODY_LIMIT = 64 * 1024
 
 
-async def get_actor(principal: PrincipalDep, on_change: AccessChangeDep) -> AdminActor:
+async def get_actor(
+    request: Request, principal: PrincipalDep, on_change: AccessChangeDep, audit: AuditDep
+) -> AdminActor:
     """The caller as an admin actor; 403 without `admin`/`operator`. Credential or tenant
-    changes take effect at once in this process."""
-    return principal_actor(principal, on_change)
+    changes take effect at once in this process; every action is audited."""
+    return principal_actor(principal, on_change, audit, client_address(request))
 
 
 ActorDep = Annotated[AdminActor, Depends(get_actor)]
@@ -78,6 +89,19 @@ async def patch_tenant(
     return json_response(tenants.tenant_json(record, defaults))
 
 
+CONFIRM = Param("confirm", "The tenant's name again: its data is deleted for good", required=True)
+
+
+@router.delete("/tenants/{name}", openapi_extra=operation([CONFIRM]))
+async def delete_tenant(
+    name: str, request: Request, store: AccountsDep, erasure: ErasureDep, actor: ActorDep
+) -> Response:
+    """Delete a tenant and all its data (operator); answers what was deleted."""
+    confirm = request.query_params.get(CONFIRM.name)
+    counts = await tenants.delete_tenant(store, erasure, actor, name, confirm)
+    return json_response({"tenant": name, "deleted": counts})
+
+
 TENANT_FILTER = Param("tenant", "Only this tenant's credentials (operators)")
 
 
@@ -119,6 +143,13 @@ async def patch_credential(
     return json_response((await _credential_views(store, settings, [record]))[0])
 
 
+@router.delete("/credentials/{key}", status_code=204)
+async def delete_credential(key: str, store: AccountsDep, actor: ActorDep) -> Response:
+    """Remove a credential; its statements keep their authority."""
+    await credentials.delete_credential(store, actor, key)
+    return Response(status_code=204)
+
+
 @router.post("/credentials/{key}/disable")
 async def disable_credential(
     key: str, store: AccountsDep, settings: SettingsDep, actor: ActorDep
@@ -135,12 +166,14 @@ async def enable_credential(
     return json_response((await _credential_views(store, settings, [record]))[0])
 
 
-@router.post("/credentials/{key}/rotate")
+@router.post("/credentials/{key}/rotate", openapi_extra=operation(body=json_body(RotateIn)))
 async def rotate_credential(
-    key: str, store: AccountsDep, settings: SettingsDep, actor: ActorDep
+    key: str, request: Request, store: AccountsDep, settings: SettingsDep, actor: ActorDep
 ) -> Response:
-    """A new secret, shown once; the old secret stops working at once."""
-    rotated = await credentials.rotate_secret(store, actor, key)
+    """A new secret, shown once; the old one stops at once, or after `overlap` ("7d")."""
+    body = parse_body(RotateIn, await read_body(request))
+    overlap = parse_overlap(body.overlap)
+    rotated = await credentials.rotate_secret(store, actor, key, overlap)
     view = (await _credential_views(store, settings, [rotated.record]))[0]
     return json_response({**view, "secret": rotated.secret})
 

@@ -11,8 +11,9 @@ from typing import Annotated, Any, cast
 from fastapi import Depends, Request
 
 from service.api.protocol import VERSION_STATE
-from service.model.errors import NotSupportedByStoreError
+from service.model.errors import NotSupportedByStoreError, TooManyRequestsError, UnauthorizedError
 from service.ops.context import request_facts
+from service.ops.gauges import GaugeSampler
 from service.ops.health import ReadinessCheck
 from service.ops.metrics import Metrics
 from service.outcomes.engine import OutcomeEngine
@@ -22,6 +23,7 @@ from service.settings import Settings
 from service.statements.service import StatementService
 from service.store.ports import (
     AccountStore,
+    AuditStore,
     DocumentStore,
     ErasureStore,
     OrgDataStore,
@@ -30,7 +32,7 @@ from service.store.ports import (
     OutcomeReportStore,
     StatementStore,
 )
-from service.tenancy.auth import Principal
+from service.tenancy.auth import Principal, claimed_key
 
 AccessChange = Callable[[str | None, str | None], None]
 """Called with (credential key, tenant) after an admin change to either."""
@@ -84,6 +86,19 @@ async def get_metrics(request: Request) -> Metrics:
     return runtime_of(request).metrics
 
 
+async def get_gauges(request: Request) -> GaugeSampler:
+    return runtime_of(request).gauges
+
+
+async def get_audit(request: Request) -> AuditStore:
+    return runtime_of(request).store.audit
+
+
+def client_address(request: Request) -> str | None:
+    """Where a request came from (uvicorn applies X-Forwarded-For from trusted proxies)."""
+    return request.client.host if request.client else None
+
+
 async def get_readiness_checks(request: Request) -> dict[str, ReadinessCheck]:
     return runtime_of(request).readiness_checks
 
@@ -110,14 +125,19 @@ async def get_principal(request: Request) -> Principal:
     """The authenticated client; 401 otherwise (AU-2)."""
     runtime = runtime_of(request)
     client = request.client.host if request.client else None  # uvicorn applies X-Forwarded-For
-    principal = await runtime.authenticator.authenticate(
-        request.headers.get("authorization"), client
-    )
+    authorization = request.headers.get("authorization")
     facts = request_facts(request.scope)  # for the access log and metrics (issue 7)
-    facts.tenant, facts.credential = principal.tenant, principal.name
-    await runtime.tenancy.limiter.check(
-        principal.key, principal.limits
-    )  # 429 + Retry-After (issue 5)
+    try:
+        principal = await runtime.authenticator.authenticate(authorization, client)
+    except UnauthorizedError:
+        facts.credential = claimed_key(authorization)  # which key failed, never the secret
+        raise
+    facts.tenant, facts.credential = principal.tenant, principal.key
+    try:
+        await runtime.tenancy.limiter.check(principal.key, principal.limits)  # 429 + Retry-After
+    except TooManyRequestsError:
+        runtime.metrics.quota_refused.labels(principal.tenant, principal.key).inc()
+        raise
     return principal
 
 
@@ -183,6 +203,8 @@ OrgDataDep = Annotated[OrgDataStore, Depends(get_org_data)]
 EvidenceDep = Annotated[OutcomeEvaluationStore, Depends(get_outcome_evidence)]
 StatementsDep = Annotated[StatementService, Depends(get_statements)]
 MetricsDep = Annotated[Metrics, Depends(get_metrics)]
+AuditDep = Annotated[AuditStore, Depends(get_audit)]
+GaugesDep = Annotated[GaugeSampler, Depends(get_gauges)]
 ReadinessChecksDep = Annotated[dict[str, ReadinessCheck], Depends(get_readiness_checks)]
 AccessChangeDep = Annotated[AccessChange, Depends(get_access_change)]
 VersionDep = Annotated[str, Depends(get_version)]

@@ -1,7 +1,7 @@
 """Operations endpoints outside the xAPI base path: liveness, readiness, version, metrics.
 
-They need no xAPI version header and no credentials (except `/metrics` when
-LRS_METRICS_SCOPE names a scope).
+They need no xAPI version header and no credentials, except `/metrics`: it needs a credential
+with the LRS_METRICS_SCOPE scope (`metrics`) unless LRS_METRICS_OPEN is set.
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ from fastapi import APIRouter, Request, Response
 
 from service import __version__
 from service.api.deps import (
+    GaugesDep,
     MetricsDep,
     ReadinessChecksDep,
     SettingsDep,
@@ -63,10 +64,12 @@ async def get_version_info(request: Request, store_kind: StoreKindDep) -> Respon
 
 
 @router.get("/metrics")
-async def get_metrics(request: Request, metrics: MetricsDep, settings: SettingsDep) -> Response:
-    """Prometheus text format; needs a credential with LRS_METRICS_SCOPE when that is set."""
-    scope = settings.metrics_scope
-    if scope:
+async def get_metrics(
+    request: Request, metrics: MetricsDep, gauges: GaugesDep, settings: SettingsDep
+) -> Response:
+    """Prometheus text format; needs a credential with LRS_METRICS_SCOPE unless LRS_METRICS_OPEN."""
+    if not settings.metrics_open:
         principal = await get_principal(request)
-        principal.require(scope)
+        principal.require(settings.metrics_scope)
+    await gauges.refresh()
     return Response(metrics.exposition(), media_type=CONTENT_TYPE)

@@ -9,7 +9,14 @@ from fastapi import APIRouter, Request, Response
 
 from schemas.generate import OUTCOME_MAP_SCHEMA
 from service.api.declared import map_body, operation
-from service.api.deps import OutcomesDep, PrincipalDep, SettingsDep, StatementStoreDep
+from service.api.deps import (
+    AuditDep,
+    OutcomesDep,
+    PrincipalDep,
+    SettingsDep,
+    StatementStoreDep,
+    client_address,
+)
 from service.api.outcome_params import CHECK_DAYS
 from service.api.outcome_support import (
     READ,
@@ -28,6 +35,8 @@ from service.outcomes.engine import OutcomeEngine
 from service.outcomes.map_check import check_map
 from service.outcomes.maps import load_document, validate_map
 from service.outcomes.params import check_known, integer
+from service.tenancy.admin.actor import AdminActor, acting_principal
+from service.tenancy.admin.audit import audited
 from service.xapi.statement_params import names
 
 router = APIRouter(prefix="/outcomes/map", tags=["outcomes"])
@@ -53,11 +62,15 @@ _MAP = operation(body=map_body())
 
 
 async def _install(
-    request: Request, outcomes: OutcomeEngine, limit: int, tenant: str, name: str
+    request: Request, outcomes: OutcomeEngine, limit: int, actor: AdminActor, name: str
 ) -> Response:
+    """Store a new version of the map `name` for the actor's tenant, in the audit trail."""
+    tenant = actor.tenant or ""
     body = await read_body(request, limit)
     outcome_map = validate_map(load_document(body, request.headers.get("content-type")))
-    version = await outcomes.install_map(tenant, outcome_map, name)
+    async with audited(actor, "outcome_map.install", tenant=tenant) as note:
+        version = await outcomes.install_map(tenant, outcome_map, name)
+        note.target, note.details = str(version.number), {"name": name}
     return json_response(
         {**_summary(version), "evaluation": "/outcomes/map/evaluation"},
         status=201,
@@ -89,12 +102,17 @@ async def _numbered(outcomes: OutcomeEngine, tenant: str, name: str, number: str
 
 @router.put("", openapi_extra=_MAP)
 async def put_map(
-    request: Request, outcomes: OutcomesDep, settings: SettingsDep, principal: PrincipalDep
+    request: Request,
+    outcomes: OutcomesDep,
+    settings: SettingsDep,
+    principal: PrincipalDep,
+    audit: AuditDep,
 ) -> Response:
     """Store a new version of the default map (JSON or YAML); history is re-evaluated in the
     background."""
     principal.require(WRITE)
-    return await _install(request, outcomes, settings.max_body_bytes, principal.tenant, DEFAULT_MAP)
+    actor = acting_principal(principal, audit, client_address(request))
+    return await _install(request, outcomes, settings.max_body_bytes, actor, DEFAULT_MAP)
 
 
 @router.post("/validate", openapi_extra=operation(CHECK_DAYS, body=map_body()))
@@ -180,12 +198,12 @@ async def put_named_map(
     outcomes: OutcomesDep,
     settings: SettingsDep,
     principal: PrincipalDep,
+    audit: AuditDep,
 ) -> Response:
     """Store a new version of the map `name`; each map is versioned on its own."""
     principal.require(WRITE)
-    return await _install(
-        request, outcomes, settings.max_body_bytes, principal.tenant, map_name(name)
-    )
+    actor = acting_principal(principal, audit, client_address(request))
+    return await _install(request, outcomes, settings.max_body_bytes, actor, map_name(name))
 
 
 @maps_router.get("/{name}")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 
 from service.cli import (
+    audit,
     backup,
     config,
     credentials,
@@ -12,6 +13,7 @@ from service.cli import (
     forwarding,
     kpis,
     migrate,
+    retention,
     serve,
     tenants,
 )
@@ -22,7 +24,19 @@ def build_parser() -> argparse.ArgumentParser:
         prog="python -m service", description="xAPI Learning Record Store"
     )
     commands = parser.add_subparsers(title="commands")
-    modules = (serve, credentials, tenants, forwarding, erasure, config, backup, kpis, migrate)
+    modules = (
+        serve,
+        credentials,
+        tenants,
+        forwarding,
+        erasure,
+        retention,
+        audit,
+        config,
+        backup,
+        kpis,
+        migrate,
+    )
     for module in modules:
         module.register(commands)
     return parser

@@ -11,7 +11,9 @@ import sys
 from pathlib import Path
 from typing import IO, Any
 
-from service.model.errors import StoreError
+from service.model.durations import parse_duration
+from service.model.errors import BadRequestError, StoreError
+from service.ops.backups import plan_prune, prune
 from service.settings import Settings
 from service.store.migration.backup import backup_mongo, restore_mongo
 from service.store.migration.runner import MigrationError
@@ -45,6 +47,18 @@ def register(commands: Any) -> None:
     save.add_argument("path", type=Path, help="the backup file to write")
     save.add_argument("--force", action="store_true", help="replace an existing file")
     save.set_defaults(run=run_backup)
+    pruning = commands.add_parser(
+        "backup-prune", help="delete old backups in a directory, keeping the newest"
+    )
+    pruning.add_argument("directory", type=Path)
+    pruning.add_argument("--keep", type=int, default=7, help="newest backups always kept (7)")
+    pruning.add_argument(
+        "--max-age",
+        help="of the others, delete only those older than this: 30d, 12h (default: all)",
+    )
+    pruning.add_argument("--pattern", default="*.sqlite3", help="file names to consider")
+    pruning.add_argument("--dry-run", action="store_true", help="say what would go, delete nothing")
+    pruning.set_defaults(run=run_prune)
     load = commands.add_parser(
         "restore", help="replace the embedded store, or fill an empty MongoDB one, from a backup"
     )
@@ -107,3 +121,30 @@ def run_backup(args: argparse.Namespace) -> int:
 
 def run_restore(args: argparse.Namespace) -> int:
     return _run("restore", args)
+
+
+def run_prune(args: argparse.Namespace) -> int:
+    """Only SQLite files matching the pattern are candidates; anything else stays."""
+    if args.keep < 0:
+        print("backup-prune refused: --keep must be 0 or more", file=sys.stderr)
+        return 2
+    try:
+        max_age = (
+            parse_duration(args.max_age, what="age", ceiling_seconds=100 * 365 * 86400)
+            if args.max_age
+            else None
+        )
+    except BadRequestError as exc:
+        print(f"backup-prune refused: {exc}", file=sys.stderr)
+        return 2
+    if not args.directory.is_dir():
+        print(f"backup-prune refused: {args.directory} is not a directory", file=sys.stderr)
+        return 1
+    plan = plan_prune(args.directory, args.pattern, keep=args.keep, max_age_seconds=max_age)
+    if not args.dry_run:
+        prune(plan)
+    verb = "would delete" if args.dry_run else "deleted"
+    for path in plan.removed:
+        print(f"{verb} {path}")
+    print(f"{len(plan.kept)} kept, {len(plan.removed)} {verb}", file=sys.stderr)
+    return 0

@@ -20,6 +20,7 @@ from service.store.ports import Store
 from service.tenancy.admin import credentials as ops
 from service.tenancy.admin.actor import cli_actor
 from service.tenancy.admin.inputs import parse_data
+from service.tenancy.rotation import parse_overlap
 from service.tenancy.scopes import ALL_SCOPES
 from service.tenancy.services import default_limits
 
@@ -43,12 +44,22 @@ def register(commands: Any) -> None:
     for action, helptext in (
         ("disable", "refuse the credential from now on"),
         ("enable", "accept a disabled credential again"),
-        ("rotate", "issue a new secret for the same key; the old one stops working"),
+        ("rotate", "issue a new secret for the same key; the old one stops (or after --overlap)"),
     ):
         parser = actions.add_parser(action, help=helptext)
         parser.add_argument("key")
+        if action == "rotate":
+            parser.add_argument(
+                "--overlap",
+                help="keep the old secret valid this long too: 30m, 12h, 7d (at most 90d)",
+            )
         parser.add_argument("--json", action="store_true")
         parser.set_defaults(run=change_credential, action=action)
+    delete = actions.add_parser(
+        "delete", help="remove a credential (statements keep their authority)"
+    )
+    delete.add_argument("key")
+    delete.set_defaults(run=delete_credential)
     update = actions.add_parser("update", help="change name, scopes or limits")
     update.add_argument("key")
     update.add_argument("--name")
@@ -70,7 +81,7 @@ def create_credential(args: argparse.Namespace) -> int:
             },
         )
         issued = await ops.create_credential(
-            store.accounts, cli_actor(), body, default_limits(Settings())
+            store.accounts, cli_actor(store.audit), body, default_limits(Settings())
         )
         if args.json:
             print_json({**ops.credential_json(issued.record), "secret": issued.secret})
@@ -83,7 +94,7 @@ def create_credential(args: argparse.Namespace) -> int:
 
 def list_credentials(args: argparse.Namespace) -> int:
     async def job(store: Store) -> int:
-        records = await ops.list_credentials(store.accounts, cli_actor(), args.tenant)
+        records = await ops.list_credentials(store.accounts, cli_actor(store.audit), args.tenant)
         in_force = await ops.limits_in_force(store.accounts, records, default_limits(Settings()))
         if args.json:
             print_json({"credentials": [ops.credential_json(r, in_force[r.key]) for r in records]})
@@ -109,12 +120,22 @@ def list_credentials(args: argparse.Namespace) -> int:
     return run_admin(job)
 
 
+def delete_credential(args: argparse.Namespace) -> int:
+    async def job(store: Store) -> int:
+        await ops.delete_credential(store.accounts, cli_actor(store.audit), args.key)
+        print(f"deleted credential {args.key}")
+        return 0
+
+    return run_admin(job)
+
+
 def change_credential(args: argparse.Namespace) -> int:
     async def job(store: Store) -> int:
-        actor = cli_actor()
+        actor = cli_actor(store.audit)
         secret = None
         if args.action == "rotate":
-            rotated = await ops.rotate_secret(store.accounts, actor, args.key)
+            overlap = parse_overlap(args.overlap)
+            rotated = await ops.rotate_secret(store.accounts, actor, args.key, overlap)
             record, secret = rotated.record, rotated.secret
         elif args.action == "update":
             given = {
@@ -131,6 +152,8 @@ def change_credential(args: argparse.Namespace) -> int:
             print_json({**ops.credential_json(record), **({"secret": secret} if secret else {})})
         elif secret is not None:
             print(f"key:    {record.key}\nsecret: {secret}\n(the secret is not shown again)")
+            if record.previous is not None:
+                print(f"the old secret is accepted until {when(record.previous.until_ms)}")
         else:
             state = "enabled" if record.enabled else "disabled"
             print(f"{record.key} ({record.name}): {state}, scopes {','.join(record.scopes)}")

@@ -32,7 +32,7 @@ def register(commands: Any) -> None:
 def erase_agent(args: argparse.Namespace) -> int:
     async def job(store: Store) -> int:
         record = await ops.erase(
-            store.accounts, store.erasure, cli_actor(), args.tenant, args.agent
+            store.accounts, store.erasure, cli_actor(store.audit), args.tenant, args.agent
         )
         if args.json:
             print_json(ops.erasure_json(record))
@@ -48,7 +48,9 @@ def erase_agent(args: argparse.Namespace) -> int:
 
 def list_erasures(args: argparse.Namespace) -> int:
     async def job(store: Store) -> int:
-        records = await ops.list_erasures(store.erasure, cli_actor(), args.tenant, args.agent)
+        records = await ops.list_erasures(
+            store.erasure, cli_actor(store.audit), args.tenant, args.agent
+        )
         if args.json:
             print_json({"erasures": [ops.erasure_json(r) for r in records]})
             return 0

@@ -74,7 +74,7 @@ def add_target(args: argparse.Namespace) -> int:
         body = parse_data(TargetIn, {k: v for k, v in given.items() if v is not None})
         policy = AddressPolicy.from_setting(Settings().forwarding.allowed_networks)
         status = await ops.add_target(
-            store.accounts, store.outbox, cli_actor(), args.tenant, body, policy
+            store.accounts, store.outbox, cli_actor(store.audit), args.tenant, body, policy
         )
         if args.json:
             print_json(ops.target_json(status))
@@ -87,7 +87,7 @@ def add_target(args: argparse.Namespace) -> int:
 
 def show(args: argparse.Namespace) -> int:
     async def job(store: Store) -> int:
-        actor = cli_actor()
+        actor = cli_actor(store.audit)
         if args.action == "requeue":
             count = await ops.requeue(store.outbox, actor, args.tenant, args.target)
             if args.json:
@@ -135,7 +135,7 @@ def show(args: argparse.Namespace) -> int:
 
 def change_target(args: argparse.Namespace) -> int:
     async def job(store: Store) -> int:
-        actor = cli_actor()
+        actor = cli_actor(store.audit)
         if args.action == "remove":
             await ops.delete_target(store.outbox, actor, args.tenant, args.target)
             print(f"removed target {args.target}")

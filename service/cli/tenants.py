@@ -45,13 +45,36 @@ def register(commands: Any) -> None:
             add_limit_flags(parser)
         parser.add_argument("--json", action="store_true")
         parser.set_defaults(run=change_tenant, action=action)
+    delete = actions.add_parser(
+        "delete", help="delete a tenant and ALL its data (statements, documents, credentials)"
+    )
+    delete.add_argument("name")
+    delete.add_argument("--confirm", help="the tenant's name again, to confirm")
+    delete.add_argument("--json", action="store_true")
+    delete.set_defaults(run=delete_tenant)
+
+
+def delete_tenant(args: argparse.Namespace) -> int:
+    async def job(store: Store) -> int:
+        actor = cli_actor(store.audit)
+        counts = await ops.delete_tenant(
+            store.accounts, store.erasure, actor, args.name, args.confirm
+        )
+        if args.json:
+            print_json({"tenant": args.name, "deleted": counts})
+        else:
+            summary = ", ".join(f"{table} {count}" for table, count in counts.items())
+            print(f"deleted tenant {args.name}: {summary or 'nothing else held'}")
+        return 0
+
+    return run_admin(job)
 
 
 def create_tenant(args: argparse.Namespace) -> int:
     async def job(store: Store) -> int:
         body = parse_data(TenantIn, {"name": args.name, "limits": parse_limit_flags(args)})
         defaults = default_limits(Settings())
-        record = await ops.create_tenant(store.accounts, cli_actor(), body, defaults)
+        record = await ops.create_tenant(store.accounts, cli_actor(store.audit), body, defaults)
         if args.json:
             print_json(ops.tenant_json(record, defaults))
         else:
@@ -63,7 +86,7 @@ def create_tenant(args: argparse.Namespace) -> int:
 
 def list_tenants(args: argparse.Namespace) -> int:
     async def job(store: Store) -> int:
-        records = await ops.list_tenants(store.accounts, cli_actor())
+        records = await ops.list_tenants(store.accounts, cli_actor(store.audit))
         defaults = default_limits(Settings())
         if args.json:
             print_json({"tenants": [ops.tenant_json(t, defaults) for t in records]})
@@ -93,7 +116,9 @@ def change_tenant(args: argparse.Namespace) -> int:
         else:
             patch = TenantPatch(enabled=args.action == "enable")
         defaults = default_limits(Settings())
-        record = await ops.update_tenant(store.accounts, cli_actor(), args.name, patch, defaults)
+        record = await ops.update_tenant(
+            store.accounts, cli_actor(store.audit), args.name, patch, defaults
+        )
         if args.json:
             print_json(ops.tenant_json(record, defaults))
         else:

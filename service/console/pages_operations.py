@@ -11,7 +11,7 @@ from pydantic import ValidationError
 
 from schemas.admin import CredentialIn, TenantIn
 from service import __version__
-from service.api.deps import get_access_change, runtime_of
+from service.api.deps import client_address, get_access_change, runtime_of
 from service.console.web import BASE, ConsoleRoute, FormDep, SessionDep, render
 from service.model.errors import BadRequestError
 from service.ops.health import evaluate
@@ -27,7 +27,11 @@ router = APIRouter(prefix=f"{BASE}/operations", route_class=ConsoleRoute, includ
 
 async def _actor(request: Request, session: ActiveSession) -> AdminActor:
     """The signed-in person as an admin actor; 403 without `admin` or `operator`."""
-    return principal_actor(session.principal, await get_access_change(request))
+    runtime = runtime_of(request)
+    on_change = await get_access_change(request)
+    return principal_actor(
+        session.principal, on_change, runtime.store.audit, client_address(request)
+    )
 
 
 @router.get("")

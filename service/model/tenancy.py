@@ -90,6 +90,22 @@ class TenantRecord:
 
 
 @dataclass(frozen=True, slots=True)
+class PreviousSecret:
+    """A rotated-out secret still accepted until `until_ms` (rotation with overlap)."""
+
+    secret_hash: str
+    until_ms: int
+
+
+@dataclass(frozen=True, slots=True)
+class Rotation:
+    """A new secret; the one it replaces stays valid as `previous` (None: stops at once)."""
+
+    secret_hash: str
+    previous: PreviousSecret | None
+
+
+@dataclass(frozen=True, slots=True)
 class CredentialRecord:
     """A client credential; only a hash of the secret is ever stored (AU-1)."""
 
@@ -102,6 +118,13 @@ class CredentialRecord:
     created_ms: int
     last_used_ms: int | None = None
     limits: Limits = field(default_factory=Limits)  # overrides of the tenant's limits
+    previous: PreviousSecret | None = None
+
+    def previous_valid_at(self, ms: int) -> PreviousSecret | None:
+        """The rotated-out secret if it is still accepted at `ms`."""
+        if self.previous is not None and ms < self.previous.until_ms:
+            return self.previous
+        return None
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,9 +133,9 @@ class CredentialChanges:
 
     name: str | None = None
     enabled: bool | None = None
-    secret_hash: str | None = None
     scopes: tuple[str, ...] | None = None
     limits: Limits | None = None
+    rotation: Rotation | None = None  # replaces the secret and the previous one together
 
 
 @dataclass(frozen=True, slots=True)

@@ -49,7 +49,7 @@ class Metrics:
         )
         self.ingested = Counter(
             "lrs_statements_ingested",
-            "Statements stored, by tenant and credential name.",
+            "Statements stored, by tenant and credential key.",
             ["tenant", "credential"],
             registry=r,
         )
@@ -104,6 +104,39 @@ class Metrics:
             buckets=SECONDS,
             registry=r,
         )
+        self.quota_refused = Counter(
+            "lrs_quota_refused",
+            "Requests refused with 429 for a rate quota, by tenant and credential key.",
+            ["tenant", "credential"],
+            registry=r,
+        )
+        self.previous_secret_uses = Counter(
+            "lrs_credential_previous_secret_uses",
+            "Requests signed in with a rotated-out secret inside its overlap, by credential key.",
+            ["tenant", "credential"],
+            registry=r,
+        )
+        self.outcome_backlog = Gauge(
+            "lrs_outcome_backlog_statements",
+            "Statements stored but not yet evaluated by the tenant's outcome map versions.",
+            ["tenant"],
+            registry=r,
+        )
+        self.outcome_lag = Gauge(
+            "lrs_outcome_lag_seconds",
+            "Seconds since the tenant's outcome evaluation was last seen caught up (0: it is).",
+            ["tenant"],
+            registry=r,
+        )
+        self.dead_letters = Gauge(
+            "lrs_forwarding_dead_letters",
+            "Statements a forwarding target gave up on, by tenant and target.",
+            ["tenant", "target"],
+            registry=r,
+        )
+        self.store_size = Gauge(
+            "lrs_store_size_bytes", "Bytes the store occupies (data and indexes).", registry=r
+        )
         self._children: dict[tuple[str, str, int], tuple[Counter, Histogram]] = {}
 
     def observe_request(
@@ -140,6 +173,12 @@ class Metrics:
 
     def sign_in_verified(self, seconds: float) -> None:
         self.signin_checks.observe(seconds)
+
+    def previous_secret_used(self, tenant: str, key: str) -> None:
+        self.previous_secret_uses.labels(tenant, key).inc()
+
+    def evaluation_step(self, seconds: float) -> None:
+        self.outcome_seconds.observe(seconds)
 
     def exposition(self) -> bytes:
         """The Prometheus text format of every metric."""

@@ -18,7 +18,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Iterable
+import time
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -63,6 +64,7 @@ class OutcomeEngine:
         self.coalesce_seconds = coalesce_seconds
         self._workers: dict[str, _TenantWorker] = {}
         self._compiled: dict[tuple[str, int], CompiledMap] = {}
+        self.on_step: Callable[[float], None] | None = None  # seconds of each step (metrics)
 
     async def start(self) -> None:
         """Resume every tenant's evaluation after its last evaluated statement."""
@@ -170,7 +172,10 @@ class OutcomeEngine:
                         self._home_page,
                         worker.handoff.statement,
                     )
+                    started = time.perf_counter()
                     emitted = await run_step(context, page)
+                    if self.on_step is not None:
+                        self.on_step(time.perf_counter() - started)
                     worker.cursors[version.version] = page[-1].seq
                     busy = busy or emitted or len(page) == self.page_size
                 if len(page) < self.page_size and version.status == "evaluating":

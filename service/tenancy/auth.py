@@ -17,6 +17,7 @@ from service.model.clock import now_ms
 from service.model.errors import ForbiddenError, UnauthorizedError
 from service.model.tenancy import CredentialRecord, EffectiveLimits, TenantRecord
 from service.store.ports import AccountStore
+from service.tenancy.rotation import PreviousSecretLog
 from service.tenancy.scopes import XAPI_SCOPES, covers
 from service.tenancy.signin import (
     Attempt,
@@ -28,7 +29,7 @@ from service.tenancy.signin import (
 from service.tenancy.usage import UsageRecorder
 from service.xapi.agents import agent_key
 
-__all__ = ["XAPI_SCOPES", "Authenticator", "Principal", "new_credential"]
+__all__ = ["XAPI_SCOPES", "Authenticator", "Principal", "claimed_key", "new_credential"]
 DEFAULT_TENANT = "default"
 _SCRYPT_N, _SCRYPT_R, _SCRYPT_P = 2**14, 8, 1
 _FAILURE_SECONDS = 5.0  # a wrong secret is refused without scrypt for this long
@@ -154,14 +155,29 @@ def authority_for(record: CredentialRecord, home_page: str) -> dict[str, Any]:
 
 @dataclass(frozen=True, slots=True)
 class _Cached:
-    fingerprint: bytes
+    """A verified (key, secret): `secret_hash` is the hash it matched, `previous` when that is
+    the rotated-out secret of an overlap."""
+
+    key: str
     secret_hash: str
+    previous: bool
     fresh_until: float
     principal: Principal
+
+    def matches(self, record: CredentialRecord) -> bool:
+        """The record still accepts this secret (the hash unchanged, an overlap not over)."""
+        if not self.previous:
+            return _same(record.secret_hash, self.secret_hash)
+        previous = record.previous_valid_at(now_ms())
+        return previous is not None and _same(previous.secret_hash, self.secret_hash)
 
 
 class Authenticator:
     """HTTP Basic authentication; scrypt runs once per credential and secret, not per request.
+
+    Inside a rotation's overlap a credential has two secrets: the new one and the rotated-out
+    one, until its end; each verified pair is cached on its own, and every use of the old one
+    is reported (metric and a log line per credential at most every minute).
 
     A verified credential is trusted from memory for `cache_seconds`; after that its record is
     read again (no scrypt while the secret hash is unchanged), so a disable, rotation, scope or
@@ -190,26 +206,26 @@ class Authenticator:
         self._defaults = defaults or EffectiveLimits(0, 1, 10_000, 20 * 1024 * 1024)
         self._cache_seconds = cache_seconds
         self._usage = usage
-        self._cache: dict[str, _Cached] = {}
+        self._cache: dict[bytes, _Cached] = {}  # by fingerprint of (key, secret)
         self._failures: dict[bytes, float] = {}
         self._verifying: dict[bytes, asyncio.Future[Principal]] = {}
         self._throttle = throttle or SignInThrottle(per_key=0, per_address=0, window_seconds=1)
         self._pool = pool or VerificationPool(threads=1, queue=64)
         self.observer: SignInObserver | None = None
+        self._previous_uses = PreviousSecretLog()
 
     async def authenticate(self, authorization: str | None, client: str | None = None) -> Principal:
         """The principal of a Basic Authorization header sent from the `client` address."""
         key, secret = _parse_basic(authorization)
         fingerprint = hashlib.sha256(f"{key}:{secret}".encode()).digest()
-        cached = self._cache.get(key)
-        if cached is not None and hmac.compare_digest(cached.fingerprint, fingerprint):
+        cached = self._cache.get(fingerprint)
+        if cached is not None and cached.key == key:
             if time.monotonic() < cached.fresh_until:
-                if self._usage is not None:
-                    self._usage.seen(key)
+                self._seen(cached.principal, previous=cached.previous)
                 return cached.principal
             record, tenant = await self._load(key)
-            if record is not None and _same(record.secret_hash, cached.secret_hash):
-                return self._admit(record, tenant, fingerprint)
+            if record is not None and cached.matches(record):
+                return self._admit(record, tenant, fingerprint, cached.secret_hash, cached.previous)
         if self._failures.get(fingerprint, 0.0) > time.monotonic():
             raise UnauthorizedError("invalid credentials")
         pending = self._verifying.get(fingerprint)
@@ -228,9 +244,9 @@ class Authenticator:
         """Drop cached verifications: of one credential, of a tenant's, or (no argument) all."""
         if key is None and tenant is None:
             self._cache.clear()
-        for cached_key, cached in list(self._cache.items()):
-            if cached_key == key or cached.principal.tenant == tenant:
-                del self._cache[cached_key]
+        for fingerprint, cached in list(self._cache.items()):
+            if cached.key == key or cached.principal.tenant == tenant:
+                del self._cache[fingerprint]
 
     async def close(self) -> None:
         """Stop the verification threads."""
@@ -244,9 +260,11 @@ class Authenticator:
         try:
             record = await self._store.get_credential(key)
             hashed = _UNKNOWN_KEY_HASH if record is None else record.secret_hash
-            valid, seconds = await self._pool.run(partial(_timed_check, secret, hashed))
-            if self.observer is not None:
-                self.observer.sign_in_verified(seconds)
+            valid = await self._check(secret, hashed)
+            previous = None if record is None else record.previous_valid_at(now_ms())
+            if not valid and previous is not None:  # inside a rotation's overlap
+                hashed = previous.secret_hash
+                valid = await self._check(secret, hashed)
             if record is None or not valid:
                 failed = True
                 self._refused(fingerprint, "unknown_key" if record is None else "wrong_secret")
@@ -254,7 +272,16 @@ class Authenticator:
         finally:
             if not failed:
                 self._throttle.refund(attempt)
-        return self._admit(record, tenant, fingerprint)
+        return self._admit(
+            record, tenant, fingerprint, hashed, previous=hashed != record.secret_hash
+        )
+
+    async def _check(self, secret: str, hashed: str) -> bool:
+        """One scrypt on the pool, timed for the observer."""
+        valid, seconds = await self._pool.run(partial(_timed_check, secret, hashed))
+        if self.observer is not None:
+            self.observer.sign_in_verified(seconds)
+        return valid
 
     def _refused(self, fingerprint: bytes, reason: str) -> NoReturn:
         """401 for a failed verification; the same answer for an unknown key as a wrong secret."""
@@ -272,31 +299,48 @@ class Authenticator:
         return record, await self._store.get_tenant(record.tenant)
 
     async def resume(self, key: str) -> tuple[Principal, str]:
-        """The principal of a credential verified earlier (a console session) and its secret
-        hash, read afresh: 401 once it is gone or disabled, 403 once its tenant is."""
+        """The principal of a credential verified earlier (a console session) and its current
+        secret hash, read afresh: 401 once it is gone or disabled, 403 once its tenant is."""
         record, tenant = await self._load(key)
         if record is None:
             raise UnauthorizedError("this credential no longer exists")
         return self._principal(record, tenant), record.secret_hash
 
+    def matched_hash(self, key: str, secret: str) -> str | None:
+        """The secret hash a just-verified (key, secret) matched: the rotated-out one when the
+        secret is an overlap's old secret; None when it is not verified in memory."""
+        cached = self._cache.get(hashlib.sha256(f"{key}:{secret}".encode()).digest())
+        return cached.secret_hash if cached is not None and cached.key == key else None
+
     def _admit(
-        self, record: CredentialRecord, tenant: TenantRecord | None, fingerprint: bytes
+        self,
+        record: CredentialRecord,
+        tenant: TenantRecord | None,
+        fingerprint: bytes,
+        secret_hash: str,
+        previous: bool,
     ) -> Principal:
-        """The principal of a verified credential, remembered for `cache_seconds`."""
+        """The principal of a verified credential, remembered (by the fingerprint of its key and
+        secret) for `cache_seconds`, and no longer than a rotation's overlap lasts."""
         principal = self._principal(record, tenant)
-        fresh_until = time.monotonic() + self._cache_seconds
-        self._cache[record.key] = _Cached(fingerprint, record.secret_hash, fresh_until, principal)
-        if self._usage is not None:
-            self._usage.seen(record.key)
+        fresh_for = self._cache_seconds
+        overlap = record.previous_valid_at(now_ms()) if previous else None
+        if overlap is not None:  # trusted from memory no longer than the overlap lasts
+            fresh_for = min(fresh_for, (overlap.until_ms - now_ms()) / 1000)
+        fresh_until = time.monotonic() + fresh_for
+        self._cache[fingerprint] = _Cached(
+            record.key, secret_hash, previous, fresh_until, principal
+        )
+        self._seen(principal, previous=previous)
         return principal
 
     def _principal(self, record: CredentialRecord, tenant: TenantRecord | None) -> Principal:
         """The principal of a credential, if it and its tenant are enabled."""
         if not record.enabled:
-            self._cache.pop(record.key, None)
+            self.forget(record.key)
             raise UnauthorizedError("this credential is disabled")
         if tenant is None or not tenant.enabled:
-            self._cache.pop(record.key, None)
+            self.forget(record.key)
             state = "is disabled" if tenant is not None else "does not exist"
             raise ForbiddenError(f"the tenant {record.tenant!r} of this credential {state}")
         principal = Principal(
@@ -309,10 +353,31 @@ class Authenticator:
         )
         return principal
 
+    def _seen(self, principal: Principal, *, previous: bool) -> None:
+        """Count a use: last-used time, and the rotated-out secret's uses."""
+        if self._usage is not None:
+            self._usage.seen(principal.key)
+        if previous:
+            if self.observer is not None:
+                self.observer.previous_secret_used(principal.tenant, principal.key)
+            self._previous_uses.used(principal.tenant, principal.key)
+
 
 def _same(a: str, b: str) -> bool:
     """Constant-time equality of two secret-derived strings."""
     return hmac.compare_digest(a.encode(), b.encode())
+
+
+CLAIMED_KEY_CHARS = 128
+
+
+def claimed_key(authorization: str | None) -> str | None:
+    """The key a Basic header names (for logs: never the secret), cut short; None if none."""
+    try:
+        key, _ = _parse_basic(authorization)
+    except UnauthorizedError:
+        return None
+    return key[:CLAIMED_KEY_CHARS]
 
 
 def _parse_basic(authorization: str | None) -> tuple[str, str]:

@@ -16,7 +16,7 @@ XAPI_SCOPES = (
     "all/read",
     "all",
 )
-OWN_SCOPES = ("outcomes/read", "outcomes/write", "export", "admin", "operator")
+OWN_SCOPES = ("outcomes/read", "outcomes/write", "export", "metrics", "admin", "operator")
 ALL_SCOPES = XAPI_SCOPES + OWN_SCOPES
 SCOPE_HELP = {
     "statements/write": "store statements (PUT/POST statements)",
@@ -30,6 +30,7 @@ SCOPE_HELP = {
     "outcomes/read": "read outcome maps and results",
     "outcomes/write": "write outcome maps",
     "export": "export the tenant's data",
+    "metrics": "read the Prometheus metrics at /metrics (every tenant's counts)",
     "admin": "manage the own tenant: credentials, forwarding, dead letters, erasure",
     "operator": "manage every tenant: create tenants, set limits, everything `admin` can",
 }

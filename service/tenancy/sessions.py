@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 from service.model.clock import now_ms
 from service.model.console import SessionRecord
-from service.model.errors import LRSError
+from service.model.errors import LRSError, UnauthorizedError
 from service.store.ports import SessionStore
 from service.tenancy.auth import Authenticator, Principal
 
@@ -81,6 +81,10 @@ class SessionKeeper:
         basic = "Basic " + base64.b64encode(f"{key}:{secret}".encode()).decode()
         await self._authenticator.authenticate(basic, client)
         principal, secret_hash = await self._authenticator.resume(key)
+        # a session is stamped with the current secret and ends when it is rotated, so the
+        # rotated-out secret of an overlap keeps serving the API but opens no console session
+        if self._authenticator.matched_hash(key, secret) != secret_hash:
+            raise UnauthorizedError("this secret was rotated out; sign in with the new one")
         now = now_ms()
         await self._store.remove_sessions_before(now - self._idle_ms, now - self._max_ms)
         token = secrets.token_urlsafe(32)

@@ -34,6 +34,10 @@ class SignInObserver(Protocol):
 
     def sign_in_verified(self, seconds: float) -> None: ...
 
+    def previous_secret_used(self, tenant: str, key: str) -> None:
+        """A request signed in with a rotated-out secret inside its overlap."""
+        ...
+
 
 @dataclass(slots=True)
 class _Bucket:

@@ -134,3 +134,34 @@ async def test_a_tenant_admin_sees_and_changes_only_its_own_tenant(app: FastAPI)
     assert 'action="/console/operations/tenants"' not in page.text  # operators create tenants
     assert rotate.status_code == 404  # another tenant's key does not exist for it
     assert tenant.status_code == 403
+
+
+async def test_console_admin_actions_are_in_the_audit_log(app: FastAPI) -> None:
+    """A credential rotated and disabled through the console is audited like the admin API:
+    who (the signed-in credential), what, which key, from where (issue 20)."""
+    async with client_for(app, "2.0.0") as api:
+        made = await api.post("/admin/credentials", json={"name": "lms", "scopes": ["all"]})
+        key = made.json()["key"]
+    async with browser(app) as client:
+        csrf = await sign_in(client)
+        rotated = await client.post(
+            f"/console/operations/credentials/{key}/rotate", data={"csrf": csrf, "confirm": "yes"}
+        )
+        assert rotated.status_code == 200
+        disabled = await client.post(
+            f"/console/operations/credentials/{key}/enabled",
+            data={"csrf": csrf, "enabled": "false", "confirm": "yes"},
+        )
+        assert disabled.status_code == 303
+    async with client_for(app, "2.0.0") as api:
+        log = (await api.get("/admin/audit", params={"action": "credential.rotate"})).json()
+        everything = (await api.get("/admin/audit")).json()["events"]
+    rotations = [e for e in log["events"] if e["target"] == key]
+    assert len(rotations) == 1
+    assert rotations[0]["outcome"] == "ok"
+    assert rotations[0]["actor"].startswith("credential:")
+    assert rotations[0]["source"] is not None
+    assert [e["action"] for e in everything if e["target"] == key][:2] == [
+        "credential.disable",
+        "credential.rotate",
+    ]

@@ -221,3 +221,41 @@ async def test_signing_in_again_ends_the_previous_session(app: FastAPI) -> None:
     async with browser(app) as replay:
         replay.cookies.set("lrs_console", first)
         assert (await replay.get("/console/statements")).status_code == 303
+
+
+async def test_a_rotation_with_overlap_ends_sessions_and_the_old_secret_opens_none(
+    app: FastAPI,
+) -> None:
+    """During an overlap the rotated-out secret still serves the API, but the credential's
+    console sessions end at the rotation and the old secret signs nobody in; the new one does."""
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app), base_url="http://lrs.test"
+    ) as api:
+        made = await api.post(
+            "/admin/credentials",
+            json={"name": "ops", "scopes": ["all", "admin"]},
+            headers={"Authorization": BASIC},
+        )
+        key, old = made.json()["key"], made.json()["secret"]
+        async with browser(app) as client:
+            await sign_in(client, key, old)
+            rotated = await api.post(
+                f"/admin/credentials/{key}/rotate",
+                json={"overlap": "1h"},
+                headers={"Authorization": BASIC},
+            )
+            assert rotated.status_code == 200, rotated.text
+            new = rotated.json()["secret"]
+            assert (await client.get("/console/statements")).status_code == 303
+        async with browser(app) as late:
+            refused = await late.post("/console/signin", data={"key": key, "secret": old})
+            assert refused.status_code == 401
+            assert "lrs_console" not in refused.cookies
+            await sign_in(late, key, new)
+            assert (await late.get("/console/statements")).status_code == 200
+        still = await api.get(
+            "/xapi/statements",
+            headers={"X-Experience-API-Version": "2.0.0"},
+            auth=(key, old),
+        )
+        assert still.status_code == 200

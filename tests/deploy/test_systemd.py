@@ -45,5 +45,6 @@ def test_units_use_only_real_settings() -> None:
         assert lrs_names_in(path) <= setting_names(), path.name
     backup = unit_file(DEPLOY / "systemd" / "lrs-backup.service")
     assert "-m service backup" in backup["Service"]["ExecStart"][0]
+    assert "-m service backup-prune /var/backups/lrs" in backup["Service"]["ExecStartPost"][0]
     timer = unit_file(DEPLOY / "systemd" / "lrs-backup.timer")
     assert timer["Timer"]["OnCalendar"] == ["daily"]

@@ -6,6 +6,7 @@ import os
 import sqlite3
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import orjson
@@ -112,3 +113,53 @@ def test_backup_of_another_store_kind_is_refused(tmp_path: Path) -> None:
     )
     assert done.returncode == 1
     assert "backup and restore know no store at 'postgresql'" in done.stderr
+
+
+def test_backup_prune_keeps_the_newest_and_touches_nothing_else(tmp_path: Path) -> None:
+    """`backup-prune DIR --keep N --max-age AGE`: the newest N stay, older ones past AGE go;
+    files that are not SQLite databases are never candidates (issue 20)."""
+    folder = tmp_path / "backups"
+    folder.mkdir()
+    day = 86400
+    now = time.time()
+    ages = {"lrs-1.sqlite3": 1, "lrs-2.sqlite3": 2, "lrs-5.sqlite3": 5, "lrs-40.sqlite3": 40}
+    for name, days in [*ages.items(), ("lrs-50.sqlite3", 50)]:
+        path = folder / name
+        sqlite3.connect(path).execute("CREATE TABLE t (x)").connection.close()
+        os.utime(path, (now - days * day, now - days * day))
+    notes = folder / "notes.sqlite3"
+    notes.write_text("not a database")
+    os.utime(notes, (now - 90 * day, now - 90 * day))
+
+    dry = run_cli(
+        "backup-prune",
+        str(folder),
+        "--keep",
+        "2",
+        "--max-age",
+        "30d",
+        "--dry-run",
+        store=tmp_path / "x.sqlite3",
+    )
+    assert dry.returncode == 0, dry.stderr
+    assert sorted(line.split("/")[-1] for line in dry.stdout.splitlines()) == [
+        "lrs-40.sqlite3",
+        "lrs-50.sqlite3",
+    ]
+    assert len(list(folder.iterdir())) == 6
+    real = run_cli(
+        "backup-prune", str(folder), "--keep", "2", "--max-age", "30d", store=tmp_path / "x.sqlite3"
+    )
+    assert real.returncode == 0, real.stderr
+    assert sorted(p.name for p in folder.iterdir()) == [
+        "lrs-1.sqlite3",
+        "lrs-2.sqlite3",
+        "lrs-5.sqlite3",
+        "notes.sqlite3",
+    ]
+    everything = run_cli("backup-prune", str(folder), "--keep", "1", store=tmp_path / "x.sqlite3")
+    assert everything.returncode == 0
+    assert sorted(p.name for p in folder.iterdir()) == ["lrs-1.sqlite3", "notes.sqlite3"]
+    bad = run_cli("backup-prune", str(folder), "--max-age", "soon", store=tmp_path / "x.sqlite3")
+    assert bad.returncode == 2
+    assert "invalid age" in bad.stderr

@@ -15,7 +15,7 @@ from service.app import create_app
 from service.model.errors import StoreError
 from service.ops.logging import JsonFormatter, TextFormatter, configure_logging, log_event
 from tests.builders import statement
-from tests.conftest import client_for, make_settings
+from tests.conftest import KEY, client_for, make_settings
 
 ACCESS_FIELDS = {
     "time",
@@ -48,7 +48,7 @@ async def test_one_json_line_per_request(app: FastAPI, caplog: pytest.LogCapture
     assert line["request_id"] == posted.headers["X-Request-Id"]
     assert line["logger"] == "service.access"
     assert (line["method"], line["route"], line["status"]) == ("POST", "/xapi/statements", 200)
-    assert (line["tenant"], line["credential"], line["statements"]) == ("default", "bootstrap", 2)
+    assert (line["tenant"], line["credential"], line["statements"]) == ("default", KEY, 2)
     assert isinstance(line["duration_ms"], float)
     assert str(line["time"]).endswith("Z")
 

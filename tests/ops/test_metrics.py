@@ -9,8 +9,9 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from service.app import create_app
 from tests.builders import statement
-from tests.conftest import BASIC, client_for, make_settings
+from tests.conftest import BASIC, KEY, client_for, make_settings
 from tests.ops.support import plain_client
+from tests.outcomes.support import PASSED, one_outcome_map, passed, post_statements, put_map, settle
 
 NAMES = (
     "lrs_build_info",
@@ -29,6 +30,12 @@ NAMES = (
     "lrs_signin_refused",
     "lrs_signin_throttled",
     "lrs_signin_check_seconds",
+    "lrs_quota_refused",
+    "lrs_credential_previous_secret_uses",
+    "lrs_outcome_backlog_statements",
+    "lrs_outcome_lag_seconds",
+    "lrs_forwarding_dead_letters",
+    "lrs_store_size_bytes",
     "process_resident_memory_bytes",
 )
 
@@ -47,7 +54,7 @@ def value(text: str, name: str, **labels: str) -> float:
 
 async def _metrics(app: FastAPI) -> str:
     async with plain_client(app) as plain:
-        response = await plain.get("/metrics")
+        response = await plain.get("/metrics", headers={"Authorization": BASIC})
     assert response.status_code == 200
     assert response.headers["content-type"].startswith("text/plain; version=")
     return response.text
@@ -76,7 +83,7 @@ async def test_metrics_move_after_requests(app: FastAPI) -> None:
     posted_labels = {"method": "POST", "route": "/xapi/statements", "status": "200"}
     assert moved("lrs_http_requests_total", **posted_labels) == 1
     assert moved("lrs_http_request_duration_seconds_count", **posted_labels) == 1
-    assert moved("lrs_statements_ingested_total", tenant="default", credential="bootstrap") == 3
+    assert moved("lrs_statements_ingested_total", tenant="default", credential=KEY) == 3
     assert moved("lrs_statement_batch_size_count") == 1
     assert moved("lrs_statement_batch_size_sum") == 3
     if app.state.runtime.store.kind == "sqlite":  # adapters that report their writes
@@ -104,6 +111,67 @@ async def test_each_app_has_its_own_registry(tmp_path: Path) -> None:
     assert first.state.runtime.metrics.registry is not second.state.runtime.metrics.registry
 
 
+async def test_metrics_need_the_metrics_scope_by_default(app: FastAPI) -> None:
+    async with client_for(app, "2.0.0") as client:
+        issued = await client.post(
+            "/admin/credentials", json={"name": "lms", "scopes": ["statements/write"]}
+        )
+        scraper = await client.post(
+            "/admin/credentials", json={"name": "prometheus", "scopes": ["metrics"]}
+        )
+    lms, prometheus = issued.json(), scraper.json()
+    async with plain_client(app) as plain:
+        anonymous = await plain.get("/metrics")
+        lacking = await plain.get("/metrics", auth=(lms["key"], lms["secret"]))
+        allowed = await plain.get("/metrics", auth=(prometheus["key"], prometheus["secret"]))
+    assert anonymous.status_code == 401
+    assert anonymous.headers["WWW-Authenticate"].startswith("Basic")
+    assert lacking.status_code == 403
+    assert allowed.status_code == 200
+    assert "lrs_store_size_bytes" in allowed.text
+
+
+async def test_an_explicit_setting_opens_metrics(tmp_path: Path) -> None:
+    application = create_app(make_settings(tmp_path, metrics_open=True))
+    async with application.router.lifespan_context(application), plain_client(application) as plain:
+        response = await plain.get("/metrics")
+    assert response.status_code == 200
+    assert value(response.text, "lrs_store_size_bytes") > 0
+
+
+async def test_series_carry_the_key_so_equal_names_never_merge(app: FastAPI) -> None:
+    async with client_for(app, "2.0.0") as client:
+        issued = await client.post("/admin/credentials", json={"name": "lms", "scopes": ["all"]})
+    lms = issued.json()
+    async with client_for(app, "2.0.0", auth=False) as other:
+        posted = await other.post(
+            "/xapi/statements", json=statement(), auth=(lms["key"], lms["secret"])
+        )
+    assert posted.status_code == 200
+    text = await _metrics(app)
+    assert (
+        value(text, "lrs_statements_ingested_total", tenant="default", credential=lms["key"]) == 1
+    )
+    assert 'credential="lms"' not in text
+
+
+async def test_quota_refusals_are_counted_per_key(tmp_path: Path) -> None:
+    settings = make_settings(
+        tmp_path,
+        rate_limit_per_second=0.001,
+        rate_limit_burst=1,
+        quota_shared=False,  # this process's buckets, so forgetting one lets the scrape through
+    )
+    application = create_app(settings)
+    async with application.router.lifespan_context(application):
+        async with client_for(application, "2.0.0") as client:
+            statuses = [(await client.get("/xapi/statements")).status_code for _ in range(3)]
+        assert statuses == [200, 429, 429]
+        application.state.runtime.tenancy.limiter.forget(KEY)  # let the scrape itself through
+        text = await _metrics(application)
+    assert value(text, "lrs_quota_refused_total", tenant="default", credential=KEY) == 2
+
+
 async def test_metrics_can_require_a_scope(tmp_path: Path) -> None:
     application = create_app(make_settings(tmp_path, metrics_scope="all/read"))
     async with application.router.lifespan_context(application), plain_client(application) as plain:
@@ -113,3 +181,16 @@ async def test_metrics_can_require_a_scope(tmp_path: Path) -> None:
     assert refused.headers["WWW-Authenticate"].startswith("Basic")
     assert allowed.status_code == 200
     assert "lrs_http_requests_total" in allowed.text
+
+
+async def test_outcome_evaluation_time_and_backlog_are_recorded(tmp_path: Path) -> None:
+    application = create_app(make_settings(tmp_path))
+    async with application.router.lifespan_context(application):
+        async with client_for(application, None) as api:
+            await post_statements(api, passed("ann"), passed("bob"))
+            await put_map(api, one_outcome_map({"all": [{"verbs": [PASSED]}]}))
+            await settle(api)
+        text = await _metrics(application)
+    assert value(text, "lrs_outcome_evaluation_seconds_count") >= 1
+    assert value(text, "lrs_outcome_backlog_statements", tenant="default") == 0
+    assert value(text, "lrs_outcome_lag_seconds", tenant="default") == 0

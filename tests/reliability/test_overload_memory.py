@@ -155,7 +155,7 @@ def test_one_credential_cannot_take_every_write_slot(tmp_path: Path) -> None:
             finally:
                 for sock in hog:
                     sock.close()
-        metrics = httpx.get(f"{base}/metrics").text
+        metrics = httpx.get(f"{base}/metrics", headers={"Authorization": BASIC}).text
         assert 'lrs_http_requests_shed_total{limit="credential_share"} 1.0' in metrics
 
 

@@ -43,7 +43,8 @@ def signed_in(http: httpx.Client, key: str, secret: str, address: str) -> int:
 
 def metric(http: httpx.Client, name: str, **labels: str) -> float:
     """The value of one sample of /metrics (0 when absent)."""
-    for family in text_string_to_metric_families(http.get("/metrics").text):
+    scrape = http.get("/metrics", headers={"Authorization": basic(KEY, SECRET)})
+    for family in text_string_to_metric_families(scrape.text):
         for sample in family.samples:
             if sample.name == name and sample.labels == labels:
                 return sample.value

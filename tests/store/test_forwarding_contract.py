@@ -98,12 +98,19 @@ async def test_lease_delivery_failure_and_dead_letters(store: Store) -> None:
     letters = await store.outbox.list_dead_letters("t1")
     assert [(d.statement_id, d.attempts) for d in letters] == [(ids[1], 2)]
     assert await store.outbox.list_dead_letters("t2") == []
+    assert await store.outbox.dead_letter_counts() == {("t1", "dw"): 1}
     assert await claim(store, target, owner="b", now=10**13 + 500) == [ids[2]]
     done = DeliveryOutcome(delivered=[letters[0].outbox_id + 1])
     await store.outbox.finish_forward_batch(target, owner="b", now_ms=10**13, outcome=done)
     assert await store.outbox.requeue_dead_letters("t2") == 0
     assert await store.outbox.requeue_dead_letters("t1", target) == 1
     assert await claim(store, target, owner="c", now=10**13 + 500) == [ids[1]]
+    assert await store.outbox.dead_letter_counts() == {}
+
+
+async def test_the_store_reports_its_size(store: Store) -> None:
+    await put(store, *(statement() for _ in range(20)))
+    assert await store.size_bytes() > 0
 
 
 async def test_targets_belong_to_one_tenant(store: Store) -> None:

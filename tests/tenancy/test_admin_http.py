@@ -139,3 +139,22 @@ async def test_admin_api_requires_credentials(app: FastAPI) -> None:
         response = await anonymous.get("/admin/tenants")
         assert response.status_code == 401
         assert response.headers["WWW-Authenticate"].startswith("Basic")
+
+
+async def test_credential_names_are_unique_in_a_tenant(app: FastAPI) -> None:
+    """Series and logs name the key; names still tell people apart, so two never share one."""
+    async with client(app, await operator(app)) as ops:
+        first = await ops.post("/admin/credentials", json={"name": "Moodle", "scopes": ["all"]})
+        again = await ops.post("/admin/credentials", json={"name": "Moodle", "scopes": ["all"]})
+        other = await ops.post("/admin/credentials", json={"name": "LXP", "scopes": ["all"]})
+        renamed = await ops.patch(
+            f"/admin/credentials/{other.json()['key']}", json={"name": "Moodle"}
+        )
+        await ops.post("/admin/tenants", json={"name": "acme"})
+        elsewhere = await ops.post(
+            "/admin/credentials", json={"tenant": "acme", "name": "Moodle", "scopes": ["all"]}
+        )
+    assert first.status_code == 201
+    assert (again.status_code, renamed.status_code) == (409, 409)
+    assert "already has a credential named 'Moodle'" in again.json()["message"]
+    assert elsewhere.status_code == 201

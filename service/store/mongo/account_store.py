@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from service.model.errors import NotFoundError
 from service.model.tenancy import CredentialChanges, CredentialRecord, Limits, TenantRecord
 from service.store.mongo import admin as admin_ops
 from service.store.mongo import schema
@@ -52,6 +53,12 @@ class MongoAccounts:
     @driver_errors("change a credential")
     async def update_credential(self, key: str, changes: CredentialChanges) -> CredentialRecord:
         return await admin_ops.update_credential(self._conn.coll(schema.CREDENTIALS), key, changes)
+
+    @driver_errors("delete a credential")
+    async def delete_credential(self, key: str) -> None:
+        deleted = await self._conn.coll(schema.CREDENTIALS).delete_one({"_id": key})
+        if deleted.deleted_count == 0:
+            raise NotFoundError(f"no credential with key {key!r}")
 
     @driver_errors("record credential use")
     async def touch_credentials(self, last_used: dict[str, int]) -> None:

@@ -12,7 +12,13 @@ from pymongo.errors import DuplicateKeyError
 
 from service.model.clock import now_ms
 from service.model.errors import ConflictError, NotFoundError
-from service.model.tenancy import CredentialChanges, CredentialRecord, Limits, TenantRecord
+from service.model.tenancy import (
+    CredentialChanges,
+    CredentialRecord,
+    Limits,
+    PreviousSecret,
+    TenantRecord,
+)
 from service.store.mongo.client import Doc
 
 DEFAULT_TENANT = "default"
@@ -42,7 +48,12 @@ def _credential(doc: Doc) -> CredentialRecord:
         created_ms=doc["created"],
         last_used_ms=doc.get("last_used"),
         limits=_limits(doc),
+        previous=_previous(doc.get("previous")),
     )
+
+
+def _previous(doc: Doc | None) -> PreviousSecret | None:
+    return PreviousSecret(doc["secret_hash"], doc["until"]) if doc else None
 
 
 async def ensure_default_tenant(coll: AsyncCollection[Doc]) -> None:
@@ -113,6 +124,9 @@ async def add_credential(coll: AsyncCollection[Doc], credential: CredentialRecor
     }
     if credential.last_used_ms is not None:
         doc["last_used"] = credential.last_used_ms
+    if credential.previous is not None:
+        previous = credential.previous
+        doc["previous"] = {"secret_hash": previous.secret_hash, "until": previous.until_ms}
     try:
         await coll.insert_one(doc)
     except DuplicateKeyError:
@@ -137,13 +151,17 @@ async def update_credential(
 ) -> CredentialRecord:
     fields: dict[str, Any] = {
         name: value
-        for name, value in (
-            ("name", changes.name),
-            ("enabled", changes.enabled),
-            ("secret_hash", changes.secret_hash),
-        )
+        for name, value in (("name", changes.name), ("enabled", changes.enabled))
         if value is not None
     }
+    if changes.rotation is not None:
+        previous = changes.rotation.previous
+        fields["secret_hash"] = changes.rotation.secret_hash
+        fields["previous"] = (
+            None
+            if previous is None
+            else {"secret_hash": previous.secret_hash, "until": previous.until_ms}
+        )
     if changes.scopes is not None:
         fields["scopes"] = list(changes.scopes)
     if changes.limits is not None:

@@ -100,3 +100,9 @@ class MongoConnection:
     async def ping(self) -> None:
         """A round trip to the server (readiness)."""
         await self.db.command("ping")
+
+    @driver_errors("report its size")
+    async def size_bytes(self) -> int:
+        """Storage and index bytes as `dbStats` reports them (0 where a server reports none)."""
+        stats = await self.db.command("dbStats")
+        return int(stats.get("storageSize", 0) or 0) + int(stats.get("indexSize", 0) or 0)

@@ -18,6 +18,7 @@ from service.model.documents import DocumentKind
 from service.model.statements import KeyKind
 from service.model.tenancy import ErasureCounts, ErasureRecord
 from service.store.mongo import schema
+from service.store.mongo.batches import counter_id
 from service.store.mongo.client import Doc
 from service.store.mongo.sequence import next_id
 from service.store.mongo.statement_docs import encode_key
@@ -117,3 +118,44 @@ async def list_erasures(db: AsyncDatabase[Doc], tenant: str) -> list[ErasureReco
         )
         async for doc in cursor
     ]
+
+
+# Credentials first (nothing more is written), the tenant record last: an interrupted deletion
+# leaves a tenant that a second run finishes. Erasure records and the audit log stay.
+TENANT_COLLECTIONS = (
+    (schema.CREDENTIALS, "tenant"),
+    (schema.FORWARD_TARGETS, "tenant"),
+    (schema.OUTBOX, "tenant"),
+    (schema.STATEMENTS, "t"),
+    (schema.ATTACHMENTS, "t"),
+    (schema.ACTIVITIES, "t"),
+    (schema.AGENTS, "t"),
+    (schema.DOCUMENTS, "t"),
+    (schema.RETENTION, "_id"),
+    (schema.TOMBSTONES, "tenant"),
+    (schema.TENANTS, "_id"),
+)
+
+
+async def erase_tenant(db: AsyncDatabase[Doc], tenant: str) -> dict[str, int]:
+    """Delete every record of the tenant, collection by collection; documents per collection.
+
+    The console sessions and quota states of its credentials go first; its statement counter
+    document (the sequence and the commit markers of batches in flight) goes once its
+    statements are gone, so a tenant created again under the name starts clean.
+    """
+    counts: dict[str, int] = {}
+    credentials = db[schema.CREDENTIALS].find({"tenant": tenant}, {"_id": 1})
+    keys = [doc["_id"] async for doc in credentials]
+    if keys:
+        for collection, field in ((schema.SESSIONS, "credential"), (schema.QUOTAS, "_id")):
+            deleted = (await db[collection].delete_many({field: {"$in": keys}})).deleted_count
+            if deleted:
+                counts[collection] = deleted
+    for collection, field in TENANT_COLLECTIONS:
+        deleted = (await db[collection].delete_many({field: tenant})).deleted_count
+        if deleted:
+            counts[collection] = deleted
+        if collection == schema.STATEMENTS:
+            await db[schema.COUNTERS].delete_one({"_id": counter_id(tenant)})
+    return counts

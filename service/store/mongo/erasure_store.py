@@ -35,3 +35,7 @@ class MongoErasure:
     @driver_errors("list erasures")
     async def list_erasures(self, tenant: str) -> list[ErasureRecord]:
         return await erasure_ops.list_erasures(self._conn.db, tenant)
+
+    @driver_errors("delete a tenant")
+    async def erase_tenant(self, tenant: str) -> dict[str, int]:
+        return await erasure_ops.erase_tenant(self._conn.db, tenant)

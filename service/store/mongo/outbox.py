@@ -303,3 +303,20 @@ async def requeue(db: AsyncDatabase[Doc], tenant: str, target_id: int | None) ->
         {"tenant": tenant}, {"$set": {"failures": 0, "next_attempt": 0}}
     )
     return result.modified_count
+
+
+async def dead_letter_counts(db: AsyncDatabase[Doc]) -> dict[tuple[str, str], int]:
+    """Dead letters per target; targets are few, so their names are joined here."""
+    pipeline: list[Doc] = [
+        {"$match": {"dead": True}},
+        {"$group": {"_id": "$target_id", "count": {"$sum": 1}}},
+    ]
+    counts = {
+        doc["_id"]: int(doc["count"]) async for doc in await db[schema.OUTBOX].aggregate(pipeline)
+    }
+    found: dict[tuple[str, str], int] = {}
+    if counts:
+        targets = db[schema.FORWARD_TARGETS].find({"_id": {"$in": list(counts)}})
+        async for doc in targets:
+            found[(doc["tenant"], doc["name"])] = counts[doc["_id"]]
+    return found

@@ -13,6 +13,7 @@ from service.store.mongo import outbox as outbox_ops
 from service.store.mongo import schema
 from service.store.mongo.client import driver_errors
 from service.store.mongo.connection import ORPHAN_AFTER_TIMEOUTS, MongoConnection
+from service.store.ports.outbox import Rewrite
 
 
 class MongoOutbox:
@@ -72,3 +73,20 @@ class MongoOutbox:
     async def outbox_depth(self) -> int:
         """Statements waiting to be forwarded, every tenant, dead letters excluded (issue 5)."""
         return await self._conn.db[schema.OUTBOX].count_documents({"dead": False})
+
+    @driver_errors("count dead letters")
+    async def dead_letter_counts(self) -> dict[tuple[str, str], int]:
+        return await outbox_ops.dead_letter_counts(self._conn.db)
+
+    @driver_errors("rewrite forwarding secrets")
+    async def rewrite_forward_secrets(self, rewrite: Rewrite) -> int:
+        targets = self._conn.db[schema.FORWARD_TARGETS]
+        changed = 0
+        async for doc in targets.find({"password": {"$ne": None}}, {"password": 1}):
+            new = rewrite(doc["password"])
+            if new is not None:  # only if unchanged meanwhile: a concurrent reseal wrote first
+                updated = await targets.update_one(
+                    {"_id": doc["_id"], "password": doc["password"]}, {"$set": {"password": new}}
+                )
+                changed += updated.modified_count
+        return changed

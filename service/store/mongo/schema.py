@@ -31,6 +31,9 @@ TENANTS = "tenants"
 FORWARD_TARGETS = "forward_targets"
 OUTBOX = "outbox"
 ERASURES = "erasures"
+AUDIT = "audit"  # append-only: administrative actions (issue 20)
+RETENTION = "retention"  # one policy per tenant, keyed by tenant
+TOMBSTONES = "tombstones"  # ids of statements retention deleted, for a feed
 QUOTAS = "quotas"  # one GCRA arrival time per credential with a rate quota (keyed by `_id`)
 SESSIONS = "console_sessions"
 META = "meta"  # one record: the schema version and the release that last wrote it
@@ -74,6 +77,8 @@ INDEXES: dict[str, list[IndexModel]] = {
         _index("outbox_tenant", "tenant", "dead", "seq"),
     ],
     ERASURES: [_index("erasure_tenant", "tenant")],
+    AUDIT: [_index("audit_order", "n"), _index("audit_tenant", "tenant", "n")],
+    TOMBSTONES: [_index("tombstone_tenant", "tenant", "n")],
     SESSIONS: [_index("session_seen", "seen")],
 }
 

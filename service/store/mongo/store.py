@@ -5,6 +5,7 @@ from __future__ import annotations
 from pymongo.asynchronous.database import AsyncDatabase
 
 from service.store.mongo.account_store import MongoAccounts
+from service.store.mongo.audit_store import MongoAudit
 from service.store.mongo.client import Doc, MongoOptions
 from service.store.mongo.connection import MongoConnection
 from service.store.mongo.console_store import MongoIngestStats, MongoSessions
@@ -12,8 +13,10 @@ from service.store.mongo.document_store import MongoDocuments
 from service.store.mongo.erasure_store import MongoErasure
 from service.store.mongo.outbox_store import MongoOutbox
 from service.store.mongo.quota_store import MongoQuotas
+from service.store.mongo.retention_store import MongoRetention
 from service.store.mongo.statement_store import MongoStatements
 from service.store.observer import WriteObserver
+from service.store.ports import OutboxStore
 from service.store.ports.backend import OutcomeStores
 
 
@@ -31,8 +34,10 @@ class MongoStore:
         self.statements = MongoStatements(self.connection)
         self.documents = MongoDocuments(self.connection)
         self.accounts = MongoAccounts(self.connection)
-        self.outbox = MongoOutbox(self.connection)
+        self.outbox: OutboxStore = MongoOutbox(self.connection)
         self.erasure = MongoErasure(self.connection)
+        self.audit = MongoAudit(self.connection)
+        self.retention = MongoRetention(self.connection)
         self.quotas = MongoQuotas(self.connection)
         self.sessions = MongoSessions(self.connection)
         self.ingest = MongoIngestStats(self.connection)
@@ -62,3 +67,6 @@ class MongoStore:
 
     async def ping(self) -> None:
         await self.connection.ping()
+
+    async def size_bytes(self) -> int:
+        return await self.connection.size_bytes()

@@ -1,6 +1,7 @@
 """The storage ports: one small Protocol per capability, and the backend that provides them."""
 
 from service.store.ports.accounts import AccountStore
+from service.store.ports.audit import AuditStore
 from service.store.ports.backend import OutcomeStores, Store
 from service.store.ports.documents import DocumentStore
 from service.store.ports.erasure import ErasureStore
@@ -10,11 +11,13 @@ from service.store.ports.org_data import OrgDataStore
 from service.store.ports.outbox import OutboxStore
 from service.store.ports.outcomes import OutcomeEvaluationStore, OutcomeReportStore
 from service.store.ports.quotas import QuotaStore
+from service.store.ports.retention import RetentionStore
 from service.store.ports.sessions import SessionStore
 from service.store.ports.statements import StatementStore
 
 __all__ = [
     "AccountStore",
+    "AuditStore",
     "DocumentStore",
     "ErasureStore",
     "IngestStatsStore",
@@ -24,6 +27,7 @@ __all__ = [
     "OutcomeReportStore",
     "OutcomeStores",
     "QuotaStore",
+    "RetentionStore",
     "SessionStore",
     "StatementStore",
     "Store",

@@ -45,6 +45,10 @@ class AccountStore(Protocol):
         """Apply the changes atomically; NotFoundError when the key does not exist."""
         ...
 
+    async def delete_credential(self, key: str) -> None:
+        """Remove a credential (its statements keep their authority); NotFoundError if none."""
+        ...
+
     async def touch_credentials(self, last_used: dict[str, int]) -> None:
         """Record last-used instants (ms) in one write; never moves a time backwards."""
         ...

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from service.store.ports.accounts import AccountStore
+from service.store.ports.audit import AuditStore
 from service.store.ports.documents import DocumentStore
 from service.store.ports.erasure import ErasureStore
 from service.store.ports.ingest import IngestStatsStore
@@ -14,6 +15,7 @@ from service.store.ports.org_data import OrgDataStore
 from service.store.ports.outbox import OutboxStore
 from service.store.ports.outcomes import OutcomeEvaluationStore, OutcomeReportStore
 from service.store.ports.quotas import QuotaStore
+from service.store.ports.retention import RetentionStore
 from service.store.ports.sessions import SessionStore
 from service.store.ports.statements import StatementStore
 
@@ -45,6 +47,12 @@ class Store(StoreLifecycle, Protocol):
 
     @property
     def erasure(self) -> ErasureStore: ...
+
+    @property
+    def audit(self) -> AuditStore: ...
+
+    @property
+    def retention(self) -> RetentionStore: ...
 
     @property
     def sessions(self) -> SessionStore: ...

@@ -19,3 +19,9 @@ class ErasureStore(Protocol):
         ...
 
     async def list_erasures(self, tenant: str) -> list[ErasureRecord]: ...
+
+    async def erase_tenant(self, tenant: str) -> dict[str, int]:
+        """Delete the tenant and everything it holds (statements, attachments, documents,
+        credentials, forwarding, outcome state); erasure records and the audit log stay.
+        Returns the records deleted per table or collection."""
+        ...

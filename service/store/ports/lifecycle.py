@@ -20,3 +20,7 @@ class StoreLifecycle(Protocol):
     async def ping(self) -> None:
         """A cheap round trip (readiness); raises when the store cannot answer."""
         ...
+
+    async def size_bytes(self) -> int:
+        """Bytes the store occupies on disk (data and indexes; a metric, may be approximate)."""
+        ...

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Protocol
 
 from service.model.forwarding import (
@@ -11,6 +12,8 @@ from service.model.forwarding import (
     OutboxBatch,
     TargetStatus,
 )
+
+Rewrite = Callable[[str], str | None]
 
 
 class OutboxStore(Protocol):
@@ -61,4 +64,13 @@ class OutboxStore(Protocol):
 
     async def outbox_depth(self) -> int:
         """Statements waiting to be forwarded, over every tenant and target (not dead letters)."""
+        ...
+
+    async def dead_letter_counts(self) -> dict[tuple[str, str], int]:
+        """Dead letters of every target that has any, keyed by (tenant, target name)."""
+        ...
+
+    async def rewrite_forward_secrets(self, rewrite: Rewrite) -> int:
+        """Replace each stored target password or signing secret `s` by `rewrite(s)` unless that
+        is None (secrets at rest); returns how many changed."""
         ...

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sqlite3
 
+from service.model.errors import NotFoundError
 from service.model.tenancy import CredentialChanges, CredentialRecord, Limits, TenantRecord
 from service.store.sqlite import admin as admin_ops
 from service.store.sqlite.database import SQLitePart
@@ -43,6 +44,13 @@ class SQLiteAccounts(SQLitePart):
 
     async def update_credential(self, key: str, changes: CredentialChanges) -> CredentialRecord:
         return await self._write(lambda conn: admin_ops.update_credential(conn, key, changes))
+
+    async def delete_credential(self, key: str) -> None:
+        def job(conn: sqlite3.Connection) -> None:
+            if conn.execute("DELETE FROM credentials WHERE key = ?", (key,)).rowcount == 0:
+                raise NotFoundError(f"no credential with key {key!r}")
+
+        await self._write(job)
 
     async def touch_credentials(self, last_used: dict[str, int]) -> None:
         await self._write(lambda conn: admin_ops.touch_credentials(conn, last_used))

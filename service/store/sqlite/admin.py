@@ -8,12 +8,18 @@ from typing import Any
 import orjson
 
 from service.model.errors import ConflictError, NotFoundError
-from service.model.tenancy import CredentialChanges, CredentialRecord, Limits, TenantRecord
+from service.model.tenancy import (
+    CredentialChanges,
+    CredentialRecord,
+    Limits,
+    PreviousSecret,
+    TenantRecord,
+)
 
 _TENANT_COLUMNS = "name, enabled, created, rate_per_second, burst, max_batch, max_body"
 _CREDENTIAL_COLUMNS = (
     "key, tenant, name, secret_hash, scopes, enabled, created, last_used, "
-    "rate_per_second, burst, max_batch, max_body"
+    "rate_per_second, burst, max_batch, max_body, previous_secret_hash, previous_until"
 )
 
 
@@ -35,6 +41,10 @@ def _limit_values(limits: Limits) -> tuple[Any, ...]:
     )
 
 
+def _previous_values(previous: PreviousSecret | None) -> tuple[str | None, int | None]:
+    return (None, None) if previous is None else (previous.secret_hash, previous.until_ms)
+
+
 def _tenant(row: Any) -> TenantRecord:
     return TenantRecord(
         name=row[0], enabled=bool(row[1]), created_ms=row[2], limits=_limits(row, 3)
@@ -52,6 +62,7 @@ def _credential(row: Any) -> CredentialRecord:
         created_ms=row[6],
         last_used_ms=row[7],
         limits=_limits(row, 8),
+        previous=PreviousSecret(row[12], row[13]) if row[12] is not None else None,
     )
 
 
@@ -95,7 +106,7 @@ def add_credential(conn: sqlite3.Connection, credential: CredentialRecord) -> No
     try:
         conn.execute(
             f"INSERT INTO credentials ({_CREDENTIAL_COLUMNS}) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 credential.key,
                 credential.tenant,
@@ -106,6 +117,7 @@ def add_credential(conn: sqlite3.Connection, credential: CredentialRecord) -> No
                 credential.created_ms,
                 credential.last_used_ms,
                 *_limit_values(credential.limits),
+                *_previous_values(credential.previous),
             ),
         )
     except sqlite3.IntegrityError:
@@ -137,18 +149,22 @@ def update_credential(
         raise NotFoundError(f"no credential with key {key!r}")
     name = current.name if changes.name is None else changes.name
     enabled = current.enabled if changes.enabled is None else changes.enabled
-    secret_hash = current.secret_hash if changes.secret_hash is None else changes.secret_hash
+    secret_hash, previous = current.secret_hash, current.previous
+    if changes.rotation is not None:
+        secret_hash, previous = changes.rotation.secret_hash, changes.rotation.previous
     scopes = current.scopes if changes.scopes is None else changes.scopes
     limits = current.limits if changes.limits is None else changes.limits
     conn.execute(
         "UPDATE credentials SET name = ?, enabled = ?, secret_hash = ?, scopes = ?, "
-        "rate_per_second = ?, burst = ?, max_batch = ?, max_body = ? WHERE key = ?",
+        "rate_per_second = ?, burst = ?, max_batch = ?, max_body = ?, "
+        "previous_secret_hash = ?, previous_until = ? WHERE key = ?",
         (
             name,
             int(enabled),
             secret_hash,
             orjson.dumps(list(scopes)).decode(),
             *_limit_values(limits),
+            *_previous_values(previous),
             key,
         ),
     )

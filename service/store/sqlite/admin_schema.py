@@ -68,18 +68,57 @@ CREATE INDEX IF NOT EXISTS erasures_tenant ON erasures (tenant, id);
 CREATE TABLE IF NOT EXISTS quota_state (key TEXT PRIMARY KEY, tat REAL NOT NULL);
 """
 
+# Schema 4: the audit log, append-only; retention policies and the tombstones of statements
+# deleted by retention, kept for a feed to show (issue 20).
+AUDIT_DDL = """
+CREATE TABLE IF NOT EXISTS audit (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    at INTEGER NOT NULL,
+    actor TEXT NOT NULL,
+    action TEXT NOT NULL,
+    tenant TEXT,
+    target TEXT,
+    source TEXT,
+    outcome TEXT NOT NULL,
+    details TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS audit_tenant ON audit (tenant, id);
+CREATE TRIGGER IF NOT EXISTS audit_no_update BEFORE UPDATE ON audit
+BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+CREATE TRIGGER IF NOT EXISTS audit_no_delete BEFORE DELETE ON audit
+BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+
+CREATE TABLE IF NOT EXISTS retention_policies (
+    tenant TEXT PRIMARY KEY,
+    period TEXT NOT NULL,
+    field TEXT NOT NULL
+);
+
+CREATE TABLE IF NOT EXISTS tombstones (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    tenant TEXT NOT NULL,
+    statement_id TEXT NOT NULL,
+    deleted INTEGER NOT NULL,
+    reason TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS tombstones_tenant ON tombstones (tenant, id);
+"""
+
 CREDENTIAL_COLUMNS = {
     "last_used": "INTEGER",
     "rate_per_second": "REAL",
     "burst": "INTEGER",
     "max_batch": "INTEGER",
     "max_body": "INTEGER",
+    "previous_secret_hash": "TEXT",  # schema 4: rotation with overlap
+    "previous_until": "INTEGER",
 }
 
 
 def create_admin_schema(conn: sqlite3.Connection) -> None:
     """Create the tables, add missing credential columns, and make sure `default` exists."""
     conn.executescript(ADMIN_DDL)
+    conn.executescript(AUDIT_DDL)
     present = {row[1] for row in conn.execute("PRAGMA table_info(credentials)")}
     for column, sql_type in CREDENTIAL_COLUMNS.items():
         if column not in present:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import sqlite3
 import threading
 from collections.abc import Callable
@@ -105,6 +106,14 @@ class SQLiteDatabase:
         started = lock.transaction_started_ms() if lock is not None else None
         now = now_ms() - 1
         return min(now, started - 1) if started is not None else now
+
+    def size_bytes(self) -> int:
+        """The database file and its write-ahead log, as the file system reports them."""
+        total = 0
+        for path in (self.path, self.path.with_name(self.path.name + "-wal")):
+            with contextlib.suppress(FileNotFoundError):
+                total += path.stat().st_size
+        return total
 
     def writer_problem(self, stall_seconds: float) -> str | None:
         """Why writes cannot proceed now (writer stopped or stalled), or None (readiness)."""

@@ -8,6 +8,7 @@ from typing import Any
 from service.model.clock import now_ms
 from service.model.tenancy import ErasureRecord
 from service.store.sqlite import erasure as erasure_ops
+from service.store.sqlite import tenant_removal
 from service.store.sqlite.database import SQLitePart
 from service.xapi.erasure import agent_hash
 
@@ -39,3 +40,12 @@ class SQLiteErasure(SQLitePart):
 
     async def list_erasures(self, tenant: str) -> list[ErasureRecord]:
         return await self._read(lambda conn: erasure_ops.list_erasures(conn, tenant))
+
+    async def erase_tenant(self, tenant: str) -> dict[str, int]:
+        caches = self._db.caches
+
+        def job(conn: sqlite3.Connection) -> dict[str, int]:
+            caches.forget()  # interned index keys of the tenant go
+            return tenant_removal.delete_tenant(conn, tenant)
+
+        return await self._write(job)

@@ -266,3 +266,11 @@ def requeue(conn: sqlite3.Connection, tenant: str, target_id: int | None) -> int
 
 def depth(conn: sqlite3.Connection) -> int:
     return int(conn.execute("SELECT count(*) FROM outbox WHERE dead = 0").fetchone()[0])
+
+
+def dead_letter_counts(conn: sqlite3.Connection) -> dict[tuple[str, str], int]:
+    rows = conn.execute(
+        "SELECT t.tenant, t.name, count(*) FROM outbox o JOIN forward_targets t "
+        "ON t.id = o.target_id WHERE o.dead = 1 GROUP BY t.id"
+    ).fetchall()
+    return {(tenant, name): int(count) for tenant, name, count in rows}

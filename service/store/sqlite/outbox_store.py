@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sqlite3
+
 from service.model.forwarding import (
     DeadLetter,
     DeliveryOutcome,
@@ -9,6 +11,7 @@ from service.model.forwarding import (
     OutboxBatch,
     TargetStatus,
 )
+from service.store.ports.outbox import Rewrite
 from service.store.sqlite import outbox as outbox_ops
 from service.store.sqlite.database import SQLitePart
 
@@ -59,3 +62,17 @@ class SQLiteOutbox(SQLitePart):
 
     async def outbox_depth(self) -> int:
         return await self._read(outbox_ops.depth)
+
+    async def rewrite_forward_secrets(self, rewrite: Rewrite) -> int:
+        def job(conn: sqlite3.Connection) -> int:
+            rows = conn.execute(
+                "SELECT id, password FROM forward_targets WHERE password IS NOT NULL"
+            ).fetchall()
+            changed = [(new, target_id) for target_id, old in rows if (new := rewrite(old))]
+            conn.executemany("UPDATE forward_targets SET password = ? WHERE id = ?", changed)
+            return len(changed)
+
+        return await self._write(job)
+
+    async def dead_letter_counts(self) -> dict[tuple[str, str], int]:
+        return await self._read(outbox_ops.dead_letter_counts)

@@ -11,7 +11,7 @@ from service.store.sqlite.console_schema import create_session_schema
 from service.store.sqlite.outcome_schema import create_outcome_schema
 from service.store.versions import refuse_newer_schema
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 DDL = """
 CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT NOT NULL);

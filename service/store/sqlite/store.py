@@ -5,8 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 from service.store.observer import WriteObserver
+from service.store.ports import OutboxStore
 from service.store.ports.backend import OutcomeStores
 from service.store.sqlite.account_store import SQLiteAccounts
+from service.store.sqlite.audit_store import SQLiteAudit
 from service.store.sqlite.console_store import SQLiteIngestStats, SQLiteSessions
 from service.store.sqlite.database import SQLiteDatabase
 from service.store.sqlite.document_store import SQLiteDocuments
@@ -16,6 +18,7 @@ from service.store.sqlite.outcome_evaluation import SQLiteOutcomeEvaluation
 from service.store.sqlite.outcome_org import SQLiteOrgData
 from service.store.sqlite.outcome_reports import SQLiteOutcomeReports
 from service.store.sqlite.quota_store import SQLiteQuotas
+from service.store.sqlite.retention_store import SQLiteRetention
 from service.store.sqlite.statement_store import SQLiteStatements
 
 
@@ -41,8 +44,10 @@ class SQLiteStore:
         self.statements = SQLiteStatements(self.database)
         self.documents = SQLiteDocuments(self.database)
         self.accounts = SQLiteAccounts(self.database)
-        self.outbox = SQLiteOutbox(self.database)
+        self.outbox: OutboxStore = SQLiteOutbox(self.database)
         self.erasure = SQLiteErasure(self.database)
+        self.audit = SQLiteAudit(self.database)
+        self.retention = SQLiteRetention(self.database)
         self.quotas = SQLiteQuotas(self.database)
         self.sessions = SQLiteSessions(self.database)
         self.ingest = SQLiteIngestStats(self.database)
@@ -74,6 +79,10 @@ class SQLiteStore:
     async def ping(self) -> None:
         """A trivial query on a reader connection (readiness)."""
         await self.database.read(lambda conn: conn.execute("SELECT count(*) FROM meta").fetchone())
+
+    async def size_bytes(self) -> int:
+        """The database file and its write-ahead log."""
+        return self.database.size_bytes()
 
     def writer_problem(self, stall_seconds: float) -> str | None:
         """Why writes cannot proceed now (writer stopped or stalled), or None (readiness)."""

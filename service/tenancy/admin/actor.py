@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import getpass
 import re
+import socket
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from service.model.errors import BadRequestError, ForbiddenError
+from service.store.ports import AuditStore
 from service.tenancy.auth import Principal
 
 TENANT_NAME = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,62}$")
@@ -20,11 +22,14 @@ def _ignore(key: str | None, tenant: str | None) -> None:
 
 @dataclass(frozen=True, slots=True)
 class AdminActor:
-    """An operator (every tenant) or a tenant admin (`tenant` set)."""
+    """An operator (every tenant) or a tenant admin (`tenant` set); `audit` records what they
+    do, `source` is where they act from (a client address, the command line's host)."""
 
     name: str
     tenant: str | None = None
     on_change: ChangeHook = field(default=_ignore, compare=False)
+    audit: AuditStore | None = field(default=None, compare=False)
+    source: str | None = None
 
     @property
     def is_operator(self) -> bool:
@@ -40,21 +45,34 @@ class AdminActor:
             raise ForbiddenError(f"{what} needs the 'operator' scope")
 
 
-def cli_actor() -> AdminActor:
+def cli_actor(audit: AuditStore | None = None) -> AdminActor:
     """The person at the command line: an operator with direct access to the store."""
     try:
         user = getpass.getuser()
     except (KeyError, OSError):
         user = "unknown"
-    return AdminActor(name=f"cli:{user}")
+    return AdminActor(name=f"cli:{user}", audit=audit, source=f"cli@{socket.gethostname()}")
 
 
-def principal_actor(principal: Principal, on_change: ChangeHook) -> AdminActor:
+def principal_actor(
+    principal: Principal,
+    on_change: ChangeHook,
+    audit: AuditStore | None = None,
+    source: str | None = None,
+) -> AdminActor:
     """The admin-API caller; 403 without `admin` (own tenant) or `operator` (all tenants)."""
     principal.require("admin")
     tenant = None if "operator" in principal.scopes else principal.tenant
     name = f"credential:{principal.key} ({principal.name})"
-    return AdminActor(name=name, tenant=tenant, on_change=on_change)
+    return AdminActor(name=name, tenant=tenant, on_change=on_change, audit=audit, source=source)
+
+
+def acting_principal(
+    principal: Principal, audit: AuditStore | None, source: str | None
+) -> AdminActor:
+    """A client whose own-tenant action is audited without admin rights (an outcome map)."""
+    name = f"credential:{principal.key} ({principal.name})"
+    return AdminActor(name=name, tenant=principal.tenant, audit=audit, source=source)
 
 
 def check_tenant_name(name: str) -> str:

@@ -12,6 +12,7 @@ from service.model.errors import BadRequestError, NotFoundError
 from service.model.tenancy import ErasureRecord
 from service.store.ports import AccountStore, ErasureStore
 from service.tenancy.admin.actor import AdminActor
+from service.tenancy.admin.audit import audited
 from service.xapi.agent_param import parse_agent_parameter
 from service.xapi.agents import agent_key
 from service.xapi.erasure import agent_hash, pseudonym_for
@@ -38,12 +39,16 @@ async def erase(
     agent: dict[str, Any] | str,
 ) -> ErasureRecord:
     """Erase everything stored about the agent in the tenant and record it durably."""
-    actor.check_tenant(tenant)
-    key = parse_agent(agent)
-    if await accounts.get_tenant(tenant) is None:
-        raise NotFoundError(f"no tenant named {tenant!r}")
-    pseudonym = pseudonym_for(f"erased-{secrets.token_hex(8)}")
-    return await erasure.erase_agent(tenant, key, erased_by=actor.name, pseudonym=pseudonym)
+    async with audited(actor, "erasure.erase", tenant=tenant) as note:
+        actor.check_tenant(tenant)
+        key = parse_agent(agent)
+        note.target = agent_hash(tenant, key)  # never the identifier itself
+        if await accounts.get_tenant(tenant) is None:
+            raise NotFoundError(f"no tenant named {tenant!r}")
+        pseudonym = pseudonym_for(f"erased-{secrets.token_hex(8)}")
+        record = await erasure.erase_agent(tenant, key, erased_by=actor.name, pseudonym=pseudonym)
+        note.details = {"erasure_id": record.id, **asdict(record.counts)}
+    return record
 
 
 async def list_erasures(

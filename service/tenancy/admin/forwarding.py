@@ -12,6 +12,7 @@ from service.model.errors import BadRequestError, NotFoundError
 from service.model.forwarding import DeadLetter, ForwardTarget, TargetFilter, TargetStatus
 from service.store.ports import AccountStore, OutboxStore
 from service.tenancy.admin.actor import AdminActor
+from service.tenancy.admin.audit import audited
 from service.xapi.datatypes import is_iri
 
 
@@ -24,6 +25,30 @@ async def add_target(
     policy: AddressPolicy,
 ) -> TargetStatus:
     """A new target; statements stored from now on are forwarded, older ones are not."""
+    details = {"name": body.name, "kind": body.kind, "url": _without_password(str(body.url))}
+    async with audited(actor, "forwarding.add", tenant=tenant, **details) as note:
+        added = await _add_target(accounts, store, actor, tenant, body, policy)
+        note.target = str(added.target.id)
+    return added
+
+
+def _without_password(url: str) -> str:
+    """The URL as the audit log may keep it: a password put there by mistake is cut out."""
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    host = parts.netloc.rpartition("@")[2]
+    return parts._replace(netloc=f"{parts.username}:***@{host}").geturl()
+
+
+async def _add_target(
+    accounts: AccountStore,
+    store: OutboxStore,
+    actor: AdminActor,
+    tenant: str,
+    body: TargetIn,
+    policy: AddressPolicy,
+) -> TargetStatus:
     actor.check_tenant(tenant)
     if await accounts.get_tenant(tenant) is None:
         raise NotFoundError(f"no tenant named {tenant!r}")
@@ -72,13 +97,16 @@ async def list_targets(store: OutboxStore, actor: AdminActor, tenant: str) -> li
 async def set_target_enabled(
     store: OutboxStore, actor: AdminActor, tenant: str, target_id: int, enabled: bool
 ) -> TargetStatus:
-    actor.check_tenant(tenant)
-    return await store.set_forward_target_enabled(tenant, target_id, enabled)
+    action = "forwarding.enable" if enabled else "forwarding.disable"
+    async with audited(actor, action, tenant=tenant, target=str(target_id)):
+        actor.check_tenant(tenant)
+        return await store.set_forward_target_enabled(tenant, target_id, enabled)
 
 
 async def delete_target(store: OutboxStore, actor: AdminActor, tenant: str, target_id: int) -> None:
-    actor.check_tenant(tenant)
-    await store.delete_forward_target(tenant, target_id)
+    async with audited(actor, "forwarding.delete", tenant=tenant, target=str(target_id)):
+        actor.check_tenant(tenant)
+        await store.delete_forward_target(tenant, target_id)
 
 
 async def dead_letters(
@@ -89,8 +117,12 @@ async def dead_letters(
 
 
 async def requeue(store: OutboxStore, actor: AdminActor, tenant: str, target_id: int | None) -> int:
-    actor.check_tenant(tenant)
-    return await store.requeue_dead_letters(tenant, target_id)
+    target = None if target_id is None else str(target_id)
+    async with audited(actor, "dead_letters.requeue", tenant=tenant, target=target) as note:
+        actor.check_tenant(tenant)
+        count = await store.requeue_dead_letters(tenant, target_id)
+        note.details["requeued"] = count
+    return count
 
 
 def target_json(status: TargetStatus) -> dict[str, Any]:

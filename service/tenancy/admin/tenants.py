@@ -7,24 +7,27 @@ from typing import Any
 
 from schemas.admin import TenantIn, TenantPatch
 from service.model.clock import now_ms
-from service.model.errors import NotFoundError
+from service.model.errors import BadRequestError, NotFoundError
 from service.model.tenancy import EffectiveLimits, Limits, TenantRecord
-from service.store.ports import AccountStore
+from service.store.ports import AccountStore, ErasureStore
 from service.tenancy.admin.actor import AdminActor, check_tenant_name
+from service.tenancy.admin.audit import audited
 from service.tenancy.admin.limits import check_tenant_limits, limits_json, patch_limits
+from service.tenancy.auth import DEFAULT_TENANT
 
 
 async def create_tenant(
     store: AccountStore, actor: AdminActor, body: TenantIn, service: EffectiveLimits
 ) -> TenantRecord:
     """A new, enabled tenant; 409 when the name is taken, 400 when a size exceeds `service`'s."""
-    actor.check_operator("creating a tenant")
-    name = check_tenant_name(body.name)
-    check_tenant_limits(body.limits, service)
-    record = TenantRecord(
-        name=name, enabled=True, created_ms=now_ms(), limits=patch_limits(Limits(), body.limits)
-    )
-    await store.add_tenant(record)
+    given = body.model_dump(mode="json", exclude_unset=True)
+    async with audited(actor, "tenant.create", tenant=body.name, **given):
+        actor.check_operator("creating a tenant")
+        name = check_tenant_name(body.name)
+        check_tenant_limits(body.limits, service)
+        limits = patch_limits(Limits(), body.limits)
+        record = TenantRecord(name=name, enabled=True, created_ms=now_ms(), limits=limits)
+        await store.add_tenant(record)
     return record
 
 
@@ -46,13 +49,37 @@ async def update_tenant(
     store: AccountStore, actor: AdminActor, name: str, patch: TenantPatch, service: EffectiveLimits
 ) -> TenantRecord:
     """Enable/disable or change limit overrides (operator only); effective at once here."""
-    actor.check_operator("changing a tenant")
-    current = await get_tenant(store, actor, name)
-    check_tenant_limits(patch.limits, service)
-    limits = patch_limits(current.limits, patch.limits) if patch.limits is not None else None
-    updated = await store.update_tenant(name, enabled=patch.enabled, limits=limits)
+    given = patch.model_dump(mode="json", exclude_unset=True)
+    async with audited(actor, "tenant.update", tenant=name, **given):
+        actor.check_operator("changing a tenant")
+        current = await get_tenant(store, actor, name)
+        check_tenant_limits(patch.limits, service)
+        limits = patch_limits(current.limits, patch.limits) if patch.limits is not None else None
+        updated = await store.update_tenant(name, enabled=patch.enabled, limits=limits)
     actor.on_change(None, name)
     return updated
+
+
+async def delete_tenant(
+    store: AccountStore, erasure: ErasureStore, actor: AdminActor, name: str, confirm: str | None
+) -> dict[str, int]:
+    """Delete a tenant with all its data (operator only), once `confirm` repeats its name.
+
+    Its credentials stop at once in this process; the audit log and erasure records stay.
+    """
+    async with audited(actor, "tenant.delete", tenant=name) as note:
+        actor.check_operator("deleting a tenant")
+        if name == DEFAULT_TENANT:
+            raise BadRequestError("the default tenant cannot be deleted")
+        await get_tenant(store, actor, name)
+        if confirm != name:
+            raise BadRequestError(
+                f"deleting a tenant deletes all its data: confirm with its name ({name!r})"
+            )
+        counts = await erasure.erase_tenant(name)
+        note.details = {"deleted": counts}
+    actor.on_change(None, name)
+    return counts
 
 
 def tenant_json(record: TenantRecord, defaults: EffectiveLimits | None = None) -> dict[str, Any]:
