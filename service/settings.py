@@ -207,7 +207,7 @@ class OidcSettings(Section):
     issuer: str | None = Field(
         default=None,
         description="The OpenID Provider's issuer URL; set, the console offers "
-        "\"Sign in with SSO\" (discovery at ISSUER/.well-known/openid-configuration).",
+        '"Sign in with SSO" (discovery at ISSUER/.well-known/openid-configuration).',
     )
     client_id: str | None = Field(default=None, description="This LRS's client id at the OP.")
     client_secret: SecretStr | None = Field(

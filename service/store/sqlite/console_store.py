@@ -58,7 +58,10 @@ class SQLiteSessions(SQLitePart):
             row = conn.execute(
                 f"SELECT {_COLUMNS} FROM console_sessions WHERE id_hash = ?", (id_hash,)
             ).fetchone()
-            return None if row is None else SessionRecord(*row[:6], person=_person(row[6]))
+            if row is None:
+                return None
+            found, key, stamp, csrf, created, seen, person = row
+            return SessionRecord(found, key, stamp, csrf, created, seen, _person(person))
 
         return await self._read(job)
 
