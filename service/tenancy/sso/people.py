@@ -162,6 +162,18 @@ class SingleSignOn:
         log_event(log, "sso.callback_refused", level=logging.WARNING, reason=reason, client=source)
 
 
+def config_problem(settings: OidcSettings) -> str | None:
+    """What makes the single sign-on configuration unusable (checked before serving), or None."""
+    if settings.issuer is None:
+        return None
+    try:
+        GrantTable.of(settings)
+        _client_secret(settings)
+    except SsoConfigError as exc:
+        return str(exc)
+    return None
+
+
 def _display_name(claims: Mapping[str, Any], subject: str) -> str:
     for name in ("name", "preferred_username", "email"):
         value = claims.get(name)
