@@ -180,6 +180,28 @@ def test_logout_ends_the_session_here_and_at_the_provider(world: World) -> None:
     assert ended[0]["tenant"] == "acme"
 
 
+def test_a_disabled_tenant_ends_its_peoples_sessions_and_refuses_their_sign_in(
+    world: World,
+) -> None:
+    acme = f"{world.lrs}/admin/tenants/acme"
+    with browser() as client:
+        assert sign_in(client, world, "ada").status_code == 303
+        assert client.get(f"{world.lrs}/console/statements").status_code == 200
+        disabled = httpx.patch(acme, json={"enabled": False}, auth=(KEY, SECRET))
+        assert disabled.status_code == 200, disabled.text
+        try:
+            gone = client.get(f"{world.lrs}/console/statements")
+            assert gone.headers["location"] == "/console/signin"
+            refused = sign_in(client, world, "ada")
+            assert refused.status_code == 403
+            assert "is disabled" in refused.text
+        finally:
+            httpx.patch(acme, json={"enabled": True}, auth=(KEY, SECRET))
+    latest = world.audit(action="sso.signin", actor="sso:ada")[0]
+    assert str(latest["outcome"]).startswith("refused (403)")
+    assert latest["tenant"] == "acme"
+
+
 def test_a_tampered_state_signs_nobody_in(world: World) -> None:
     with browser() as client:
         answer = sign_in(client, world, "ian", state="forged-state")
