@@ -59,7 +59,7 @@ def same_origin(request: Request) -> bool:
 async def api_session(request: Request) -> ActiveSession | None:
     """The console session an admin API call without credentials comes with, if any; 403 for
     a state-changing call without the session's CSRF token or from another site."""
-    if not request.app.state.runtime.settings.console.enabled:
+    if not runtime_of(request).settings.console.enabled:
         return None
     session = await keeper_of(request).resume(session_token(request))
     if session is None:

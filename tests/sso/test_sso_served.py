@@ -215,6 +215,7 @@ def test_a_tampered_nonce_signs_nobody_in(world: World) -> None:
         answer = sign_in(client, world, "ian", nonce="forged-nonce")
         assert answer.status_code == 400
         assert "ID token was refused" in answer.text
+        assert "nonce" in answer.text  # the claim that failed is named
         assert client.get(f"{world.lrs}/console/").headers["location"] == "/console/signin"
 
 
