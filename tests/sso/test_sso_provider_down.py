@@ -10,11 +10,10 @@ import pytest
 from service.app import create_app
 from tests.conftest import make_settings
 from tests.console.support import browser, sign_in
-from tests.server.served import free_port
-
-pytestmark = pytest.mark.asyncio
+from tests.server.served import exit_of_serve, free_port
 
 
+@pytest.mark.asyncio
 async def test_an_unreachable_provider_is_a_clear_page_and_credentials_still_work(
     tmp_path: Path,
 ) -> None:
@@ -36,3 +35,19 @@ async def test_an_unreachable_provider_is_a_clear_page_and_credentials_still_wor
         assert "set-cookie" not in answer.headers
         await sign_in(client)
         assert (await client.get("/console/operations")).status_code == 200
+
+
+def test_a_mapping_that_cannot_work_stops_the_start_before_it_listens(tmp_path: Path) -> None:
+    env = {
+        "LRS_PORT": str(free_port()),
+        "LRS_STORE_URL": f"sqlite:///{tmp_path / 'lrs.sqlite3'}",
+        "LRS_OIDC_ISSUER": "http://127.0.0.1:9",
+        "LRS_OIDC_CLIENT_ID": "lrs",
+        "LRS_OIDC_CLIENT_SECRET": "secret",
+        "LRS_OIDC_MAPPING": '{"it": {"tenant": "default", "scopes": ["root"]}}',
+    }
+    code, output = exit_of_serve(env, tmp_path / "serve.log", seconds=60)
+    assert code == 1
+    assert "cannot start: single sign-on: LRS_OIDC_MAPPING entry 'it': unknown scope(s): root" in (
+        output
+    )
