@@ -29,6 +29,7 @@ from service.tenancy.sso.provider import OpenIdProvider, PendingSignIn
 
 log = logging.getLogger("service.sso")
 MAX_NAME_CHARS = 200
+MAX_SUBJECT_CHARS = 255  # OpenID Connect Core 1.0, 2: sub is at most 255 ASCII characters
 
 
 class SingleSignOn:
@@ -110,7 +111,10 @@ class SingleSignOn:
             self._unverified(f"token:{exc.status}", source)
             raise
         claims = tokens.claims
-        subject = str(claims["sub"])[:MAX_NAME_CHARS]
+        subject = str(claims["sub"])
+        if len(subject) > MAX_SUBJECT_CHARS:  # cut short, two people could become one
+            self._unverified("sub", source)
+            raise BadRequestError("the ID token's subject is longer than OpenID Connect allows")
         if not claim_values(claims, self.grants.claim) and tokens.access_token is not None:
             extra = await self.provider.userinfo(tokens.access_token, subject)
             claims = {**extra, **claims}
