@@ -7,8 +7,8 @@ import math
 from dataclasses import dataclass
 
 WIDTH = 480
-LEFT, RIGHT = 132, 20  # the left margin holds each row's label
-TOP, ROW, BOTTOM = 8, 34, 30
+LEFT, RIGHT = 112, 20  # the left margin holds each row's label
+TOP, ROW, BOTTOM = 8, 40, 30
 CAP = 7  # half the height of the bar's end caps
 
 
@@ -24,7 +24,7 @@ class Interval:
 
 @dataclass(frozen=True, slots=True)
 class DrawnRow:
-    label: str
+    label: list[str]  # one or two lines, so a long label fits the margin at a phone's size
     css: str
     y: float
     x: float  # the estimate
@@ -76,7 +76,7 @@ def interval_chart(rows: list[Interval], unit: str = "") -> IntervalChart:
         bounds = f"{_bound(row.low)} to {_bound(row.high)}"
         drawn.append(
             DrawnRow(
-                label=row.label,
+                label=_lines(row.label),
                 css=f"r{n}",
                 y=y,
                 x=x(row.estimate),
@@ -92,6 +92,15 @@ def interval_chart(rows: list[Interval], unit: str = "") -> IntervalChart:
             )
         )
     return IntervalChart(WIDTH, height, LEFT, RIGHT, TOP, BOTTOM, CAP, x(0.0), drawn, ticks)
+
+
+def _lines(label: str) -> list[str]:
+    """A label of more than one word split at its middlemost space."""
+    spaces = [i for i, c in enumerate(label) if c == " "]
+    if len(label) <= 10 or not spaces:
+        return [label]
+    cut = min(spaces, key=lambda i: abs(len(label) / 2 - i))
+    return [label[:cut], label[cut + 1 :]]
 
 
 def _arrow(tip: float, y: float, side: int) -> str:

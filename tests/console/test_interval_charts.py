@@ -21,6 +21,9 @@ def test_an_interval_holding_zero_crosses_the_zero_line() -> None:
     for row in chart.rows:
         assert row.x_low < chart.zero < row.x_high
     assert chart.rows[0].y < chart.rows[1].y
+    assert [r.label for r in chart.rows] == [["a"], ["b"]]
+    long = interval_chart([Interval("Pre-period check", 1.0, 0.5, 1.5)])
+    assert long.rows[0].label == ["Pre-period", "check"]  # two lines fit the margin
 
 
 def test_an_unbounded_end_runs_off_the_chart_with_an_arrow() -> None:
