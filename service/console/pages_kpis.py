@@ -63,7 +63,7 @@ async def get_kpis(request: Request, session: SessionDep) -> Response:
         "floor": outcomes.floor,
         "kpis": table.rows,
         "kpi_columns": columns_of(table.rows),
-        "correlations": table.correlations,
+        "correlations": _named(active, table.correlations),
         "unit_fields": ROSTER_FIELDS,
         "lags": LAGS,
         "query": request.url.query,
@@ -155,6 +155,21 @@ def _csv_row(view: ImpactView) -> dict[str, Any]:
             left_out="; ".join(f"{s['org_unit']}: {s['reason']}" for s in report["suppressed"]),
         )
     return {column: row.get(column) for column in IMPACT_COLUMNS}
+
+
+def _named(active: ActiveMap, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Rows with the map's outcome and KPI names where the API has their ids."""
+    the_map = active.compiled.map
+    outcomes = {o.id: o.name for o in the_map.outcomes}
+    kpis = {k.id: k.name for k in the_map.kpis}
+    return [
+        {
+            **row,
+            "outcome": outcomes.get(row["outcome"], row["outcome"]),
+            "kpi": kpis.get(row["kpi"], row["kpi"]),
+        }
+        for row in rows
+    ]
 
 
 async def _kpi_table(request: Request, outcomes: Outcomes, active: ActiveMap) -> KpiTable:

@@ -370,10 +370,11 @@ def test_phone_width_outcomes_page(lrs: str) -> None:
     phone = chromium(390, 844, phone=True)
     try:
         sign_in(phone, lrs)
-        phone.get(f"{lrs}/console/outcomes")
-        width = phone.execute_script("return document.documentElement.scrollWidth")
-        assert width <= 390 + 1, "the page scrolls sideways on a phone"
-        screenshot(phone, "09-outcomes-phone")
+        for page, name in (("outcomes", "09-outcomes-phone"), ("outcomes/kpis", "11-kpis-phone")):
+            phone.get(f"{lrs}/console/{page}")
+            width = phone.execute_script("return document.documentElement.scrollWidth")
+            assert width <= 390 + 1, f"{page} scrolls sideways on a phone"
+            screenshot(phone, name)
     finally:
         phone.quit()
 

@@ -88,6 +88,8 @@ async def test_the_page_shows_what_the_api_says(planted: FastAPI) -> None:
     assert "consistent with no effect" in coffee
     assert re.search(r"Estimate [+-][\d.]+ -[\d.]+ \+[\d.]+ yes", coffee)
     assert page.text.count('class="zero"') == 2  # one interval chart per pair
+    correlations = page.text.split('id="kpis"', 1)[1]
+    assert "<td>Product knowledge</td><td>Revenue per rep</td>" in correlations  # names, not ids
 
 
 async def test_the_estimates_download_as_csv_with_a_bom(planted: FastAPI) -> None:
@@ -151,3 +153,27 @@ async def test_a_kpi_without_values_and_an_unknown_outcome(app: FastAPI) -> None
     bad = await _page(app, "/console/outcomes/kpis?outcome=nope")
     assert bad.status_code == 400
     assert "no outcome 'nope'" in html.unescape(bad.text)
+
+
+async def test_a_page_estimates_at_most_twelve_pairs(app: FastAPI) -> None:
+    kpis = [{"id": f"k{n:02d}", "name": f"KPI {n}"} for n in range(13)]
+    many = {
+        "name": "Many KPIs",
+        "kpis": kpis,
+        "outcomes": [
+            {
+                "id": "o1",
+                "name": "Outcome one",
+                "kpis": [k["id"] for k in kpis],
+                "criteria": {"all": [{"verbs": [PASSED]}]},
+            }
+        ],
+    }
+    async with client_for(app, None) as api:
+        await put_map(api, many)
+        await settle(api)
+    page = await _page(app)
+    assert page.text.count('<article class="impact"') == 12
+    assert "1 more outcome and KPI pair is not estimated on this page" in page.text
+    assert "Outcome one and KPI 11" in page.text
+    assert "Outcome one and KPI 12" not in page.text
