@@ -153,6 +153,10 @@ async def test_a_kpi_without_values_and_an_unknown_outcome(app: FastAPI) -> None
     bad = await _page(app, "/console/outcomes/kpis?outcome=nope")
     assert bad.status_code == 400
     assert "no outcome 'nope'" in html.unescape(bad.text)
+    for query in ("lag=abc", "lag=99", "group_by=shoe_size"):
+        refused = await _page(app, f"/console/outcomes/kpis?{query}")
+        assert refused.status_code == 400, query
+        assert refused.text.count("<article") == 0  # one message, not one per pair
 
 
 async def test_a_page_estimates_at_most_twelve_pairs(app: FastAPI) -> None:
