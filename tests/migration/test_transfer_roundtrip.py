@@ -17,6 +17,7 @@ import pytest
 from service.model.clock import now_ms
 from service.model.forwarding import DeliveryOutcome, ForwardTarget
 from service.model.statements import StatementWrite
+from service.outcomes.learners import learner_of_key
 from service.store.migration.endpoints import open_source, open_target
 from service.store.migration.runner import migrate
 from service.store.mongo import MongoOptions, MongoStore
@@ -66,7 +67,9 @@ async def _fill(store: Store) -> None:
     await store.outbox.finish_forward_batch(down, owner="me", now_ms=now_ms(), outcome=failed)
     bob = agent_key(agent("bob"))
     assert bob is not None
-    await store.erasure.erase_agent("default", bob, erased_by="admin", pseudonym={"name": "erased"})
+    await store.erasure.erase_agent(
+        "default", bob, learner=learner_of_key(bob), erased_by="admin", pseudonym={"name": "erased"}
+    )
 
 
 async def _state(store: Store) -> dict[str, Any]:
