@@ -8,14 +8,18 @@ On every store that keeps outcome state (the tests skip where the API answers 50
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from pathlib import Path
 from typing import Any
 
 import httpx
+import orjson
 import pytest
 from fastapi import FastAPI
 
+from service.app import create_app
 from tests.builders import agent
-from tests.conftest import BASIC
+from tests.cli_support import run_cli
+from tests.conftest import BASIC, make_settings
 from tests.outcomes.support import PASSED, attainments, learners, passed, post_statements, put_map
 from tests.tenancy_support import client, runtime_of
 
@@ -135,3 +139,40 @@ async def test_retention_retracts_evidence_without_evaluating_again(
     assert bob["learner"] == "mailto:bob@example.org"  # two passes left; ann has one
     assert [c["count"] for c in (await _progress(api, "ann"))["criteria"]] == [1]
     assert [c["count"] for c in (await _progress(api, "bob"))["criteria"]] == [2]
+
+
+async def test_the_command_line_retracts_in_its_own_process(tmp_path: Path) -> None:
+    """`retention run` and `erase` from the command line leave outcome state as the service
+    would: no map evaluated again, the retracted attainments gone when the service starts
+    (on an SQLite file, which the commands open themselves)."""
+    settings = make_settings(tmp_path)
+    application = create_app(settings)
+    async with application.router.lifespan_context(application), client(application, None) as c:
+        c.headers["Authorization"] = BASIC
+        await post_statements(
+            c,
+            passed("ann", "m1", timestamp=OLD),
+            passed("ann", "m2"),
+            passed("bob", "m1"),
+            passed("bob", "m2"),
+            passed("cat", "m1"),
+            passed("cat", "m2"),
+        )
+        await put_map(c, TWO_PASSES)
+        assert len(await attainments(c)) == 3
+    store = tmp_path / "lrs.sqlite3"
+    policy = ("retention", "set", "default", "--period", "P3Y", "--field", "timestamp")
+    assert run_cli(*policy, store=store).returncode == 0
+    assert run_cli("retention", "run", "default", store=store).returncode == 0
+    bob = orjson.dumps(agent("bob")).decode()
+    erased = run_cli("erase", "--agent", bob, "--json", store=store)
+    assert erased.returncode == 0, erased.stderr
+    counts = orjson.loads(erased.stdout)["counts"]
+    assert counts["outcome_rows_deleted"] == 3  # two evidence rows and one attainment
+
+    application = create_app(settings)
+    async with application.router.lifespan_context(application), client(application, None) as c:
+        c.headers["Authorization"] = BASIC
+        assert learners(await attainments(c)) == ["mailto:cat@example.org"]
+        versions = (await c.get("/outcomes/map/evaluation")).json()["versions"]
+        assert [v["version"] for v in versions] == [1]
