@@ -194,7 +194,7 @@ class OutcomeEngine:
                 worker.cursors = {v.version: v.cursor for v in worker.versions}
             busy = False
             for version in worker.versions:
-                async with worker.evaluating:  # a retraction waits for the page, or it waits
+                async with worker.evaluating:  # a retraction goes before or after, never during
                     page = await self._store.read_statements_after(
                         tenant,
                         worker.cursors[version.version],
