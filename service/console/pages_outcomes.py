@@ -24,8 +24,8 @@ from service.outcomes import export, reports
 from service.outcomes import params as p
 from service.outcomes.aggregate import KpiTable
 from service.outcomes.engine import ActiveMap
-from service.outcomes.learner_progress import learner_progress
 from service.outcomes.periods import GRANULARITIES
+from service.outcomes.progress import learner_progress
 from service.statements.read import StatementRead
 from service.tenancy import access
 from service.xapi.statement_params import unique_params
