@@ -23,8 +23,8 @@ from service.model.errors import BadRequestError, NotFoundError
 from service.model.outcomes import ROSTER_FIELDS
 from service.outcomes import export, reports
 from service.outcomes import params as p
-from service.outcomes.learner_progress import learner_progress
 from service.outcomes.periods import GRANULARITIES
+from service.outcomes.progress import learner_progress
 from service.statements.read import StatementRead
 from service.tenancy import access
 
