@@ -104,7 +104,7 @@ class PrintLayout:
         return found
 
     def pages_needed(self) -> int:
-        """The pages the laid-out page fills end to end (page breaks may add a few)."""
+        """The pages the laid-out page fills end to end."""
         height: int = self.driver.execute_script("return document.documentElement.scrollHeight")
         return math.ceil(height / self.paper.printable[1])
 
