@@ -115,6 +115,7 @@ async def impact(
             suppressed=len(suppressed),
             leaders=_leaders(units, result),
             check=check["passed"],
+            estimated=result is not None,
         ),
     }
 
