@@ -19,7 +19,8 @@ from service.store.sealing import SealedOutbox
 from service.tenancy.auth import Authenticator, IssuedCredential, new_credential
 from service.tenancy.retention_schedule import RetentionScheduler
 from service.tenancy.scopes import EVERY_SCOPE
-from service.tenancy.services import TenancyServices
+from service.tenancy.services import TenancyServices, default_limits
+from service.tenancy.sso.people import SingleSignOn
 
 log = logging.getLogger("service")
 
@@ -31,6 +32,7 @@ class Runtime:
     authenticator: Authenticator
     outcomes: OutcomeEngine | None  # None when the store keeps no outcome state
     generated_credential: IssuedCredential | None = None
+    sso: SingleSignOn | None = None  # single sign-on for people, when an OP is configured
     # Operations (issue 7): add readiness checks and shutdown hooks (run before the store closes).
     readiness_checks: dict[str, ReadinessCheck] = field(default_factory=dict)
     shutdown_hooks: list[ShutdownHook] = field(default_factory=list)
@@ -72,6 +74,9 @@ class Runtime:
             ),
         )
         runtime.tenancy = tenancy
+        runtime.sso = SingleSignOn.of(
+            settings.oidc, store.accounts, store.audit, default_limits(settings)
+        )
         return runtime
 
     async def start(self) -> None:
@@ -105,6 +110,8 @@ class Runtime:
             scheduler.start()
             self.shutdown_hooks.insert(0, scheduler.stop)
         self.shutdown_hooks.append(self.authenticator.close)
+        if self.sso is not None:
+            self.shutdown_hooks.append(self.sso.close)
 
     async def stop(self) -> None:
         await run_shutdown_hooks(self.shutdown_hooks)

@@ -14,7 +14,15 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Annotated, Any, ClassVar, Literal
 
-from pydantic import AliasChoices, Field, SecretStr, ValidationError, field_validator
+from pydantic import (
+    AliasChoices,
+    BaseModel,
+    Field,
+    SecretStr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 from pydantic_core import InitErrorDetails
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -182,6 +190,71 @@ class ConsoleSettings(Section):
     )
 
 
+class ClaimGrant(BaseModel):
+    """What one value of the sign-in claim grants a person: a tenant and scopes in it."""
+
+    model_config = {"extra": "forbid"}
+
+    tenant: str
+    scopes: list[str] = Field(min_length=1)
+
+
+class OidcSettings(Section):
+    """Single sign-on for people through an OpenID Provider (issue 20); off without an issuer."""
+
+    model_config = SettingsConfigDict(env_prefix="LRS_OIDC_")
+    flat_prefix: ClassVar[str] = "oidc_"
+
+    issuer: str | None = Field(
+        default=None,
+        description="The OpenID Provider's issuer URL; set, the console offers "
+        '"Sign in with SSO" (discovery at ISSUER/.well-known/openid-configuration).',
+    )
+    client_id: str | None = Field(default=None, description="This LRS's client id at the OP.")
+    client_secret: SecretStr | None = Field(
+        default=None, description="The client secret (or LRS_OIDC_CLIENT_SECRET_FILE)."
+    )
+    client_secret_file: str | None = Field(
+        default=None, description="A file holding the client secret (its first line)."
+    )
+    scopes: str = Field(
+        default="openid profile email",
+        description="Scopes requested at sign-in, space-separated; add the one that releases "
+        "the claim (e.g. groups) if the OP needs it.",
+    )
+    claim: str = Field(
+        default="groups",
+        description="The claim (ID token, else userinfo) whose values map to a tenant and "
+        "scopes; a dotted name reads a nested claim (realm_access.roles).",
+    )
+    mapping: dict[str, ClaimGrant] = Field(
+        default_factory=dict,
+        description='Claim value -> grant, as JSON: {"lnd": {"tenant": "acme", "scopes": '
+        '["outcomes/read"]}}. The first matching entry decides the tenant; later matches in '
+        "that tenant add scopes. A person matching none is refused.",
+    )
+    mapping_file: str | None = Field(
+        default=None, description="A JSON or YAML file holding the mapping (instead of _MAPPING)."
+    )
+    timeout_seconds: float = Field(
+        default=10.0, gt=0, description="Limit on each request to the OpenID Provider."
+    )
+
+    @model_validator(mode="after")
+    def _complete(self) -> OidcSettings:
+        if self.issuer is None:
+            return self
+        if not self.client_id:
+            raise ValueError("LRS_OIDC_ISSUER needs LRS_OIDC_CLIENT_ID")
+        if self.client_secret is None and not self.client_secret_file:
+            raise ValueError("LRS_OIDC_ISSUER needs LRS_OIDC_CLIENT_SECRET or _SECRET_FILE")
+        if not self.mapping and not self.mapping_file:
+            raise ValueError("LRS_OIDC_ISSUER needs LRS_OIDC_MAPPING or LRS_OIDC_MAPPING_FILE")
+        if "openid" not in self.scopes.split():
+            raise ValueError("LRS_OIDC_SCOPES must include openid")
+        return self
+
+
 class MongoSettings(Section):
     """The MongoDB store's connection (issue 4): used when LRS_STORE_URL is mongodb:// or
     mongodb+srv://; options in the URL win."""
@@ -214,6 +287,7 @@ SECTIONS: dict[str, type[Section]] = {
     "admission": AdmissionSettings,
     "http": HttpSettings,
     "console": ConsoleSettings,
+    "oidc": OidcSettings,
     "mongo": MongoSettings,
 }
 
@@ -381,6 +455,7 @@ class Settings(BaseSettings):
     admission: AdmissionSettings
     http: HttpSettings
     console: ConsoleSettings
+    oidc: OidcSettings
     mongo: MongoSettings
 
     @property

@@ -12,6 +12,7 @@ from service.console import (
     pages_operations,
     pages_outcome_edits,
     pages_outcomes,
+    pages_sso,
     pages_statements,
 )
 from service.console.web import BASE, HERE
@@ -26,6 +27,7 @@ def install_console(app: FastAPI) -> None:
         pages_statements.router,
         pages_ingest.router,
         pages_operations.router,
+        pages_sso.router,
     ):
         app.include_router(router)
     app.mount(f"{BASE}/static", StaticFiles(directory=HERE / "static"), name="console-static")
