@@ -69,7 +69,11 @@ class Runtime:
             outcomes=None
             if outcome_stores is None
             else OutcomeEngine(
-                outcome_stores.evaluation, store.statements, settings.authority_home_page
+                outcome_stores.evaluation,
+                store.statements,
+                settings.authority_home_page,
+                leases=store.leases,
+                lease_seconds=settings.evaluation_lease_seconds,
             ),
         )
         runtime.tenancy = tenancy

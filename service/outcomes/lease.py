@@ -1,0 +1,91 @@
+"""This process's hold on a tenant's evaluation lease: who may evaluate the tenant's backlog.
+
+Several processes (workers, hosts) share one store and each runs an outcome engine; only the
+one holding the tenant's lease evaluates, so no statement is evaluated twice. The holder
+renews once half the term has passed, and only ever evaluates a page while more than half the
+term is left by its own clock, counted from before it asked (the store's expiry is later, so
+the holder stops before anyone can take over). A holder that dies stops renewing; another
+process takes the lease once it expires and resumes after the last page the holder committed.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import time
+import uuid
+
+from service.ops.logging import log_event
+from service.store.ports import EvaluationLeaseStore
+
+log = logging.getLogger("service.outcomes")
+_FLOOR_SECONDS = 0.05  # ask again no sooner than this after a refusal
+
+
+def holder_id() -> str:
+    """A name no other engine uses, saying where it runs: host:pid:random."""
+    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+
+
+def lease_name(tenant: str) -> str:
+    return f"outcomes/{tenant}"
+
+
+class TenantLease:
+    """Keeps (or waits for) one tenant's lease; with no lease store, always held."""
+
+    def __init__(
+        self, leases: EvaluationLeaseStore | None, tenant: str, holder: str, seconds: float
+    ) -> None:
+        self._leases = leases
+        self.tenant = tenant
+        self._holder = holder
+        self._seconds = seconds
+        self._valid_until = 0.0  # monotonic; the store's expiry is later
+        self._retry_at = 0.0  # monotonic: when the other holder's term may be over
+        self._generation: int | None = None
+        self.taken_afresh = False  # set when a new tenure began: state read before is stale
+
+    @property
+    def held(self) -> bool:
+        return self._leases is None or time.monotonic() < self._valid_until
+
+    async def keep(self) -> bool:
+        """True if this process may evaluate a page now: more than half the term is left,
+        after renewing or taking the lease if needed; False while another process holds it."""
+        if self._leases is None:
+            return True
+        sent = time.monotonic()
+        if sent < self._valid_until - self._seconds / 2:
+            return True
+        if self._valid_until <= sent < self._retry_at:
+            return False
+        lease = await self._leases.acquire_lease(
+            lease_name(self.tenant), self._holder, round(self._seconds * 1000)
+        )
+        remaining = max(lease.remaining_ms / 1000, 0.0)
+        if not lease.held_by(self._holder):
+            if self._valid_until > sent:
+                log_event(log, "outcomes.lease.lost", level=logging.WARNING, tenant=self.tenant)
+            self._valid_until = 0.0
+            self._retry_at = sent + max(remaining, _FLOOR_SECONDS)
+            return False
+        self._valid_until = sent + min(remaining, self._seconds)
+        if lease.generation != self._generation:
+            self._generation = lease.generation
+            self.taken_afresh = True
+            log_event(
+                log,
+                "outcomes.lease.taken",
+                tenant=self.tenant,
+                holder=self._holder,
+                generation=lease.generation,
+            )
+        return True
+
+    async def release(self) -> None:
+        """Give the lease up (at a clean stop) so another process takes over at once."""
+        if self._leases is not None and self._generation is not None:
+            self._valid_until = 0.0
+            await self._leases.release_lease(lease_name(self.tenant), self._holder)
