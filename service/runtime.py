@@ -6,6 +6,7 @@ import logging
 from dataclasses import dataclass, field
 
 from schemas.outcomes import OutcomeMap
+from service.model.errors import ConflictError
 from service.ops.gauges import GaugeSampler
 from service.ops.health import ReadinessCheck, standard_checks
 from service.ops.lifecycle import ShutdownHook, run_shutdown_hooks
@@ -162,7 +163,10 @@ class Runtime:
                 key=key,
                 secret=settings.bootstrap_secret.get_secret_value(),
             )
-            await accounts.add_credential(issued.record)
+            try:
+                await accounts.add_credential(issued.record)
+            except ConflictError:  # a process sharing the store created it at the same moment
+                return
             log.info("created the bootstrap credential %s", key)
             return
         if await accounts.count_credentials() == 0:
