@@ -2,10 +2,11 @@
 
 Several processes (workers, hosts) share one store and each runs an outcome engine; only the
 one holding the tenant's lease evaluates, so no statement is evaluated twice. The holder
-renews once half the term has passed, and only ever evaluates a page while more than half the
-term is left by its own clock, counted from before it asked (the store's expiry is later, so
-the holder stops before anyone can take over). A holder that dies stops renewing; another
-process takes the lease once it expires and resumes after the last page the holder committed.
+renews once half the term has passed, and starts a page only while more than half the term is
+left by its own clock, counted from before it asked (the store's expiry is later): another
+process can take over during a page only if that page takes longer than half the term. A
+holder that dies stops renewing; another process takes the lease once it expires (or at once
+when a holder stopping cleanly released it) and resumes after the last page committed.
 """
 
 from __future__ import annotations
@@ -44,6 +45,7 @@ class TenantLease:
         self._seconds = seconds
         self._valid_until = 0.0  # monotonic; the store's expiry is later
         self._retry_at = 0.0  # monotonic: when the other holder's term may be over
+        self._look_at = 0.0  # monotonic: when to look whether it was released meanwhile
         self._generation: int | None = None
         self.taken_afresh = False  # set when a new tenure began: state read before is stale
 
@@ -59,7 +61,7 @@ class TenantLease:
         sent = time.monotonic()
         if sent < self._valid_until - self._seconds / 2:
             return True
-        if self._valid_until <= sent < self._retry_at:
+        if self._valid_until <= sent < self._retry_at and not await self._released(sent):
             return False
         lease = await self._leases.acquire_lease(
             lease_name(self.tenant), self._holder, round(self._seconds * 1000)
@@ -83,6 +85,15 @@ class TenantLease:
                 generation=lease.generation,
             )
         return True
+
+    async def _released(self, now: float) -> bool:
+        """Whether the other holder gave the lease up early (a clean stop); read at most
+        every tenth of the term, so a waiting process takes over within that of a release."""
+        if now < self._look_at or self._leases is None:
+            return False
+        self._look_at = now + self._seconds / 10
+        current = await self._leases.read_lease(lease_name(self.tenant))
+        return current is None or current.remaining_ms <= 0
 
     async def release(self) -> None:
         """Give the lease up (at a clean stop) so another process takes over at once."""
