@@ -23,4 +23,3 @@ async def test_processes_starting_together_share_one_bootstrap_credential(
         runtime: Runtime = apps[0].state.runtime
         credentials = await runtime.store.accounts.list_credentials()
     assert [c.key for c in credentials] == [KEY]
-
