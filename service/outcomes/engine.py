@@ -33,9 +33,10 @@ from typing import Any
 from schemas.outcomes import OutcomeMap
 from service.model.outcomes import DEFAULT_MAP, MapVersion
 from service.model.statements import NewStatement
+from service.ops.logging import log_event
 from service.outcomes.compile import CompiledMap
 from service.outcomes.handoff import Handoff
-from service.outcomes.lease import TenantLease, holder_id
+from service.outcomes.lease import LeaseLostError, TenantLease, holder_id
 from service.outcomes.step import StepContext, run_step
 from service.store.ports import EvaluationLeaseStore, OutcomeEvaluationStore, StatementStore
 
@@ -230,9 +231,15 @@ class OutcomeEngine:
                         self.compiled(tenant, version),
                         self._home_page,
                         worker.handoff.statement,
+                        worker.lease.confirm,
                     )
                     started = time.perf_counter()
-                    emitted = await run_step(context, page)
+                    try:
+                        emitted = await run_step(context, page)
+                    except LeaseLostError:
+                        log_event(log, "outcomes.lease.page_dropped", tenant=tenant)
+                        worker.handoff.clear()
+                        return
                     if self.on_step is not None:
                         self.on_step(time.perf_counter() - started)
                     worker.cursors[version.version] = page[-1].seq

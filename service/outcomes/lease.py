@@ -2,11 +2,12 @@
 
 Several processes (workers, hosts) share one store and each runs an outcome engine; only the
 one holding the tenant's lease evaluates, so no statement is evaluated twice. The holder
-renews once half the term has passed, and starts a page only while more than half the term is
-left by its own clock, counted from before it asked (the store's expiry is later): another
-process can take over during a page only if that page takes longer than half the term. A
-holder that dies stops renewing; another process takes the lease once it expires (or at once
-when a holder stopping cleanly released it) and resumes after the last page committed.
+renews once half the term has passed, by its own clock counted from before it asked (the
+store's expiry is later). It starts a page only with more than half the term left, and before
+the page commits confirms that it held the lease throughout (renewing it if half the term has
+gone); a page whose lease lapsed or changed hands meanwhile is dropped, not committed. A
+holder that dies stops renewing; another process takes the lease once it expires (or soon
+after a holder stopping cleanly released it) and resumes after the last page committed.
 """
 
 from __future__ import annotations
@@ -31,6 +32,10 @@ def holder_id() -> str:
 
 def lease_name(tenant: str) -> str:
     return f"outcomes/{tenant}"
+
+
+class LeaseLostError(Exception):
+    """The lease was lost (or broken) while a page was evaluated: the page does not commit."""
 
 
 class TenantLease:
@@ -72,8 +77,10 @@ class TenantLease:
                 log_event(log, "outcomes.lease.lost", level=logging.WARNING, tenant=self.tenant)
             self._valid_until = 0.0
             self._retry_at = sent + max(remaining, _FLOOR_SECONDS)
+            self._look_at = sent + self._seconds / 10
             return False
         self._valid_until = sent + min(remaining, self._seconds)
+        self._retry_at = 0.0
         if lease.generation != self._generation:
             self._generation = lease.generation
             self.taken_afresh = True
@@ -85,6 +92,18 @@ class TenantLease:
                 generation=lease.generation,
             )
         return True
+
+    async def confirm(self) -> bool:
+        """Right before a page commits: True if this process has held the lease without a
+        break since the page started (renewing it if half the term has passed), so nobody
+        else can have evaluated meanwhile; False means the page must not commit."""
+        if self._leases is None:
+            return True
+        sent = time.monotonic()
+        if sent < self._valid_until - self._seconds / 2:
+            return True
+        generation = self._generation
+        return await self.keep() and self._generation == generation
 
     async def _released(self, now: float) -> bool:
         """Whether the other holder gave the lease up early (a clean stop); read at most
