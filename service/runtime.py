@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 
-from schemas.outcomes import OutcomeMap
 from service.model.errors import ConflictError
 from service.ops.gauges import GaugeSampler
 from service.ops.health import ReadinessCheck, standard_checks
@@ -106,7 +105,7 @@ class Runtime:
                 self.store.retention,
                 self.store.audit,
                 self.settings.retention_interval_seconds,
-                self.reevaluate_outcomes,
+                self.retract_outcome_evidence,
             )
             scheduler.start()
             self.shutdown_hooks.insert(0, scheduler.stop)
@@ -116,14 +115,11 @@ class Runtime:
         await run_shutdown_hooks(self.shutdown_hooks)
         await self.store.close()
 
-    async def reevaluate_outcomes(self, tenant: str) -> None:
-        """Evaluate the tenant's newest map again over its statements (after retention deleted
-        some), as a new version that replaces the current one once it has caught up."""
-        if self.outcomes is None:
-            return
-        live = [v for v in await self.outcomes.versions(tenant) if v.status != "retired"]
-        if live:
-            await self.outcomes.install_map(tenant, OutcomeMap.model_validate(live[-1].document))
+    async def retract_outcome_evidence(self, tenant: str, statement_ids: list[str]) -> None:
+        """Statements were deleted (retention, erasure): retract their outcome evidence and
+        the attainments that no longer hold, as a voiding statement would."""
+        if self.outcomes is not None:
+            await self.outcomes.retract(tenant, statement_ids)
 
     async def _seal_secrets(self) -> None:
         """Seal forwarding secrets stored in clear (or with a retired key), once per start."""

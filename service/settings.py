@@ -1,9 +1,10 @@
 """Service configuration, read from LRS_* variables (or `.env`) and passed down explicitly.
 
 `Settings` holds what the whole service shares; a component with settings of its own gets its
-section (`settings.forwarding`, `settings.signin`, `settings.admission`, `settings.http`) and
-nothing else. Each section reads its own variables, so every name stays a flat `LRS_*`
-variable, and `Settings(forward_poll_seconds=...)` still sets the field of the section.
+section (`settings.forwarding`, `settings.signin`, `settings.admission`, `settings.http`,
+`settings.console`, `settings.mongo`) and nothing else. Each section reads its own variables,
+so every name stays a flat `LRS_*` variable, and `Settings(forward_poll_seconds=...)` still
+sets the field of the section.
 """
 
 from __future__ import annotations
@@ -181,12 +182,39 @@ class ConsoleSettings(Section):
     )
 
 
+class MongoSettings(Section):
+    """The MongoDB store's connection (issue 4): used when LRS_STORE_URL is mongodb:// or
+    mongodb+srv://; options in the URL win."""
+
+    model_config = SettingsConfigDict(env_prefix="LRS_MONGO_")
+    flat_prefix: ClassVar[str] = "mongo_"
+
+    write_concern: str = Field(
+        default="majority", description="Write concern `w`: majority or a number of members."
+    )
+    journal: bool = Field(default=True, description="Acknowledge writes once journaled.")
+    read_preference: Literal[
+        "primary", "primaryPreferred", "secondary", "secondaryPreferred", "nearest"
+    ] = Field(default="primary", description="Where reads go; anything but primary may lag.")
+    timeout_ms: int = Field(
+        default=10_000,
+        gt=0,
+        description="Limit on each store operation, finding a server and connecting included.",
+    )
+    consistency_lag_ms: int = Field(
+        default=0,
+        ge=0,
+        description="Subtracted from Consistent-Through; set it when several processes write.",
+    )
+
+
 SECTIONS: dict[str, type[Section]] = {
     "forwarding": ForwardingSettings,
     "signin": SignInSettings,
     "admission": AdmissionSettings,
     "http": HttpSettings,
     "console": ConsoleSettings,
+    "mongo": MongoSettings,
 }
 
 
@@ -317,24 +345,6 @@ class Settings(BaseSettings):
     usage_flush_seconds: float = Field(
         default=60.0, gt=0, description="How often credential last-used times are written."
     )
-    # MongoDB store (issue 4): used when LRS_STORE_URL is mongodb:// or mongodb+srv://.
-    mongo_write_concern: str = Field(
-        default="majority", description="Write concern `w`: majority or a number of members."
-    )
-    mongo_journal: bool = Field(default=True, description="Acknowledge writes once journaled.")
-    mongo_read_preference: Literal[
-        "primary", "primaryPreferred", "secondary", "secondaryPreferred", "nearest"
-    ] = Field(default="primary", description="Where reads go; anything but primary may lag.")
-    mongo_timeout_ms: int = Field(
-        default=10_000,
-        gt=0,
-        description="Limit on each store operation, finding a server and connecting included.",
-    )
-    mongo_consistency_lag_ms: int = Field(
-        default=0,
-        ge=0,
-        description="Subtracted from Consistent-Through; set it when several processes write.",
-    )
     # Security basics (issue 9): request size limits beyond the body.
     max_json_depth: int = Field(
         default=64,
@@ -378,6 +388,7 @@ class Settings(BaseSettings):
     admission: AdmissionSettings
     http: HttpSettings
     console: ConsoleSettings
+    mongo: MongoSettings
 
     @property
     def api_prefix(self) -> str:

@@ -8,6 +8,7 @@ from starlette.staticfiles import StaticFiles
 from service.console import (
     pages_auth,
     pages_ingest,
+    pages_kpis,
     pages_operations,
     pages_outcome_edits,
     pages_outcomes,
@@ -20,6 +21,7 @@ def install_console(app: FastAPI) -> None:
     for router in (
         pages_auth.router,
         pages_outcomes.router,
+        pages_kpis.router,
         pages_outcome_edits.router,
         pages_statements.router,
         pages_ingest.router,

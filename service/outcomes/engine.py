@@ -10,7 +10,9 @@ statements the worker does not hold, and the worker evaluates at most every
 `COALESCE_SECONDS`, so consecutive batches share one pass. A new map version is
 evaluated from the first statement by the same worker, one page at a time interleaved with the
 current version's pages, and replaces the current version once it has caught up; ingest never
-waits for it.
+waits for it. Statements deleted by retention or erasure have their evidence retracted
+(`retract`) between two pages, never while a page is read and evaluated, so a page read
+before the deletion cannot bring their evidence back.
 
 Several processes may share the store: a tenant's backlog is evaluated only by the process
 holding the tenant's lease (see lease), which checks it before every page. Every
@@ -26,18 +28,18 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
 from schemas.outcomes import OutcomeMap
-from service.model.outcomes import DEFAULT_MAP, MapVersion
+from service.model.outcomes import DEFAULT_MAP, MapVersion, SeqStatement
 from service.model.statements import NewStatement
 from service.ops.logging import log_event
 from service.outcomes.compile import CompiledMap
 from service.outcomes.handoff import Handoff
 from service.outcomes.lease import LeaseLostError, TenantLease, holder_id
-from service.outcomes.step import StepContext, run_step
+from service.outcomes.step import StepContext, parse_body, retract_step, run_step
 from service.store.ports import EvaluationLeaseStore, OutcomeEvaluationStore, StatementStore
 
 log = logging.getLogger("service.outcomes")
@@ -181,6 +183,41 @@ class OutcomeEngine:
             )
         return out
 
+    async def retract(self, tenant: str, statement_ids: list[str]) -> None:
+        """Statements of the tenant were deleted: retract their evidence from every live
+        version, and the attainments that no longer hold, before the next page is evaluated."""
+        if not statement_ids:
+            return
+        worker = self._workers.get(tenant)
+        if worker is None:  # no worker in this process (the command line): nothing to race
+            await self._retract(tenant, statement_ids)
+            return
+        async with worker.evaluating:
+            await self._retract(tenant, statement_ids)
+
+    async def _retract(self, tenant: str, statement_ids: list[str]) -> None:
+        for version in await self.versions(tenant):
+            if version.status != "retired":
+                await retract_step(self._context(tenant, version), statement_ids)
+
+    def _context(
+        self,
+        tenant: str,
+        version: MapVersion,
+        statement_of: Callable[[SeqStatement], dict[str, Any]] = parse_body,
+        may_commit: Callable[[], Awaitable[bool]] | None = None,
+    ) -> StepContext:
+        return StepContext(
+            self._store,
+            self._statements,
+            tenant,
+            version.version,
+            self.compiled(tenant, version),
+            self._home_page,
+            statement_of,
+            may_commit,
+        )
+
     def compiled(self, tenant: str, version: MapVersion) -> CompiledMap:
         key = (tenant, version.version)
         found = self._compiled.get(key)
@@ -219,31 +256,28 @@ class OutcomeEngine:
                 if not await worker.lease.keep():
                     busy = True  # lost: the next turn stops
                     break
-                page = await self._store.read_statements_after(
-                    tenant, worker.cursors[version.version], self.page_size, worker.handoff.known()
-                )
-                if page:
-                    context = StepContext(
-                        self._store,
-                        self._statements,
+                async with worker.evaluating:  # a retraction goes before or after, never during
+                    page = await self._store.read_statements_after(
                         tenant,
-                        version.version,
-                        self.compiled(tenant, version),
-                        self._home_page,
-                        worker.handoff.statement,
-                        worker.lease.confirm,
+                        worker.cursors[version.version],
+                        self.page_size,
+                        worker.handoff.known(),
                     )
-                    started = time.perf_counter()
-                    try:
-                        emitted = await run_step(context, page)
-                    except LeaseLostError:
-                        log_event(log, "outcomes.lease.page_dropped", tenant=tenant)
-                        worker.handoff.clear()
-                        return
-                    if self.on_step is not None:
-                        self.on_step(time.perf_counter() - started)
-                    worker.cursors[version.version] = page[-1].seq
-                    busy = busy or emitted or len(page) == self.page_size
+                    if page:
+                        context = self._context(
+                            tenant, version, worker.handoff.statement, worker.lease.confirm
+                        )
+                        started = time.perf_counter()
+                        try:
+                            emitted = await run_step(context, page)
+                        except LeaseLostError:
+                            log_event(log, "outcomes.lease.page_dropped", tenant=tenant)
+                            worker.handoff.clear()
+                            return
+                        if self.on_step is not None:
+                            self.on_step(time.perf_counter() - started)
+                        worker.cursors[version.version] = page[-1].seq
+                        busy = busy or emitted or len(page) == self.page_size
                 if len(page) < self.page_size and version.status == "evaluating":
                     await self._store.promote_outcome_map(tenant, version.version)
                     log.info("outcome map version %s of %s is current", version.version, tenant)
@@ -262,6 +296,7 @@ class _TenantWorker:
         self.cursors: dict[int, int] = {}
         self.handoff = Handoff(HANDOFF_LIMIT)
         self.lease = TenantLease(engine._leases, tenant, engine.holder, engine.lease_seconds)
+        self.evaluating = asyncio.Lock()  # held while a page is read and evaluated
         self._wake = asyncio.Event()
         self._full = asyncio.Event()  # a page's worth is held: no reason to wait any longer
         self._task = asyncio.get_running_loop().create_task(self._run(), name=f"outcomes-{tenant}")

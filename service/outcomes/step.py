@@ -1,7 +1,8 @@
 """One evaluation step: a page of stored statements in, evidence and attainments out.
 
 Only the (learner, outcome) pairs the page touches are loaded and recomputed; a voiding
-statement retracts its target's evidence and the attainments that relied on it.
+statement retracts its target's evidence and the attainments that relied on it, and so does
+a statement deleted by retention or erasure (`retract_step`).
 """
 
 from __future__ import annotations
@@ -110,6 +111,16 @@ async def run_step(ctx: StepContext, page: list[SeqStatement]) -> bool:
         emitted = await _recompute(ctx, collected, changes)
     if ctx.may_commit is not None and not await ctx.may_commit():
         raise LeaseLostError(ctx.tenant)  # announcements stored already are equivalent re-posts
+    await ctx.store.apply_outcome_changes(ctx.tenant, changes)
+    return emitted
+
+
+async def retract_step(ctx: StepContext, statement_ids: list[str]) -> bool:
+    """Retract the evidence of statements that no longer exist, as their voiding would, and
+    decide again the attainments that relied on it; the cursor stays. True if it emitted."""
+    collected = _Collected(retracted=[statement_id.lower() for statement_id in statement_ids])
+    changes = OutcomeChanges(ctx.version, cursor=0, evaluated=0)
+    emitted = await _recompute(ctx, collected, changes)
     await ctx.store.apply_outcome_changes(ctx.tenant, changes)
     return emitted
 
