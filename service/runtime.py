@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 
+from service.model.errors import ConflictError
 from service.ops.gauges import GaugeSampler
 from service.ops.health import ReadinessCheck, standard_checks
 from service.ops.lifecycle import ShutdownHook, run_shutdown_hooks
@@ -70,7 +71,11 @@ class Runtime:
             outcomes=None
             if outcome_stores is None
             else OutcomeEngine(
-                outcome_stores.evaluation, store.statements, settings.authority_home_page
+                outcome_stores.evaluation,
+                store.statements,
+                settings.authority_home_page,
+                leases=store.leases,
+                lease_seconds=settings.evaluation_lease_seconds,
             ),
         )
         runtime.tenancy = tenancy
@@ -161,7 +166,10 @@ class Runtime:
                 key=key,
                 secret=settings.bootstrap_secret.get_secret_value(),
             )
-            await accounts.add_credential(issued.record)
+            try:
+                await accounts.add_credential(issued.record)
+            except ConflictError:  # a process sharing the store created it at the same moment
+                return
             log.info("created the bootstrap credential %s", key)
             return
         if await accounts.count_credentials() == 0:

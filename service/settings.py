@@ -450,6 +450,13 @@ class Settings(BaseSettings):
         description='Per-tenant minimum group sizes as JSON, e.g. {"acme": 10}; overrides '
         "LRS_MIN_GROUP_SIZE for those tenants.",
     )
+    evaluation_lease_seconds: float = Field(
+        default=10.0,
+        ge=0.5,
+        description="Term of the lease by which one process at a time evaluates a tenant's "
+        "outcomes; another takes over within about this long after its holder dies (a clean "
+        "stop hands over at once).",
+    )
     forwarding: ForwardingSettings
     signin: SignInSettings
     admission: AdmissionSettings
