@@ -16,6 +16,7 @@ from service.forwarding.delivery import deliver
 from service.forwarding.transport import guarded_client
 from service.model.clock import now_ms
 from service.model.forwarding import DeliveryOutcome, ForwardTarget, OutboxBatch
+from service.model.tasks import stop_task
 from service.ops.config import mask_url
 from service.settings import ForwardingSettings
 from service.store.ports import OutboxStore, StatementStore
@@ -67,9 +68,7 @@ class ForwardingSender:
     async def stop(self) -> None:
         """Stop polling and abandon attempts in flight; their rows stay in the outbox."""
         tasks = [t for t in (self._task, *self._inflight.values()) if t is not None]
-        for task in tasks:
-            task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
+        await asyncio.gather(*(stop_task(task) for task in tasks))
         self._task = None
         self._inflight.clear()
         if self._owns_client and self._client is not None:

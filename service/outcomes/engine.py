@@ -35,6 +35,7 @@ from typing import Any
 from schemas.outcomes import OutcomeMap
 from service.model.outcomes import DEFAULT_MAP, MapVersion, SeqStatement
 from service.model.statements import NewStatement
+from service.model.tasks import stop_task
 from service.ops.logging import log_event
 from service.outcomes.compile import CompiledMap
 from service.outcomes.handoff import Handoff
@@ -99,9 +100,7 @@ class OutcomeEngine:
         """Stop evaluating and give up the leases held, so another process takes over now."""
         watch, self._watch = self._watch, None
         if watch is not None:
-            watch.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await watch
+            await stop_task(watch)
         workers, self._workers = list(self._workers.values()), {}
         for worker in workers:
             await worker.cancel()
@@ -313,9 +312,7 @@ class _TenantWorker:
         self._wake.set()
 
     async def cancel(self) -> None:
-        self._task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await self._task
+        await stop_task(self._task)
 
     async def _run(self) -> None:
         while True:

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import socket
 
+from service.model.tasks import stop_task
 from service.ops.logging import log_event
 from service.store.ports import AuditStore, RetentionStore
 from service.tenancy.admin.actor import AdminActor
@@ -40,9 +40,7 @@ class RetentionScheduler:
 
     async def stop(self) -> None:
         if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+            await stop_task(self._task)
 
     async def _run(self) -> None:
         await asyncio.sleep(min(FIRST_RUN_SECONDS, self._interval))

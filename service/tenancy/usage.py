@@ -6,6 +6,7 @@ import asyncio
 import logging
 
 from service.model.clock import now_ms
+from service.model.tasks import stop_task
 from service.store.ports import AccountStore
 
 log = logging.getLogger("service.usage")
@@ -46,8 +47,7 @@ class UsageRecorder:
     async def stop(self) -> None:
         """Stop the loop and write what is pending."""
         if self._task is not None:
-            self._task.cancel()
-            await asyncio.gather(self._task, return_exceptions=True)
+            await stop_task(self._task)
             self._task = None
         await self.flush()
 
