@@ -20,6 +20,7 @@ from service.outcomes.engine import OutcomeEngine
 from service.outcomes.listener import NOBODY, StoredStatementsListener
 from service.runtime import Runtime
 from service.settings import Settings
+from service.statements.feed import FeedSources
 from service.statements.service import StatementService
 from service.store.ports import (
     AccountStore,
@@ -172,6 +173,15 @@ async def get_outcome_reports(request: Request) -> OutcomeReportStore:
     return stores.reports
 
 
+async def get_feed_sources(request: Request) -> FeedSources:
+    """What the change feed reads; attainment changes only where outcomes are kept."""
+    store = runtime_of(request).store
+    stores = store.outcomes
+    if stores is None:
+        return FeedSources(store.feed)
+    return FeedSources(store.feed, stores.reports, stores.evaluation)
+
+
 async def get_outcome_evidence(request: Request) -> OutcomeEvaluationStore:
     """The evaluation port, read for learners' evidence; 501 where outcomes are not kept."""
     runtime = runtime_of(request)
@@ -200,6 +210,7 @@ SettingsDep = Annotated[Settings, Depends(get_settings)]
 OutcomesDep = Annotated[OutcomeEngine, Depends(get_outcomes)]
 OutcomeReportsDep = Annotated[OutcomeReportStore, Depends(get_outcome_reports)]
 OrgDataDep = Annotated[OrgDataStore, Depends(get_org_data)]
+FeedSourcesDep = Annotated[FeedSources, Depends(get_feed_sources)]
 EvidenceDep = Annotated[OutcomeEvaluationStore, Depends(get_outcome_evidence)]
 StatementsDep = Annotated[StatementService, Depends(get_statements)]
 MetricsDep = Annotated[Metrics, Depends(get_metrics)]

@@ -12,6 +12,7 @@ from fastapi.responses import StreamingResponse
 
 from service.api.declared import operation
 from service.api.deps import (
+    FeedSourcesDep,
     OrgDataDep,
     OutcomeReportsDep,
     OutcomesDep,
@@ -21,15 +22,17 @@ from service.api.deps import (
 )
 from service.api.outcome_params import described
 from service.api.outcome_support import EXPORT, active_map, min_group, params_of
-from service.model.errors import ForbiddenError, NotFoundError
+from service.model.errors import BadRequestError, ForbiddenError, NotFoundError
 from service.outcomes import export, reports
 from service.outcomes import params as p
 from service.outcomes.engine import OutcomeEngine
 from service.outcomes.export import ExportFormat
+from service.statements import feed
+from service.statements.feed_cursor import FeedCursor
 from service.store.ports import OrgDataStore, OutcomeReportStore
 from service.tenancy import access
 from service.tenancy.auth import Principal
-from service.xapi.statement_params import STATEMENT_GET
+from service.xapi.statement_params import STATEMENT_GET, Param
 
 router = APIRouter(prefix="/exports", tags=["exports"])
 PAGE = 1000
@@ -82,6 +85,45 @@ def _stream(
 
 
 ATTAINMENT_EXPORT_PARAMS = reports.ATTAINMENT_PARAMS - {"limit", "cursor", "evidence"}
+FEED_OPERATION = (
+    Param(
+        "cursor",
+        "Where to start: the X-Next-Cursor or a row's cursor of an earlier pull",
+        {"type": "string", "pattern": "^([0-9a-f]{41})?$"},
+    ),
+    Param(
+        "limit",
+        "Rows at most (one more when a statement's void row goes with it)",
+        {"type": "integer", "minimum": 1, "maximum": feed.MAX_LIMIT},
+    ),
+)
+FEED_PARAMS = {param.name for param in FEED_OPERATION}
+
+
+@router.get("/feed.{fmt}", openapi_extra=operation(FEED_OPERATION))
+async def export_feed(
+    fmt: str, request: Request, sources: FeedSourcesDep, principal: PrincipalDep
+) -> Response:
+    """The change feed: rows committed after `cursor` in commit order, each with its own
+    cursor; `X-Next-Cursor` is where the next pull starts (see service.statements.feed)."""
+    _require_whole_tenant(principal)
+    kind = _format(fmt)
+    params = params_of(request)
+    p.check_known(params, FEED_PARAMS)
+    cursor = FeedCursor.parse(params.get("cursor"))
+    limit = _feed_limit(params.get("limit"))
+    page = await feed.pull(sources, principal.tenant, cursor, limit)
+    response = _stream(kind, "feed", export.FEED_COLUMNS, _once(page.rows))
+    response.headers["X-Next-Cursor"] = page.next_cursor.encode()
+    return response
+
+
+def _feed_limit(text: str | None) -> int:
+    if text is None or text == "":
+        return feed.DEFAULT_LIMIT
+    if not text.isdigit() or not 1 <= int(text) <= feed.MAX_LIMIT:
+        raise BadRequestError(f"limit: a whole number from 1 to {feed.MAX_LIMIT}")
+    return int(text)
 
 
 @router.get("/statements.{fmt}", openapi_extra=operation(STATEMENT_GET))

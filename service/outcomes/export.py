@@ -33,6 +33,14 @@ STATEMENT_COLUMNS = (
     "parent_ids", "grouping_ids", "category_ids",
     "authority_id", "version",
 )  # fmt: skip
+FEED_COLUMNS = (
+    "cursor", "kind", *STATEMENT_COLUMNS, "statement",
+    "voiding_statement_id", "erasure_action", "erasure_reason", "changed_at",
+    "map", "map_version", "outcome", "outcome_name", "learner", "level", "evidence_count",
+    "attained_at",
+)  # fmt: skip
+"""The change feed's columns: every row kind fills those that concern it (see
+service.statements.feed); `statement` is the raw statement JSON as stored."""
 
 
 def display(language_map: dict[str, str] | None) -> str | None:
