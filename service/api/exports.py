@@ -25,8 +25,15 @@ from service.api.outcome_support import EXPORT, active_map, min_group, params_of
 from service.model.errors import BadRequestError, ForbiddenError, NotFoundError
 from service.outcomes import export, reports
 from service.outcomes import params as p
-from service.outcomes.engine import OutcomeEngine
+from service.outcomes.engine import ActiveMap, OutcomeEngine
 from service.outcomes.export import ExportFormat
+from service.outcomes.export_schema import (
+    ATTAINMENT_EXPORT_COLUMNS,
+    EXPORTS,
+    KPI_COLUMNS,
+    RATE_COLUMNS,
+    row_schema,
+)
 from service.statements import feed
 from service.statements.feed_cursor import FeedCursor
 from service.store.ports import OrgDataStore, OutcomeReportStore
@@ -36,14 +43,31 @@ from service.xapi.statement_params import STATEMENT_GET, Param
 
 router = APIRouter(prefix="/exports", tags=["exports"])
 PAGE = 1000
-KPI_COLUMNS = (
-    "outcome", "kpi", "org_unit", "period", "rate_measured_at", "headcount", "attained",
-    "attainment_rate", "kpi_value", "pearson_r", "n_cells",
-)  # fmt: skip
-RATE_COLUMNS = (
-    "outcome", "org_unit", "period", "headcount", "attained", "new", "rate", "change",
-)  # fmt: skip
-ATTAINMENT_EXPORT_COLUMNS = (*reports.ATTAINMENT_COLUMNS, "evidence_statements")
+
+
+def _typed_answer(name: str, headers: dict[str, Any] | None = None) -> dict[int | str, Any]:
+    """The OpenAPI answer of an export: its row's column types (NDJSON lines; CSV has the same
+    columns), and the schema's URL."""
+    row = row_schema(name)
+    schema = {"type": "object", "properties": row["properties"]}
+    answer: dict[str, Any] = {
+        "description": f"Rows; their JSON Schema is /exports/schema/{name}.json",
+        "content": {
+            "application/x-ndjson": {"schema": schema},
+            "text/csv": {"schema": {"type": "string"}},
+        },
+    }
+    if headers:
+        answer["headers"] = headers
+    return {200: answer}
+
+
+NEXT_CURSOR = {
+    "X-Next-Cursor": {
+        "description": "Where the next pull starts (the last row's cursor, or further)",
+        "schema": {"type": "string"},
+    }
+}
 
 
 def _require_whole_tenant(principal: Principal) -> None:
@@ -84,6 +108,16 @@ def _stream(
     )
 
 
+@router.get("/schema/{name}.json")
+async def export_schema(name: str, principal: PrincipalDep) -> Response:
+    """The JSON Schema of one row of an export or of the feed, versioned; columns are only
+    ever appended."""
+    principal.require(EXPORT)
+    if name not in EXPORTS:
+        raise NotFoundError(f"no export named {name!r}; there are: {', '.join(sorted(EXPORTS))}")
+    return Response(orjson.dumps(row_schema(name)), media_type="application/schema+json")
+
+
 ATTAINMENT_EXPORT_PARAMS = reports.ATTAINMENT_PARAMS - {"limit", "cursor", "evidence"}
 FEED_OPERATION = (
     Param(
@@ -100,7 +134,11 @@ FEED_OPERATION = (
 FEED_PARAMS = {param.name for param in FEED_OPERATION}
 
 
-@router.get("/feed.{fmt}", openapi_extra=operation(FEED_OPERATION))
+@router.get(
+    "/feed.{fmt}",
+    openapi_extra=operation(FEED_OPERATION),
+    responses=_typed_answer("feed", NEXT_CURSOR),
+)
 async def export_feed(
     fmt: str, request: Request, sources: FeedSourcesDep, principal: PrincipalDep
 ) -> Response:
@@ -126,7 +164,11 @@ def _feed_limit(text: str | None) -> int:
     return int(text)
 
 
-@router.get("/statements.{fmt}", openapi_extra=operation(STATEMENT_GET))
+@router.get(
+    "/statements.{fmt}",
+    openapi_extra=operation(STATEMENT_GET),
+    responses=_typed_answer("statements"),
+)
 async def export_statements(
     fmt: str, request: Request, statements: StatementsDep, principal: PrincipalDep
 ) -> Response:
@@ -168,7 +210,8 @@ async def export_attainments(
             for row in rows:
                 item = reports.attainment_json(active, row, evidence=False)
                 ids = [s for proof in row.record.evidence for s in proof["statements"]]
-                out.append({**item, "evidence_statements": " ".join(ids)})
+                names = {"outcome_name": _outcome_name(active, row.record.outcome)}
+                out.append({**item, "evidence_statements": " ".join(ids), **names})
             yield out
             if len(rows) < PAGE:
                 return
@@ -215,7 +258,8 @@ async def export_rates(
     active = await active_map(outcomes, principal.tenant, params)
     floor = min_group(settings, principal)
     report = await reports.rates(store, principal.tenant, active, params, floor)
-    return _stream(kind, "rates", RATE_COLUMNS, _once(report["rows"]))
+    rows = [{**r, "outcome_name": _outcome_name(active, r["outcome"])} for r in report["rows"]]
+    return _stream(kind, "rates", RATE_COLUMNS, _once(rows))
 
 
 async def _kpi_rows(
@@ -229,14 +273,22 @@ async def _kpi_rows(
     active = await active_map(outcomes, tenant, params)
     table = await reports.kpis(store, org, tenant, active, params, floor)
     by_link = {(c["outcome"], c["kpi"]): c for c in table.correlations}
+    kpi_names = {kpi.id: kpi.name for kpi in active.compiled.map.kpis}
     return [
         {
             **row,
             "pearson_r": by_link[(row["outcome"], row["kpi"])]["pearson_r"],
             "n_cells": by_link[(row["outcome"], row["kpi"])]["n"],
+            "outcome_name": _outcome_name(active, row["outcome"]),
+            "kpi_name": kpi_names.get(row["kpi"]),
         }
         for row in table.rows
     ]
+
+
+def _outcome_name(active: ActiveMap, outcome_id: str) -> str | None:
+    outcome = active.compiled.map.outcome(outcome_id)
+    return outcome.name if outcome is not None else None
 
 
 async def _once(rows: list[dict[str, Any]]) -> AsyncIterator[list[dict[str, Any]]]:

@@ -32,7 +32,12 @@ STATEMENT_COLUMNS = (
     "registration", "platform", "language",
     "parent_ids", "grouping_ids", "category_ids",
     "authority_id", "version",
+    "actor_email", "actor_account_home_page", "actor_account_name",
+    "instructor_id", "team_id",
+    "result_extensions", "context_extensions", "object_extensions",
 )  # fmt: skip
+JSON_COLUMNS = frozenset({"result_extensions", "context_extensions", "object_extensions"})
+"""Columns whose cell is a JSON text (an extensions object), for warehouses' JSON types."""
 FEED_COLUMNS = (
     "cursor", "kind", *STATEMENT_COLUMNS, "statement",
     "voiding_statement_id", "erasure_action", "erasure_reason", "changed_at",
@@ -96,7 +101,33 @@ def flatten_statement(statement: dict[str, Any], tenant: str) -> dict[str, Any]:
         "category_ids": _ids(activities.get("category")),
         "authority_id": learner_id(authority) if authority else None,
         "version": statement.get("version"),
+        **_identity(actor),
+        "instructor_id": _agent_id(context.get("instructor")),
+        "team_id": _agent_id(context.get("team")),
+        "result_extensions": _json(result.get("extensions")),
+        "context_extensions": _json(context.get("extensions")),
+        "object_extensions": _json(definition.get("extensions")),
     }
+
+
+def _identity(actor: dict[str, Any]) -> dict[str, Any]:
+    """The actor's identifier in columns a warehouse joins on without string surgery."""
+    mbox = actor.get("mbox")
+    account = actor.get("account") or {}
+    return {
+        "actor_email": mbox[len("mailto:") :] if isinstance(mbox, str) else None,
+        "actor_account_home_page": account.get("homePage"),
+        "actor_account_name": account.get("name"),
+    }
+
+
+def _agent_id(agent: dict[str, Any] | None) -> str | None:
+    return learner_id(agent) if agent else None
+
+
+def _json(value: dict[str, Any] | None) -> str | None:
+    """An extensions object as compact JSON text; None when absent or empty."""
+    return orjson.dumps(value, option=orjson.OPT_SORT_KEYS).decode() if value else None
 
 
 def _object_id(obj: dict[str, Any], object_type: str) -> str | None:

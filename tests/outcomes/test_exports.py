@@ -88,13 +88,15 @@ async def test_attainment_and_kpi_exports(api: httpx.AsyncClient) -> None:
     assert row["department"] == "Sales"
     assert row["attained_at"] == "2026-01-05T00:00:00.000Z"
     assert row["evidence_statements"] == source["id"]
+    assert row["outcome_name"] == "Outcome one"
     table = await api.get("/exports/outcome-kpis.ndjson")
     (cell,) = [orjson.loads(line) for line in table.content.splitlines()]
     assert cell["attainment_rate"] == 1.0
     assert cell["kpi_value"] == 7
     assert cell["pearson_r"] is None
+    assert (cell["outcome_name"], cell["kpi_name"]) == ("Outcome one", "Revenue")
     rates = await api.get("/exports/rates.csv", params={"since": "2026-01", "until": "2026-02"})
-    header = "outcome,org_unit,period,headcount,attained,new,rate,change"
+    header = "outcome,org_unit,period,headcount,attained,new,rate,change,outcome_name"
     assert rates.text.splitlines()[0] == header
     assert (await api.get("/exports/attainments.xlsx")).status_code == 404
 
