@@ -31,9 +31,12 @@ from service.outcomes.export_schema import (
     ATTAINMENT_EXPORT_COLUMNS,
     EXPORTS,
     KPI_COLUMNS,
+    KPI_OBSERVATION_COLUMNS,
     RATE_COLUMNS,
+    ROSTER_EXPORT_COLUMNS,
     row_schema,
 )
+from service.outcomes.roster import entry_json
 from service.statements import feed
 from service.statements.feed_cursor import FeedCursor
 from service.store.ports import OrgDataStore, OutcomeReportStore
@@ -260,6 +263,62 @@ async def export_rates(
     report = await reports.rates(store, principal.tenant, active, params, floor)
     rows = [{**r, "outcome_name": _outcome_name(active, r["outcome"])} for r in report["rows"]]
     return _stream(kind, "rates", RATE_COLUMNS, _once(rows))
+
+
+@router.get("/roster.{fmt}", responses=_typed_answer("roster"))
+async def export_roster(
+    fmt: str, request: Request, org: OrgDataDep, principal: PrincipalDep
+) -> Response:
+    """The current roster, one row per learner in learner order, with the date each entry
+    holds from and the learner's identifier split for joins."""
+    _require_whole_tenant(principal)
+    kind = _format(fmt)
+    p.check_known(params_of(request), set())
+    first = await org.get_roster(principal.tenant, None, PAGE)
+
+    async def pages() -> AsyncIterator[list[dict[str, Any]]]:
+        entries = first
+        while entries:
+            yield [{**entry_json(e), **export.learner_identity(e.learner)} for e in entries]
+            if len(entries) < PAGE:
+                return
+            entries = await org.get_roster(principal.tenant, entries[-1].learner, PAGE)
+
+    return _stream(kind, "roster", ROSTER_EXPORT_COLUMNS, pages())
+
+
+@router.get(
+    "/kpis.{fmt}", openapi_extra=operation(described({"map"})), responses=_typed_answer("kpis")
+)
+async def export_kpi_observations(
+    fmt: str, request: Request, org: OrgDataDep, outcomes: OutcomesDep, principal: PrincipalDep
+) -> Response:
+    """Every KPI observation (KPI, org unit, period, value), with the KPI's name and unit from
+    the outcome map `map` (default `default`) when one has been evaluated."""
+    _require_whole_tenant(principal)
+    kind = _format(fmt)
+    params = params_of(request)
+    p.check_known(params, {"map"})
+    observations = await org.get_kpi_observations(principal.tenant)
+    try:
+        kpis = {
+            k.id: k
+            for k in (await active_map(outcomes, principal.tenant, params)).compiled.map.kpis
+        }
+    except NotFoundError:  # no map yet: the observations without names
+        kpis = {}
+    rows = [
+        {
+            "kpi": o.kpi,
+            "kpi_name": kpis[o.kpi].name if o.kpi in kpis else None,
+            "kpi_unit": kpis[o.kpi].unit if o.kpi in kpis else None,
+            "org_unit": o.org_unit,
+            "period": o.period,
+            "value": o.value,
+        }
+        for o in observations
+    ]
+    return _stream(kind, "kpis", KPI_OBSERVATION_COLUMNS, _once(rows))
 
 
 async def _kpi_rows(

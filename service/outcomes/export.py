@@ -121,6 +121,15 @@ def _identity(actor: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def learner_identity(learner: str) -> dict[str, str | None]:
+    """A learner id (`mailto:...`, `account:HOME|NAME`, ...) split into join-ready columns."""
+    email = learner[len("mailto:") :] if learner.startswith("mailto:") else None
+    home = name = None
+    if learner.startswith("account:") and "|" in learner:
+        home, _, name = learner[len("account:") :].partition("|")
+    return {"learner_email": email, "learner_account_home_page": home, "learner_account_name": name}
+
+
 def _agent_id(agent: dict[str, Any] | None) -> str | None:
     return learner_id(agent) if agent else None
 

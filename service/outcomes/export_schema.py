@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from service.model.outcomes import ROSTER_FIELDS
 from service.outcomes import reports
 from service.outcomes.export import FEED_COLUMNS, JSON_COLUMNS, STATEMENT_COLUMNS
 
@@ -21,6 +22,11 @@ RATE_COLUMNS = (
     "outcome_name",
 )  # fmt: skip
 ATTAINMENT_EXPORT_COLUMNS = (*reports.ATTAINMENT_COLUMNS, "evidence_statements", "outcome_name")
+ROSTER_EXPORT_COLUMNS = (
+    "learner", "name", *ROSTER_FIELDS, "valid_from", "valid_to",
+    "learner_email", "learner_account_home_page", "learner_account_name",
+)  # fmt: skip
+KPI_OBSERVATION_COLUMNS = ("kpi", "kpi_name", "kpi_unit", "org_unit", "period", "value")
 
 EXPORTS: dict[str, tuple[int, tuple[str, ...]]] = {
     "statements": (2, STATEMENT_COLUMNS),
@@ -28,6 +34,8 @@ EXPORTS: dict[str, tuple[int, tuple[str, ...]]] = {
     "attainments": (2, ATTAINMENT_EXPORT_COLUMNS),
     "rates": (2, RATE_COLUMNS),
     "outcome-kpis": (2, KPI_COLUMNS),
+    "roster": (1, ROSTER_EXPORT_COLUMNS),
+    "kpis": (1, KPI_OBSERVATION_COLUMNS),
 }
 """Each export's schema version and columns, in order."""
 
@@ -42,18 +50,21 @@ _INTEGER = frozenset(
     {"map_version", "level", "evidence_count", "headcount", "attained", "new", "n_cells"}
 )
 _INSTANT = frozenset({"timestamp", "stored", "changed_at", "attained_at"})
+_DATE = frozenset({"valid_from", "valid_to"})
 
 
 def column_schema(name: str) -> dict[str, Any]:
     """The JSON Schema of one column's cell (every cell may be null)."""
     if name in _BOOLEAN:
         return {"type": ["boolean", "null"]}
-    if name in _NUMBER:
+    if name in _NUMBER or name == "value":
         return {"type": ["number", "null"]}
     if name in _INTEGER:
         return {"type": ["integer", "null"]}
     if name in _INSTANT:
         return {"type": ["string", "null"], "format": "date-time"}
+    if name in _DATE:
+        return {"type": ["string", "null"], "format": "date"}
     if name in JSON_COLUMNS or name == "statement":
         return {"type": ["string", "null"], "contentMediaType": "application/json"}
     return {"type": ["string", "null"]}

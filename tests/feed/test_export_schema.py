@@ -47,6 +47,13 @@ PINNED["statements"][2] = (
 PINNED["attainments"][2] = (*PINNED["attainments"][1], "outcome_name")
 PINNED["rates"][2] = (*PINNED["rates"][1], "outcome_name")
 PINNED["outcome-kpis"][2] = (*PINNED["outcome-kpis"][1], "outcome_name", "kpi_name")
+PINNED["roster"] = {
+    1: (
+        "learner", "name", "department", "team", "manager", "location", "role", "valid_from",
+        "valid_to", "learner_email", "learner_account_home_page", "learner_account_name",
+    )
+}  # fmt: skip
+PINNED["kpis"] = {1: ("kpi", "kpi_name", "kpi_unit", "org_unit", "period", "value")}
 PINNED["feed"] = {
     1: (
         "cursor", "kind", *PINNED["statements"][2], "statement", "voiding_statement_id",

@@ -135,3 +135,39 @@ async def test_csv_cells_that_start_a_formula_are_neutralised(api: httpx.AsyncCl
     ndjson = await api.get("/exports/statements.ndjson", params={"ascending": "true"})
     line = orjson.loads(ndjson.content.splitlines()[0])
     assert line["actor_name"] == FORMULAS["actor"]  # JSON is data, not a spreadsheet
+
+
+async def test_roster_and_kpi_observation_exports(api: httpx.AsyncClient) -> None:
+    """The warehouse joins statements, attainments, the roster and KPIs without a second source."""
+    roster = [
+        {"learner": "ann@example.org", "name": "Ann", "department": "Sales"},
+        {"learner": "account:https://hr.example|e42", "department": "=Ops"},
+    ]
+    assert (await api.put("/outcomes/roster", json=roster)).status_code in (200, 201)
+    observation = {"kpi": "revenue", "org_unit": "Sales", "period": "2026-01", "value": 7.5}
+    await api.put("/outcomes/kpis", json=[observation])
+    rows = list(csv.DictReader(io.StringIO((await api.get("/exports/roster.csv")).text)))
+    by_learner = {row["learner"]: row for row in rows}
+    ann = by_learner["mailto:ann@example.org"]
+    assert (ann["learner_email"], ann["department"], ann["name"]) == (
+        "ann@example.org",
+        "Sales",
+        "Ann",
+    )
+    hr = by_learner["account:https://hr.example|e42"]
+    assert (hr["learner_account_home_page"], hr["learner_account_name"]) == (
+        "https://hr.example",
+        "e42",
+    )
+    assert hr["department"] == "'=Ops"  # the formula guard holds in every CSV export
+    lines = (await api.get("/exports/kpis.ndjson")).content.splitlines()
+    (first,) = [orjson.loads(line) for line in lines]
+    assert first == {
+        "kpi": "revenue", "kpi_name": None, "kpi_unit": None, "org_unit": "Sales",
+        "period": "2026-01", "value": 7.5,
+    }  # fmt: skip
+    await put_map(api, one_outcome_map({"verbs": [PASSED]}, kpis=["revenue"]))
+    await settle(api)
+    named = orjson.loads((await api.get("/exports/kpis.ndjson")).content.splitlines()[0])
+    assert named["kpi_name"] == "Revenue"
+    assert (await api.get("/exports/roster.csv", params={"x": "1"})).status_code == 400
