@@ -1,4 +1,5 @@
-"""BI exports (`export` scope): CSV or NDJSON, streamed page by page with constant memory."""
+"""BI exports (`export` scope): CSV, NDJSON or Parquet, streamed page by page with constant
+memory."""
 
 from __future__ import annotations
 
@@ -36,6 +37,7 @@ from service.outcomes.export_schema import (
     ROSTER_EXPORT_COLUMNS,
     row_schema,
 )
+from service.outcomes.parquet_export import ParquetStream
 from service.outcomes.roster import entry_json
 from service.statements import feed
 from service.statements.feed_cursor import FeedCursor
@@ -58,6 +60,7 @@ def _typed_answer(name: str, headers: dict[str, Any] | None = None) -> dict[int 
         "content": {
             "application/x-ndjson": {"schema": schema},
             "text/csv": {"schema": {"type": "string"}},
+            "application/vnd.apache.parquet": {"schema": {"type": "string", "format": "binary"}},
         },
     }
     if headers:
@@ -89,7 +92,9 @@ def _format(name: str) -> ExportFormat:
         return "csv"
     if name == "ndjson":
         return "ndjson"
-    raise NotFoundError("exports are .csv or .ndjson")
+    if name == "parquet":
+        return "parquet"
+    raise NotFoundError("exports are .csv, .ndjson or .parquet")
 
 
 def _stream(
@@ -99,6 +104,12 @@ def _stream(
     chunks: AsyncIterator[list[dict[str, Any]]],
 ) -> Response:
     async def body() -> AsyncIterator[bytes]:
+        if fmt == "parquet":
+            parquet = ParquetStream(columns)
+            async for rows in chunks:
+                yield parquet.add(rows)
+            yield parquet.close()
+            return
         if fmt == "csv":
             yield export.csv_header(columns)
         async for rows in chunks:

@@ -16,10 +16,11 @@ import orjson
 from service.outcomes.durations import duration_ms
 from service.outcomes.learners import learner_id
 
-ExportFormat = Literal["csv", "ndjson"]
+ExportFormat = Literal["csv", "ndjson", "parquet"]
 MEDIA_TYPES: dict[ExportFormat, str] = {
     "csv": "text/csv; charset=utf-8",
     "ndjson": "application/x-ndjson; charset=utf-8",
+    "parquet": "application/vnd.apache.parquet",
 }
 STATEMENT_COLUMNS = (
     "id", "timestamp", "stored", "tenant",

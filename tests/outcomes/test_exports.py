@@ -8,8 +8,11 @@ from typing import Any
 
 import httpx
 import orjson
+import pyarrow as pa
+import pyarrow.parquet as pq
 
 from service.outcomes.export import STATEMENT_COLUMNS
+from service.outcomes.export_schema import EXPORTS
 from tests.builders import activity, agent, statement
 from tests.outcomes.support import PASSED, one_outcome_map, passed, post_statements, put_map, settle
 
@@ -171,3 +174,24 @@ async def test_roster_and_kpi_observation_exports(api: httpx.AsyncClient) -> Non
     named = orjson.loads((await api.get("/exports/kpis.ndjson")).content.splitlines()[0])
     assert named["kpi_name"] == "Revenue"
     assert (await api.get("/exports/roster.csv", params={"x": "1"})).status_code == 400
+
+
+async def test_every_outcome_export_as_parquet(api: httpx.AsyncClient) -> None:
+    roster = [{"learner": "ann@example.org", "department": "Sales"}]
+    await api.put("/outcomes/roster", json=roster)
+    observation = {"kpi": "revenue", "org_unit": "Sales", "period": "2026-01", "value": 7}
+    await api.put("/outcomes/kpis", json=[observation])
+    await put_map(api, one_outcome_map({"all": [{"verbs": [PASSED]}]}, kpis=["revenue"]))
+    await post_statements(api, passed("ann", "m1", timestamp="2026-01-05T00:00:00Z"))
+    await settle(api)
+    for name in ("attainments", "rates", "outcome-kpis", "roster", "kpis"):
+        response = await api.get(f"/exports/{name}.parquet")
+        assert response.status_code == 200, (name, response.text)
+        table = pq.read_table(io.BytesIO(response.content))
+        assert table.column_names == list(EXPORTS[name][1]), name
+        assert table.num_rows >= 1, name
+    attained = pq.read_table(io.BytesIO((await api.get("/exports/attainments.parquet")).content))
+    assert attained.schema.field("attained_at").type == pa.timestamp("ms", tz="UTC")
+    assert attained.to_pylist()[0]["learner"] == "mailto:ann@example.org"
+    kpis = pq.read_table(io.BytesIO((await api.get("/exports/kpis.parquet")).content))
+    assert kpis.to_pylist()[0]["value"] == 7.0
