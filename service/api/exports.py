@@ -23,6 +23,7 @@ from service.api.deps import (
 )
 from service.api.outcome_params import described
 from service.api.outcome_support import EXPORT, active_map, min_group, params_of
+from service.api.response_encoding import accepts_gzip, gzipped
 from service.model.errors import BadRequestError, ForbiddenError, NotFoundError
 from service.outcomes import export, reports
 from service.outcomes import params as p
@@ -48,6 +49,16 @@ from service.xapi.statement_params import STATEMENT_GET, Param
 
 router = APIRouter(prefix="/exports", tags=["exports"])
 PAGE = 1000
+ENCODED = 250  # rows encoded at once when a whole answer is already in memory (the feed)
+
+
+ENCODING_HEADERS = {
+    "Content-Encoding": {
+        "description": "gzip when the request's Accept-Encoding allows it (CSV and NDJSON)",
+        "schema": {"type": "string", "enum": ["gzip"]},
+    },
+    "Vary": {"schema": {"type": "string"}},
+}
 
 
 def _typed_answer(name: str, headers: dict[str, Any] | None = None) -> dict[int | str, Any]:
@@ -63,8 +74,7 @@ def _typed_answer(name: str, headers: dict[str, Any] | None = None) -> dict[int 
             "application/vnd.apache.parquet": {"schema": {"type": "string", "format": "binary"}},
         },
     }
-    if headers:
-        answer["headers"] = headers
+    answer["headers"] = {**ENCODING_HEADERS, **(headers or {})}
     return {200: answer}
 
 
@@ -102,7 +112,10 @@ def _stream(
     name: str,
     columns: tuple[str, ...],
     chunks: AsyncIterator[list[dict[str, Any]]],
+    request: Request,
 ) -> Response:
+    """The rows as a streamed file; CSV and NDJSON gzipped when the client accepts it."""
+
     async def body() -> AsyncIterator[bytes]:
         if fmt == "parquet":
             parquet = ParquetStream(columns)
@@ -115,11 +128,14 @@ def _stream(
         async for rows in chunks:
             yield export.encode(fmt, columns, rows)
 
-    return StreamingResponse(
-        body(),
-        media_type=export.MEDIA_TYPES[fmt],
-        headers={"Content-Disposition": f'attachment; filename="{name}.{fmt}"'},
-    )
+    headers = {"Content-Disposition": f'attachment; filename="{name}.{fmt}"'}
+    content = body()
+    if fmt != "parquet":
+        headers["Vary"] = "Accept-Encoding"
+        if accepts_gzip(request.headers.get("accept-encoding")):
+            headers["Content-Encoding"] = "gzip"
+            content = gzipped(content)
+    return StreamingResponse(content, media_type=export.MEDIA_TYPES[fmt], headers=headers)
 
 
 @router.get("/schema/{name}.json")
@@ -165,7 +181,7 @@ async def export_feed(
     cursor = FeedCursor.parse(params.get("cursor"))
     limit = _feed_limit(params.get("limit"))
     page = await feed.pull(sources, principal.tenant, cursor, limit)
-    response = _stream(kind, "feed", export.FEED_COLUMNS, _once(page.rows))
+    response = _stream(kind, "feed", export.FEED_COLUMNS, _slices(page.rows), request)
     response.headers["X-Next-Cursor"] = page.next_cursor.encode()
     return response
 
@@ -197,7 +213,7 @@ async def export_statements(
         async for bodies in pages:
             yield [export.flatten_statement(orjson.loads(body), tenant) for body in bodies]
 
-    return _stream(kind, "statements", export.STATEMENT_COLUMNS, rows())
+    return _stream(kind, "statements", export.STATEMENT_COLUMNS, rows(), request)
 
 
 @router.get("/attainments.{fmt}", openapi_extra=operation(described(ATTAINMENT_EXPORT_PARAMS)))
@@ -233,7 +249,7 @@ async def export_attainments(
             step = dataclasses.replace(query, after=after)
             rows = await store.query_attainments(principal.tenant, step)
 
-    return _stream(kind, "attainments", ATTAINMENT_EXPORT_COLUMNS, pages())
+    return _stream(kind, "attainments", ATTAINMENT_EXPORT_COLUMNS, pages(), request)
 
 
 @router.get("/outcome-kpis.{fmt}", openapi_extra=operation(described(reports.KPI_PARAMS)))
@@ -252,7 +268,7 @@ async def export_kpi_table(
     kind = _format(fmt)
     floor = min_group(settings, principal)
     rows = await _kpi_rows(store, org, outcomes, principal.tenant, params_of(request), floor)
-    return _stream(kind, "outcome-kpis", KPI_COLUMNS, _once(rows))
+    return _stream(kind, "outcome-kpis", KPI_COLUMNS, _once(rows), request)
 
 
 @router.get("/rates.{fmt}", openapi_extra=operation(described(reports.RATE_PARAMS, rates=True)))
@@ -273,7 +289,7 @@ async def export_rates(
     floor = min_group(settings, principal)
     report = await reports.rates(store, principal.tenant, active, params, floor)
     rows = [{**r, "outcome_name": _outcome_name(active, r["outcome"])} for r in report["rows"]]
-    return _stream(kind, "rates", RATE_COLUMNS, _once(rows))
+    return _stream(kind, "rates", RATE_COLUMNS, _once(rows), request)
 
 
 @router.get("/roster.{fmt}", responses=_typed_answer("roster"))
@@ -295,7 +311,7 @@ async def export_roster(
                 return
             entries = await org.get_roster(principal.tenant, entries[-1].learner, PAGE)
 
-    return _stream(kind, "roster", ROSTER_EXPORT_COLUMNS, pages())
+    return _stream(kind, "roster", ROSTER_EXPORT_COLUMNS, pages(), request)
 
 
 @router.get(
@@ -329,7 +345,7 @@ async def export_kpi_observations(
         }
         for o in observations
     ]
-    return _stream(kind, "kpis", KPI_OBSERVATION_COLUMNS, _once(rows))
+    return _stream(kind, "kpis", KPI_OBSERVATION_COLUMNS, _once(rows), request)
 
 
 async def _kpi_rows(
@@ -363,3 +379,11 @@ def _outcome_name(active: ActiveMap, outcome_id: str) -> str | None:
 
 async def _once(rows: list[dict[str, Any]]) -> AsyncIterator[list[dict[str, Any]]]:
     yield rows
+
+
+async def _slices(rows: list[dict[str, Any]]) -> AsyncIterator[list[dict[str, Any]]]:
+    """The rows in slices of ENCODED, so no more than a slice is ever encoded at once; each
+    slice's rows are let go once sent."""
+    while rows:
+        head, rows[:ENCODED] = rows[:ENCODED], []
+        yield head

@@ -25,7 +25,8 @@ from service.store.ports import FeedStore, OutcomeEvaluationStore, OutcomeReport
 from service.xapi.timestamps import format_ms
 
 DEFAULT_LIMIT = 1000
-MAX_LIMIT = 10_000
+MAX_LIMIT = 5000  # a pull's rows are held in memory (its X-Next-Cursor goes before them)
+READ_PAGE = 1000  # statements per store read
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,19 +75,20 @@ class _Pull:
             self.emit(void, done)
 
     async def statements(self) -> None:
-        asked = self.room
-        if asked <= 0:
-            return
-        page = await self.sources.feed.feed_statements(self.tenant, self.cursor.seq, asked)
-        for statement in page.rows:
-            void = _void_row(statement)
-            at = dataclasses.replace(self.cursor, seq=statement.seq, part=0 if void else 1)
-            self.emit(_statement_row(statement, self.tenant), at)
-            if void is not None:  # never cut between a statement and its void row
-                self.emit(void, dataclasses.replace(at, part=1))
-        if len(page.rows) < asked and page.through_seq > self.cursor.seq:
-            # every statement up to the low-water mark was read: pass the gaps too
-            self.cursor = dataclasses.replace(self.cursor, seq=page.through_seq, part=1)
+        while self.room > 0:
+            asked = min(self.room, READ_PAGE)
+            page = await self.sources.feed.feed_statements(self.tenant, self.cursor.seq, asked)
+            for statement in page.rows:
+                void = _void_row(statement)
+                at = dataclasses.replace(self.cursor, seq=statement.seq, part=0 if void else 1)
+                self.emit(_statement_row(statement, self.tenant), at)
+                if void is not None:  # never cut between a statement and its void row
+                    self.emit(void, dataclasses.replace(at, part=1))
+            if len(page.rows) < asked:
+                if page.through_seq > self.cursor.seq:
+                    # every statement up to the low-water mark was read: pass the gaps too
+                    self.cursor = dataclasses.replace(self.cursor, seq=page.through_seq, part=1)
+                return
 
     async def tombstones(self) -> None:
         after = self.cursor.tombstone
