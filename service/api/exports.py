@@ -211,7 +211,10 @@ async def export_statements(
 
     async def rows() -> AsyncIterator[list[dict[str, Any]]]:
         async for bodies in pages:
-            yield [export.flatten_statement(orjson.loads(body), tenant) for body in bodies]
+            yield [
+                export.flatten_statement(orjson.loads(body), tenant, original)
+                for body, original in bodies
+            ]
 
     return _stream(kind, "statements", export.STATEMENT_COLUMNS, rows(), request)
 

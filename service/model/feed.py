@@ -24,6 +24,7 @@ class FeedStatement:
     voids: str | None
     voids_seq: int | None
     voided_by: tuple[str, int] | None
+    original_timestamp: str | None = None  # `timestamp` as sent, when V-12 rewrote it
 
 
 @dataclass(frozen=True, slots=True)

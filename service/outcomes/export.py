@@ -36,6 +36,7 @@ STATEMENT_COLUMNS = (
     "actor_email", "actor_account_home_page", "actor_account_name",
     "instructor_id", "team_id",
     "result_extensions", "context_extensions", "object_extensions",
+    "timestamp_original",
 )  # fmt: skip
 JSON_COLUMNS = frozenset({"result_extensions", "context_extensions", "object_extensions"})
 """Columns whose cell is a JSON text (an extensions object), for warehouses' JSON types."""
@@ -59,8 +60,11 @@ def display(language_map: dict[str, str] | None) -> str | None:
     return next(iter(language_map.values()))
 
 
-def flatten_statement(statement: dict[str, Any], tenant: str) -> dict[str, Any]:
-    """One statement as one flat row of STATEMENT_COLUMNS."""
+def flatten_statement(
+    statement: dict[str, Any], tenant: str, original_timestamp: str | None = None
+) -> dict[str, Any]:
+    """One statement as one flat row of STATEMENT_COLUMNS; `original_timestamp` is the
+    `timestamp` as the client sent it when V-12 rewrote it to UTC."""
     actor, verb, obj = statement["actor"], statement["verb"], statement["object"]
     object_type = obj.get("objectType", "Activity")
     definition = obj.get("definition", {}) if object_type == "Activity" else {}
@@ -108,6 +112,7 @@ def flatten_statement(statement: dict[str, Any], tenant: str) -> dict[str, Any]:
         "result_extensions": _json(result.get("extensions")),
         "context_extensions": _json(context.get("extensions")),
         "object_extensions": _json(definition.get("extensions")),
+        "timestamp_original": original_timestamp or statement.get("timestamp"),
     }
 
 

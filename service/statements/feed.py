@@ -156,7 +156,7 @@ async def pull(
 def _statement_row(statement: FeedStatement, tenant: str) -> dict[str, Any]:
     parsed = orjson.loads(statement.body)
     return {
-        **flatten_statement(parsed, tenant),
+        **flatten_statement(parsed, tenant, statement.original_timestamp),
         "kind": "statement",
         "statement": statement.body.decode(),
     }

@@ -42,7 +42,7 @@ PINNED: dict[str, dict[int, tuple[str, ...]]] = {
 PINNED["statements"][2] = (
     *PINNED["statements"][1],
     "actor_email", "actor_account_home_page", "actor_account_name", "instructor_id", "team_id",
-    "result_extensions", "context_extensions", "object_extensions",
+    "result_extensions", "context_extensions", "object_extensions", "timestamp_original",
 )  # fmt: skip
 PINNED["attainments"][2] = (*PINNED["attainments"][1], "outcome_name")
 PINNED["rates"][2] = (*PINNED["rates"][1], "outcome_name")
@@ -117,3 +117,20 @@ async def test_openapi_names_the_column_types_and_the_next_cursor(app: FastAPI) 
     assert list(properties) == list(PINNED["feed"][1])
     assert properties["evidence_count"]["type"] == ["integer", "null"]
     assert "/exports/schema/{name}.json" in document["paths"]
+
+
+async def test_the_timestamp_as_sent_is_kept_next_to_utc(app: FastAPI) -> None:
+    """V-12 rewrites `timestamp` to UTC; the exports also give it as the client sent it."""
+    offset = statement(timestamp="2026-03-01T10:00:00+02:00")
+    plain = statement(timestamp="2026-03-01T08:00:00.000Z")
+    async with client_for(app, "2.0.0") as c:
+        assert (await c.post("/xapi/statements", json=[offset, plain])).status_code == 200
+        listed = (await c.get("/exports/statements.ndjson", params={"ascending": "true"})).text
+        one = await c.get("/exports/statements.ndjson", params={"statementId": offset["id"]})
+        fed = (await c.get("/exports/feed.ndjson")).text
+    for text in (listed, fed):
+        first, second = (orjson.loads(line) for line in text.splitlines())
+        assert first["timestamp"] == "2026-03-01T08:00:00.000Z"
+        assert first["timestamp_original"] == "2026-03-01T10:00:00+02:00"
+        assert second["timestamp_original"] == second["timestamp"]
+    assert orjson.loads(one.text)["timestamp_original"] == "2026-03-01T10:00:00+02:00"

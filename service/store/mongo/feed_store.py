@@ -14,9 +14,10 @@ from pymongo import ASCENDING
 from service.model.clock import now_ms
 from service.model.feed import FeedStatement, FeedStatements, Tombstone
 from service.store.mongo import batches, schema
+from service.store.mongo.batch_recovery import recover
 from service.store.mongo.batches import counter_id
 from service.store.mongo.client import Doc, driver_errors
-from service.store.mongo.connection import MongoConnection
+from service.store.mongo.connection import ORPHAN_AFTER_TIMEOUTS, MongoConnection
 from service.store.mongo.tombstones import feed_tombstones
 
 
@@ -29,13 +30,20 @@ class MongoFeed:
     @driver_errors("read the change feed")
     async def feed_statements(self, tenant: str, after_seq: int, limit: int) -> FeedStatements:
         db = self._conn.db
-        counter = await db[schema.COUNTERS].find_one({"_id": counter_id(tenant)})
+        counters = db[schema.COUNTERS]
+        counter = await counters.find_one({"_id": counter_id(tenant)})
+        orphan_after_ms = ORPHAN_AFTER_TIMEOUTS * self._conn.options.timeout_ms
+        if batches.stale(counter, batches.PENDING, orphan_after_ms):
+            # a writer died with its batch pending: finish it (as the next writer would), or
+            # the mark would wait for it until someone writes to the tenant again
+            await recover(db, tenant, counter, orphan_after_ms)
+            counter = await counters.find_one({"_id": counter_id(tenant)})
         through = batches.low_water(counter)
         if through is None or through <= after_seq:
             return FeedStatements([], after_seq)
         coll = db[schema.STATEMENTS]
         where = {"t": tenant, "seq": {"$gt": after_seq, "$lte": through}}
-        projection = {"seq": 1, "id": 1, "body": 1, "voids": 1}
+        projection = {"seq": 1, "id": 1, "body": 1, "voids": 1, "ot": 1}
         docs = await coll.find(where, projection).sort("seq", ASCENDING).limit(limit).to_list()
         targets = sorted({doc["voids"] for doc in docs if doc.get("voids")})
         target_seqs: dict[str, int] = {}
@@ -74,4 +82,5 @@ def _row(
         voids=voids,
         voids_seq=target_seqs.get(voids) if voids else None,
         voided_by=voider if voider is not None and voider[1] < seq else None,
+        original_timestamp=doc.get("ot"),
     )

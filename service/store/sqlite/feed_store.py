@@ -41,7 +41,7 @@ def _in_snapshot(conn: sqlite3.Connection, job: Any, *args: Any) -> Any:
 def _statements(conn: sqlite3.Connection, tenant: str, after: int, limit: int) -> FeedStatements:
     through = int(conn.execute("SELECT coalesce(max(seq), 0) FROM statements").fetchone()[0])
     rows = conn.execute(
-        "SELECT seq, id, body, voids, voided FROM statements "
+        "SELECT seq, id, body, voids, voided, ts_original FROM statements "
         "WHERE tenant = ? AND seq > ? AND seq <= ? ORDER BY seq LIMIT ?",
         (tenant, after, through, limit),
     ).fetchall()
@@ -64,8 +64,9 @@ def _statements(conn: sqlite3.Connection, tenant: str, after: int, limit: int) -
             voids=voids,
             voids_seq=target_seqs.get(voids) if voids is not None else None,
             voided_by=_earlier(voiders.get(statement_id), seq),
+            original_timestamp=original,
         )
-        for seq, statement_id, body, voids, _ in rows
+        for seq, statement_id, body, voids, _, original in rows
     ]
     return FeedStatements(found, through)
 
