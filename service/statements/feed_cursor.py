@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from service.model.errors import BadRequestError
 
 _WIDTHS = (16, 1, 12, 12)
+MAX_SEQ = 2**63 - 1  # the stores' sequence numbers are signed 64-bit integers
 _PATTERN = re.compile(f"[0-9a-f]{{{sum(_WIDTHS)}}}")
 
 
@@ -53,6 +54,6 @@ class FeedCursor:
         for width in _WIDTHS:
             values.append(int(text[start : start + width], 16))
             start += width
-        if values[1] > 1:
+        if values[1] > 1 or values[0] > MAX_SEQ:
             raise BadRequestError("cursor: not a cursor this feed handed out")
         return cls(*values)

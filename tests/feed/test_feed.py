@@ -99,7 +99,12 @@ async def test_feed_csv_and_bad_cursor(app: FastAPI) -> None:
         assert tuple(rows[0]) == FEED_COLUMNS
         assert rows[0]["actor_name"] == "'=Cmd"  # the formula-injection guard holds here too
         assert rows[0]["cursor"] == response.headers["X-Next-Cursor"]
-        for bad in ({"cursor": "nope"}, {"limit": "0"}, {"limit": "x"}, {"since": "1"}):
+        bad_cursors = (
+            {"cursor": "nope"},
+            {"cursor": "f" * 41},
+            {"cursor": "0" * 16 + "2" + "0" * 24},
+        )
+        for bad in (*bad_cursors, {"limit": "0"}, {"limit": "x"}, {"since": "1"}):
             answer = await c.get(FEED, params=bad)
             assert answer.status_code == 400, bad
             assert answer.json()["error"] is True

@@ -37,7 +37,11 @@ async def test_a_slow_batch_with_lower_numbers_is_not_skipped(tmp_path: Path) ->
             assert page.rows == []
             assert page.through_seq < slow.last_seq
             assert slow.last_seq == 1
-        await batches.abort(store.connection.db, "default", "slow")
+        # its writer died: once the marker is older than the orphan age, the feed finishes it
+        counters = store.connection.db["counters"]
+        await counters.update_one(
+            {"_id": batches.counter_id("default")}, {"$set": {"pending.slow.at": 0}}
+        )
         page = await store.feed.feed_statements("default", 0, 10)
         assert [r.statement_id for r in page.rows] == [later["id"]]
         assert page.through_seq == 2

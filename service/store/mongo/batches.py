@@ -5,7 +5,9 @@ the batch's token in `p`; the tenant's counter document (see `sequence`) lists t
 batches not yet committed under `pending` and of committed batches still settling voiding and
 references under `settling`. The token enters `pending` in the same atomic update that reserves
 the batch's sequence numbers, and leaves it in the one atomic update that commits the batch
-(moving it to `settling`). A reader takes a `Snapshot` of that document before it reads
+(moving it to `settling`); right after the reservation the marker also records the batch's
+last number (`last`), so the change feed keeps its cursor below every batch still pending
+(`low_water`). A reader takes a `Snapshot` of that document before it reads
 statements and shows a statement only when its `seq` was reserved by then and its batch was not
 pending then. Every batch therefore appears whole or not at all, to every reader, at every
 moment, also after a crash:
