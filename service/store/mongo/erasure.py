@@ -86,6 +86,7 @@ async def erase_agent(
         erased_by,
         now_ms,
         counts,
+        tuple(str(doc["id"]) for doc in doomed),
     )
     await db[schema.ERASURES].insert_one(
         {

@@ -20,8 +20,15 @@ class MongoErasure:
 
     @driver_errors("erase an agent")
     async def erase_agent(
-        self, tenant: str, agent_key: str, *, erased_by: str, pseudonym: dict[str, Any]
+        self,
+        tenant: str,
+        agent_key: str,
+        *,
+        learner: str,
+        erased_by: str,
+        pseudonym: dict[str, Any],
     ) -> ErasureRecord:
+        del learner  # this store keeps no outcome state (yet): there is none to erase
         return await erasure_ops.erase_agent(
             self._conn.db,
             tenant,

@@ -12,6 +12,7 @@ from service.store.mongo.console_store import MongoIngestStats, MongoSessions
 from service.store.mongo.document_store import MongoDocuments
 from service.store.mongo.erasure_store import MongoErasure
 from service.store.mongo.feed_store import MongoFeed
+from service.store.mongo.lease_store import MongoLeases
 from service.store.mongo.outbox_store import MongoOutbox
 from service.store.mongo.quota_store import MongoQuotas
 from service.store.mongo.retention_store import MongoRetention
@@ -41,6 +42,7 @@ class MongoStore:
         self.retention = MongoRetention(self.connection)
         self.feed = MongoFeed(self.connection)
         self.quotas = MongoQuotas(self.connection)
+        self.leases = MongoLeases(self.connection)
         self.sessions = MongoSessions(self.connection)
         self.ingest = MongoIngestStats(self.connection)
 
