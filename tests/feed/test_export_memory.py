@@ -1,6 +1,6 @@
 """A huge export streams in bounded memory (issue 19): the server's resident memory after
-sending 30,000 statements is about what it was after sending 3,000, for NDJSON, gzipped CSV
-and Parquet; a feed pull holds at most its `limit` rows."""
+sending 30,000 statements is within 64 MiB of what it was after sending 3,000, for NDJSON,
+gzipped CSV and Parquet; a feed pull holds at most its `limit` rows."""
 
 from __future__ import annotations
 
@@ -44,7 +44,8 @@ def test_a_huge_export_streams_in_bounded_memory(tmp_path: Path) -> None:
             large, after_large = _stream(base, process.pid, path, encoding)
             assert large > 8 * small, path
             grown = (after_large - after_small) / MiB
-            assert grown < 32, f"{path}: {grown:.0f} MiB more for 10x the rows"
+            # generous: buffering the answer would grow by several times the 35 MB more sent
+            assert grown < 64, f"{path}: {grown:.0f} MiB more for 10x the rows"
         sent, peak = _stream(base, process.pid, "/exports/feed.ndjson?limit=5000", "identity")
         assert sent > 10 * MiB
         assert peak - idle < 250 * MiB, f"a feed pull of 5000 rows grew {(peak - idle) / MiB} MiB"
