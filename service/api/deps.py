@@ -20,6 +20,7 @@ from service.outcomes.engine import OutcomeEngine
 from service.outcomes.listener import NOBODY, StoredStatementsListener
 from service.runtime import Runtime
 from service.settings import Settings
+from service.statements.feed import FeedSources
 from service.statements.service import StatementService
 from service.store.ports import (
     AccountStore,
@@ -179,6 +180,15 @@ def outcome_port(pick: Callable[[OutcomeStores], Port]) -> Callable[[Request], A
     return get_port
 
 
+async def get_feed_sources(request: Request) -> FeedSources:
+    """What the change feed reads; attainment changes only where outcomes are kept."""
+    store = runtime_of(request).store
+    stores = store.outcomes
+    if stores is None:
+        return FeedSources(store.feed)
+    return FeedSources(store.feed, stores.reports, stores.evaluation)
+
+
 StatementStoreDep = Annotated[StatementStore, Depends(get_statement_store)]
 DocumentsDep = Annotated[DocumentStore, Depends(get_documents)]
 AccountsDep = Annotated[AccountStore, Depends(get_accounts)]
@@ -191,6 +201,7 @@ OutcomeReportsDep = Annotated[OutcomeReportStore, Depends(outcome_port(lambda s:
 OrgDataDep = Annotated[OrgDataStore, Depends(outcome_port(lambda s: s.org))]
 # the evaluation port, read for learners' evidence
 EvidenceDep = Annotated[OutcomeEvaluationStore, Depends(outcome_port(lambda s: s.evaluation))]
+FeedSourcesDep = Annotated[FeedSources, Depends(get_feed_sources)]
 StatementsDep = Annotated[StatementService, Depends(get_statements)]
 MetricsDep = Annotated[Metrics, Depends(get_metrics)]
 AuditDep = Annotated[AuditStore, Depends(get_audit)]

@@ -62,6 +62,35 @@ class AttainmentRecord:
     emitted: dict[str, str] = field(default_factory=dict)  # level (as text) -> statement id
 
 
+def evidence_count(record: AttainmentRecord) -> int:
+    """How many distinct statements an attainment rests on."""
+    return len({s for proof in record.evidence for s in proof.get("statements", [])})
+
+
+AttainmentChangeKind = Literal["attainment", "attainment_retracted"]
+
+
+@dataclass(frozen=True, slots=True)
+class AttainmentChange:
+    """One attainment written or withdrawn by an evaluation step, for the change feed.
+
+    `id` grows in commit order; `seq` is the evaluation cursor of the step (the feed shows the
+    change after that statement); `level`, `evidence_count` and `attained_ms` are None for a
+    retraction.
+    """
+
+    id: int
+    kind: AttainmentChangeKind
+    version: int
+    outcome: str
+    learner: str
+    level: int | None
+    evidence_count: int | None
+    attained_ms: int | None
+    seq: int
+    at_ms: int
+
+
 @dataclass(frozen=True, slots=True)
 class EvidenceSnapshot:
     """Stored evidence and attainments of some (learner, outcome) pairs, before a change."""

@@ -44,6 +44,7 @@ class NewStatement:
     statement: dict[str, Any]
     index: StatementIndex
     seq: int | None = None  # set by the store when it inserts this statement (not a duplicate)
+    original_timestamp: str | None = None  # `timestamp` as sent, when V-12 rewrote it
 
 
 @dataclass(frozen=True, slots=True)
@@ -135,6 +136,7 @@ class StatementPage:
     # Set on an ascending page with more to come: where its `more` token stops, so that
     # paging ends at the statements stored when it began instead of chasing new ones.
     through_seq: int | None = None
+    originals: list[str | None] = field(default_factory=list)  # per body: `timestamp` as sent
 
 
 @dataclass(frozen=True, slots=True)
@@ -142,3 +144,4 @@ class StoredStatement:
     body: bytes
     stored_ms: int
     uploaded: Uploaded
+    original_timestamp: str | None = None  # `timestamp` as sent, when V-12 rewrote it

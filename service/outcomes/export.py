@@ -16,10 +16,11 @@ import orjson
 from service.outcomes.durations import duration_ms
 from service.outcomes.learners import learner_id
 
-ExportFormat = Literal["csv", "ndjson"]
+ExportFormat = Literal["csv", "ndjson", "parquet"]
 MEDIA_TYPES: dict[ExportFormat, str] = {
     "csv": "text/csv; charset=utf-8",
     "ndjson": "application/x-ndjson; charset=utf-8",
+    "parquet": "application/vnd.apache.parquet",
 }
 STATEMENT_COLUMNS = (
     "id", "timestamp", "stored", "tenant",
@@ -32,7 +33,21 @@ STATEMENT_COLUMNS = (
     "registration", "platform", "language",
     "parent_ids", "grouping_ids", "category_ids",
     "authority_id", "version",
+    "actor_email", "actor_account_home_page", "actor_account_name",
+    "instructor_id", "team_id",
+    "result_extensions", "context_extensions", "object_extensions",
+    "timestamp_original",
 )  # fmt: skip
+JSON_COLUMNS = frozenset({"result_extensions", "context_extensions", "object_extensions"})
+"""Columns whose cell is a JSON text (an extensions object), for warehouses' JSON types."""
+FEED_COLUMNS = (
+    "cursor", "kind", *STATEMENT_COLUMNS, "statement",
+    "voiding_statement_id", "erasure_action", "erasure_reason", "changed_at",
+    "map", "map_version", "outcome", "outcome_name", "learner", "level", "evidence_count",
+    "attained_at",
+)  # fmt: skip
+"""The change feed's columns: every row kind fills those that concern it (see
+service.statements.feed); `statement` is the raw statement JSON as stored."""
 
 
 def display(language_map: dict[str, str] | None) -> str | None:
@@ -45,8 +60,11 @@ def display(language_map: dict[str, str] | None) -> str | None:
     return next(iter(language_map.values()))
 
 
-def flatten_statement(statement: dict[str, Any], tenant: str) -> dict[str, Any]:
-    """One statement as one flat row of STATEMENT_COLUMNS."""
+def flatten_statement(
+    statement: dict[str, Any], tenant: str, original_timestamp: str | None = None
+) -> dict[str, Any]:
+    """One statement as one flat row of STATEMENT_COLUMNS; `original_timestamp` is the
+    `timestamp` as the client sent it when V-12 rewrote it to UTC."""
     actor, verb, obj = statement["actor"], statement["verb"], statement["object"]
     object_type = obj.get("objectType", "Activity")
     definition = obj.get("definition", {}) if object_type == "Activity" else {}
@@ -88,7 +106,43 @@ def flatten_statement(statement: dict[str, Any], tenant: str) -> dict[str, Any]:
         "category_ids": _ids(activities.get("category")),
         "authority_id": learner_id(authority) if authority else None,
         "version": statement.get("version"),
+        **_identity(actor),
+        "instructor_id": _agent_id(context.get("instructor")),
+        "team_id": _agent_id(context.get("team")),
+        "result_extensions": _json(result.get("extensions")),
+        "context_extensions": _json(context.get("extensions")),
+        "object_extensions": _json(definition.get("extensions")),
+        "timestamp_original": original_timestamp or statement.get("timestamp"),
     }
+
+
+def _identity(actor: dict[str, Any]) -> dict[str, Any]:
+    """The actor's identifier in columns a warehouse joins on without string surgery."""
+    mbox = actor.get("mbox")
+    account = actor.get("account") or {}
+    return {
+        "actor_email": mbox[len("mailto:") :] if isinstance(mbox, str) else None,
+        "actor_account_home_page": account.get("homePage"),
+        "actor_account_name": account.get("name"),
+    }
+
+
+def learner_identity(learner: str) -> dict[str, str | None]:
+    """A learner id (`mailto:...`, `account:HOME|NAME`, ...) split into join-ready columns."""
+    email = learner[len("mailto:") :] if learner.startswith("mailto:") else None
+    home = name = None
+    if learner.startswith("account:") and "|" in learner:
+        home, _, name = learner[len("account:") :].partition("|")
+    return {"learner_email": email, "learner_account_home_page": home, "learner_account_name": name}
+
+
+def _agent_id(agent: dict[str, Any] | None) -> str | None:
+    return learner_id(agent) if agent else None
+
+
+def _json(value: dict[str, Any] | None) -> str | None:
+    """An extensions object as compact JSON text; None when absent or empty."""
+    return orjson.dumps(value, option=orjson.OPT_SORT_KEYS).decode() if value else None
 
 
 def _object_id(obj: dict[str, Any], object_type: str) -> str | None:

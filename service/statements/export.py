@@ -16,9 +16,12 @@ PAGE = 1000  # statements per store query
 UNLIMITED = 10**15  # `limit` 0 or absent: every matching statement
 
 
+Exported = tuple[bytes, str | None]  # a stored body, and its `timestamp` as sent if rewritten
+
+
 async def export(
     store: StatementStore, principal: Principal, params: dict[str, str]
-) -> AsyncIterator[list[bytes]]:
+) -> AsyncIterator[list[Exported]]:
     """The stored bodies matching `params`, in pages; newest first unless ascending=true.
 
     The first page is read before this returns, so a bad query fails before an answer starts.
@@ -34,7 +37,10 @@ async def export(
             found = None
         bodies = [] if found is None else [found.body]
         uploaded = [] if found is None else [found.uploaded]
-        first = StatementPage(bodies=bodies, uploaded=uploaded, last_seq=None, has_more=False)
+        originals = [] if found is None else [found.original_timestamp]
+        first = StatementPage(
+            bodies=bodies, uploaded=uploaded, last_seq=None, has_more=False, originals=originals
+        )
         return _pages(store, tenant, first, None)
     query = parsed.query if own is None else dataclasses.replace(parsed.query, authority=own)
     first = await store.query_statements(
@@ -45,11 +51,12 @@ async def export(
 
 async def _pages(
     store: StatementStore, tenant: str, first: StatementPage, query: StatementQuery | None
-) -> AsyncIterator[list[bytes]]:
+) -> AsyncIterator[list[Exported]]:
     page, sent = first, 0
     while True:
         sent += len(page.bodies)
-        yield page.bodies
+        originals = page.originals or [None] * len(page.bodies)
+        yield list(zip(page.bodies, originals, strict=True))
         if query is None or not page.has_more or sent >= query.limit:
             return
         step = dataclasses.replace(

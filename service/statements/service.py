@@ -35,6 +35,7 @@ class StatementService:
 
     async def export(
         self, principal: Principal, params: dict[str, str]
-    ) -> AsyncIterator[list[bytes]]:
-        """Every statement matching the GET statements filters, page by page."""
+    ) -> AsyncIterator[list[export.Exported]]:
+        """Every statement matching the GET statements filters, page by page: each stored body
+        with its `timestamp` as sent when V-12 rewrote it."""
         return await export.export(self._store, principal, params)

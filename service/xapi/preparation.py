@@ -24,8 +24,11 @@ def prepare_statement(
     statement_id = statement_id.lower() if statement_id else str(random_uuid())
     statement["id"] = statement_id
     statement.pop("stored", None)
+    original = None
     if "timestamp" in statement:
-        statement["timestamp"] = normalize_timestamp(statement["timestamp"], version)
+        sent = statement["timestamp"]
+        statement["timestamp"] = normalize_timestamp(sent, version)
+        original = sent if sent != statement["timestamp"] else None
     statement["authority"] = authority
     statement.setdefault("version", DEFAULT_STATEMENT_VERSION.get(version, "2.0.0"))
     _normalize_context_activities(statement)
@@ -34,7 +37,12 @@ def prepare_statement(
         if "timestamp" in obj:
             obj["timestamp"] = normalize_timestamp(obj["timestamp"], version)
         _normalize_context_activities(obj)
-    return NewStatement(id=statement_id, statement=statement, index=index_statement(statement))
+    return NewStatement(
+        id=statement_id,
+        statement=statement,
+        index=index_statement(statement),
+        original_timestamp=original,
+    )
 
 
 def _normalize_context_activities(statement: dict[str, Any]) -> None:

@@ -8,8 +8,11 @@ from typing import Any
 
 import httpx
 import orjson
+import pyarrow as pa
+import pyarrow.parquet as pq
 
 from service.outcomes.export import STATEMENT_COLUMNS
+from service.outcomes.export_schema import EXPORTS
 from tests.builders import activity, agent, statement
 from tests.outcomes.support import PASSED, one_outcome_map, passed, post_statements, put_map, settle
 
@@ -88,13 +91,15 @@ async def test_attainment_and_kpi_exports(api: httpx.AsyncClient) -> None:
     assert row["department"] == "Sales"
     assert row["attained_at"] == "2026-01-05T00:00:00.000Z"
     assert row["evidence_statements"] == source["id"]
+    assert row["outcome_name"] == "Outcome one"
     table = await api.get("/exports/outcome-kpis.ndjson")
     (cell,) = [orjson.loads(line) for line in table.content.splitlines()]
     assert cell["attainment_rate"] == 1.0
     assert cell["kpi_value"] == 7
     assert cell["pearson_r"] is None
+    assert (cell["outcome_name"], cell["kpi_name"]) == ("Outcome one", "Revenue")
     rates = await api.get("/exports/rates.csv", params={"since": "2026-01", "until": "2026-02"})
-    header = "outcome,org_unit,period,headcount,attained,new,rate,change"
+    header = "outcome,org_unit,period,headcount,attained,new,rate,change,outcome_name"
     assert rates.text.splitlines()[0] == header
     assert (await api.get("/exports/attainments.xlsx")).status_code == 404
 
@@ -133,3 +138,60 @@ async def test_csv_cells_that_start_a_formula_are_neutralised(api: httpx.AsyncCl
     ndjson = await api.get("/exports/statements.ndjson", params={"ascending": "true"})
     line = orjson.loads(ndjson.content.splitlines()[0])
     assert line["actor_name"] == FORMULAS["actor"]  # JSON is data, not a spreadsheet
+
+
+async def test_roster_and_kpi_observation_exports(api: httpx.AsyncClient) -> None:
+    """The warehouse joins statements, attainments, the roster and KPIs without a second source."""
+    roster = [
+        {"learner": "ann@example.org", "name": "Ann", "department": "Sales"},
+        {"learner": "account:https://hr.example|e42", "department": "=Ops"},
+    ]
+    assert (await api.put("/outcomes/roster", json=roster)).status_code in (200, 201)
+    observation = {"kpi": "revenue", "org_unit": "Sales", "period": "2026-01", "value": 7.5}
+    await api.put("/outcomes/kpis", json=[observation])
+    rows = list(csv.DictReader(io.StringIO((await api.get("/exports/roster.csv")).text)))
+    by_learner = {row["learner"]: row for row in rows}
+    ann = by_learner["mailto:ann@example.org"]
+    assert (ann["learner_email"], ann["department"], ann["name"]) == (
+        "ann@example.org",
+        "Sales",
+        "Ann",
+    )
+    hr = by_learner["account:https://hr.example|e42"]
+    assert (hr["learner_account_home_page"], hr["learner_account_name"]) == (
+        "https://hr.example",
+        "e42",
+    )
+    assert hr["department"] == "'=Ops"  # the formula guard holds in every CSV export
+    lines = (await api.get("/exports/kpis.ndjson")).content.splitlines()
+    (first,) = [orjson.loads(line) for line in lines]
+    assert first == {
+        "kpi": "revenue", "kpi_name": None, "kpi_unit": None, "org_unit": "Sales",
+        "period": "2026-01", "value": 7.5,
+    }  # fmt: skip
+    await put_map(api, one_outcome_map({"verbs": [PASSED]}, kpis=["revenue"]))
+    await settle(api)
+    named = orjson.loads((await api.get("/exports/kpis.ndjson")).content.splitlines()[0])
+    assert named["kpi_name"] == "Revenue"
+    assert (await api.get("/exports/roster.csv", params={"x": "1"})).status_code == 400
+
+
+async def test_every_outcome_export_as_parquet(api: httpx.AsyncClient) -> None:
+    roster = [{"learner": "ann@example.org", "department": "Sales"}]
+    await api.put("/outcomes/roster", json=roster)
+    observation = {"kpi": "revenue", "org_unit": "Sales", "period": "2026-01", "value": 7}
+    await api.put("/outcomes/kpis", json=[observation])
+    await put_map(api, one_outcome_map({"all": [{"verbs": [PASSED]}]}, kpis=["revenue"]))
+    await post_statements(api, passed("ann", "m1", timestamp="2026-01-05T00:00:00Z"))
+    await settle(api)
+    for name in ("attainments", "rates", "outcome-kpis", "roster", "kpis"):
+        response = await api.get(f"/exports/{name}.parquet")
+        assert response.status_code == 200, (name, response.text)
+        table = pq.read_table(io.BytesIO(response.content))
+        assert table.column_names == list(EXPORTS[name][1]), name
+        assert table.num_rows >= 1, name
+    attained = pq.read_table(io.BytesIO((await api.get("/exports/attainments.parquet")).content))
+    assert attained.schema.field("attained_at").type == pa.timestamp("ms", tz="UTC")
+    assert attained.to_pylist()[0]["learner"] == "mailto:ann@example.org"
+    kpis = pq.read_table(io.BytesIO((await api.get("/exports/kpis.parquet")).content))
+    assert kpis.to_pylist()[0]["value"] == 7.0

@@ -5,7 +5,9 @@ the batch's token in `p`; the tenant's counter document (see `sequence`) lists t
 batches not yet committed under `pending` and of committed batches still settling voiding and
 references under `settling`. The token enters `pending` in the same atomic update that reserves
 the batch's sequence numbers, and leaves it in the one atomic update that commits the batch
-(moving it to `settling`). A reader takes a `Snapshot` of that document before it reads
+(moving it to `settling`); right after the reservation the marker also records the batch's
+last number (`last`), so the change feed keeps its cursor below every batch still pending
+(`low_water`). A reader takes a `Snapshot` of that document before it reads
 statements and shows a statement only when its `seq` was reserved by then and its batch was not
 pending then. Every batch therefore appears whole or not at all, to every reader, at every
 moment, also after a crash:
@@ -21,6 +23,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
 
 from service.model.clock import now_ms
@@ -28,6 +31,7 @@ from service.store.mongo import schema
 from service.store.mongo.client import Doc
 
 PENDING = "pending"
+LAST = "last"  # in a pending marker: the batch's last sequence number
 SETTLING = "settling"
 COUNTER_PREFIX = "statements:"
 
@@ -65,6 +69,33 @@ class Snapshot:
 async def snapshot(db: AsyncDatabase[Doc], tenant: str) -> Snapshot:
     """The tenant's committed statements as of now (read before the statements themselves)."""
     return Snapshot.of(await db[schema.COUNTERS].find_one({"_id": counter_id(tenant)}))
+
+
+def low_water(counter: Doc | None) -> int | None:
+    """The change feed's low-water mark: the largest `seq` at or below which every number is
+    settled for good (its batch committed, or aborted, or it went to another batch that did).
+
+    A batch with a lower `seq` may commit after one with a higher `seq`, so the high-water
+    `seq` is not enough: while a batch is pending, the mark stays just below its first number.
+    None while a pending batch's numbers are not yet recorded (for the moment between its
+    reservation and `record_range`, or until a writer that died then is recovered).
+    """
+    if counter is None:
+        return 0
+    through = int(counter.get("seq", 0))
+    for entry in (counter.get(PENDING) or {}).values():
+        if LAST not in entry:
+            return None
+        through = min(through, int(entry[LAST]) - int(entry["n"]))
+    return through
+
+
+async def record_range(counters: AsyncCollection[Doc], tenant: str, token: str, last: int) -> None:
+    """Note the last number reserved by a pending batch in its marker (for `low_water`)."""
+    await counters.update_one(
+        {"_id": counter_id(tenant), f"{PENDING}.{token}": {"$exists": True}},
+        {"$set": {f"{PENDING}.{token}.{LAST}": last}},
+    )
 
 
 def pending_entry(token: str, count: int) -> Doc:

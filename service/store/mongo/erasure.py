@@ -22,6 +22,7 @@ from service.store.mongo.batches import counter_id
 from service.store.mongo.client import Doc
 from service.store.mongo.sequence import next_id
 from service.store.mongo.statement_docs import encode_key
+from service.store.mongo.tombstones import record_tombstones
 from service.xapi.erasure import attachment_sha2s, erasure_action
 
 
@@ -40,15 +41,20 @@ async def erase_agent(
     agent_keys = [encode_key(KeyKind.AGENT, key), encode_key(KeyKind.RELATED_AGENT, key)]
     doomed: list[Doc] = []
     redacted = 0
-    async for doc in statements.find({"t": tenant, "k": {"$in": agent_keys}}, {"id": 1, "body": 1}):
+    changed_ids: list[tuple[str, int, str]] = []
+    found = statements.find({"t": tenant, "k": {"$in": agent_keys}}, {"id": 1, "body": 1, "seq": 1})
+    async for doc in found:
         action, changed = erasure_action(orjson.loads(doc["body"]), key, pseudonym)
         if action == "delete":
             doomed.append(doc)
+            changed_ids.append((doc["id"], int(doc["seq"]), "deleted"))
         elif action == "redact":
+            changed_ids.append((doc["id"], int(doc["seq"]), "pseudonymised"))
             body = orjson.dumps(changed)
             await statements.update_one({"_id": doc["_id"]}, {"$set": {"body": body}})
             redacted += 1
     outbox = 0
+    await record_tombstones(db, tenant, changed_ids, reason="erasure", now_ms=now_ms)
     if doomed:
         await statements.delete_many({"_id": {"$in": [doc["_id"] for doc in doomed]}})
         ids = [doc["id"] for doc in doomed]

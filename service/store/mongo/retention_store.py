@@ -19,7 +19,7 @@ from service.store.mongo import batches, schema
 from service.store.mongo.client import Doc, driver_errors
 from service.store.mongo.connection import MongoConnection
 from service.store.mongo.erasure import _delete_orphan_attachments
-from service.store.mongo.sequence import next_id
+from service.store.mongo.tombstones import record_tombstones
 from service.xapi.timestamps import format_ms
 
 
@@ -50,7 +50,7 @@ class MongoRetention:
     ) -> AsyncIterator[Doc]:
         statements = self._conn.db[schema.STATEMENTS]
         committed = (await batches.snapshot(self._conn.db, tenant)).where()
-        projection = {"id": 1, "body": 1}
+        projection = {"id": 1, "body": 1, "seq": 1}
         if field == "stored":
             where: dict[str, Any] = {"t": tenant, "stored": {"$lt": cutoff_ms}, **committed}
             async for doc in statements.find(where, projection).sort("seq", ASCENDING):
@@ -84,14 +84,9 @@ class MongoRetention:
         if not doomed:
             return RetentionBatch([])
         ids = [doc["id"] for doc in doomed]
-        tombstones = [
-            {"_id": await next_id(db[schema.COUNTERS], "tombstones"), "n": 0, "tenant": tenant}
-            for _ in ids
-        ]
-        for tombstone, statement_id in zip(tombstones, ids, strict=True):
-            tombstone.update(n=tombstone["_id"], statement_id=statement_id, deleted=now_ms)
-            tombstone["reason"] = "retention"
-        await db[schema.TOMBSTONES].insert_many(tombstones)  # first: a crash leaves extra ones
+        gone = [(doc["id"], int(doc["seq"]), "deleted") for doc in doomed]
+        # first: a crash leaves extra ones
+        await record_tombstones(db, tenant, gone, reason="retention", now_ms=now_ms)
         await db[schema.STATEMENTS].delete_many({"_id": {"$in": [doc["_id"] for doc in doomed]}})
         outbox = await db[schema.OUTBOX].delete_many(
             {"tenant": tenant, "statement_id": {"$in": ids}}

@@ -19,7 +19,7 @@ from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.errors import DuplicateKeyError
 
 from service.model.clock import now_ms
-from service.store.mongo.batches import counter_id, pending_entry
+from service.store.mongo.batches import counter_id, pending_entry, record_range
 from service.store.mongo.client import Doc
 
 
@@ -87,9 +87,9 @@ class SequenceAllocator:
             doc = await self._find_and_update(tenant, update)
         except DuplicateKeyError:  # two processes created the tenant's counter at once
             doc = await self._find_and_update(tenant, update)
-        return Reservation(
-            last_seq=int(doc["seq"]), count=count, stored_ms=int(doc["stored"]), counter=doc
-        )
+        last = int(doc["seq"])
+        await record_range(self._counters, tenant, batch, last)
+        return Reservation(last_seq=last, count=count, stored_ms=int(doc["stored"]), counter=doc)
 
     async def _find_and_update(self, tenant: str, update: Doc) -> Doc:
         return await bump(self._counters, counter_id(tenant), update)

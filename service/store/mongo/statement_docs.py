@@ -6,7 +6,8 @@ batch's token, whose marker in the counter document says whether it is committed
 `voids` (voiding target or ""), `k` (the filter keys, inherited ones included: one multikey index
 serves every query, SR-42/SR-43), `ak` (the authority key, which referrers never inherit),
 `att` (its attachments' sha2s), `up` (the sha2s whose data came with it, AT-20; absent when
-none did, or stored before it was kept: `service.xapi.attachment_parts` decides those) and
+none did, or stored before it was kept: `service.xapi.attachment_parts` decides those), `ot`
+(the `timestamp` as sent, only when V-12 rewrote it; for the exports) and
 `body` (the exact bytes returned, ARCHITECTURE rule 6). Empty strings stand for "none" so
 every filter is a plain equality.
 """
@@ -62,6 +63,8 @@ def statement_doc(
         "att": sorted(attachment_sha2s(new.statement)),  # which attachments it uses (erasure)
         "body": orjson.dumps(stamped(new.statement, format_ms(stored_ms))),
     }
+    if new.original_timestamp is not None:
+        doc["ot"] = new.original_timestamp  # `timestamp` as sent, when V-12 rewrote it
     uploaded = uploaded_with(new.statement, sent)
     if uploaded is not None:
         doc["up"] = list(uploaded)

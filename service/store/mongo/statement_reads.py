@@ -37,11 +37,16 @@ async def get_statement(
     """The committed statement if its voided state is `voided` (SR-30, SR-31)."""
     doc = await coll.find_one(
         {"t": tenant, "id": statement_id, "voided": voided, **committed.where()},
-        {"body": 1, "stored": 1, "up": 1},
+        {"body": 1, "stored": 1, "up": 1, "ot": 1},
     )
     if doc is None:
         return None
-    return StoredStatement(body=doc["body"], stored_ms=doc["stored"], uploaded=uploaded_of(doc))
+    return StoredStatement(
+        body=doc["body"],
+        stored_ms=doc["stored"],
+        uploaded=uploaded_of(doc),
+        original_timestamp=doc.get("ot"),
+    )
 
 
 async def _last_seq_stored_by(coll: AsyncCollection[Doc], tenant: str, instant_ms: int) -> int:
@@ -79,7 +84,7 @@ async def query_statements(
         where["k"] = keys[0]
     elif keys:
         where["k"] = {"$all": keys}
-    cursor = coll.find(where, {"seq": 1, "body": 1, "stored": 1, "up": 1}).sort(
+    cursor = coll.find(where, {"seq": 1, "body": 1, "stored": 1, "up": 1, "ot": 1}).sort(
         "seq", ASCENDING if query.ascending else DESCENDING
     )
     docs = await cursor.limit(query.limit + 1).to_list()
@@ -91,6 +96,7 @@ async def query_statements(
     return StatementPage(
         bodies=[doc["body"] for doc in page],
         uploaded=[uploaded_of(doc) for doc in page],
+        originals=[doc.get("ot") for doc in page],
         last_seq=page[-1]["seq"] if page else None,
         has_more=has_more,
         newest_stored_ms=max((doc["stored"] for doc in page), default=None),

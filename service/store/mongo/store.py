@@ -11,6 +11,7 @@ from service.store.mongo.connection import MongoConnection
 from service.store.mongo.console_store import MongoIngestStats, MongoSessions
 from service.store.mongo.document_store import MongoDocuments
 from service.store.mongo.erasure_store import MongoErasure
+from service.store.mongo.feed_store import MongoFeed
 from service.store.mongo.lease_store import MongoLeases
 from service.store.mongo.outbox_store import MongoOutbox
 from service.store.mongo.quota_store import MongoQuotas
@@ -39,6 +40,7 @@ class MongoStore:
         self.erasure = MongoErasure(self.connection)
         self.audit = MongoAudit(self.connection)
         self.retention = MongoRetention(self.connection)
+        self.feed = MongoFeed(self.connection)
         self.quotas = MongoQuotas(self.connection)
         self.leases = MongoLeases(self.connection)
         self.sessions = MongoSessions(self.connection)

@@ -5,6 +5,7 @@ from service.store.ports.audit import AuditStore
 from service.store.ports.backend import OutcomeStores, Store
 from service.store.ports.documents import DocumentStore
 from service.store.ports.erasure import ErasureStore
+from service.store.ports.feed import FeedStore
 from service.store.ports.ingest import IngestStatsStore
 from service.store.ports.leases import EvaluationLeaseStore
 from service.store.ports.lifecycle import StoreLifecycle
@@ -22,6 +23,7 @@ __all__ = [
     "DocumentStore",
     "ErasureStore",
     "EvaluationLeaseStore",
+    "FeedStore",
     "IngestStatsStore",
     "OrgDataStore",
     "OutboxStore",

@@ -9,6 +9,7 @@ from service.store.ports.accounts import AccountStore
 from service.store.ports.audit import AuditStore
 from service.store.ports.documents import DocumentStore
 from service.store.ports.erasure import ErasureStore
+from service.store.ports.feed import FeedStore
 from service.store.ports.ingest import IngestStatsStore
 from service.store.ports.leases import EvaluationLeaseStore
 from service.store.ports.lifecycle import StoreLifecycle
@@ -54,6 +55,9 @@ class Store(StoreLifecycle, Protocol):
 
     @property
     def retention(self) -> RetentionStore: ...
+
+    @property
+    def feed(self) -> FeedStore: ...
 
     @property
     def sessions(self) -> SessionStore: ...

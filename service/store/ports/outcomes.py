@@ -8,6 +8,7 @@ from typing import Any, Protocol
 
 from service.model.outcomes import (
     DEFAULT_MAP,
+    AttainmentChange,
     AttainmentQuery,
     AttainmentRow,
     EvidenceSnapshot,
@@ -73,6 +74,14 @@ class OutcomeReportStore(Protocol):
 
     async def query_attainments(self, tenant: str, query: AttainmentQuery) -> list[AttainmentRow]:
         """Attainments in (outcome, learner) order, with roster entries."""
+        ...
+
+    async def attainment_changes(
+        self, tenant: str, after_id: int, limit: int
+    ) -> list[AttainmentChange]:
+        """Attainments written and withdrawn by evaluation steps (every map version), with an
+        id above `after_id`, in id order; ids grow in commit order, and a reader never sees an
+        id before every smaller one is visible (the change feed's cursor passes them)."""
         ...
 
     async def count_attainments(self, tenant: str, version: int) -> dict[str, int]:

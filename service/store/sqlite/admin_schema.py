@@ -114,6 +114,10 @@ CREDENTIAL_COLUMNS = {
     "previous_until": "INTEGER",
 }
 
+# The change feed (issue 19): the deleted statement's `seq`, so the feed shows its tombstone
+# after it, and whether it was deleted or pseudonymised (NULL: deleted, written before).
+TOMBSTONE_COLUMNS = {"seq": "INTEGER", "action": "TEXT"}
+
 
 def create_admin_schema(conn: sqlite3.Connection) -> None:
     """Create the tables, add missing credential columns, and make sure `default` exists."""
@@ -123,6 +127,10 @@ def create_admin_schema(conn: sqlite3.Connection) -> None:
     for column, sql_type in CREDENTIAL_COLUMNS.items():
         if column not in present:
             conn.execute(f"ALTER TABLE credentials ADD COLUMN {column} {sql_type}")
+    present = {row[1] for row in conn.execute("PRAGMA table_info(tombstones)")}
+    for column, sql_type in TOMBSTONE_COLUMNS.items():
+        if column not in present:
+            conn.execute(f"ALTER TABLE tombstones ADD COLUMN {column} {sql_type}")
     conn.execute(
         "INSERT OR IGNORE INTO tenants (name, enabled, created) VALUES ('default', 1, ?)",
         (now_ms(),),

@@ -45,6 +45,7 @@ def erase_agent(
     )
     doomed: list[tuple[int, dict[str, Any], list[int]]] = []
     redacted = 0
+    tombstones: list[tuple[str, int, str]] = []
     for seq in seqs:
         row = conn.execute(
             "SELECT body FROM statements WHERE seq = ? AND tenant = ?", (seq, tenant)
@@ -55,12 +56,15 @@ def erase_agent(
         action, changed = erasure_action(statement, key, pseudonym)
         if action == "delete":
             doomed.append((seq, statement, _key_ids_of(conn, tenant, statement)))
+            tombstones.append((statement["id"], seq, "deleted"))
         elif action == "redact":
+            tombstones.append((statement["id"], seq, "pseudonymised"))
             conn.execute(
                 "UPDATE statements SET body = ? WHERE seq = ?", (orjson.dumps(changed), seq)
             )
             redacted += 1
     outbox = sum(_delete_statement(conn, seq, key_ids) for seq, _, key_ids in doomed)
+    record_tombstones(conn, tenant, tombstones, reason="erasure", now_ms=now_ms)
     attachments = _delete_orphan_attachments(conn, tenant, [s for _, s, _ in doomed])
     for key_id in agent_ids:
         conn.execute("DELETE FROM statement_keys WHERE key_id = ?", (key_id,))
@@ -87,6 +91,23 @@ def erase_agent(
     ).fetchone()
     deleted_ids = tuple(str(statement["id"]) for _, statement, _ in doomed)
     return ErasureRecord(int(row[0]), tenant, agent_hash, erased_by, now_ms, counts, deleted_ids)
+
+
+def record_tombstones(
+    conn: sqlite3.Connection,
+    tenant: str,
+    statements: list[tuple[str, int, str]],
+    *,
+    reason: str,
+    now_ms: int,
+) -> None:
+    """Keep (statement id, seq, deleted|pseudonymised) of each changed statement for the change
+    feed: ids only, never who the statement was about."""
+    conn.executemany(
+        "INSERT INTO tombstones (tenant, statement_id, seq, action, deleted, reason) "
+        "VALUES (?, ?, ?, ?, ?, ?)",
+        [(tenant, sid, seq, action, now_ms, reason) for sid, seq, action in statements],
+    )
 
 
 def _key_ids_of(conn: sqlite3.Connection, tenant: str, statement: dict[str, Any]) -> list[int]:

@@ -8,6 +8,7 @@ import sqlite3
 from typing import Any
 
 from service.model.outcomes import (
+    AttainmentChange,
     AttainmentQuery,
     AttainmentRow,
     RosterEntry,
@@ -43,6 +44,20 @@ GROUP BY s.unit, s.valid_from, s.valid_to, day
 
 class SQLiteOutcomeReports(SQLitePart):
     """Attainment listings (joined with the current roster) and per-unit period counts."""
+
+    async def attainment_changes(
+        self, tenant: str, after_id: int, limit: int
+    ) -> list[AttainmentChange]:
+        def job(conn: sqlite3.Connection) -> list[AttainmentChange]:
+            rows = conn.execute(
+                "SELECT id, kind, version, outcome, learner, level, evidence_count, attained, "
+                "seq, at FROM outcome_attainment_changes WHERE tenant = ? AND id > ? "
+                "ORDER BY id LIMIT ?",
+                (tenant, after_id, limit),
+            ).fetchall()
+            return [AttainmentChange(*row) for row in rows]
+
+        return await self._read(job)
 
     async def query_attainments(self, tenant: str, query: AttainmentQuery) -> list[AttainmentRow]:
         sql, params = _attainment_sql(tenant, query)

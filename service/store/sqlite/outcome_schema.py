@@ -110,6 +110,22 @@ CREATE TABLE IF NOT EXISTS outcome_kpis (
     value REAL NOT NULL,
     PRIMARY KEY (tenant, kpi, org_unit, period)
 );
+
+CREATE TABLE IF NOT EXISTS outcome_attainment_changes (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    tenant TEXT NOT NULL,
+    version INTEGER NOT NULL,
+    kind TEXT NOT NULL,
+    outcome TEXT NOT NULL,
+    learner TEXT NOT NULL,
+    level INTEGER,
+    evidence_count INTEGER,
+    attained INTEGER,
+    seq INTEGER NOT NULL,
+    at INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS outcome_attainment_changes_tenant
+    ON outcome_attainment_changes (tenant, id);
 """
 
 

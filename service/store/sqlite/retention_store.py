@@ -13,6 +13,7 @@ from service.store.sqlite.erasure import (
     _delete_orphan_attachments,
     _delete_statement,
     _key_ids_of,
+    record_tombstones,
 )
 from service.xapi.timestamps import format_ms
 
@@ -71,11 +72,10 @@ class SQLiteRetention(SQLitePart):
                 outbox += _delete_statement(conn, seq, _key_ids_of(conn, tenant, statement))
             attachments = _delete_orphan_attachments(conn, tenant, statements)
             ids = [statement_id for _, statement_id, _ in rows]
-            conn.executemany(
-                "INSERT INTO tombstones (tenant, statement_id, deleted, reason) "
-                "VALUES (?, ?, ?, 'retention')",
-                [(tenant, statement_id, now_ms) for statement_id in ids],
-            )
+            record_tombstones(
+                conn, tenant, [(statement_id, seq, "deleted") for seq, statement_id, _ in rows],
+                reason="retention", now_ms=now_ms,
+            )  # fmt: skip
             return RetentionBatch(ids, outbox, attachments)
 
         return await self._write(job)

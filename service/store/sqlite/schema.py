@@ -27,6 +27,7 @@ CREATE TABLE IF NOT EXISTS statements (
     body BLOB NOT NULL,
     key_ids BLOB,
     uploaded TEXT,
+    ts_original TEXT,
     UNIQUE (tenant, id)
 );
 CREATE INDEX IF NOT EXISTS statements_stored ON statements (tenant, stored);
@@ -153,6 +154,8 @@ def create_schema(conn: sqlite3.Connection) -> None:
         _add_statement_key_ids(conn)
     if "uploaded" not in columns:
         conn.execute(_ADD_UPLOADED)
+    if "ts_original" not in columns:
+        conn.execute(_ADD_TS_ORIGINAL)
     create_admin_schema(conn)
     create_outcome_schema(conn)
     create_session_schema(conn)
@@ -179,6 +182,10 @@ def recorded_schema(conn: sqlite3.Connection) -> tuple[int, str | None]:
 # (NULL: none, or stored before; `service.xapi.attachment_parts` decides those). Adding a
 # column without a default rewrites no row, so this is instant on any size of store.
 _ADD_UPLOADED = "ALTER TABLE statements ADD COLUMN uploaded TEXT"
+
+# The change feed (issue 19): `timestamp` as the client sent it, when V-12 rewrote it to UTC
+# (NULL: it was already canonical, absent, or stored before). Instant, like `uploaded`.
+_ADD_TS_ORIGINAL = "ALTER TABLE statements ADD COLUMN ts_original TEXT"
 
 
 def _add_statement_key_ids(conn: sqlite3.Connection) -> None:

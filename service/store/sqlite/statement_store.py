@@ -35,13 +35,18 @@ class SQLiteStatements(SQLitePart):
     ) -> StoredStatement | None:
         def job(conn: sqlite3.Connection) -> StoredStatement | None:
             row = conn.execute(
-                "SELECT body, stored, uploaded FROM statements "
+                "SELECT body, stored, uploaded, ts_original FROM statements "
                 "WHERE tenant = ? AND id = ? AND voided = ?",
                 (tenant, statement_id, int(voided)),
             ).fetchone()
             if row is None:
                 return None
-            return StoredStatement(body=row[0], stored_ms=row[1], uploaded=ops.uploaded_of(row[2]))
+            return StoredStatement(
+                body=row[0],
+                stored_ms=row[1],
+                uploaded=ops.uploaded_of(row[2]),
+                original_timestamp=row[3],
+            )
 
         return await self._read(job)
 

@@ -45,7 +45,7 @@ _IN_CHUNK = 500  # ids per IN (...) list
 
 _INSERT_STATEMENT = (
     "INSERT INTO statements "
-    "(seq, tenant, id, stored, voided, ref_target, voids, body, key_ids, uploaded)"
+    "(seq, tenant, id, stored, voided, ref_target, voids, body, key_ids, uploaded, ts_original)"
 )
 _INSERT_KEY = "INSERT OR IGNORE INTO statement_keys (key_id, seq)"
 
@@ -200,6 +200,7 @@ def _insert_fresh(
                 orjson.dumps(new.statement),
                 orjson.dumps(sorted(keys)),
                 None if uploaded is None else " ".join(uploaded),
+                new.original_timestamp,
             )
         )
         key_rows += [(key_id, seq) for key_id in keys]

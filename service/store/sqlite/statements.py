@@ -57,7 +57,7 @@ def query_statements(conn: sqlite3.Connection, tenant: str, query: StatementQuer
     params: list[Any]
     if key_ids:
         sql = (
-            "SELECT s.seq, s.body, s.stored, s.uploaded FROM statement_keys k "
+            "SELECT s.seq, s.body, s.stored, s.uploaded, s.ts_original FROM statement_keys k "
             "JOIN statements s ON s.seq = k.seq "
             "WHERE k.key_id = ? AND k.seq > ? AND k.seq <= ? AND s.voided = 0"
         )
@@ -70,7 +70,7 @@ def query_statements(conn: sqlite3.Connection, tenant: str, query: StatementQuer
         sql += f" ORDER BY k.seq {order} LIMIT ?"
     else:
         sql = (  # `+tenant`: walk the seq (rowid) range instead of an index on tenant
-            "SELECT seq, body, stored, uploaded FROM statements "
+            "SELECT seq, body, stored, uploaded, ts_original FROM statements "
             "WHERE +tenant = ? AND seq > ? AND seq <= ? "
             f"AND voided = 0 ORDER BY seq {order} LIMIT ?"
         )
@@ -86,6 +86,7 @@ def query_statements(conn: sqlite3.Connection, tenant: str, query: StatementQuer
     return StatementPage(
         bodies=[row[1] for row in rows],
         uploaded=[uploaded_of(row[3]) for row in rows],
+        originals=[row[4] for row in rows],
         last_seq=rows[-1][0] if rows else None,
         has_more=has_more,
         newest_stored_ms=max((row[2] for row in rows), default=None),
