@@ -17,7 +17,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 from service.model.documents import DocumentKind
 from service.model.statements import KeyKind
 from service.model.tenancy import ErasureCounts, ErasureRecord
-from service.store.mongo import schema
+from service.store.mongo import outcome_schema, schema
 from service.store.mongo.batches import counter_id
 from service.store.mongo.client import Doc
 from service.store.mongo.sequence import next_id
@@ -131,6 +131,7 @@ TENANT_COLLECTIONS = (
     (schema.ACTIVITIES, "t"),
     (schema.AGENTS, "t"),
     (schema.DOCUMENTS, "t"),
+    *((collection, "t") for collection in outcome_schema.COLLECTIONS),
     (schema.RETENTION, "_id"),
     (schema.TOMBSTONES, "tenant"),
     (schema.TENANTS, "_id"),
