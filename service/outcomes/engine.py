@@ -205,7 +205,11 @@ class _TenantWorker:
             self._full.set()
 
     async def cancel(self) -> None:
-        self._task.cancel()
+        """Cancel until the task ends: Python 3.11's `wait_for` swallows a cancellation that
+        arrives as its timeout fires, and the task would wait for a wake-up for ever."""
+        while not self._task.done():
+            self._task.cancel()
+            await asyncio.wait({self._task}, timeout=0.5)
         with contextlib.suppress(asyncio.CancelledError):
             await self._task
 
