@@ -20,6 +20,8 @@ CLIENTS := tests/clients
 CLIENTS_STAMP := $(CLIENTS)/node_modules/.installed
 CONSOLE_TESTS := tests/console
 AXE_STAMP := $(CONSOLE_TESTS)/node_modules/.installed
+SSO_TESTS := tests/sso
+SSO_STAMP := $(SSO_TESTS)/node_modules/.installed
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -39,7 +41,7 @@ run: $(STAMP)
 	mkdir -p data
 	$(BIN)/python -m service serve
 
-test: $(STAMP) $(MONGO_STAMP) $(CLIENTS_STAMP) $(AXE_STAMP) browser
+test: $(STAMP) $(MONGO_STAMP) $(CLIENTS_STAMP) $(AXE_STAMP) $(SSO_STAMP) browser
 	LRS_TEST_BROWSER=required LRS_TEST_MONGODB_DATA=memory \
 		scripts/mongo-server run $(BIN)/python -m pytest -q
 
@@ -61,6 +63,11 @@ $(AXE_STAMP): $(CONSOLE_TESTS)/package.json $(CONSOLE_TESTS)/package-lock.json
 $(CLIENTS_STAMP): $(CLIENTS)/package.json $(CLIENTS)/package-lock.json
 	cd $(CLIENTS) && npm ci --no-audit --no-fund
 	touch $(CLIENTS_STAMP)
+
+# oidc-provider, the OpenID Provider tests/sso signs in through, exactly as the lockfile says
+$(SSO_STAMP): $(SSO_TESTS)/package.json $(SSO_TESTS)/package-lock.json
+	cd $(SSO_TESTS) && npm ci --no-audit --no-fund
+	touch $(SSO_STAMP)
 
 # Prometheus's promtool from Debian's `prometheus` package, installed when missing (issue 20)
 promtool:
@@ -120,7 +127,7 @@ demo: $(STAMP)  # load a planted world into the LRS that `make run` started, pri
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache $(CLIENTS)/node_modules \
-		$(CONSOLE_TESTS)/node_modules build
+		$(CONSOLE_TESTS)/node_modules $(SSO_TESTS)/node_modules build
 
 # Known vulnerabilities in every installed distribution but the project itself. --strict fails
 # when any of them could not be checked (service unreachable, version unknown): no silent pass.

@@ -16,6 +16,7 @@ import httpx
 
 PAGES = (
     "/console/outcomes",
+    "/console/outcomes/kpis",
     "/console/statements",
     "/console/ingest",
     "/console/operations",

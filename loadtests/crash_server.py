@@ -56,8 +56,9 @@ class Service:
             self.kill()
 
 
-def spawn(store_url: str, log: Path) -> Service:
-    """Start the service (durable acknowledgements, the default) without waiting for it."""
+def spawn(store_url: str, log: Path, **settings: str) -> Service:
+    """Start the service (durable acknowledgements, the default) without waiting for it;
+    `settings` are more LRS_ variables."""
     port = free_port()
     clean = {k: v for k, v in os.environ.items() if not k.startswith("LRS_")}
     env = {
@@ -69,6 +70,7 @@ def spawn(store_url: str, log: Path) -> Service:
         "LRS_BOOTSTRAP_SECRET": SECRET,
         "LRS_ACCESS_LOG": "false",
         "LRS_LOG_LEVEL": "warning",
+        **settings,
     }
     with log.open("ab") as out:
         command = [sys.executable, "-m", "service", "serve"]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 
-from schemas.outcomes import OutcomeMap
+from service.model.errors import ConflictError
 from service.ops.gauges import GaugeSampler
 from service.ops.health import ReadinessCheck, standard_checks
 from service.ops.lifecycle import ShutdownHook, run_shutdown_hooks
@@ -20,7 +20,8 @@ from service.store.sealing import SealedOutbox
 from service.tenancy.auth import Authenticator, IssuedCredential, new_credential
 from service.tenancy.retention_schedule import RetentionScheduler
 from service.tenancy.scopes import EVERY_SCOPE
-from service.tenancy.services import TenancyServices
+from service.tenancy.services import TenancyServices, default_limits
+from service.tenancy.sso.people import SingleSignOn
 
 log = logging.getLogger("service")
 
@@ -32,6 +33,7 @@ class Runtime:
     authenticator: Authenticator
     outcomes: OutcomeEngine | None  # None when the store keeps no outcome state
     generated_credential: IssuedCredential | None = None
+    sso: SingleSignOn | None = None  # single sign-on for people, when an OP is configured
     # Operations (issue 7): add readiness checks and shutdown hooks (run before the store closes).
     readiness_checks: dict[str, ReadinessCheck] = field(default_factory=dict)
     shutdown_hooks: list[ShutdownHook] = field(default_factory=list)
@@ -69,10 +71,17 @@ class Runtime:
             outcomes=None
             if outcome_stores is None
             else OutcomeEngine(
-                outcome_stores.evaluation, store.statements, settings.authority_home_page
+                outcome_stores.evaluation,
+                store.statements,
+                settings.authority_home_page,
+                leases=store.leases,
+                lease_seconds=settings.evaluation_lease_seconds,
             ),
         )
         runtime.tenancy = tenancy
+        runtime.sso = SingleSignOn.of(
+            settings.oidc, store.accounts, store.audit, default_limits(settings)
+        )
         return runtime
 
     async def start(self) -> None:
@@ -101,24 +110,23 @@ class Runtime:
                 self.store.retention,
                 self.store.audit,
                 self.settings.retention_interval_seconds,
-                self.reevaluate_outcomes,
+                self.retract_outcome_evidence,
             )
             scheduler.start()
             self.shutdown_hooks.insert(0, scheduler.stop)
         self.shutdown_hooks.append(self.authenticator.close)
+        if self.sso is not None:
+            self.shutdown_hooks.append(self.sso.close)
 
     async def stop(self) -> None:
         await run_shutdown_hooks(self.shutdown_hooks)
         await self.store.close()
 
-    async def reevaluate_outcomes(self, tenant: str) -> None:
-        """Evaluate the tenant's newest map again over its statements (after retention deleted
-        some), as a new version that replaces the current one once it has caught up."""
-        if self.outcomes is None:
-            return
-        live = [v for v in await self.outcomes.versions(tenant) if v.status != "retired"]
-        if live:
-            await self.outcomes.install_map(tenant, OutcomeMap.model_validate(live[-1].document))
+    async def retract_outcome_evidence(self, tenant: str, statement_ids: list[str]) -> None:
+        """Statements were deleted (retention, erasure): retract their outcome evidence and
+        the attainments that no longer hold, as a voiding statement would."""
+        if self.outcomes is not None:
+            await self.outcomes.retract(tenant, statement_ids)
 
     async def _seal_secrets(self) -> None:
         """Seal forwarding secrets stored in clear (or with a retired key), once per start."""
@@ -158,7 +166,10 @@ class Runtime:
                 key=key,
                 secret=settings.bootstrap_secret.get_secret_value(),
             )
-            await accounts.add_credential(issued.record)
+            try:
+                await accounts.add_credential(issued.record)
+            except ConflictError:  # a process sharing the store created it at the same moment
+                return
             log.info("created the bootstrap credential %s", key)
             return
         if await accounts.count_credentials() == 0:

@@ -1,9 +1,10 @@
 """Service configuration, read from LRS_* variables (or `.env`) and passed down explicitly.
 
 `Settings` holds what the whole service shares; a component with settings of its own gets its
-section (`settings.forwarding`, `settings.signin`, `settings.admission`, `settings.http`) and
-nothing else. Each section reads its own variables, so every name stays a flat `LRS_*`
-variable, and `Settings(forward_poll_seconds=...)` still sets the field of the section.
+section (`settings.forwarding`, `settings.signin`, `settings.admission`, `settings.http`,
+`settings.console`, `settings.mongo`) and nothing else. Each section reads its own variables,
+so every name stays a flat `LRS_*` variable, and `Settings(forward_poll_seconds=...)` still
+sets the field of the section.
 """
 
 from __future__ import annotations
@@ -13,7 +14,15 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Annotated, Any, ClassVar, Literal
 
-from pydantic import AliasChoices, Field, SecretStr, ValidationError, field_validator
+from pydantic import (
+    AliasChoices,
+    BaseModel,
+    Field,
+    SecretStr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 from pydantic_core import InitErrorDetails
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -181,12 +190,105 @@ class ConsoleSettings(Section):
     )
 
 
+class ClaimGrant(BaseModel):
+    """What one value of the sign-in claim grants a person: a tenant and scopes in it."""
+
+    model_config = {"extra": "forbid"}
+
+    tenant: str
+    scopes: list[str] = Field(min_length=1)
+
+
+class OidcSettings(Section):
+    """Single sign-on for people through an OpenID Provider (issue 20); off without an issuer."""
+
+    model_config = SettingsConfigDict(env_prefix="LRS_OIDC_")
+    flat_prefix: ClassVar[str] = "oidc_"
+
+    issuer: str | None = Field(
+        default=None,
+        description="The OpenID Provider's issuer URL; set, the console offers "
+        '"Sign in with SSO" (discovery at ISSUER/.well-known/openid-configuration).',
+    )
+    client_id: str | None = Field(default=None, description="This LRS's client id at the OP.")
+    client_secret: SecretStr | None = Field(
+        default=None, description="The client secret (or LRS_OIDC_CLIENT_SECRET_FILE)."
+    )
+    client_secret_file: str | None = Field(
+        default=None, description="A file holding the client secret (its first line)."
+    )
+    scopes: str = Field(
+        default="openid profile email",
+        description="Scopes requested at sign-in, space-separated; add the one that releases "
+        "the claim (e.g. groups) if the OP needs it.",
+    )
+    claim: str = Field(
+        default="groups",
+        description="The claim (ID token, else userinfo) whose values map to a tenant and "
+        "scopes; a dotted name reads a nested claim (realm_access.roles).",
+    )
+    mapping: dict[str, ClaimGrant] = Field(
+        default_factory=dict,
+        description='Claim value -> grant, as JSON: {"lnd": {"tenant": "acme", "scopes": '
+        '["outcomes/read"]}}. The first matching entry decides the tenant; later matches in '
+        "that tenant add scopes. A person matching none is refused.",
+    )
+    mapping_file: str | None = Field(
+        default=None, description="A JSON or YAML file holding the mapping (instead of _MAPPING)."
+    )
+    timeout_seconds: float = Field(
+        default=10.0, gt=0, description="Limit on each request to the OpenID Provider."
+    )
+
+    @model_validator(mode="after")
+    def _complete(self) -> OidcSettings:
+        if self.issuer is None:
+            return self
+        if not self.client_id:
+            raise ValueError("LRS_OIDC_ISSUER needs LRS_OIDC_CLIENT_ID")
+        if self.client_secret is None and not self.client_secret_file:
+            raise ValueError("LRS_OIDC_ISSUER needs LRS_OIDC_CLIENT_SECRET or _SECRET_FILE")
+        if not self.mapping and not self.mapping_file:
+            raise ValueError("LRS_OIDC_ISSUER needs LRS_OIDC_MAPPING or LRS_OIDC_MAPPING_FILE")
+        if "openid" not in self.scopes.split():
+            raise ValueError("LRS_OIDC_SCOPES must include openid")
+        return self
+
+
+class MongoSettings(Section):
+    """The MongoDB store's connection (issue 4): used when LRS_STORE_URL is mongodb:// or
+    mongodb+srv://; options in the URL win."""
+
+    model_config = SettingsConfigDict(env_prefix="LRS_MONGO_")
+    flat_prefix: ClassVar[str] = "mongo_"
+
+    write_concern: str = Field(
+        default="majority", description="Write concern `w`: majority or a number of members."
+    )
+    journal: bool = Field(default=True, description="Acknowledge writes once journaled.")
+    read_preference: Literal[
+        "primary", "primaryPreferred", "secondary", "secondaryPreferred", "nearest"
+    ] = Field(default="primary", description="Where reads go; anything but primary may lag.")
+    timeout_ms: int = Field(
+        default=10_000,
+        gt=0,
+        description="Limit on each store operation, finding a server and connecting included.",
+    )
+    consistency_lag_ms: int = Field(
+        default=0,
+        ge=0,
+        description="Subtracted from Consistent-Through; set it when several processes write.",
+    )
+
+
 SECTIONS: dict[str, type[Section]] = {
     "forwarding": ForwardingSettings,
     "signin": SignInSettings,
     "admission": AdmissionSettings,
     "http": HttpSettings,
     "console": ConsoleSettings,
+    "oidc": OidcSettings,
+    "mongo": MongoSettings,
 }
 
 
@@ -317,24 +419,6 @@ class Settings(BaseSettings):
     usage_flush_seconds: float = Field(
         default=60.0, gt=0, description="How often credential last-used times are written."
     )
-    # MongoDB store (issue 4): used when LRS_STORE_URL is mongodb:// or mongodb+srv://.
-    mongo_write_concern: str = Field(
-        default="majority", description="Write concern `w`: majority or a number of members."
-    )
-    mongo_journal: bool = Field(default=True, description="Acknowledge writes once journaled.")
-    mongo_read_preference: Literal[
-        "primary", "primaryPreferred", "secondary", "secondaryPreferred", "nearest"
-    ] = Field(default="primary", description="Where reads go; anything but primary may lag.")
-    mongo_timeout_ms: int = Field(
-        default=10_000,
-        gt=0,
-        description="Limit on each store operation, finding a server and connecting included.",
-    )
-    mongo_consistency_lag_ms: int = Field(
-        default=0,
-        ge=0,
-        description="Subtracted from Consistent-Through; set it when several processes write.",
-    )
     # Security basics (issue 9): request size limits beyond the body.
     max_json_depth: int = Field(
         default=64,
@@ -366,11 +450,20 @@ class Settings(BaseSettings):
         description='Per-tenant minimum group sizes as JSON, e.g. {"acme": 10}; overrides '
         "LRS_MIN_GROUP_SIZE for those tenants.",
     )
+    evaluation_lease_seconds: float = Field(
+        default=10.0,
+        ge=0.5,
+        description="Term of the lease by which one process at a time evaluates a tenant's "
+        "outcomes; another takes over within about this long after its holder dies (a clean "
+        "stop hands over at once).",
+    )
     forwarding: ForwardingSettings
     signin: SignInSettings
     admission: AdmissionSettings
     http: HttpSettings
     console: ConsoleSettings
+    oidc: OidcSettings
+    mongo: MongoSettings
 
     @property
     def api_prefix(self) -> str:

@@ -18,6 +18,8 @@ from service.app import create_app
 from service.settings import Settings
 from tests.mongo_support import MONGODB_URL, drop_database, fresh_database_url, store_summary
 
+pytest_plugins = ["tests.server.served"]  # its fresh_mongo_url fixture
+
 KEY = "test-key"
 SECRET = "test-secret-value"
 BASIC = "Basic " + base64.b64encode(f"{KEY}:{SECRET}".encode()).decode()

@@ -1,6 +1,8 @@
 """The admin API under /admin (outside the xAPI base path): tenants and credentials, JSON in/out.
 
 Needs the `admin` scope (own tenant) or `operator` (every tenant); see service.tenancy.admin.
+Callers sign in with a Basic credential, or, without one, with the console's session cookie
+(a person signed in with a credential or through single sign-on; see api.console_session).
 """
 
 from __future__ import annotations
@@ -12,15 +14,16 @@ from fastapi import APIRouter, Depends, Request, Response
 
 from schemas.admin import CredentialIn, CredentialPatch, RotateIn, TenantIn, TenantPatch
 from service.api.bodies import read_limited
+from service.api.console_session import api_session
 from service.api.declared import json_body, operation
 from service.api.deps import (
     AccessChangeDep,
     AccountsDep,
     AuditDep,
     ErasureDep,
-    PrincipalDep,
     SettingsDep,
     client_address,
+    get_principal,
 )
 from service.settings import Settings
 from service.store.ports import AccountStore
@@ -35,11 +38,15 @@ router = APIRouter(prefix="/admin", tags=["admin"])
 ADMIN_BODY_LIMIT = 64 * 1024
 
 
-async def get_actor(
-    request: Request, principal: PrincipalDep, on_change: AccessChangeDep, audit: AuditDep
-) -> AdminActor:
+async def get_actor(request: Request, on_change: AccessChangeDep, audit: AuditDep) -> AdminActor:
     """The caller as an admin actor; 403 without `admin`/`operator`. Credential or tenant
     changes take effect at once in this process; every action is audited."""
+    principal = None
+    if "authorization" not in request.headers:
+        session = await api_session(request)
+        principal = None if session is None else session.principal
+    if principal is None:
+        principal = await get_principal(request)
     return principal_actor(principal, on_change, audit, client_address(request))
 
 

@@ -42,6 +42,6 @@ async def run_policy(tenant: str, request: Request, actor: ActorDep) -> Response
         actor,
         tenant,
         dry_run=body.dry_run,
-        on_deleted=runtime.reevaluate_outcomes,
+        on_deleted=runtime.retract_outcome_evidence,
     )
     return json_response(retention.run_json(run))

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Path, Request, Response
 from schemas.admin import ErasureIn, RequeueIn, TargetIn, TargetPatch
 from service.api.admin import ActorDep, json_response, read_body
 from service.api.declared import json_body, operation
-from service.api.deps import AccountsDep, ErasureDep, OutboxDep, SettingsDep
+from service.api.deps import AccountsDep, ErasureDep, OutboxDep, SettingsDep, runtime_of
 from service.forwarding.addresses import AddressPolicy
 from service.model.errors import BadRequestError
 from service.tenancy.admin import erasure, forwarding
@@ -92,7 +92,8 @@ async def post_erasure(
 ) -> Response:
     """Erase one agent (body: {"agent": {...}}); answers the durable erasure record."""
     body = parse_body(ErasureIn, await read_body(request))
-    record = await erasure.erase(accounts, store, actor, tenant, body.agent)
+    on_deleted = runtime_of(request).retract_outcome_evidence
+    record = await erasure.erase(accounts, store, actor, tenant, body.agent, on_deleted)
     return json_response(erasure.erasure_json(record), 201)
 
 

@@ -5,8 +5,8 @@ A capability the configured store lacks (outcomes on MongoDB) answers 501 here, 
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Annotated, Any, cast
+from collections.abc import Awaitable, Callable
+from typing import Annotated, Any, TypeVar, cast
 
 from fastapi import Depends, Request
 
@@ -30,10 +30,12 @@ from service.store.ports import (
     OutboxStore,
     OutcomeEvaluationStore,
     OutcomeReportStore,
+    OutcomeStores,
     StatementStore,
 )
 from service.tenancy.auth import Principal, claimed_key
 
+Port = TypeVar("Port")
 AccessChange = Callable[[str | None, str | None], None]
 """Called with (credential key, tenant) after an admin change to either."""
 
@@ -163,31 +165,18 @@ async def get_outcomes(request: Request) -> OutcomeEngine:
     return runtime.outcomes
 
 
-async def get_outcome_reports(request: Request) -> OutcomeReportStore:
-    """The outcome report port; where the store keeps no outcome state, its use answers 501."""
-    runtime = runtime_of(request)
-    stores = runtime.store.outcomes
-    if stores is None:
-        return cast(OutcomeReportStore, _Lacking(runtime.store.kind))
-    return stores.reports
+def outcome_port(pick: Callable[[OutcomeStores], Port]) -> Callable[[Request], Awaitable[Port]]:
+    """A dependency handing out one outcome port (`pick` chooses it); where the store keeps no
+    outcome state, its use answers 501."""
 
+    async def get_port(request: Request) -> Port:
+        runtime = runtime_of(request)
+        stores = runtime.store.outcomes
+        if stores is None:
+            return cast(Port, _Lacking(runtime.store.kind))
+        return pick(stores)
 
-async def get_outcome_evidence(request: Request) -> OutcomeEvaluationStore:
-    """The evaluation port, read for learners' evidence; 501 where outcomes are not kept."""
-    runtime = runtime_of(request)
-    stores = runtime.store.outcomes
-    if stores is None:
-        return cast(OutcomeEvaluationStore, _Lacking(runtime.store.kind))
-    return stores.evaluation
-
-
-async def get_org_data(request: Request) -> OrgDataStore:
-    """The roster and KPI port; where the store keeps no outcome state, its use answers 501."""
-    runtime = runtime_of(request)
-    stores = runtime.store.outcomes
-    if stores is None:
-        return cast(OrgDataStore, _Lacking(runtime.store.kind))
-    return stores.org
+    return get_port
 
 
 StatementStoreDep = Annotated[StatementStore, Depends(get_statement_store)]
@@ -198,9 +187,10 @@ ErasureDep = Annotated[ErasureStore, Depends(get_erasure)]
 StoreKindDep = Annotated[str, Depends(get_store_kind)]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 OutcomesDep = Annotated[OutcomeEngine, Depends(get_outcomes)]
-OutcomeReportsDep = Annotated[OutcomeReportStore, Depends(get_outcome_reports)]
-OrgDataDep = Annotated[OrgDataStore, Depends(get_org_data)]
-EvidenceDep = Annotated[OutcomeEvaluationStore, Depends(get_outcome_evidence)]
+OutcomeReportsDep = Annotated[OutcomeReportStore, Depends(outcome_port(lambda s: s.reports))]
+OrgDataDep = Annotated[OrgDataStore, Depends(outcome_port(lambda s: s.org))]
+# the evaluation port, read for learners' evidence
+EvidenceDep = Annotated[OutcomeEvaluationStore, Depends(outcome_port(lambda s: s.evaluation))]
 StatementsDep = Annotated[StatementService, Depends(get_statements)]
 MetricsDep = Annotated[Metrics, Depends(get_metrics)]
 AuditDep = Annotated[AuditStore, Depends(get_audit)]

@@ -21,7 +21,7 @@ from service.api.outcome_support import (
     min_group,
     params_of,
 )
-from service.outcomes.progress import learner_progress, unattained
+from service.outcomes.progress import learner_report, unattained
 
 router = APIRouter(prefix="/outcomes", tags=["outcomes"])
 
@@ -35,7 +35,7 @@ async def get_progress(
     principal.require(READ)
     params = params_of(request)
     active = await active_map(outcomes, principal.tenant, params)
-    report = await learner_progress(evidence, principal.tenant, active, params)
+    report = await learner_report(evidence, principal.tenant, active, params)
     return json_response({**map_fields(active), **report})
 
 

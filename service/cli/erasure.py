@@ -7,6 +7,7 @@ from dataclasses import asdict
 from typing import Any
 
 from service.cli.admin_common import print_json, print_table, run_admin, when
+from service.cli.retraction import outcome_retraction
 from service.store.ports import Store
 from service.tenancy.admin import erasure as ops
 from service.tenancy.admin.actor import cli_actor
@@ -32,7 +33,12 @@ def register(commands: Any) -> None:
 def erase_agent(args: argparse.Namespace) -> int:
     async def job(store: Store) -> int:
         record = await ops.erase(
-            store.accounts, store.erasure, cli_actor(store.audit), args.tenant, args.agent
+            store.accounts,
+            store.erasure,
+            cli_actor(store.audit),
+            args.tenant,
+            args.agent,
+            outcome_retraction(store),
         )
         if args.json:
             print_json(ops.erasure_json(record))

@@ -6,6 +6,7 @@ import argparse
 from typing import Any
 
 from service.cli.admin_common import print_json, print_table, run_admin, when
+from service.cli.retraction import outcome_retraction
 from service.store.ports import Store
 from service.tenancy.admin import retention as ops
 from service.tenancy.admin.actor import cli_actor
@@ -60,18 +61,13 @@ def set_policy(args: argparse.Namespace) -> int:
 
 def run_policy(args: argparse.Namespace) -> int:
     async def job(store: Store) -> int:
-        async def later(tenant: str) -> None:
-            """A new version of the newest map, evaluated when the service next starts."""
-            if store.outcomes is None:
-                return
-            versions = await store.outcomes.evaluation.list_outcome_maps(tenant)
-            live = [v for v in versions if v.status != "retired"]
-            if live:
-                await store.outcomes.evaluation.add_outcome_map(tenant, live[-1].document)
-
         actor = cli_actor(store.audit)
         run = await ops.run_retention(
-            store.retention, actor, args.tenant, dry_run=args.dry_run, on_deleted=later
+            store.retention,
+            actor,
+            args.tenant,
+            dry_run=args.dry_run,
+            on_deleted=outcome_retraction(store),
         )
         if args.json:
             print_json(ops.run_json(run))

@@ -20,6 +20,7 @@ from service.ops.preflight import store_problem
 from service.ops.startup import announce
 from service.runtime import Runtime
 from service.settings import Settings
+from service.tenancy.sso.people import config_problem
 
 
 def register(commands: Any) -> None:
@@ -47,6 +48,10 @@ def run(args: argparse.Namespace) -> int:
         problem = store_problem(settings)  # fail fast, before serving (issue 7)
         if problem is not None:
             print(f"cannot start: the store is not usable: {problem}", file=sys.stderr)
+            return 1
+        problem = config_problem(settings.oidc)
+        if problem is not None:
+            print(f"cannot start: single sign-on: {problem}", file=sys.stderr)
             return 1
         return _serve(settings, listener)
 

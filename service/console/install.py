@@ -8,9 +8,11 @@ from starlette.staticfiles import StaticFiles
 from service.console import (
     pages_auth,
     pages_ingest,
+    pages_kpis,
     pages_operations,
     pages_outcome_edits,
     pages_outcomes,
+    pages_sso,
     pages_statements,
 )
 from service.console.web import BASE, HERE
@@ -20,10 +22,12 @@ def install_console(app: FastAPI) -> None:
     for router in (
         pages_auth.router,
         pages_outcomes.router,
+        pages_kpis.router,
         pages_outcome_edits.router,
         pages_statements.router,
         pages_ingest.router,
         pages_operations.router,
+        pages_sso.router,
     ):
         app.include_router(router)
     app.mount(f"{BASE}/static", StaticFiles(directory=HERE / "static"), name="console-static")

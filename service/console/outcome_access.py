@@ -7,11 +7,12 @@ from dataclasses import dataclass
 from fastapi import Request
 
 from service.api.deps import runtime_of
-from service.model.errors import NotSupportedByStoreError
+from service.model.errors import BadRequestError, NotSupportedByStoreError
 from service.outcomes.engine import ActiveMap, OutcomeEngine
 from service.outcomes.privacy import group_floor
 from service.store.ports import OrgDataStore, OutcomeEvaluationStore, OutcomeReportStore
 from service.tenancy.sessions import ActiveSession
+from service.xapi.statement_params import unique_params
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,3 +44,17 @@ def outcomes_of(request: Request, session: ActiveSession) -> Outcomes:
 
 async def active_or_none(outcomes: Outcomes) -> ActiveMap | None:
     return await outcomes.engine.active(outcomes.tenant)
+
+
+async def active_map(outcomes: Outcomes) -> ActiveMap:
+    """The tenant's newest evaluated map; 400 before any is installed."""
+    active = await active_or_none(outcomes)
+    if active is None:
+        raise BadRequestError("no outcome map has been evaluated yet: install one first")
+    return active
+
+
+def report_params(request: Request, allowed: tuple[str, ...]) -> dict[str, str]:
+    """The query's report parameters: the allowed ones, given once, not blank."""
+    params = unique_params(request.query_params.multi_items())
+    return {k: v for k, v in params.items() if k in allowed and v.strip()}

@@ -5,17 +5,15 @@ from __future__ import annotations
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import RedirectResponse
 
-from service.api.deps import runtime_of
+from service.api.console_session import keeper_of, session_token
+from service.console.pages_sso import end_person_session
 from service.console.web import (
     BASE,
     ConsoleRoute,
     FormDep,
-    cookie_name,
-    is_https,
-    keeper_of,
     read_form,
     render,
-    session_token,
+    set_session_cookie,
 )
 from service.model.errors import LRSError
 
@@ -59,25 +57,14 @@ async def post_signin(request: Request) -> Response:
         return refused
     await keeper.sign_out(session_token(request))  # a session signed in over is ended
     response = RedirectResponse(f"{BASE}/", status_code=303)
-    settings = runtime_of(request).settings
-    response.set_cookie(
-        cookie_name(request),
-        signed_in.token,
-        max_age=int(settings.console.session_hours * 3600),
-        path="/",
-        secure=is_https(request),
-        httponly=True,
-        samesite="lax",
-    )
+    set_session_cookie(request, response, signed_in.token)
     return response
 
 
 @router.post("/signout")
 async def post_signout(request: Request, form: FormDep) -> Response:
-    await keeper_of(request).sign_out(session_token(request))
-    response = RedirectResponse(f"{BASE}/signin", status_code=303)
-    response.delete_cookie(cookie_name(request), path="/", secure=is_https(request), httponly=True)
-    return response
+    """End the session; a person signed in through SSO goes on to the OP's logout."""
+    return await end_person_session(request, RedirectResponse(f"{BASE}/signin", status_code=303))
 
 
 def _refusal(exc: LRSError) -> str:

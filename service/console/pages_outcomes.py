@@ -1,4 +1,4 @@
-"""Outcome pages for L&D: outcomes with attainment, rates over time, KPIs, one learner."""
+"""Outcome pages for L&D: outcomes with attainment, rates over time, one learner."""
 
 from __future__ import annotations
 
@@ -11,58 +11,48 @@ from fastapi import APIRouter, Request, Response
 
 from service.api.deps import get_statements
 from service.console.charts import LineChart, line_chart
-from service.console.downloads import columns_of, csv_download
+from service.console.downloads import csv_download
 from service.console.outcome_access import (
-    Outcomes,
+    active_map,
     active_or_none,
     outcomes_of,
+    report_params,
 )
 from service.console.web import BASE, ConsoleRoute, SessionDep, render
 from service.model.errors import BadRequestError, NotFoundError
 from service.model.outcomes import ROSTER_FIELDS
 from service.outcomes import export, reports
 from service.outcomes import params as p
-from service.outcomes.aggregate import KpiTable
-from service.outcomes.engine import ActiveMap
-from service.outcomes.learner_progress import learner_progress
 from service.outcomes.periods import GRANULARITIES
+from service.outcomes.progress import learner_progress
 from service.statements.read import StatementRead
 from service.tenancy import access
-from service.xapi.statement_params import unique_params
 
 router = APIRouter(prefix=f"{BASE}/outcomes", route_class=ConsoleRoute, include_in_schema=False)
 REPORT_PARAMS = ("outcome", "group_by", "granularity", "since", "until")
 MAX_EVIDENCE = 500  # statements read for one learner page
 
 
-def _params(request: Request, allowed: tuple[str, ...]) -> dict[str, str]:
-    params = unique_params(request.query_params.multi_items())
-    return {k: v for k, v in params.items() if k in allowed and v.strip()}
-
-
 @router.get("")
 async def get_outcomes(request: Request, session: SessionDep) -> Response:
-    """Outcomes with attainment, the rates chart with its table, and the KPI table."""
+    """Outcomes with attainment, and the rates chart with its table."""
     outcomes = outcomes_of(request, session)
     active = await active_or_none(outcomes)
     progress = await outcomes.engine.progress(outcomes.tenant)
     context: dict[str, Any] = {"active": active, "progress": progress}
     if active is None:
         return render(request, "outcomes.html", context, session=session)
-    params = _params(request, REPORT_PARAMS)
+    params = report_params(request, REPORT_PARAMS)
     params.setdefault("granularity", "month")
     counts = await outcomes.reports.count_attainments(outcomes.tenant, active.version.version)
     listed = [(o, counts.get(o.id, 0)) for o in active.compiled.map.outcomes]
     rates = await reports.rates(outcomes.reports, outcomes.tenant, active, params, outcomes.floor)
-    kpis = await _kpi_table(request, outcomes, active)
     context.update(
         titles={o.id: o.name for o in active.compiled.map.outcomes},
         params=params,
         listed=listed,
         charts=_charts(rates["rows"]),
-        kpis=kpis.rows,
-        kpi_columns=columns_of(kpis.rows),
-        correlations=kpis.correlations,
+        kpis=[k.name for k in active.compiled.map.kpis],
         unit_fields=ROSTER_FIELDS,
         granularities=GRANULARITIES,
         query=request.url.query,
@@ -73,34 +63,23 @@ async def get_outcomes(request: Request, session: SessionDep) -> Response:
 @router.get("/rates.csv")
 async def get_rates_csv(request: Request, session: SessionDep) -> Response:
     outcomes = outcomes_of(request, session)
-    active = await _active(outcomes)
+    active = await active_map(outcomes)
     report = await reports.rates(
-        outcomes.reports, outcomes.tenant, active, _params(request, REPORT_PARAMS), outcomes.floor
+        outcomes.reports,
+        outcomes.tenant,
+        active,
+        report_params(request, REPORT_PARAMS),
+        outcomes.floor,
     )
     return csv_download(report["rows"], "attainment-rates.csv")
-
-
-@router.get("/kpis.csv")
-async def get_kpis_csv(request: Request, session: SessionDep) -> Response:
-    outcomes = outcomes_of(request, session)
-    active = await _active(outcomes)
-    table = await _kpi_table(request, outcomes, active)
-    return csv_download(table.rows, "outcome-kpis.csv")
-
-
-async def _kpi_table(request: Request, outcomes: Outcomes, active: ActiveMap) -> KpiTable:
-    params = _params(request, ("outcome", "group_by"))
-    return await reports.kpis(
-        outcomes.reports, outcomes.org, outcomes.tenant, active, params, outcomes.floor
-    )
 
 
 @router.get("/learner")
 async def get_learner(request: Request, session: SessionDep) -> Response:
     """One learner's progress on every outcome, with the statements behind it, readable."""
     outcomes = outcomes_of(request, session)
-    active = await _active(outcomes)
-    learner = p.learner(_params(request, ("learner",)))
+    active = await active_map(outcomes)
+    learner = p.learner(report_params(request, ("learner",)))
     if learner is None:
         raise BadRequestError("name a learner (an email, mailto: IRI or account)")
     found = await learner_progress(outcomes.evaluation, outcomes.tenant, active, learner)
@@ -125,8 +104,8 @@ async def get_learner(request: Request, session: SessionDep) -> Response:
 async def get_attainments(request: Request, session: SessionDep) -> Response:
     """Who attained what (newest map), with links to each learner's evidence."""
     outcomes = outcomes_of(request, session)
-    active = await _active(outcomes)
-    params = _params(request, ("outcome", "org_unit", "group_by", "cursor"))
+    active = await active_map(outcomes)
+    params = report_params(request, ("outcome", "org_unit", "group_by", "cursor"))
     query = reports.attainment_query(active, params, 100)
     rows = await outcomes.reports.query_attainments(outcomes.tenant, query)
     listed = [reports.attainment_json(active, row, False) for row in rows]
@@ -136,13 +115,6 @@ async def get_attainments(request: Request, session: SessionDep) -> Response:
         {"rows": listed, "outcome": params.get("outcome")},
         session=session,
     )
-
-
-async def _active(outcomes: Outcomes) -> ActiveMap:
-    active = await active_or_none(outcomes)
-    if active is None:
-        raise BadRequestError("no outcome map has been evaluated yet: install one first")
-    return active
 
 
 async def _evidence(

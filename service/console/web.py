@@ -19,15 +19,20 @@ from fastapi.routing import APIRoute
 from starlette.datastructures import FormData
 
 from service import __version__
+from service.api.console_session import (
+    cookie_name,
+    is_https,
+    keeper_of,
+    same_origin,
+    session_token,
+)
 from service.api.deps import runtime_of
 from service.model.errors import BadRequestError, ForbiddenError, LRSError, PayloadTooLargeError
-from service.tenancy.sessions import ActiveSession, SessionKeeper
+from service.tenancy.sessions import ActiveSession
 from service.xapi.timestamps import format_ms
 
 HERE = Path(__file__).parent
 BASE = "/console"
-COOKIE = "lrs_console"
-SECURE_COOKIE = "__Host-lrs_console"  # the prefix makes browsers refuse it without Secure
 CSP = (
     "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
     "connect-src 'self'; font-src 'self'; form-action 'self'; frame-ancestors 'none'; "
@@ -69,28 +74,17 @@ class SignInRequiredError(Exception):
     """No live session: the page answers with a redirect to the sign-in form."""
 
 
-def keeper_of(request: Request) -> SessionKeeper:
-    runtime = runtime_of(request)
-    settings = runtime.settings
-    return SessionKeeper(
-        runtime.store.sessions,
-        runtime.authenticator,
-        idle_seconds=settings.console.idle_minutes * 60,
-        max_seconds=settings.console.session_hours * 3600,
+def set_session_cookie(request: Request, response: Response, token: str) -> None:
+    """The browser's cookie of a new session: only its random id, HttpOnly, SameSite=Lax."""
+    response.set_cookie(
+        cookie_name(request),
+        token,
+        max_age=int(runtime_of(request).settings.console.session_hours * 3600),
+        path="/",
+        secure=is_https(request),
+        httponly=True,
+        samesite="lax",
     )
-
-
-def is_https(request: Request) -> bool:
-    """Served over HTTPS: directly, or behind a proxy uvicorn trusts (FORWARDED_ALLOW_IPS)."""
-    return request.url.scheme == "https"
-
-
-def cookie_name(request: Request) -> str:
-    return SECURE_COOKIE if is_https(request) else COOKIE
-
-
-def session_token(request: Request) -> str | None:
-    return request.cookies.get(cookie_name(request))
 
 
 async def current_session(request: Request) -> ActiveSession:
@@ -102,16 +96,6 @@ async def current_session(request: Request) -> ActiveSession:
 
 
 SessionDep = Annotated[ActiveSession, Depends(current_session)]
-
-
-def same_origin(request: Request) -> bool:
-    """False for a request a browser says came from another site (CSRF defence in depth)."""
-    if request.headers.get("sec-fetch-site", "same-origin") not in ("same-origin", "none"):
-        return False
-    origin = request.headers.get("origin")
-    if origin is None:
-        return True
-    return origin == f"{request.url.scheme}://{request.headers.get('host', '')}"
 
 
 async def read_form(request: Request) -> FormData:
@@ -149,7 +133,12 @@ def render(
     status: int = 200,
 ) -> HTMLResponse:
     """A page; with a session, the navigation follows its scopes and forms carry its token."""
-    values: dict[str, Any] = {"path": request.url.path, "session": None, "csrf": ""}
+    values: dict[str, Any] = {
+        "path": request.url.path,
+        "session": None,
+        "csrf": "",
+        "sso_enabled": runtime_of(request).sso is not None,
+    }
     if session is not None:
         principal = session.principal
         values.update(

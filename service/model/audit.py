@@ -11,7 +11,7 @@ class AuditEvent:
     """One administrative action as recorded; never a secret in `details`."""
 
     at_ms: int
-    actor: str  # "credential:KEY (name)", "cli:USER", later an SSO subject
+    actor: str  # "credential:KEY (name)", "cli:USER", "sso:SUBJECT (name)"
     action: str  # e.g. "credential.rotate", "tenant.create"
     tenant: str | None
     target: str | None  # what the action was on: a key, a target id, an agent hash

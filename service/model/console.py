@@ -6,8 +6,22 @@ from dataclasses import dataclass
 
 
 @dataclass(frozen=True, slots=True)
+class SignedInPerson:
+    """A person signed in through single sign-on: the OP's subject and what their claim granted."""
+
+    subject: str
+    name: str
+    tenant: str
+    scopes: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
 class SessionRecord:
-    """One console session; the store keeps only a hash of the id the browser holds."""
+    """One console session; the store keeps only a hash of the id the browser holds.
+
+    A credential's session names its key; a single sign-on session has no credential (key "")
+    and names the `person` instead, its stamp a digest of the SSO configuration that granted it.
+    """
 
     id_hash: str
     credential_key: str
@@ -15,6 +29,7 @@ class SessionRecord:
     csrf_token: str
     created_ms: int
     seen_ms: int
+    person: SignedInPerson | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -146,6 +146,7 @@ class ErasureCounts:
     attachments_deleted: int = 0
     outbox_deleted: int = 0
     agents_deleted: int = 0
+    outcome_rows_deleted: int = 0  # evidence, attainments, roster entries and their history
 
 
 @dataclass(frozen=True, slots=True)
@@ -158,3 +159,5 @@ class ErasureRecord:
     erased_by: str
     erased_ms: int
     counts: ErasureCounts
+    # the ids of the statements the erasure deleted: on the record `erase_agent` answers only
+    deleted_statement_ids: tuple[str, ...] = field(default=(), compare=False, repr=False)

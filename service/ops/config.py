@@ -6,7 +6,8 @@ import re
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
-from pydantic import SecretStr
+from pydantic import BaseModel, SecretStr
+from pydantic_core import to_jsonable_python
 
 from service.settings import Settings
 
@@ -33,6 +34,8 @@ def _shown(field: str, value: Any) -> Any:
         return MASK
     if isinstance(value, str) and "://" in value:
         return mask_url(value)
+    if isinstance(value, dict) and any(isinstance(v, BaseModel) for v in value.values()):
+        return to_jsonable_python(value)  # the SSO mapping: plain JSON, as it was set
     return value
 
 

@@ -43,5 +43,9 @@ class Handoff:
         if any(held <= seq for held in self._held):
             self._held = {held: s for held, s in self._held.items() if held > seq}
 
+    def clear(self) -> None:
+        """Drop everything (another process evaluates these statements)."""
+        self._held = {}
+
     def __len__(self) -> int:
         return len(self._held)

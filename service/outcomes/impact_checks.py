@@ -72,7 +72,12 @@ def lead_check(cells: list[Cell], min_units: int, min_periods: int) -> dict[str,
     return {
         **out,
         "estimate": round(result.beta, 4),
-        "ci_low": round(result.ci_low, 4),
-        "ci_high": round(result.ci_high, 4),
+        "ci_low": _bound(result.ci_low),
+        "ci_high": _bound(result.ci_high),
         "passed": bool(result.ci_low <= 0 <= result.ci_high),
     }
+
+
+def _bound(value: float) -> float | None:
+    """An interval's end; None where the test rejects nothing on that side (unbounded)."""
+    return round(value, 4) if np.isfinite(value) else None

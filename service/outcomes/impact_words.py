@@ -78,8 +78,16 @@ def caveats(
     suppressed: int,
     leaders: list[str],
     check: bool | None = None,
+    estimated: bool = True,
 ) -> list[str]:
-    """Plain sentences on what the estimate cannot rule out, and where it is thin."""
+    """Plain sentences on what the estimate cannot rule out, and where it is thin; without
+    an estimate, only what still describes the data (the check, the floor, what was left out)."""
+    floor_words = (
+        f"The unit of analysis is the org unit (by {field}), not the person; groups of fewer "
+        f"than {floor} people were left out."
+    )
+    if not estimated:
+        return [*_check_words(check), floor_words, *_left_out(suppressed)]
     out = [
         *_check_words(check),
         "This is an association, not proof that the programme caused it. It assumes that, "
@@ -93,8 +101,7 @@ def caveats(
         "every unit and period. If the effect grows over time, or differs between units that "
         "started at different times, a two-way fixed-effects estimate can be biased "
         "(Goodman-Bacon 2021).",
-        f"The unit of analysis is the org unit (by {field}), not the person; groups of fewer "
-        f"than {floor} people were left out.",
+        floor_words,
     ]
     if n_units < 10:
         out.append(
@@ -113,11 +120,13 @@ def caveats(
         )
     if not known_kpi:
         out.append("The KPI is not in the current outcome map, so higher is assumed to be better.")
-    if suppressed:
-        out.append(
-            f"{suppressed} org units were left out entirely or in some periods (see suppressed)."
-        )
-    return out
+    return out + _left_out(suppressed)
+
+
+def _left_out(suppressed: int) -> list[str]:
+    if not suppressed:
+        return []
+    return [f"{suppressed} org units were left out entirely or in some periods (see suppressed)."]
 
 
 def _check_words(passed: bool | None) -> list[str]:

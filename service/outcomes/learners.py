@@ -10,7 +10,7 @@ from service.xapi.agents import agent_key
 def learner_id(agent: dict[str, Any]) -> str | None:
     """`mailto:ann@example.org`, `mbox_sha1sum:HEX`, `openid:URL` or `account:HOME|NAME`."""
     key = agent_key(agent)
-    return None if key is None else _from_key(key)
+    return None if key is None else learner_of_key(key)
 
 
 def credited_learners(actor: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
@@ -40,7 +40,8 @@ def parse_learner(text: str) -> str | None:
     return learner_id({"mbox": f"mailto:{value}"})
 
 
-def _from_key(key: str) -> str:
+def learner_of_key(key: str) -> str:
+    """The learner id of an agent key (`service.xapi.agents.agent_key`)."""
     return key[len("mbox:") :] if key.startswith("mbox:") else key
 
 

@@ -1,9 +1,11 @@
-"""How far learners are on an outcome: "2 of 3 required", which criteria are met, the
-evidence so far; and who in an org unit has not attained it yet."""
+"""How far learners are on an outcome: "2 of 3 required", each criterion's count of the
+statements it needs and which ones, attained or not yet (for the API and the console); and who
+in an org unit has not attained it yet."""
 
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import dataclass
 from typing import Any
 
 from service.model.clock import now_ms
@@ -23,9 +25,40 @@ PROGRESS_PARAMS = {"learner", "outcome", "map"}
 UNATTAINED_PARAMS = {"outcome", "org_unit", "group_by", "after", "limit", "map"}
 
 
+@dataclass(frozen=True, slots=True)
+class CriterionProgress:
+    criterion: str
+    count: int  # matches counted as evaluation counts them (distinct, within a span)
+    needed: int
+    statements: list[str]  # the statements behind the count
+
+    @property
+    def met(self) -> bool:
+        return self.count >= self.needed
+
+
+@dataclass(frozen=True, slots=True)
+class OutcomeProgress:
+    """One learner on one outcome: `met` of the `required` parts of its criteria tree."""
+
+    outcome: str
+    name: str
+    attained_ms: int | None
+    level: int | None
+    criteria: list[CriterionProgress]
+    required: int
+    met: int
+    any_of: int | None  # how many parts a top-level `any` offers; None for `all`
+
+    @property
+    def summary(self) -> str:
+        either = "" if self.any_of is None else f" (any of {self.any_of})"
+        return f"{self.met} of {self.required} required{either}"
+
+
 def outcome_progress(
     plan: OutcomePlan, evidence: list[EvidenceRecord], record: AttainmentRecord | None
-) -> dict[str, Any]:
+) -> OutcomeProgress:
     """One learner's progress on one outcome, from their evidence."""
     by_criterion: defaultdict[int, list[EvidenceRecord]] = defaultdict(list)
     for item in evidence:
@@ -35,56 +68,79 @@ def outcome_progress(
     }
     mode, children = plan.tree if isinstance(plan.tree, tuple) else ("all", [plan.tree])
     done = sum(attained_at(child, plan.criteria, found) is not None for child in children)
-    required = len(children) if mode == "all" else 1
-    met = done if mode == "all" else min(done, 1)
+    return OutcomeProgress(
+        plan.outcome.id,
+        plan.outcome.name,
+        None if record is None else record.attained_ms,
+        None if record is None else record.level,
+        [
+            CriterionProgress(
+                c.key, len(found[c.index].reached), c.spec.at_least, found[c.index].statements
+            )
+            for c in plan.criteria
+        ],
+        required=len(children) if mode == "all" else 1,
+        met=done if mode == "all" else min(done, 1),
+        any_of=len(children) if mode == "any" else None,
+    )
+
+
+def progress_json(found: OutcomeProgress) -> dict[str, Any]:
     return {
-        "outcome": plan.outcome.id,
-        "name": plan.outcome.name,
-        "attained": record is not None,
-        "attained_at": None if record is None else format_ms(record.attained_ms),
-        "level": None if record is None else record.level,
-        "required": required,
-        "met": met,
-        "summary": f"{met} of {required} required"
-        + (f" (any of {len(children)})" if mode == "any" else ""),
+        "outcome": found.outcome,
+        "name": found.name,
+        "attained": found.attained_ms is not None,
+        "attained_at": None if found.attained_ms is None else format_ms(found.attained_ms),
+        "level": found.level,
+        "required": found.required,
+        "met": found.met,
+        "summary": found.summary,
         "criteria": [
             {
-                "criterion": c.key,
-                "needed": c.spec.at_least,
-                "count": len(found[c.index].reached),
-                "met": len(found[c.index].reached) >= c.spec.at_least,
-                "statements": found[c.index].statements,
+                "criterion": c.criterion,
+                "needed": c.needed,
+                "count": c.count,
+                "met": c.met,
+                "statements": c.statements,
             }
-            for c in plan.criteria
+            for c in found.criteria
         ],
     }
 
 
 async def learner_progress(
-    store: OutcomeEvaluationStore, tenant: str, active: ActiveMap, params: dict[str, str]
-) -> dict[str, Any]:
-    """A learner's progress on every outcome of the current map, or on one."""
-    p.check_known(params, PROGRESS_PARAMS)
-    learner = p.learner(params)
-    if learner is None:
-        raise BadRequestError("learner is required")
-    plans = _plans(active, params.get("outcome"))
+    store: OutcomeEvaluationStore,
+    tenant: str,
+    active: ActiveMap,
+    learner: str,
+    outcome: str | None = None,
+) -> list[OutcomeProgress]:
+    """A learner's progress on every outcome of the map, or on one, from the stored evidence."""
+    plans = _plans(active, outcome)
     pairs = [(learner, plan.outcome.id) for plan in plans]
     snapshot = await store.load_outcome_evidence(tenant, active.version.version, pairs, [])
     evidence: defaultdict[str, list[EvidenceRecord]] = defaultdict(list)
     for item in snapshot.evidence:
-        evidence[item.outcome].append(item)
-    return {
-        "learner": learner,
-        "outcomes": [
-            outcome_progress(
-                plan,
-                evidence[plan.outcome.id],
-                snapshot.attainments.get((learner, plan.outcome.id)),
-            )
-            for plan in plans
-        ],
-    }
+        if item.learner == learner:
+            evidence[item.outcome].append(item)
+    return [
+        outcome_progress(
+            plan, evidence[plan.outcome.id], snapshot.attainments.get((learner, plan.outcome.id))
+        )
+        for plan in plans
+    ]
+
+
+async def learner_report(
+    store: OutcomeEvaluationStore, tenant: str, active: ActiveMap, params: dict[str, str]
+) -> dict[str, Any]:
+    """The progress query (`learner`, `outcome`) answered as JSON."""
+    p.check_known(params, PROGRESS_PARAMS)
+    learner = p.learner(params)
+    if learner is None:
+        raise BadRequestError("learner is required")
+    found = await learner_progress(store, tenant, active, learner, params.get("outcome"))
+    return {"learner": learner, "outcomes": [progress_json(o) for o in found]}
 
 
 async def unattained(
@@ -124,8 +180,8 @@ async def unattained(
         learners.append(
             {
                 **entry_json(entry),
-                "summary": where["summary"],
-                "criteria_met": [c["criterion"] for c in where["criteria"] if c["met"]],
+                "summary": where.summary,
+                "criteria_met": [c.criterion for c in where.criteria if c.met],
             }
         )
     return {

@@ -1,13 +1,14 @@
 """One evaluation step: a page of stored statements in, evidence and attainments out.
 
 Only the (learner, outcome) pairs the page touches are loaded and recomputed; a voiding
-statement retracts its target's evidence and the attainments that relied on it.
+statement retracts its target's evidence and the attainments that relied on it, and so does
+a statement deleted by retention or erasure (`retract_step`).
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -23,6 +24,7 @@ from service.outcomes import emit
 from service.outcomes.compile import CompiledMap, statement_time_ms
 from service.outcomes.evaluate import attainment
 from service.outcomes.learners import credited_learners
+from service.outcomes.lease import LeaseLostError
 from service.store.ports import OutcomeEvaluationStore, StatementStore
 from service.xapi.statement_index import VOIDED_VERB
 
@@ -54,6 +56,7 @@ class StepContext:
     compiled: CompiledMap
     home_page: str
     statement_of: Callable[[SeqStatement], dict[str, Any]] = parse_body
+    may_commit: Callable[[], Awaitable[bool]] | None = None  # the lease, checked last
 
 
 def collect(
@@ -99,12 +102,25 @@ def collect(
 
 
 async def run_step(ctx: StepContext, page: list[SeqStatement]) -> bool:
-    """Evaluate the page and commit its changes with the new cursor; True if it emitted."""
+    """Evaluate the page and commit its changes with the new cursor; True if it emitted.
+    LeaseLostError if `may_commit` refuses."""
     collected = collect(ctx.compiled, page, ctx.statement_of)
     changes = OutcomeChanges(ctx.version, cursor=page[-1].seq, evaluated=len(page))
     emitted = False
     if collected.adds or collected.retracted:
         emitted = await _recompute(ctx, collected, changes)
+    if ctx.may_commit is not None and not await ctx.may_commit():
+        raise LeaseLostError(ctx.tenant)  # announcements stored already are equivalent re-posts
+    await ctx.store.apply_outcome_changes(ctx.tenant, changes)
+    return emitted
+
+
+async def retract_step(ctx: StepContext, statement_ids: list[str]) -> bool:
+    """Retract the evidence of statements that no longer exist, as their voiding would, and
+    decide again the attainments that relied on it; the cursor stays. True if it emitted."""
+    collected = _Collected(retracted=[statement_id.lower() for statement_id in statement_ids])
+    changes = OutcomeChanges(ctx.version, cursor=0, evaluated=0)
+    emitted = await _recompute(ctx, collected, changes)
     await ctx.store.apply_outcome_changes(ctx.tenant, changes)
     return emitted
 

@@ -59,6 +59,14 @@ class Principal:
     scopes: frozenset[str]
     authority: dict[str, Any]
     limits: EffectiveLimits
+    subject: str | None = None  # a person signed in through single sign-on: the OP's subject
+
+    @property
+    def actor_name(self) -> str:
+        """Who this principal is in the audit log: a credential, or an SSO subject."""
+        if self.subject is not None:
+            return f"sso:{self.subject} ({self.name})"
+        return f"credential:{self.key} ({self.name})"
 
     def can(self, *accepted: str) -> bool:
         """True when one of the accepted scopes is held (`all` = every xAPI scope)."""

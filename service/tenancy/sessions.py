@@ -3,7 +3,9 @@ and absolute expiry, and a CSRF token bound to each session.
 
 Signing in goes through the Authenticator, so a console sign-in is verified and throttled
 exactly like an API request (AU-2); a session then follows its credential: disabled, deleted
-or rotated, the credential's sessions end at their next request.
+or rotated, the credential's sessions end at their next request. A person signed in through
+single sign-on has a session of the same kind without a credential: it ends when its tenant is
+disabled or removed, or when the SSO configuration that granted it changes.
 """
 
 from __future__ import annotations
@@ -13,9 +15,10 @@ import hashlib
 import hmac
 import secrets
 from dataclasses import dataclass
+from typing import Protocol
 
 from service.model.clock import now_ms
-from service.model.console import SessionRecord
+from service.model.console import SessionRecord, SignedInPerson
 from service.model.errors import LRSError, UnauthorizedError
 from service.store.ports import SessionStore
 from service.tenancy.auth import Authenticator, Principal
@@ -50,6 +53,14 @@ class ActiveSession:
         )
 
 
+class People(Protocol):
+    """Resolves people signed in through single sign-on (service.tenancy.sso)."""
+
+    stamp: str  # a digest of the configuration that grants people their tenant and scopes
+
+    async def principal(self, person: SignedInPerson) -> Principal: ...
+
+
 def token_hash(token: str) -> str:
     """What the store keeps of a session token: a leaked table signs nobody in."""
     return hashlib.sha256(token.encode()).hexdigest()
@@ -70,9 +81,11 @@ class SessionKeeper:
         *,
         idle_seconds: float,
         max_seconds: float,
+        people: People | None = None,
     ) -> None:
         self._store = store
         self._authenticator = authenticator
+        self._people = people
         self._idle_ms = int(idle_seconds * 1000)
         self._max_ms = int(max_seconds * 1000)
 
@@ -85,16 +98,28 @@ class SessionKeeper:
         # rotated-out secret of an overlap keeps serving the API but opens no console session
         if self._authenticator.matched_hash(key, secret) != secret_hash:
             raise UnauthorizedError("this secret was rotated out; sign in with the new one")
+        return await self._start(principal, principal.key, secret_stamp(secret_hash), None)
+
+    async def sign_in_person(self, person: SignedInPerson, principal: Principal) -> SignedIn:
+        """A session for a person the OP vouched for and the SSO mapping granted `principal`."""
+        if self._people is None:
+            raise UnauthorizedError("single sign-on is not configured")
+        return await self._start(principal, "", self._people.stamp, person)
+
+    async def _start(
+        self, principal: Principal, key: str, stamp: str, person: SignedInPerson | None
+    ) -> SignedIn:
         now = now_ms()
         await self._store.remove_sessions_before(now - self._idle_ms, now - self._max_ms)
         token = secrets.token_urlsafe(32)
         record = SessionRecord(
             id_hash=token_hash(token),
-            credential_key=principal.key,
-            secret_stamp=secret_stamp(secret_hash),
+            credential_key=key,
+            secret_stamp=stamp,
             csrf_token=secrets.token_urlsafe(32),
             created_ms=now,
             seen_ms=now,
+            person=person,
         )
         await self._store.add_session(record)
         return SignedIn(token, record, principal)
@@ -111,18 +136,37 @@ class SessionKeeper:
         if now - record.seen_ms > self._idle_ms or now - record.created_ms > self._max_ms:
             await self._store.remove_session(id_hash)
             return None
-        try:
-            principal, secret_hash = await self._authenticator.resume(record.credential_key)
-        except LRSError:  # the credential or its tenant was removed or disabled
-            await self._store.remove_session(id_hash)
-            return None
-        if not hmac.compare_digest(secret_stamp(secret_hash), record.secret_stamp):
+        principal = await self._principal(record)
+        if principal is None:
             await self._store.remove_session(id_hash)
             return None
         if now - record.seen_ms >= TOUCH_EVERY_MS:
             await self._store.touch_session(id_hash, now)
         return ActiveSession(record, principal)
 
-    async def sign_out(self, token: str | None) -> None:
-        if token:
-            await self._store.remove_session(token_hash(token))
+    async def _principal(self, record: SessionRecord) -> Principal | None:
+        """Who a stored session acts as now; None once that has ended."""
+        if record.person is not None:
+            people = self._people
+            if people is None or not hmac.compare_digest(people.stamp, record.secret_stamp):
+                return None  # single sign-on was turned off or reconfigured
+            try:
+                return await people.principal(record.person)
+            except LRSError:  # the person's tenant was removed or disabled
+                return None
+        try:
+            principal, secret_hash = await self._authenticator.resume(record.credential_key)
+        except LRSError:  # the credential or its tenant was removed or disabled
+            return None
+        if not hmac.compare_digest(secret_stamp(secret_hash), record.secret_stamp):
+            return None
+        return principal
+
+    async def sign_out(self, token: str | None) -> SessionRecord | None:
+        """End the session of a cookie's token; the record it ended, if there was one."""
+        if not token or len(token) > 100:
+            return None
+        id_hash = token_hash(token)
+        record = await self._store.get_session(id_hash)
+        await self._store.remove_session(id_hash)
+        return record

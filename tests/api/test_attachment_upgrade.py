@@ -84,4 +84,4 @@ async def test_an_upgraded_store_keeps_serving_its_parts(settings: Settings) -> 
     if settings.store_url.startswith("sqlite"):
         with sqlite3.connect(sqlite_path(settings.store_url)) as conn:
             meta = dict(conn.execute("SELECT name, value FROM meta").fetchall())
-        assert meta["schema_version"] == str(SCHEMA_VERSION) == "4"
+        assert meta["schema_version"] == str(SCHEMA_VERSION) == "5"

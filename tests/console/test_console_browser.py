@@ -5,23 +5,36 @@ serious or critical accessibility violation (axe-core) on the main pages (issue 
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
 
 import httpx
 import pytest
 from selenium.webdriver.chrome.webdriver import WebDriver
 from selenium.webdriver.common.by import By
-from selenium.webdriver.support.wait import WebDriverWait
 
-from tests.console.browser import chromium, require_browser, screenshot, serious_violations
-from tests.server.served import ROOT, served_process
+from tests.console.browser import chromium, require_browser, screenshot
+from tests.console.printing import (
+    A4,
+    LETTER,
+    Paper,
+    PrintLayout,
+    page_size_cm,
+    print_pdf,
+    rows_missing,
+)
+from tests.console.served_demo import (
+    KEY,
+    SECRET,
+    arrive,
+    count,
+    no_serious_violations,
+    served_demo,
+    sign_in,
+)
 
-KEY, SECRET = "console-admin", "console-admin-secret"
 HOSTILE = "<img src=x onerror=alert(1)>"
 BAD_ROSTER = (
     "learner,name,department\n"
@@ -35,16 +48,7 @@ BAD_ROSTER = (
 def lrs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """One served LRS for the module, loaded by `make demo` and one hostile statement."""
     require_browser()
-    data = tmp_path_factory.mktemp("console")
-    with served_process(data, KEY, SECRET) as (base, _):
-        port = base.rsplit(":", 1)[1]
-        clean = {k: v for k, v in os.environ.items() if not k.startswith("LRS_")}
-        env = {**clean, "LRS_PORT": port, "LRS_BOOTSTRAP_KEY": KEY, "LRS_BOOTSTRAP_SECRET": SECRET}
-        demo = subprocess.run(
-            [sys.executable, "-m", "deploy.examples.demo"],
-            env=env, cwd=ROOT, capture_output=True, text=True, timeout=120, check=False,
-        )  # fmt: skip
-        assert demo.returncode == 0, demo.stdout + demo.stderr
+    with served_demo(tmp_path_factory.mktemp("console")) as base:
         hostile = {
             "actor": {"objectType": "Agent", "name": HOSTILE, "mbox": "mailto:x@example.com"},
             "verb": {"id": "http://example.org/verbs/said", "display": {"en-US": HOSTILE}},
@@ -69,34 +73,6 @@ def driver(lrs: str) -> Iterator[WebDriver]:
         browser.quit()
 
 
-def sign_in(driver: WebDriver, base: str) -> None:
-    driver.get(f"{base}/console/")
-    if "/signin" not in driver.current_url:
-        return
-    driver.find_element(By.ID, "key").send_keys(KEY)
-    driver.find_element(By.ID, "secret").send_keys(SECRET)
-    driver.find_element(By.CSS_SELECTOR, "form.stack button[type=submit]").click()
-    arrive(driver, lambda url: "/signin" not in url)
-
-
-def arrive(driver: WebDriver, where: Callable[[str], bool]) -> None:
-    """Wait (bounded) for the navigation a click started to land where expected."""
-    WebDriverWait(driver, 15).until(lambda d: where(d.current_url))
-
-
-def count(driver: WebDriver, selector: str) -> int:
-    """How many elements match, now (no implicit wait for ones that should not exist)."""
-    found: int = driver.execute_script(
-        "return document.querySelectorAll(arguments[0]).length", selector
-    )
-    return found
-
-
-def no_serious_violations(driver: WebDriver) -> None:
-    violations = serious_violations(driver)
-    assert violations == [], violations
-
-
 def test_sign_in_and_see_the_rates_chart_with_its_table(driver: WebDriver, lrs: str) -> None:
     driver.get(f"{lrs}/console/signin")
     no_serious_violations(driver)
@@ -115,28 +91,118 @@ def test_sign_in_and_see_the_rates_chart_with_its_table(driver: WebDriver, lrs: 
     screenshot(driver, "02-outcomes")
 
 
-def test_the_outcomes_report_prints_on_a4_without_the_navigation(
-    driver: WebDriver, lrs: str
+def test_the_kpi_page_draws_each_estimate_with_its_interval(driver: WebDriver, lrs: str) -> None:
+    """The planted effect's interval lies right of zero; the placebo's crosses it."""
+    sign_in(driver, lrs)
+    driver.get(f"{lrs}/console/outcomes")
+    driver.find_element(By.LINK_TEXT, "Outcomes and KPIs").click()
+    arrive(driver, lambda url: url.endswith("/console/outcomes/kpis"))
+    revenue = _estimate(driver, "Product knowledge and Revenue per rep (kEUR)")
+    assert revenue["includes_zero"] == "no"
+    assert 0 < revenue["low"] < revenue["estimate"] < revenue["high"]
+    assert revenue["zero_x"] < revenue["bar"][0] < revenue["point_x"] < revenue["bar"][1]
+    assert "that is an improvement" in revenue["text"]
+    assert "Pre-period check passed" in revenue["text"]
+    assert "Sales Pilot (12 periods): fewer than 5 people" in revenue["text"]
+    assert "Minimum group size 5 people" in revenue["text"]
+    coffee = _estimate(driver, "Product knowledge and Office coffee per person (cups)")
+    assert coffee["includes_zero"] == "yes"
+    assert coffee["low"] <= 0 <= coffee["high"]
+    assert coffee["bar"][0] < coffee["zero_x"] < coffee["bar"][1]
+    assert "The interval includes zero: the data are consistent with no effect." in coffee["text"]
+    method = driver.find_element(By.CSS_SELECTOR, "#impact").text
+    assert "wild cluster bootstrap" in method
+    no_serious_violations(driver)
+    screenshot(driver, "10-kpis-impact")
+
+
+def _estimate(driver: WebDriver, heading: str) -> dict[str, Any]:
+    """What one outcome x KPI block shows: its text, its table's Estimate row, and where
+    the chart puts the zero line, the bar and the point (page pixels)."""
+    article = driver.find_element(
+        By.XPATH, f"//article[contains(@class, 'impact')][.//h3[normalize-space()='{heading}']]"
+    )
+    cells = [
+        c.text
+        for c in article.find_elements(
+            By.XPATH, ".//table[contains(@class, 'numbers')]//tr[th='Estimate']/td"
+        )
+    ]
+    drawn = driver.execute_script(
+        "const svg = arguments[0].querySelector('svg.interval');"
+        "const x = el => { const r = el.getBoundingClientRect(); return [r.left, r.right]; };"
+        "return {zero: x(svg.querySelector('line.zero'))[0],"
+        " bar: x(svg.querySelector('g.r0 line.bar')),"
+        " point: x(svg.querySelector('g.r0 circle.point'))};",
+        article,
+    )
+    point = drawn["point"]
+    return {
+        "text": article.text.replace("\n", " "),
+        "estimate": float(cells[0]),
+        "low": float(cells[1]),
+        "high": float(cells[2]),
+        "includes_zero": cells[3],
+        "zero_x": drawn["zero"],
+        "bar": drawn["bar"],
+        "point_x": (point[0] + point[1]) / 2,
+    }
+
+
+def test_impact_download_is_csv_with_a_bom(lrs: str) -> None:
+    with httpx.Client(base_url=lrs) as client:
+        client.post("/console/signin", data={"key": KEY, "secret": SECRET})
+        answer = client.get("/console/outcomes/impact.csv")
+    assert answer.status_code == 200
+    assert answer.content.startswith(b"\xef\xbb\xbfoutcome,outcome_name,kpi,kpi_name")
+    assert "Product knowledge" in answer.content.decode("utf-8-sig")
+
+
+@pytest.mark.parametrize("paper", [A4, LETTER], ids=lambda paper: paper.name)
+@pytest.mark.parametrize(
+    "report",
+    [
+        "/console/outcomes?outcome=product-knowledge",
+        "/console/outcomes",
+        "/console/outcomes/kpis",
+    ],
+)
+def test_a_report_prints_whole_on_a4_and_letter(
+    driver: WebDriver, lrs: str, report: str, paper: Paper
 ) -> None:
+    """Laid out for print at the paper's printable width nothing runs past it, and the PDF
+    Chromium prints on that paper holds every table row, on no more pages than the layout
+    fills (a section kept whole that is taller than what is left of a page would add one)."""
+    sign_in(driver, lrs)
+    driver.get(f"{lrs}{report}")
+    with PrintLayout(driver, paper) as layout:
+        assert not layout.shown("header.top"), "the navigation prints"
+        assert layout.shown("main svg.chart"), "the chart does not print"
+        assert layout.overflowing() == []
+        rows = layout.rows()
+        needed = layout.pages_needed()
+    pdf = print_pdf(driver, paper)
+    width, height = page_size_cm(pdf)  # Chromium rounds to whole points
+    assert abs(width - paper.width_cm) < 0.05
+    assert abs(height - paper.height_cm) < 0.05
+    assert 1 <= len(pdf.pages) <= needed, (len(pdf.pages), needed)  # no page pushed over
+    assert len(rows) > 3
+    assert rows_missing(pdf, rows) == []
+
+
+def test_a_report_too_wide_for_letter_is_caught(driver: WebDriver, lrs: str) -> None:
+    """The print check can fail: a rates table forced wider than the page is found both in
+    the layout and by the rows the PDF lost."""
     sign_in(driver, lrs)
     driver.get(f"{lrs}/console/outcomes?outcome=product-knowledge")
-    driver.execute_cdp_cmd("Emulation.setEmulatedMedia", {"media": "print"})
-    driver.set_window_size(794, 1123)  # A4 at 96 dpi
-    try:
-        assert (
-            driver.execute_script(
-                "return getComputedStyle(document.querySelector('header.top')).display"
-            )
-            == "none"
-        )
-        assert count(driver, "#rates svg.chart circle") > 0
-        page_width = driver.execute_script("return document.documentElement.scrollWidth")
-        assert page_width <= 794, "the report is wider than the page"
-        pdf = driver.print_page()
-        assert pdf.startswith("JVBERi")  # base64 of "%PDF"
-    finally:
-        driver.execute_cdp_cmd("Emulation.setEmulatedMedia", {"media": ""})
-        driver.set_window_size(1280, 900)
+    driver.execute_script(
+        "for (const t of document.querySelectorAll('table.pivot'))"
+        " { t.style.tableLayout = 'auto'; t.style.width = '1400px'; }"
+    )
+    with PrintLayout(driver, LETTER) as layout:
+        assert any(found.startswith("table.pivot") for found in layout.overflowing())
+        rows = layout.rows()
+    assert rows_missing(print_pdf(driver, LETTER), rows) != []
 
 
 def test_ingest_download_is_csv_with_a_bom(lrs: str) -> None:
@@ -310,10 +376,11 @@ def test_phone_width_outcomes_page(lrs: str) -> None:
     phone = chromium(390, 844, phone=True)
     try:
         sign_in(phone, lrs)
-        phone.get(f"{lrs}/console/outcomes")
-        width = phone.execute_script("return document.documentElement.scrollWidth")
-        assert width <= 390 + 1, "the page scrolls sideways on a phone"
-        screenshot(phone, "09-outcomes-phone")
+        for page, name in (("outcomes", "09-outcomes-phone"), ("outcomes/kpis", "11-kpis-phone")):
+            phone.get(f"{lrs}/console/{page}")
+            width = phone.execute_script("return document.documentElement.scrollWidth")
+            assert width <= 390 + 1, f"{page} scrolls sideways on a phone"
+            screenshot(phone, name)
     finally:
         phone.quit()
 

@@ -128,13 +128,18 @@ async def test_outcome_pages_say_clearly_when_the_store_keeps_no_outcomes(
     async with browser(app) as client:
         await sign_in(client)
         answer = await client.get("/console/outcomes")
+        kpis = await client.get("/console/outcomes/kpis")
     if store_url.startswith("mongodb"):
         assert answer.status_code == 501
         assert "Outcome mapping needs the SQLite store" in answer.text
         assert "MongoDB" in answer.text
+        assert kpis.status_code == 501
+        assert "Outcome mapping needs the SQLite store" in kpis.text
     else:
         assert answer.status_code == 200
         assert "No outcome map has been evaluated yet" in answer.text
+        assert kpis.status_code == 400
+        assert "no outcome map has been evaluated yet" in kpis.text
 
 
 async def test_sessions_expire_when_idle(tmp_path: Path) -> None:
@@ -187,6 +192,8 @@ BAD_ADDRESSES = (
     "/console/statements?more=xyz",
     "/console/statements/not-a-uuid",
     "/console/outcomes/learner?learner=%25%25",
+    "/console/outcomes/kpis?lag=abc&group_by=nope",
+    "/console/outcomes/impact.csv?lag=99",
     "/console/operations/targets/abc/dead-letters?tenant=default",
     "/console/operations/targets/1/dead-letters",
 )

@@ -12,7 +12,6 @@ from __future__ import annotations
 import asyncio
 import subprocess
 import sys
-from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -25,7 +24,6 @@ from service.app import create_app
 from tests.api.multipart_helpers import attachment_meta, multipart_body
 from tests.builders import activity, agent, statement, voiding
 from tests.conftest import make_settings
-from tests.mongo_support import MONGODB_URL, drop_database, fresh_database_url
 from tests.server.served import ROOT
 from tests.tenancy_support import Issued, client, issue
 
@@ -34,14 +32,8 @@ STATEMENTS = "/xapi/statements"
 
 
 @pytest.fixture
-async def target_url() -> AsyncIterator[str]:
-    if not MONGODB_URL:
-        pytest.skip("LRS_TEST_MONGODB_URL is not set (make test sets it)")
-    url = fresh_database_url()
-    try:
-        yield url
-    finally:
-        await drop_database(url)
+def target_url(fresh_mongo_url: str) -> str:
+    return fresh_mongo_url
 
 
 async def _app(tmp_path: Path, url: str) -> FastAPI:

@@ -7,36 +7,19 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import orjson
-import pytest
-from pymongo import MongoClient
 
 from service.model.statements import StatementQuery, StatementWrite
 from service.store.mongo import MongoOptions, MongoStore
 from service.store.ports import Store
 from service.store.sqlite import SQLiteStore
 from tests.builders import statement
-from tests.mongo_support import MONGODB_URL, fresh_database_url
 from tests.server.served import ROOT
 from tests.store.statement_support import prep
 
 COUNT = 300
-
-
-@pytest.fixture
-def mongo_url() -> Iterator[str]:
-    if not MONGODB_URL:
-        pytest.skip("LRS_TEST_MONGODB_URL is not set (make test sets it)")
-    url = fresh_database_url()
-    yield url
-    client: MongoClient[dict[str, object]] = MongoClient(url)
-    try:
-        client.drop_database(client.get_default_database().name)
-    finally:
-        client.close()
 
 
 async def _ascending(store: Store) -> list[tuple[str, str]]:
@@ -68,7 +51,8 @@ async def _target_order(url: str) -> list[tuple[str, str]]:
         await target.close()
 
 
-def test_a_killed_copy_resumes_without_duplicates(tmp_path: Path, mongo_url: str) -> None:
+def test_a_killed_copy_resumes_without_duplicates(tmp_path: Path, fresh_mongo_url: str) -> None:
+    mongo_url = fresh_mongo_url
     expected = asyncio.run(_fill_source(tmp_path / "source.sqlite3"))
     command = [sys.executable, "-m", "service", "migrate", "--from"]
     command += [f"sqlite:///{tmp_path / 'source.sqlite3'}", "--to", mongo_url, "--chunk", "1"]

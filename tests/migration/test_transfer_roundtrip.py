@@ -6,7 +6,6 @@ are compared through the storage ports of each store, as the admin API shows the
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -17,6 +16,7 @@ import pytest
 from service.model.clock import now_ms
 from service.model.forwarding import DeliveryOutcome, ForwardTarget
 from service.model.statements import StatementWrite
+from service.outcomes.learners import learner_of_key
 from service.store.migration.endpoints import open_source, open_target
 from service.store.migration.runner import migrate
 from service.store.mongo import MongoOptions, MongoStore
@@ -24,21 +24,14 @@ from service.store.ports import Store
 from service.store.sqlite import SQLiteStore
 from service.xapi.agents import agent_key
 from tests.builders import agent, statement
-from tests.mongo_support import MONGODB_URL, drop_database, fresh_database_url
 from tests.store.statement_support import prep
 
 pytestmark = pytest.mark.asyncio
 
 
 @pytest.fixture
-async def mongo_url() -> AsyncIterator[str]:
-    if not MONGODB_URL:
-        pytest.skip("LRS_TEST_MONGODB_URL is not set (make test sets it)")
-    url = fresh_database_url()
-    try:
-        yield url
-    finally:
-        await drop_database(url)
+def mongo_url(fresh_mongo_url: str) -> str:
+    return fresh_mongo_url
 
 
 async def _fill(store: Store) -> None:
@@ -66,7 +59,9 @@ async def _fill(store: Store) -> None:
     await store.outbox.finish_forward_batch(down, owner="me", now_ms=now_ms(), outcome=failed)
     bob = agent_key(agent("bob"))
     assert bob is not None
-    await store.erasure.erase_agent("default", bob, erased_by="admin", pseudonym={"name": "erased"})
+    await store.erasure.erase_agent(
+        "default", bob, learner=learner_of_key(bob), erased_by="admin", pseudonym={"name": "erased"}
+    )
 
 
 async def _state(store: Store) -> dict[str, Any]:

@@ -7,19 +7,12 @@ from collections.abc import AsyncIterator
 import pytest
 
 from service.store.mongo import MongoOptions, MongoStore
-from tests.mongo_support import MONGODB_URL, drop_database, fresh_database_url
 
 
 @pytest.fixture
-async def database_url() -> AsyncIterator[str]:
+def database_url(fresh_mongo_url: str) -> str:
     """A fresh database on the test server, dropped afterwards."""
-    if not MONGODB_URL:
-        pytest.skip("LRS_TEST_MONGODB_URL is not set (make test sets it)")
-    url = fresh_database_url()
-    try:
-        yield url
-    finally:
-        await drop_database(url)
+    return fresh_mongo_url
 
 
 @pytest.fixture

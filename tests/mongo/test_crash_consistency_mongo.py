@@ -11,11 +11,9 @@ answer the kill cut off: pending ones stay invisible, committed ones are visible
 from __future__ import annotations
 
 import io
-from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
-import pytest
 from pymongo import MongoClient
 
 from loadtests.crash_batches import Ledger
@@ -23,27 +21,14 @@ from loadtests.crash_load import HEADERS
 from loadtests.crash_server import KEY, SECRET, spawn, wait_ready
 from loadtests.crash_verify import Checks, verify_everything
 from loadtests.crashtest import Config, run
-from tests.mongo_support import MONGODB_URL, fresh_database_url
 
 SEED = 26  # its five cycles kill while busy, while idle and during a start-up
 
 
-@pytest.fixture
-def store_url() -> Iterator[str]:
-    if not MONGODB_URL:
-        pytest.skip("LRS_TEST_MONGODB_URL is not set (make test sets it)")
-    url = fresh_database_url()
-    yield url
-    client: MongoClient[dict[str, object]] = MongoClient(url)
-    try:
-        client.drop_database(client.get_default_database().name)
-    finally:
-        client.close()
-
-
 def test_sigkill_during_ingest_on_mongodb_keeps_acknowledged_and_batches_whole(
-    tmp_path: Path, store_url: str
+    tmp_path: Path, fresh_mongo_url: str
 ) -> None:
+    store_url = fresh_mongo_url
     ledger = Ledger()
     out = io.StringIO()
     config = Config(

@@ -9,9 +9,11 @@ import warnings
 from pathlib import Path
 
 import pytest
+from pydantic import ValidationError
 
 from service import __version__
 from service.model.errors import StoreError
+from service.settings import MongoSettings, Settings
 from service.store.factory import make_store
 from service.store.mongo import MongoOptions, MongoStore
 from service.store.mongo.schema import INDEXES, META, SCHEMA_VERSION, STATEMENTS, TENANTS
@@ -58,10 +60,24 @@ async def test_settings_reach_the_client(tmp_path: Path) -> None:
         await client.close()
 
 
+def test_mongo_variables_fill_the_mongo_section(monkeypatch: pytest.MonkeyPatch) -> None:
+    """LRS_MONGO_* keep their names; a bad value is reported under its variable."""
+    monkeypatch.setenv("LRS_MONGO_TIMEOUT_MS", "1500")
+    monkeypatch.setenv("LRS_MONGO_CONSISTENCY_LAG_MS", "40")
+    settings = Settings(_env_file=None, store_url="mongodb://h/lrs")
+    assert (settings.mongo.timeout_ms, settings.mongo.consistency_lag_ms) == (1500, 40)
+    assert MongoOptions.from_settings(settings).timeout_ms == 1500
+    monkeypatch.setenv("LRS_MONGO_TIMEOUT_MS", "0")
+    with pytest.raises(ValidationError, match="LRS_MONGO_TIMEOUT_MS"):
+        Settings(_env_file=None)
+
+
 async def test_an_unreachable_server_is_one_clear_store_error_t21() -> None:
     """T-21: a server that never answers is one StoreError naming the host and the timeout."""
     port = free_port()  # nothing listens there
-    options = MongoOptions(url=f"mongodb://127.0.0.1:{port}/lrs", timeout_ms=300)
+    options = MongoOptions(
+        f"mongodb://127.0.0.1:{port}/lrs", MongoSettings(_env_file=None, timeout_ms=300)
+    )
     reason = f"MongoDB at 127.0.0.1:{port} did not answer within 300 ms"
     with pytest.raises(StoreError, match=reason):
         await MongoStore(options).open()

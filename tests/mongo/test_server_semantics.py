@@ -9,12 +9,13 @@ avoids that form; the README's list of differences names them (section "The test
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from datetime import datetime
 
 import pytest
 from bson import ObjectId
 from pymongo import ASCENDING, DESCENDING, AsyncMongoClient, InsertOne, ReturnDocument, UpdateOne
 from pymongo.asynchronous.collection import AsyncCollection
-from pymongo.errors import BulkWriteError
+from pymongo.errors import BulkWriteError, DuplicateKeyError
 
 pytestmark = pytest.mark.asyncio
 Doc = dict[str, object]
@@ -237,3 +238,61 @@ async def test_group_by_a_field_path_with_max(coll: AsyncCollection[Doc]) -> Non
     cursor = await coll.aggregate(pipeline)
     groups = {str(d["_id"]): d["last"] async for d in cursor}
     assert groups == {"7:a": 7, "7:b": 3}
+
+
+async def test_lease_renewal_and_take_over(coll: AsyncCollection[Doc]) -> None:
+    """lease_store: a renewal matches only the holder's unexpired lease; a take upserts on
+    `{_id, $or: [holder, expired]}`, inserting `{_id}` plus the update (fields under `$or` are
+    not copied into the new document) and `$inc` starting from 0."""
+    taken = await coll.find_one_and_update(
+        {"_id": "outcomes/t", "$or": [{"holder": "a"}, {"expires": {"$lte": 1000}}]},
+        {"$set": {"holder": "a", "expires": 2000}, "$inc": {"generation": 1}},
+        upsert=True,
+        return_document=ReturnDocument.AFTER,
+    )
+    assert taken == {"_id": "outcomes/t", "holder": "a", "expires": 2000, "generation": 1}
+    renewed = await coll.find_one_and_update(
+        {"_id": "outcomes/t", "holder": "a", "expires": {"$gt": 1500}},
+        {"$set": {"expires": 2500}},
+        return_document=ReturnDocument.AFTER,
+    )
+    assert renewed == {"_id": "outcomes/t", "holder": "a", "expires": 2500, "generation": 1}
+    late = await coll.find_one_and_update(
+        {"_id": "outcomes/t", "holder": "a", "expires": {"$gt": 3000}},
+        {"$set": {"expires": 4000}},
+        return_document=ReturnDocument.AFTER,
+    )
+    assert late is None  # expired: no renewal
+    over = await coll.find_one_and_update(
+        {"_id": "outcomes/t", "$or": [{"holder": "b"}, {"expires": {"$lte": 3000}}]},
+        {"$set": {"holder": "b", "expires": 4000}, "$inc": {"generation": 1}},
+        upsert=True,
+        return_document=ReturnDocument.AFTER,
+    )
+    assert over == {"_id": "outcomes/t", "holder": "b", "expires": 4000, "generation": 2}
+
+
+async def test_lease_take_of_a_lease_held_by_another(coll: AsyncCollection[Doc]) -> None:
+    """lease_store: the take's upsert misses the held lease and tries to insert its `_id`.
+    MongoDB fails with a duplicate key (E11000); the test server answers no document (a
+    difference the README lists). The adapter relies only on what both do: the held lease
+    stays as it is and no second document appears."""
+    held = {"_id": "outcomes/t", "holder": "a", "expires": 5000, "generation": 1}
+    await coll.insert_one(dict(held))
+    try:
+        answer = await coll.find_one_and_update(
+            {"_id": "outcomes/t", "$or": [{"holder": "b"}, {"expires": {"$lte": 3000}}]},
+            {"$set": {"holder": "b", "expires": 4000}, "$inc": {"generation": 1}},
+            upsert=True,
+            return_document=ReturnDocument.AFTER,
+        )
+    except DuplicateKeyError:
+        answer = None
+    assert answer is None
+    assert await coll.find({}).to_list() == [held]
+
+
+async def test_hello_reports_the_servers_time(coll: AsyncCollection[Doc]) -> None:
+    """lease_store: `hello` answers `localTime`, a BSON date (the lease's clock)."""
+    hello = await coll.database.command("hello")
+    assert isinstance(hello["localTime"], datetime)

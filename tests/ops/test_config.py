@@ -47,6 +47,22 @@ def test_config_json_masks_secrets() -> None:
     assert "pa55word" not in done.stdout
 
 
+def test_config_json_shows_the_sso_mapping_and_masks_the_client_secret() -> None:
+    mapping = {"it-ops": {"tenant": "default", "scopes": ["operator"]}}
+    done = _config(
+        "--json",
+        LRS_OIDC_ISSUER="https://op.example",
+        LRS_OIDC_CLIENT_ID="lrs",
+        LRS_OIDC_CLIENT_SECRET="oidc-client-secret",
+        LRS_OIDC_MAPPING=orjson.dumps(mapping).decode(),
+    )
+    assert done.returncode == 0, done.stderr
+    config = orjson.loads(done.stdout)
+    assert config["LRS_OIDC_MAPPING"] == mapping
+    assert config["LRS_OIDC_CLIENT_SECRET"] == MASK
+    assert "oidc-client-secret" not in done.stdout
+
+
 def test_config_text_lists_every_variable() -> None:
     done = _config()
     assert done.returncode == 0, done.stderr

@@ -93,6 +93,8 @@ async def test_too_little_data_says_why(planted: httpx.AsyncClient) -> None:
     narrow = await _impact(planted, kpi="revenue-per-rep", group_by="team")
     assert narrow["estimate"] is None
     assert "only 0 org units" in narrow["summary"]
+    assert not any("inform the estimate" in caveat for caveat in narrow["caveats"])
+    assert not any("not proof" in caveat for caveat in narrow["caveats"])
 
 
 async def test_bad_questions_get_clear_answers(planted: httpx.AsyncClient) -> None:

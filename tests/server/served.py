@@ -1,4 +1,8 @@
-"""Run `python -m service serve` as a real process on a free loopback port."""
+"""Run `python -m service serve` as a real process on a free loopback port; and the fixture
+of a fresh MongoDB database that such processes (crash, migrate, quota tests) are pointed at.
+
+Registered as a pytest plugin by tests/conftest.py, so `fresh_mongo_url` is there for every test.
+"""
 
 from __future__ import annotations
 
@@ -13,6 +17,10 @@ from pathlib import Path
 from typing import IO
 
 import httpx
+import pytest
+from pymongo import MongoClient
+
+from tests.mongo_support import MONGODB_URL, fresh_database_url
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -65,29 +73,19 @@ def wait_ready(base: str, process: subprocess.Popen[bytes], seconds: float = 30)
 
 
 @contextmanager
-def served_process(
-    data: Path, key: str, secret: str, **settings: str
-) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
-    """A served LRS on `data`/lrs.sqlite3 with one bootstrap credential: its base URL and process.
-
-    `settings` are more LRS_ variables (e.g. LRS_WORKERS="2"). Stopped with SIGTERM on exit.
-    """
+def served(env: dict[str, str], log: Path) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+    """A served LRS with these LRS_ variables, on a free port, logging to `log`: its base URL
+    and process once /readyz answers (the log in the failure if it never does). Stopped with
+    SIGTERM on exit."""
     port = free_port()
-    env = {
-        "LRS_PORT": str(port),
-        "LRS_STORE_URL": f"sqlite:///{data / 'lrs.sqlite3'}",
-        "LRS_BOOTSTRAP_KEY": key,
-        "LRS_BOOTSTRAP_SECRET": secret,
-        **settings,
-    }
     base = f"http://127.0.0.1:{port}"
-    with (data / "server.log").open("wb") as log:
-        process = serve(env, log)
+    with log.open("wb") as out:
+        process = serve({**env, "LRS_PORT": str(port)}, out)
         try:
             wait_ready(base, process)
         except AssertionError:
             process.terminate()
-            raise AssertionError((data / "server.log").read_text()) from None
+            raise AssertionError(log.read_text()) from None
         try:
             yield base, process
         finally:
@@ -96,7 +94,40 @@ def served_process(
 
 
 @contextmanager
+def served_process(
+    data: Path, key: str, secret: str, **settings: str
+) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+    """A served LRS on `data`/lrs.sqlite3 with one bootstrap credential: its base URL and process.
+
+    `settings` are more LRS_ variables (e.g. LRS_WORKERS="2"). Stopped with SIGTERM on exit.
+    """
+    env = {
+        "LRS_STORE_URL": f"sqlite:///{data / 'lrs.sqlite3'}",
+        "LRS_BOOTSTRAP_KEY": key,
+        "LRS_BOOTSTRAP_SECRET": secret,
+        **settings,
+    }
+    with served(env, data / "server.log") as running:
+        yield running
+
+
+@contextmanager
 def running_lrs(data: Path, key: str, secret: str, **settings: str) -> Iterator[str]:
     """The base URL of `served_process`."""
     with served_process(data, key, secret, **settings) as (base, _):
         yield base
+
+
+@pytest.fixture
+def fresh_mongo_url() -> Iterator[str]:
+    """The URL of a database no other test uses on the MongoDB test server, dropped afterwards;
+    the test is skipped where no server is configured."""
+    if not MONGODB_URL:
+        pytest.skip("LRS_TEST_MONGODB_URL is not set (make test sets it)")
+    url = fresh_database_url()
+    yield url
+    client: MongoClient[dict[str, object]] = MongoClient(url)
+    try:
+        client.drop_database(client.get_default_database().name)
+    finally:
+        client.close()

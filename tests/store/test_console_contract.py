@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from service.model.clock import now_ms
-from service.model.console import SessionRecord
+from service.model.console import SessionRecord, SignedInPerson
 from service.store.ports import Store
 from service.xapi.agents import agent_key
 from tests.builders import statement
@@ -28,6 +28,15 @@ async def test_sessions_round_trip_and_end(store: Store) -> None:
     await store.sessions.remove_session("h1")
     assert await store.sessions.get_session("h1") is None
     await store.sessions.remove_session("h1")  # signing out twice is fine
+
+
+async def test_single_sign_on_sessions_keep_their_person(store: Store) -> None:
+    person = SignedInPerson("sub-1", "Ada", "acme", ("outcomes/read", "statements/read"))
+    record = SessionRecord("h1", "", "config-stamp", "csrf-token", 1_000, 1_000, person)
+    await store.sessions.add_session(record)
+    assert await store.sessions.get_session("h1") == record
+    await store.sessions.add_session(session("h2", 1_000, 1_000))
+    assert (await store.sessions.get_session("h2")).person is None  # type: ignore[union-attr]
 
 
 async def test_touch_never_moves_activity_backwards(store: Store) -> None:

@@ -14,6 +14,7 @@ from service.model.documents import (
 )
 from service.model.errors import ConflictError, NotFoundError
 from service.model.forwarding import DeliveryOutcome, ForwardTarget, TargetFilter
+from service.outcomes.learners import learner_of_key
 from service.store.ports import Store
 from service.xapi.agents import agent_key
 from service.xapi.documents import new_write, put_policy
@@ -145,12 +146,13 @@ async def test_erase_agent(store: Store) -> None:
     )
     await store.documents.put_document("t1", DocumentKey(scope, "s"), write)
     record = await store.erasure.erase_agent(
-        "t1", key, erased_by="tester", pseudonym=pseudonym_for("x1")
+        "t1", key, learner=learner_of_key(key), erased_by="tester", pseudonym=pseudonym_for("x1")
     )
     counts = record.counts
     assert (counts.statements_deleted, counts.statements_redacted) == (2, 1)
     assert (counts.documents_deleted, counts.outbox_deleted, counts.agents_deleted) == (1, 2, 1)
     assert "erin" not in record.agent_hash
+    assert sorted(record.deleted_statement_ids) == sorted(about)
     assert await query_ids(store, agent=key, related_agents=True) == []
     assert await query_ids(store) == other + mention
     redacted = await store.statements.get_statement("t1", mention[0], voided=False)

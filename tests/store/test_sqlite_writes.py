@@ -11,6 +11,7 @@ from typing import Any
 import orjson
 import pytest
 
+from service.model.console import SessionRecord, SignedInPerson
 from service.model.errors import ConflictError
 from service.model.statements import KeyKind, NewStatement, StatementQuery, StatementWrite
 from service.store.sqlite import SQLiteStore
@@ -205,3 +206,24 @@ async def test_checkpointer_truncates_a_growing_wal(store: SQLiteStore) -> None:
         checkpointer.stop()
     page = await store.statements.query_statements(TENANT, StatementQuery(limit=100))
     assert len(page.bodies) == 51
+
+
+async def test_console_sessions_of_an_older_file_gain_the_person_column(tmp_path: Path) -> None:
+    """A file whose sessions table predates single sign-on keeps its sessions and gains SSO."""
+    path = tmp_path / "old.sqlite3"
+    store = SQLiteStore(path)
+    await store.open()
+    await store.sessions.add_session(SessionRecord("h1", "key-1", "stamp", "csrf", 1_000, 1_000))
+    await store.close()
+    with sqlite3.connect(path) as conn:
+        conn.execute("ALTER TABLE console_sessions DROP COLUMN person")
+    store = SQLiteStore(path)
+    await store.open()
+    try:
+        kept = await store.sessions.get_session("h1")
+        person = SignedInPerson("sub", "Ada", "acme", ("outcomes/read",))
+        await store.sessions.add_session(SessionRecord("h2", "", "s", "c", 2_000, 2_000, person))
+        assert (await store.sessions.get_session("h2")).person == person  # type: ignore[union-attr]
+    finally:
+        await store.close()
+    assert kept == SessionRecord("h1", "key-1", "stamp", "csrf", 1_000, 1_000)

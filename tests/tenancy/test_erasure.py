@@ -76,6 +76,7 @@ async def test_erasure_deletes_redacts_and_records(app: FastAPI) -> None:
             "attachments_deleted": 1,
             "outbox_deleted": 0,
             "agents_deleted": 1,
+            "outcome_rows_deleted": 0,
         }
         assert record["erased_by"].startswith(f"credential:{admin.key}")
         assert "erin" not in response.text

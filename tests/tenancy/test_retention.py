@@ -1,5 +1,5 @@
 """Retention policies over HTTP and the CLI: a dry run counts, a run deletes exactly those,
-outcome rates are evaluated again, tombstones are kept, every run is audited, and the
+outcome evidence is retracted, tombstones are kept, every run is audited, and the
 service runs policies on its own schedule (issue 20)."""
 
 from __future__ import annotations

@@ -8,36 +8,19 @@ burst plus its rate over the elapsed time; counted per process, they admit twice
 
 from __future__ import annotations
 
-import subprocess
 import time
-from collections.abc import Iterator
-from contextlib import ExitStack, contextmanager
+from contextlib import ExitStack
 from pathlib import Path
 
 import httpx
 import pytest
-from pymongo import MongoClient
 
-from tests.mongo_support import MONGODB_URL, fresh_database_url
-from tests.server.served import free_port, serve, wait_ready
+from tests.mongo_support import MONGODB_URL
+from tests.server.served import served
 
 KEY, SECRET = "quota-key", "quota-secret-value"
 RATE, BURST, REQUESTS = 1.0, 8, 30
 STORES = ["sqlite", "mongodb"] if MONGODB_URL else ["sqlite"]
-
-
-@contextmanager
-def _served(tmp_path: Path, name: str, env: dict[str, str]) -> Iterator[str]:
-    port = free_port()
-    with (tmp_path / f"{name}.log").open("wb") as log:
-        process: subprocess.Popen[bytes] = serve({**env, "LRS_PORT": str(port)}, log)
-        base = f"http://127.0.0.1:{port}"
-        try:
-            wait_ready(base, process)
-            yield base
-        finally:
-            process.terminate()
-            process.wait(timeout=30)
 
 
 def _admitted(tmp_path: Path, store_url: str, *, shared: bool) -> tuple[int, float]:
@@ -51,7 +34,7 @@ def _admitted(tmp_path: Path, store_url: str, *, shared: bool) -> tuple[int, flo
         "LRS_QUOTA_SHARED": "true" if shared else "false",
     }
     with ExitStack() as stack:
-        bases = [stack.enter_context(_served(tmp_path, f"lrs{i}", env)) for i in range(2)]
+        bases = [stack.enter_context(served(env, tmp_path / f"lrs{i}.log"))[0] for i in range(2)]
         clients = [
             stack.enter_context(
                 httpx.Client(
@@ -74,17 +57,11 @@ def _admitted(tmp_path: Path, store_url: str, *, shared: bool) -> tuple[int, flo
 
 
 @pytest.fixture(params=STORES)
-def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'lrs.sqlite3'}"
-        return
-    url = fresh_database_url()
-    yield url
-    client: MongoClient[dict[str, object]] = MongoClient(url)
-    try:
-        client.drop_database(client.get_default_database().name)
-    finally:
-        client.close()
+        return f"sqlite:///{tmp_path / 'lrs.sqlite3'}"
+    url: str = request.getfixturevalue("fresh_mongo_url")
+    return url
 
 
 def test_two_processes_share_one_budget(tmp_path: Path, store_url: str) -> None:

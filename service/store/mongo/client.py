@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 import logging
 from collections.abc import Callable, Coroutine
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, ParamSpec, TypeVar
 
 from bson.errors import BSONError
@@ -19,7 +19,7 @@ from pymongo.errors import (
 )
 
 from service.model.errors import StoreError
-from service.settings import Settings
+from service.settings import MongoSettings, Settings
 
 P = ParamSpec("P")
 T = TypeVar("T")
@@ -30,36 +30,30 @@ log = logging.getLogger("service.store.mongo")
 
 @dataclass(frozen=True, slots=True)
 class MongoOptions:
-    """What the service configures about its MongoDB connection (LRS_MONGO_* settings)."""
+    """Where the MongoDB store is (the store URL) and its connection settings (LRS_MONGO_*)."""
 
     url: str
-    write_concern: str = "majority"
-    journal: bool = True
-    read_preference: str = "primary"
-    timeout_ms: int = 10_000  # PyMongo's client-side operation timeout (timeoutMS)
-    consistency_lag_ms: int = 0
+    # by default the defaults, without reading the environment
+    settings: MongoSettings = field(default_factory=MongoSettings.model_construct)
 
     @classmethod
     def from_settings(cls, settings: Settings) -> MongoOptions:
-        return cls(
-            url=settings.store_url,
-            write_concern=settings.mongo_write_concern,
-            journal=settings.mongo_journal,
-            read_preference=settings.mongo_read_preference,
-            timeout_ms=settings.mongo_timeout_ms,
-            consistency_lag_ms=settings.mongo_consistency_lag_ms,
-        )
+        return cls(settings.store_url, settings.mongo)
+
+    @property
+    def timeout_ms(self) -> int:
+        """PyMongo's client-side operation timeout (timeoutMS)."""
+        return self.settings.timeout_ms
 
     def client(self) -> AsyncMongoClient[Doc]:
         """An unconnected client; URL options win over these defaults."""
-        w: str | int = (
-            int(self.write_concern) if self.write_concern.isdigit() else self.write_concern
-        )
+        concern = self.settings.write_concern
+        w: str | int = int(concern) if concern.isdigit() else concern
         return AsyncMongoClient(
             self.url,
             w=w,
-            journal=self.journal,
-            readPreference=self.read_preference,
+            journal=self.settings.journal,
+            readPreference=self.settings.read_preference,
             timeoutMS=self.timeout_ms,  # bounds server selection and connecting too
             appname="lrs-service",
         )

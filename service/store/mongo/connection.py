@@ -63,7 +63,7 @@ class MongoConnection:
             raise
         self._client = client
         self._sequence = SequenceAllocator(
-            self.db[schema.COUNTERS], lag_ms=self.options.consistency_lag_ms
+            self.db[schema.COUNTERS], lag_ms=self.options.settings.consistency_lag_ms
         )
 
     @driver_errors("open the database")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 
-from service.model.console import IngestDay, LastIngest, SessionRecord
+from service.model.console import IngestDay, LastIngest, SessionRecord, SignedInPerson
 from service.store.mongo import batches, schema
 from service.store.mongo.client import Doc, driver_errors
 from service.store.mongo.connection import MongoConnection
@@ -13,6 +13,7 @@ DAY_MS = 86_400_000
 
 
 def _session(doc: Doc) -> SessionRecord:
+    person = doc.get("person")
     return SessionRecord(
         id_hash=doc["_id"],
         credential_key=doc["credential"],
@@ -20,7 +21,23 @@ def _session(doc: Doc) -> SessionRecord:
         csrf_token=doc["csrf"],
         created_ms=doc["created"],
         seen_ms=doc["seen"],
+        person=None
+        if person is None
+        else SignedInPerson(
+            person["subject"], person["name"], person["tenant"], tuple(person["scopes"])
+        ),
     )
+
+
+def _person_doc(person: SignedInPerson | None) -> Doc | None:
+    if person is None:
+        return None
+    return {
+        "subject": person.subject,
+        "name": person.name,
+        "tenant": person.tenant,
+        "scopes": list(person.scopes),
+    }
 
 
 class MongoSessions:
@@ -39,6 +56,7 @@ class MongoSessions:
                 "csrf": session.csrf_token,
                 "created": session.created_ms,
                 "seen": session.seen_ms,
+                "person": _person_doc(session.person),
             }
         )
 

@@ -20,6 +20,7 @@ from service.model.tenancy import ErasureCounts, ErasureRecord
 from service.store.mongo import outcome_schema, schema
 from service.store.mongo.batches import counter_id
 from service.store.mongo.client import Doc
+from service.store.mongo.outcome_erasure import delete_learner_outcomes
 from service.store.mongo.sequence import next_id
 from service.store.mongo.statement_docs import encode_key
 from service.xapi.erasure import attachment_sha2s, erasure_action
@@ -30,12 +31,14 @@ async def erase_agent(
     tenant: str,
     key: str,
     *,
+    learner: str,
     agent_hash: str,
     erased_by: str,
     pseudonym: dict[str, Any],
     now_ms: int,
 ) -> ErasureRecord:
-    """Delete or redact every statement naming the agent, drop their documents and keys."""
+    """Delete or redact every statement naming the agent, drop their documents and keys, and
+    their outcome state as `learner`."""
     statements = db[schema.STATEMENTS]
     agent_keys = [encode_key(KeyKind.AGENT, key), encode_key(KeyKind.RELATED_AGENT, key)]
     doomed: list[Doc] = []
@@ -65,6 +68,7 @@ async def erase_agent(
         {"t": tenant, "agent": key, "kind": {"$in": kinds}}
     )
     agents = await db[schema.AGENTS].delete_many({"t": tenant, "key": key})
+    outcome_rows = await delete_learner_outcomes(db, tenant, learner)
     counts = ErasureCounts(
         statements_deleted=len(doomed),
         statements_redacted=redacted,
@@ -72,6 +76,7 @@ async def erase_agent(
         attachments_deleted=attachments,
         outbox_deleted=outbox,
         agents_deleted=agents.deleted_count,
+        outcome_rows_deleted=outcome_rows,
     )
     record = ErasureRecord(
         await next_id(db[schema.COUNTERS], "erasures"),
@@ -80,6 +85,7 @@ async def erase_agent(
         erased_by,
         now_ms,
         counts,
+        tuple(str(doc["id"]) for doc in doomed),
     )
     await db[schema.ERASURES].insert_one(
         {

@@ -20,12 +20,19 @@ class MongoErasure:
 
     @driver_errors("erase an agent")
     async def erase_agent(
-        self, tenant: str, agent_key: str, *, erased_by: str, pseudonym: dict[str, Any]
+        self,
+        tenant: str,
+        agent_key: str,
+        *,
+        learner: str,
+        erased_by: str,
+        pseudonym: dict[str, Any],
     ) -> ErasureRecord:
         return await erasure_ops.erase_agent(
             self._conn.db,
             tenant,
             agent_key,
+            learner=learner,
             agent_hash=agent_hash(tenant, agent_key),
             erased_by=erased_by,
             pseudonym=pseudonym,

@@ -39,6 +39,7 @@ RETENTION = "retention"  # one policy per tenant, keyed by tenant
 TOMBSTONES = "tombstones"  # ids of statements retention deleted, for a feed
 QUOTAS = "quotas"  # one GCRA arrival time per credential with a rate quota (keyed by `_id`)
 SESSIONS = "console_sessions"
+LEASES = "leases"  # one document per named lease (not data: nothing copies it)
 META = "meta"  # one record: the schema version and the release that last wrote it
 
 _INDEX_CONFLICT_CODES = {85, 86}  # IndexOptionsConflict, IndexKeySpecsConflict

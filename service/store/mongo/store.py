@@ -11,6 +11,7 @@ from service.store.mongo.connection import MongoConnection
 from service.store.mongo.console_store import MongoIngestStats, MongoSessions
 from service.store.mongo.document_store import MongoDocuments
 from service.store.mongo.erasure_store import MongoErasure
+from service.store.mongo.lease_store import MongoLeases
 from service.store.mongo.outbox_store import MongoOutbox
 from service.store.mongo.outcome_evaluation import MongoOutcomeEvaluation
 from service.store.mongo.outcome_org import MongoOrgData
@@ -41,6 +42,7 @@ class MongoStore:
         self.audit = MongoAudit(self.connection)
         self.retention = MongoRetention(self.connection)
         self.quotas = MongoQuotas(self.connection)
+        self.leases = MongoLeases(self.connection)
         self.sessions = MongoSessions(self.connection)
         self.ingest = MongoIngestStats(self.connection)
         self.outcomes: OutcomeStores | None = OutcomeStores(

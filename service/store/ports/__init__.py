@@ -6,6 +6,7 @@ from service.store.ports.backend import OutcomeStores, Store
 from service.store.ports.documents import DocumentStore
 from service.store.ports.erasure import ErasureStore
 from service.store.ports.ingest import IngestStatsStore
+from service.store.ports.leases import EvaluationLeaseStore
 from service.store.ports.lifecycle import StoreLifecycle
 from service.store.ports.org_data import OrgDataStore
 from service.store.ports.outbox import OutboxStore
@@ -20,6 +21,7 @@ __all__ = [
     "AuditStore",
     "DocumentStore",
     "ErasureStore",
+    "EvaluationLeaseStore",
     "IngestStatsStore",
     "OrgDataStore",
     "OutboxStore",

@@ -10,6 +10,7 @@ from service.store.ports.audit import AuditStore
 from service.store.ports.documents import DocumentStore
 from service.store.ports.erasure import ErasureStore
 from service.store.ports.ingest import IngestStatsStore
+from service.store.ports.leases import EvaluationLeaseStore
 from service.store.ports.lifecycle import StoreLifecycle
 from service.store.ports.org_data import OrgDataStore
 from service.store.ports.outbox import OutboxStore
@@ -62,6 +63,9 @@ class Store(StoreLifecycle, Protocol):
 
     @property
     def quotas(self) -> QuotaStore: ...
+
+    @property
+    def leases(self) -> EvaluationLeaseStore: ...
 
     @property
     def outcomes(self) -> OutcomeStores | None:

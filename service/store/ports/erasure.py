@@ -13,9 +13,17 @@ class ErasureStore(Protocol):
     """Erasure across statements, documents and side tables, atomic inside the adapter."""
 
     async def erase_agent(
-        self, tenant: str, agent_key: str, *, erased_by: str, pseudonym: dict[str, Any]
+        self,
+        tenant: str,
+        agent_key: str,
+        *,
+        learner: str,
+        erased_by: str,
+        pseudonym: dict[str, Any],
     ) -> ErasureRecord:
-        """Erase an agent atomically as `service.xapi.erasure` decides, and record it."""
+        """Erase an agent atomically as `service.xapi.erasure` decides, with their outcome
+        state as `learner` (evidence, attainments, roster entries and history), and record
+        it; the record answered carries the ids of the statements deleted."""
         ...
 
     async def list_erasures(self, tenant: str) -> list[ErasureRecord]: ...

@@ -4,12 +4,34 @@ from __future__ import annotations
 
 import sqlite3
 
-from service.model.console import IngestDay, LastIngest, SessionRecord
+import orjson
+
+from service.model.console import IngestDay, LastIngest, SessionRecord, SignedInPerson
 from service.model.statements import KeyKind
 from service.store.sqlite.database import SQLitePart
 
 DAY_MS = 86_400_000
-_COLUMNS = "id_hash, credential_key, secret_stamp, csrf_token, created, seen"
+_COLUMNS = "id_hash, credential_key, secret_stamp, csrf_token, created, seen, person"
+
+
+def _person_json(person: SignedInPerson | None) -> str | None:
+    if person is None:
+        return None
+    return orjson.dumps(
+        {
+            "subject": person.subject,
+            "name": person.name,
+            "tenant": person.tenant,
+            "scopes": list(person.scopes),
+        }
+    ).decode()
+
+
+def _person(text: str | None) -> SignedInPerson | None:
+    if text is None:
+        return None
+    data = orjson.loads(text)
+    return SignedInPerson(data["subject"], data["name"], data["tenant"], tuple(data["scopes"]))
 
 
 class SQLiteSessions(SQLitePart):
@@ -23,10 +45,11 @@ class SQLiteSessions(SQLitePart):
             session.csrf_token,
             session.created_ms,
             session.seen_ms,
+            _person_json(session.person),
         )
         await self._write(
             lambda conn: conn.execute(
-                f"INSERT INTO console_sessions ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?)", row
+                f"INSERT INTO console_sessions ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?)", row
             )
         )
 
@@ -35,7 +58,10 @@ class SQLiteSessions(SQLitePart):
             row = conn.execute(
                 f"SELECT {_COLUMNS} FROM console_sessions WHERE id_hash = ?", (id_hash,)
             ).fetchone()
-            return None if row is None else SessionRecord(*row)
+            if row is None:
+                return None
+            found, key, stamp, csrf, created, seen, person = row
+            return SessionRecord(found, key, stamp, csrf, created, seen, _person(person))
 
         return await self._read(job)
 

@@ -11,6 +11,7 @@ import orjson
 from service.model.documents import DocumentKind
 from service.model.statements import KeyKind
 from service.model.tenancy import ErasureCounts, ErasureRecord
+from service.store.sqlite.outcome_erasure import delete_learner_outcomes
 from service.xapi.erasure import attachment_sha2s, erasure_action
 from service.xapi.statement_index import index_statement
 
@@ -21,11 +22,13 @@ def erase_agent(
     key: str,
     *,
     agent_hash: str,
+    learner: str,
     erased_by: str,
     pseudonym: dict[str, Any],
     now_ms: int,
 ) -> ErasureRecord:
-    """Delete or redact every statement naming the agent, drop their documents and index rows."""
+    """Delete or redact every statement naming the agent, drop their documents and index rows,
+    and their outcome state as `learner`."""
     agent_ids = [
         row[0]
         for row in conn.execute(
@@ -67,6 +70,7 @@ def erase_agent(
         (tenant, key, int(DocumentKind.STATE), int(DocumentKind.AGENT_PROFILE)),
     ).rowcount
     agents = conn.execute("DELETE FROM agents WHERE tenant = ? AND key = ?", (tenant, key)).rowcount
+    outcome_rows = delete_learner_outcomes(conn, tenant, learner)
     counts = ErasureCounts(
         statements_deleted=len(doomed),
         statements_redacted=redacted,
@@ -74,13 +78,15 @@ def erase_agent(
         attachments_deleted=attachments,
         outbox_deleted=outbox,
         agents_deleted=agents,
+        outcome_rows_deleted=outcome_rows,
     )
     row = conn.execute(
         "INSERT INTO erasures (tenant, agent_hash, erased_by, erased, counts) "
         "VALUES (?, ?, ?, ?, ?) RETURNING id",
         (tenant, agent_hash, erased_by, now_ms, orjson.dumps(asdict(counts))),
     ).fetchone()
-    return ErasureRecord(int(row[0]), tenant, agent_hash, erased_by, now_ms, counts)
+    deleted_ids = tuple(str(statement["id"]) for _, statement, _ in doomed)
+    return ErasureRecord(int(row[0]), tenant, agent_hash, erased_by, now_ms, counts, deleted_ids)
 
 
 def _key_ids_of(conn: sqlite3.Connection, tenant: str, statement: dict[str, Any]) -> list[int]:

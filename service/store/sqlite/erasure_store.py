@@ -17,7 +17,13 @@ class SQLiteErasure(SQLitePart):
     """Erasure (issue 5); see service.store.sqlite.erasure for what is deleted or rewritten."""
 
     async def erase_agent(
-        self, tenant: str, agent_key: str, *, erased_by: str, pseudonym: dict[str, Any]
+        self,
+        tenant: str,
+        agent_key: str,
+        *,
+        learner: str,
+        erased_by: str,
+        pseudonym: dict[str, Any],
     ) -> ErasureRecord:
         caches = self._db.caches
 
@@ -29,6 +35,7 @@ class SQLiteErasure(SQLitePart):
                     tenant,
                     agent_key,
                     agent_hash=agent_hash(tenant, agent_key),
+                    learner=learner,
                     erased_by=erased_by,
                     pseudonym=pseudonym,
                     now_ms=now_ms(),

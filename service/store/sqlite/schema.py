@@ -11,7 +11,7 @@ from service.store.sqlite.console_schema import create_session_schema
 from service.store.sqlite.outcome_schema import create_outcome_schema
 from service.store.versions import refuse_newer_schema
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5  # 5: the `leases` table (LEASE_DDL)
 
 DDL = """
 CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -98,6 +98,18 @@ CREATE TABLE IF NOT EXISTS credentials (
 """
 
 
+# Schema 5: leases, one row per name (see lease_store), e.g. which process evaluates a tenant's
+# outcomes. Not data: backups may hold them (they expire), migrations never copy them.
+LEASE_DDL = """
+CREATE TABLE IF NOT EXISTS leases (
+    name TEXT PRIMARY KEY,
+    holder TEXT NOT NULL,
+    expires INTEGER NOT NULL,
+    generation INTEGER NOT NULL
+);
+"""
+
+
 def sqlite_path(store_url: str) -> Path:
     """The database file named by an `sqlite:///relative` or `sqlite:////absolute` URL."""
     prefix = "sqlite:///"
@@ -144,6 +156,7 @@ def create_schema(conn: sqlite3.Connection) -> None:
     create_admin_schema(conn)
     create_outcome_schema(conn)
     create_session_schema(conn)
+    conn.executescript(LEASE_DDL)
     conn.executemany(
         "INSERT INTO meta (name, value) VALUES (?, ?) "
         "ON CONFLICT (name) DO UPDATE SET value = excluded.value",

@@ -13,6 +13,7 @@ from service.store.sqlite.console_store import SQLiteIngestStats, SQLiteSessions
 from service.store.sqlite.database import SQLiteDatabase
 from service.store.sqlite.document_store import SQLiteDocuments
 from service.store.sqlite.erasure_store import SQLiteErasure
+from service.store.sqlite.lease_store import SQLiteLeases
 from service.store.sqlite.outbox_store import SQLiteOutbox
 from service.store.sqlite.outcome_evaluation import SQLiteOutcomeEvaluation
 from service.store.sqlite.outcome_org import SQLiteOrgData
@@ -49,6 +50,7 @@ class SQLiteStore:
         self.audit = SQLiteAudit(self.database)
         self.retention = SQLiteRetention(self.database)
         self.quotas = SQLiteQuotas(self.database)
+        self.leases = SQLiteLeases(self.database)
         self.sessions = SQLiteSessions(self.database)
         self.ingest = SQLiteIngestStats(self.database)
         self.outcomes = OutcomeStores(

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import AsyncIterator, Awaitable, Callable
-from dataclasses import asdict
+from dataclasses import asdict, dataclass
 from functools import partial
 from typing import Any, TypeVar
 
@@ -24,6 +24,7 @@ from service.xapi.statement_index import index_statement
 
 T = TypeVar("T")
 Runner = Callable[[Callable[[sqlite3.Connection], T]], Awaitable[T]]
+Row = tuple[Any, ...]
 
 _LIMIT_COLUMNS = ("rate_per_second", "burst", "max_batch", "max_body")
 _LIMIT_FIELDS = ("rate_per_second", "burst", "max_batch_statements", "max_body_bytes")
@@ -34,7 +35,7 @@ _TARGET_COLUMNS = (
 _MARK = "migration:"
 
 
-def _limits(row: sqlite3.Row, start: int) -> dict[str, Any]:
+def _limits(row: Row, start: int) -> dict[str, Any]:
     return {f: row[start + i] for i, f in enumerate(_LIMIT_FIELDS)}
 
 
@@ -51,46 +52,64 @@ def _after(columns: str, cursor: Cursor) -> tuple[str, list[Any]]:
     return f"({columns}) > ({marks})", values
 
 
-def _export(conn: sqlite3.Connection, kind: str, after: Cursor, limit: int) -> list[Record]:
-    if kind in OUTCOME_KINDS:
-        return outcome_transfer.export(conn, kind, after, limit)
-    exporters: dict[str, Callable[[sqlite3.Connection, Cursor, int], list[Record]]] = {
-        "tenants": _export_tenants,
-        "credentials": _export_credentials,
-        "activities": _export_activities,
-        "agents": _export_agents,
-        "attachments": _export_attachments,
-        "documents": _export_documents,
-        "statements": _export_statements,
-        "forward_targets": _export_targets,
-        "outbox": _export_outbox,
-        "erasures": _export_erasures,
+@dataclass(frozen=True, slots=True)
+class _Table:
+    """How one kind of record is exported: its table, the key its chunks follow (selected
+    first), the other columns, and the record a row makes."""
+
+    name: str
+    key: tuple[str, ...]
+    columns: str
+    record: Callable[[Row], Record] | None  # None: statements, see _statement_records
+
+    def cursor(self, row: Row) -> Cursor:
+        return row[0] if len(self.key) == 1 else list(row[: len(self.key)])
+
+
+def _document(r: Row) -> Record:
+    names = ("tenant", "kind", "activity_id", "agent", "registration", "document_id")
+    more = ("content_type", "content", "etag", "updated")
+    return dict(zip(names + more, r[1:], strict=True))
+
+
+def _target(r: Row) -> Record:
+    return {
+        "id": r[0],
+        "tenant": r[1],
+        "name": r[2],
+        "kind": r[3],
+        "url": r[4],
+        "username": r[5],
+        "password": r[6],
+        "xapi_version": r[7],
+        "filter": {
+            "verbs": orjson.loads(r[8]),
+            "activity_prefixes": orjson.loads(r[9]),
+            "credentials": orjson.loads(r[10]),
+        },
+        "enabled": bool(r[11]),
+        "created": r[12],
+        "failures": r[13],
+        "next_attempt": r[14],
+        "last_error": r[15],
+        "delivered": r[16],
+        "last_delivered": r[17],
     }
-    return exporters[kind](conn, after, limit)
 
 
-def _export_tenants(conn: sqlite3.Connection, after: Cursor, limit: int) -> list[Record]:
-    where, params = _after("name", after)
-    rows = conn.execute(
-        f"SELECT name, enabled, created, {', '.join(_LIMIT_COLUMNS)} FROM tenants "
-        f"WHERE {where} ORDER BY name LIMIT ?",
-        [*params, limit],
-    ).fetchall()
-    return [
-        {"name": r[0], "enabled": bool(r[1]), "created": r[2], "limits": _limits(r, 3), "_c": r[0]}
-        for r in rows
-    ]
-
-
-def _export_credentials(conn: sqlite3.Connection, after: Cursor, limit: int) -> list[Record]:
-    where, params = _after("key", after)
-    rows = conn.execute(
-        "SELECT key, tenant, name, secret_hash, scopes, enabled, created, last_used, "
-        f"{', '.join(_LIMIT_COLUMNS)} FROM credentials WHERE {where} ORDER BY key LIMIT ?",
-        [*params, limit],
-    ).fetchall()
-    return [
-        {
+_LIMITS = ", ".join(_LIMIT_COLUMNS)
+_TABLES = {
+    "tenants": _Table(
+        "tenants",
+        ("name",),
+        f"enabled, created, {_LIMITS}",
+        lambda r: {"name": r[0], "enabled": bool(r[1]), "created": r[2], "limits": _limits(r, 3)},
+    ),
+    "credentials": _Table(
+        "credentials",
+        ("key",),
+        f"tenant, name, secret_hash, scopes, enabled, created, last_used, {_LIMITS}",
+        lambda r: {
             "key": r[0],
             "tenant": r[1],
             "name": r[2],
@@ -100,72 +119,95 @@ def _export_credentials(conn: sqlite3.Connection, after: Cursor, limit: int) -> 
             "created": r[6],
             "last_used": r[7],
             "limits": _limits(r, 8),
-            "_c": r[0],
-        }
-        for r in rows
-    ]
-
-
-def _export_activities(conn: sqlite3.Connection, after: Cursor, limit: int) -> list[Record]:
-    where, params = _after("tenant, id", after)
-    rows = conn.execute(
-        f"SELECT tenant, id, definition FROM activities WHERE {where} ORDER BY tenant, id LIMIT ?",
-        [*params, limit],
-    ).fetchall()
-    return [{"tenant": r[0], "id": r[1], "definition": r[2], "_c": [r[0], r[1]]} for r in rows]
-
-
-def _export_agents(conn: sqlite3.Connection, after: Cursor, limit: int) -> list[Record]:
-    where, params = _after("tenant, key", after)
-    rows = conn.execute(
-        f"SELECT tenant, key, ifi, names FROM agents WHERE {where} ORDER BY tenant, key LIMIT ?",
-        [*params, limit],
-    ).fetchall()
-    return [
-        {
+        },
+    ),
+    "activities": _Table(
+        "activities",
+        ("tenant", "id"),
+        "definition",
+        lambda r: {"tenant": r[0], "id": r[1], "definition": r[2]},
+    ),
+    "agents": _Table(
+        "agents",
+        ("tenant", "key"),
+        "ifi, names",
+        lambda r: {
             "tenant": r[0],
             "key": r[1],
             "ifi": orjson.loads(r[2]),
             "names": orjson.loads(r[3]),
-            "_c": [r[0], r[1]],
-        }
-        for r in rows
-    ]
+        },
+    ),
+    "attachments": _Table(
+        "attachments",
+        ("tenant", "sha2"),
+        "content_type, data",
+        lambda r: {"tenant": r[0], "sha2": r[1], "content_type": r[2], "data": r[3]},
+    ),
+    "documents": _Table(
+        "documents",
+        ("rowid",),
+        "tenant, kind, activity_id, agent, registration, document_id, content_type, content, "
+        "etag, updated",
+        _document,
+    ),
+    "statements": _Table(
+        "statements",
+        ("seq",),
+        "tenant, id, stored, voided, ref_target, voids, body, key_ids, uploaded",
+        None,
+    ),
+    "forward_targets": _Table(
+        "forward_targets", ("id",), _TARGET_COLUMNS.removeprefix("id, "), _target
+    ),
+    "outbox": _Table(
+        "outbox",
+        ("id",),
+        "tenant, target_id, statement_id, attempts, dead, last_error, created",
+        lambda r: {
+            "tenant": r[1],
+            "target_id": r[2],
+            "statement_id": r[3],
+            "attempts": r[4],
+            "dead": bool(r[5]),
+            "last_error": r[6],
+            "created": r[7],
+        },
+    ),
+    "erasures": _Table(
+        "erasures",
+        ("id",),
+        "tenant, agent_hash, erased_by, erased, counts",
+        lambda r: {
+            "id": r[0],
+            "tenant": r[1],
+            "agent_hash": r[2],
+            "erased_by": r[3],
+            "erased": r[4],
+            "counts": asdict(ErasureCounts(**orjson.loads(r[5]))),
+        },
+    ),
+}
 
 
-def _export_attachments(conn: sqlite3.Connection, after: Cursor, limit: int) -> list[Record]:
-    where, params = _after("tenant, sha2", after)
+def _export(conn: sqlite3.Connection, kind: str, after: Cursor, limit: int) -> list[Record]:
+    """The next chunk of `kind` after the cursor, in key order, each record with its `_c`."""
+    if kind in OUTCOME_KINDS:
+        return outcome_transfer.export(conn, kind, after, limit)
+    table = _TABLES[kind]
+    key = ", ".join(table.key)
+    where, params = _after(key, after)
     rows = conn.execute(
-        f"SELECT tenant, sha2, content_type, data FROM attachments WHERE {where} "
-        "ORDER BY tenant, sha2 LIMIT ?",
+        f"SELECT {key}, {table.columns} FROM {table.name} WHERE {where} ORDER BY {key} LIMIT ?",
         [*params, limit],
     ).fetchall()
-    return [
-        {"tenant": r[0], "sha2": r[1], "content_type": r[2], "data": r[3], "_c": [r[0], r[1]]}
-        for r in rows
-    ]
+    if table.record is None:
+        return _statement_records(conn, rows)
+    return [{**table.record(r), "_c": table.cursor(r)} for r in rows]
 
 
-def _export_documents(conn: sqlite3.Connection, after: Cursor, limit: int) -> list[Record]:
-    where, params = _after("rowid", after)
-    rows = conn.execute(
-        "SELECT rowid, tenant, kind, activity_id, agent, registration, document_id, "
-        f"content_type, content, etag, updated FROM documents WHERE {where} "
-        "ORDER BY rowid LIMIT ?",
-        [*params, limit],
-    ).fetchall()
-    names = ("tenant", "kind", "activity_id", "agent", "registration", "document_id")
-    more = ("content_type", "content", "etag", "updated")
-    return [{**dict(zip(names + more, r[1:], strict=True)), "_c": r[0]} for r in rows]
-
-
-def _export_statements(conn: sqlite3.Connection, after: Cursor, limit: int) -> list[Record]:
-    where, params = _after("seq", after)
-    rows = conn.execute(
-        "SELECT seq, tenant, id, stored, voided, ref_target, voids, body, key_ids, uploaded "
-        f"FROM statements WHERE {where} ORDER BY seq LIMIT ?",
-        [*params, limit],
-    ).fetchall()
+def _statement_records(conn: sqlite3.Connection, rows: list[Row]) -> list[Record]:
+    """Statements with their index keys and authority; erased ones' tombstones left out."""
     key_ids = sorted({k for r in rows for k in orjson.loads(r[8] or b"[]")})
     keys: dict[int, list[Any]] = {}
     for start in range(0, len(key_ids), 500):
@@ -200,83 +242,6 @@ def _export_statements(conn: sqlite3.Connection, after: Cursor, limit: int) -> l
     if records and rows[-1][0] != records[-1]["_c"]:
         records[-1]["_c"] = rows[-1][0]
     return records
-
-
-def _export_targets(conn: sqlite3.Connection, after: Cursor, limit: int) -> list[Record]:
-    where, params = _after("id", after)
-    rows = conn.execute(
-        f"SELECT {_TARGET_COLUMNS} FROM forward_targets WHERE {where} ORDER BY id LIMIT ?",
-        [*params, limit],
-    ).fetchall()
-    return [
-        {
-            "id": r[0],
-            "tenant": r[1],
-            "name": r[2],
-            "kind": r[3],
-            "url": r[4],
-            "username": r[5],
-            "password": r[6],
-            "xapi_version": r[7],
-            "filter": {
-                "verbs": orjson.loads(r[8]),
-                "activity_prefixes": orjson.loads(r[9]),
-                "credentials": orjson.loads(r[10]),
-            },
-            "enabled": bool(r[11]),
-            "created": r[12],
-            "failures": r[13],
-            "next_attempt": r[14],
-            "last_error": r[15],
-            "delivered": r[16],
-            "last_delivered": r[17],
-            "_c": r[0],
-        }
-        for r in rows
-    ]
-
-
-def _export_outbox(conn: sqlite3.Connection, after: Cursor, limit: int) -> list[Record]:
-    where, params = _after("id", after)
-    rows = conn.execute(
-        "SELECT id, tenant, target_id, statement_id, attempts, dead, last_error, created "
-        f"FROM outbox WHERE {where} ORDER BY id LIMIT ?",
-        [*params, limit],
-    ).fetchall()
-    return [
-        {
-            "tenant": r[1],
-            "target_id": r[2],
-            "statement_id": r[3],
-            "attempts": r[4],
-            "dead": bool(r[5]),
-            "last_error": r[6],
-            "created": r[7],
-            "_c": r[0],
-        }
-        for r in rows
-    ]
-
-
-def _export_erasures(conn: sqlite3.Connection, after: Cursor, limit: int) -> list[Record]:
-    where, params = _after("id", after)
-    rows = conn.execute(
-        "SELECT id, tenant, agent_hash, erased_by, erased, counts FROM erasures "
-        f"WHERE {where} ORDER BY id LIMIT ?",
-        [*params, limit],
-    ).fetchall()
-    return [
-        {
-            "id": r[0],
-            "tenant": r[1],
-            "agent_hash": r[2],
-            "erased_by": r[3],
-            "erased": r[4],
-            "counts": asdict(ErasureCounts(**orjson.loads(r[5]))),
-            "_c": r[0],
-        }
-        for r in rows
-    ]
 
 
 def _import(

@@ -63,16 +63,18 @@ def principal_actor(
     """The admin-API caller; 403 without `admin` (own tenant) or `operator` (all tenants)."""
     principal.require("admin")
     tenant = None if "operator" in principal.scopes else principal.tenant
-    name = f"credential:{principal.key} ({principal.name})"
-    return AdminActor(name=name, tenant=tenant, on_change=on_change, audit=audit, source=source)
+    return AdminActor(
+        name=principal.actor_name, tenant=tenant, on_change=on_change, audit=audit, source=source
+    )
 
 
 def acting_principal(
     principal: Principal, audit: AuditStore | None, source: str | None
 ) -> AdminActor:
     """A client whose own-tenant action is audited without admin rights (an outcome map)."""
-    name = f"credential:{principal.key} ({principal.name})"
-    return AdminActor(name=name, tenant=principal.tenant, audit=audit, source=source)
+    return AdminActor(
+        name=principal.actor_name, tenant=principal.tenant, audit=audit, source=source
+    )
 
 
 def check_tenant_name(name: str) -> str:

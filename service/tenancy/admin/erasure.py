@@ -10,9 +10,11 @@ import orjson
 
 from service.model.errors import BadRequestError, NotFoundError
 from service.model.tenancy import ErasureRecord
+from service.outcomes.learners import learner_of_key
 from service.store.ports import AccountStore, ErasureStore
 from service.tenancy.admin.actor import AdminActor
 from service.tenancy.admin.audit import audited
+from service.tenancy.admin.retention import OnDeleted
 from service.xapi.agent_param import parse_agent_parameter
 from service.xapi.agents import agent_key
 from service.xapi.erasure import agent_hash, pseudonym_for
@@ -37,8 +39,10 @@ async def erase(
     actor: AdminActor,
     tenant: str,
     agent: dict[str, Any] | str,
+    on_deleted: OnDeleted | None = None,
 ) -> ErasureRecord:
-    """Erase everything stored about the agent in the tenant and record it durably."""
+    """Erase everything stored about the agent in the tenant and record it durably; then
+    `on_deleted` retracts the outcome evidence the deleted statements gave others."""
     async with audited(actor, "erasure.erase", tenant=tenant) as note:
         actor.check_tenant(tenant)
         key = parse_agent(agent)
@@ -46,8 +50,12 @@ async def erase(
         if await accounts.get_tenant(tenant) is None:
             raise NotFoundError(f"no tenant named {tenant!r}")
         pseudonym = pseudonym_for(f"erased-{secrets.token_hex(8)}")
-        record = await erasure.erase_agent(tenant, key, erased_by=actor.name, pseudonym=pseudonym)
+        record = await erasure.erase_agent(
+            tenant, key, learner=learner_of_key(key), erased_by=actor.name, pseudonym=pseudonym
+        )
         note.details = {"erasure_id": record.id, **asdict(record.counts)}
+    if record.deleted_statement_ids and on_deleted is not None:
+        await on_deleted(tenant, list(record.deleted_statement_ids))
     return record
 
 

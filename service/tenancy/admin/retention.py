@@ -2,8 +2,8 @@
 
 A run deletes in batches, each one transaction, with erasure's rules (index and outbox rows,
 orphaned attachments); every deleted statement id is kept as a tombstone for a feed. Each run,
-scheduled or by hand, is audited. After a run that deleted statements, `on_deleted` is told
-the tenant, so its outcome maps are evaluated again without them.
+scheduled or by hand, is audited. After each batch, `on_deleted` is told the tenant and the
+ids deleted, so their outcome evidence is retracted.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from service.tenancy.admin.actor import AdminActor
 from service.tenancy.admin.audit import audited
 
 BATCH = 500
-OnDeleted = Callable[[str], Awaitable[None]]
+OnDeleted = Callable[[str, list[str]], Awaitable[None]]  # a tenant, the statement ids deleted
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,19 +102,24 @@ async def run_retention(
             count = await store.count_expired(tenant, policy.field, cutoff)
             run = RetentionRun(tenant, policy, cutoff, True, count)
         else:
-            run = await _delete(store, tenant, policy, cutoff, moment)
+            run = await _delete(store, tenant, policy, cutoff, moment, on_deleted)
         note.details = {k: v for k, v in run_json(run).items() if k != "tenant"}
-    if run.statements and not dry_run and on_deleted is not None:
-        await on_deleted(tenant)
     return run
 
 
 async def _delete(
-    store: RetentionStore, tenant: str, policy: RetentionPolicy, cutoff: int, moment: int
+    store: RetentionStore,
+    tenant: str,
+    policy: RetentionPolicy,
+    cutoff: int,
+    moment: int,
+    on_deleted: OnDeleted | None,
 ) -> RetentionRun:
     statements = outbox = attachments = 0
     while True:
         batch = await store.delete_expired(tenant, policy.field, cutoff, limit=BATCH, now_ms=moment)
+        if batch.statement_ids and on_deleted is not None:
+            await on_deleted(tenant, batch.statement_ids)
         statements += len(batch.statement_ids)
         outbox += batch.outbox_deleted
         attachments += batch.attachments_deleted

@@ -1,0 +1,1 @@
+"""Single sign-on for people through an OpenID Provider (OpenID Connect)."""
