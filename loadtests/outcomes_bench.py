@@ -142,12 +142,15 @@ def main() -> None:
     queries_parser.add_argument("--learners", type=int, default=100_000)
     queries_parser.add_argument("--runs", type=int, default=40)
     queries_parser.add_argument("--store", type=Path, help="keep the loaded store file for reuse")
+    queries_parser.add_argument(
+        "--store-url", help="an LRS_STORE_URL to load and query instead (e.g. mongodb://...)"
+    )
     args = parser.parse_args()
     if args.command == "ingest":
         ingest(args.batches, args.block, args.rounds)
     else:
-        fresh = args.store is None or not args.store.exists()
-        asyncio.run(queries(args.learners, args.runs, args.store, fresh))
+        fresh = args.store_url is not None or args.store is None or not args.store.exists()
+        asyncio.run(queries(args.learners, args.runs, args.store, fresh, args.store_url))
 
 
 if __name__ == "__main__":

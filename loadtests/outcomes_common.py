@@ -50,12 +50,15 @@ class Lrs:
 
 
 @contextlib.asynccontextmanager
-async def lrs(store: Path | None = None, wait_s: float = 60) -> AsyncIterator[Lrs]:
-    """A freshly started LRS (as `make run`) on `store`, or on a temporary file."""
+async def lrs(
+    store: Path | None = None, wait_s: float = 60, store_url: str | None = None
+) -> AsyncIterator[Lrs]:
+    """A freshly started LRS (as `make run`) on `store`, or on a temporary file (on
+    `store_url` instead when given, e.g. a MongoDB database)."""
     with tempfile.TemporaryDirectory() as tmp:
         port = _free_port()
         path = store or Path(tmp) / "lrs.sqlite3"
-        server = await asyncio.to_thread(start_server, path, port)
+        server = await asyncio.to_thread(start_server, path, port, store_url)
         try:
             async with httpx.AsyncClient(
                 base_url=f"http://127.0.0.1:{port}", auth=(KEY, SECRET), timeout=wait_s

@@ -1,6 +1,7 @@
 """Attainment queries at scale: a roster and one attainment per learner, then timed queries.
 
     .venv/bin/python -m loadtests.outcomes_bench queries --learners 100000 --runs 40
+    .venv/bin/python -m loadtests.outcomes_bench queries --store-url mongodb://127.0.0.1:27017/bench
 
 Loads the learners over HTTP into a fresh LRS (or reuses `--store` when that file exists),
 then requests every query in turn, `runs` rounds, so noise hits each alike; prints the median
@@ -41,6 +42,7 @@ CHECKS: list[tuple[str, dict[str, str]]] = [
     ),
     ("/outcomes/kpi-table", {}),
     ("/outcomes/kpi-table", {"lag": "1"}),
+    ("/outcomes/impact", {"outcome": "passed-any", "kpi": "revenue"}),
 ]
 
 
@@ -99,9 +101,11 @@ async def _load_learners(client: httpx.AsyncClient, learners: int) -> None:
     await evaluated(client)
 
 
-async def queries(learners: int, runs: int, store: Path | None, fresh: bool) -> None:
+async def queries(
+    learners: int, runs: int, store: Path | None, fresh: bool, store_url: str | None = None
+) -> None:
     """Load (when `fresh`), then time every query of CHECKS `runs` times, interleaved."""
-    async with lrs(store, wait_s=600) as server:
+    async with lrs(store, wait_s=600, store_url=store_url) as server:
         client = server.client
         if fresh:
             started = time.perf_counter()

@@ -9,6 +9,7 @@ exactly its own statements (SR-45, SR-46, AU-5, D-5).
 
 from __future__ import annotations
 
+import asyncio
 import subprocess
 import sys
 from pathlib import Path
@@ -70,7 +71,9 @@ async def _all_pages(http: httpx.AsyncClient, params: dict[str, str]) -> list[di
 
 async def _fill(app: FastAPI) -> dict[str, Any]:
     """Two tenants' worth of data; returns the credentials and what was sent."""
-    acme = await issue(app, tenant="acme", name="acme-all")
+    acme = await issue(
+        app, tenant="acme", name="acme-all", scopes=("all", "outcomes/read", "outcomes/write")
+    )
     mine = await issue(
         app, tenant="acme", name="acme-mine", scopes=("statements/write", "statements/read/mine")
     )
@@ -98,6 +101,7 @@ async def _fill(app: FastAPI) -> dict[str, Any]:
         assert (
             await http.put("/xapi/activities/state", params=state, json={"x": 1})
         ).status_code == 204
+        await _outcomes(http)
     async with client(app, mine) as http:
         batch = [statement(actor=agent("m")) for _ in range(4)]
         await _post(http, batch)
@@ -111,6 +115,70 @@ async def _fill(app: FastAPI) -> dict[str, Any]:
             await http.put("/xapi/activities/profile", params=profile, json={"y": 2})
         ).status_code == 204
     return {"acme": acme, "mine": mine, "beta": beta, "sent": sent}
+
+
+COMPLETED = "http://example.org/verbs/completed"
+OUTCOME_MAP = {
+    "name": "Courses",
+    "kpis": [{"id": "revenue", "name": "Revenue"}],
+    "outcomes": [
+        {
+            "id": "a-course",
+            "name": "A course",
+            "kpis": ["revenue"],
+            "criteria": {"all": [{"verbs": [COMPLETED], "at_least": 1}]},
+        }
+    ],
+}
+
+
+async def _outcomes(http: httpx.AsyncClient) -> None:
+    """An outcome map evaluated over the tenant's statements, a roster with history, KPIs."""
+    roster = [
+        {"learner": f"mailto:a{n}{i}@example.org", "department": f"D{i % 2}"}
+        for n in range(3)
+        for i in range(7)
+    ]
+    assert (await http.put("/outcomes/roster", json=roster)).status_code == 200
+    moved = [{"learner": "mailto:a00@example.org", "department": "D9"}]
+    response = await http.post("/outcomes/roster", params={"effective": "2026-01-01"}, json=moved)
+    assert response.status_code == 200, response.text
+    kpis = [
+        {"kpi": "revenue", "org_unit": f"D{d}", "period": "2026-01", "value": 1.5 * d}
+        for d in range(2)
+    ]
+    assert (await http.put("/outcomes/kpis", json=kpis)).status_code == 200
+    assert (await http.put("/outcomes/map", json=OUTCOME_MAP)).status_code == 201
+    await _settled(http)
+
+
+async def _settled(http: httpx.AsyncClient) -> None:
+    for _ in range(500):
+        versions = (await http.get("/outcomes/map/evaluation")).json()["versions"]
+        if versions and all(
+            v["status"] == "current" and not v["pending_statements"] for v in versions
+        ):
+            return
+        await asyncio.sleep(0.02)
+    raise AssertionError(versions)
+
+
+async def _outcome_view(app: FastAPI, who: Issued) -> dict[str, Any]:
+    """Attainments with their evidence, the roster with history, rates and KPIs as served."""
+    async with client(app, who) as http:
+        await _settled(http)
+        view: dict[str, Any] = {}
+        for path, params in (
+            ("/outcomes/attainments", {"evidence": "true", "limit": "100"}),
+            ("/outcomes/roster", {}),
+            ("/outcomes/roster/history", {"learner": "mailto:a00@example.org"}),
+            ("/outcomes/rates", {"since": "2025-12", "until": "2026-02"}),
+            ("/outcomes/kpis", {}),
+            ("/outcomes/map/versions", {}),
+        ):
+            response = await http.get(path, params=params)
+            view[path] = (response.status_code, response.json())
+    return view
 
 
 async def _view(app: FastAPI, who: Issued, ids: list[str], voided: list[str]) -> dict[str, Any]:
@@ -174,6 +242,7 @@ async def test_sqlite_to_mongodb_keeps_ids_stored_order_documents_and_mine(
             )
             for name in ("acme", "mine", "beta")
         }
+        outcomes_before = await _outcome_view(source, who["acme"])
         copied = _migrate("--from", source_url, "--to", target_url)  # while the source serves
         assert copied.returncode == 0, copied.stdout + copied.stderr
         assert "verified: counts and id checksums equal" in copied.stdout
@@ -190,12 +259,18 @@ async def test_sqlite_to_mongodb_keeps_ids_stored_order_documents_and_mine(
             )
             for name in ("acme", "mine", "beta")
         }
+        outcomes_after = await _outcome_view(target, who["acme"])
     assert len(acme_ids) == 3 * 7 + 1 + 1 + 4 - 1  # the voided one is hidden
     for name in ("acme", "mine", "beta"):
         assert after[name] == before[name], name
     mine_seen = {s["id"] for s in after["mine"]["pages"]}
     assert mine_seen == set(who["sent"]["mine"])
     assert len(after["beta"]["pages"]) == 5  # 4 left after the void, and the voiding one
+    attained = outcomes_before["/outcomes/attainments"][1]["attainments"]
+    learners = {a["learner"] for a in attained}
+    assert len(learners) == 3 * 7 - 1 + 2  # a00's statement is voided; two more actors
+    assert "mailto:a00@example.org" not in learners
+    assert outcomes_after == outcomes_before  # the same attainments, roster history, rates
     status, _, etag, _ = after["acme"]["documents"][0]
     assert status == 200
     assert etag

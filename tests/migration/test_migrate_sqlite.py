@@ -1,5 +1,5 @@
 """`python -m service migrate` between SQLite files: copied whole and verified, resumed without
-duplicates, and never silently without the outcome data it cannot copy yet."""
+duplicates, outcome data included."""
 
 from __future__ import annotations
 
@@ -11,10 +11,10 @@ from pathlib import Path
 from service.app import create_app
 from tests.builders import statement, voiding
 from tests.conftest import client_for, make_settings
-from tests.outcomes.support import one_outcome_map, put_map
+from tests.outcomes.support import one_outcome_map, put_map, settle
 from tests.server.served import ROOT
 
-PASSED = "http://adlnet.gov/expapi/verbs/passed"
+COMPLETED = "http://example.org/verbs/completed"
 
 
 def _migrate(*args: str) -> subprocess.CompletedProcess[str]:
@@ -38,7 +38,8 @@ async def _source(tmp_path: Path, *, outcome_map: bool) -> str:
             await http.post("/xapi/statements", json=[voiding(batch[0]["id"])])
         ).status_code == 200
         if outcome_map:
-            await put_map(http, one_outcome_map({"all": [{"verbs": [PASSED]}]}))
+            await put_map(http, one_outcome_map({"all": [{"verbs": [COMPLETED]}]}))
+            await settle(http)
     return url
 
 
@@ -69,16 +70,24 @@ async def test_sqlite_to_sqlite_copies_in_stored_order_and_resumes(tmp_path: Pat
     assert _ids(target) == _ids(tmp_path / "source.sqlite3")  # nothing twice, order kept
 
 
-async def test_outcome_data_is_never_left_behind_silently(tmp_path: Path) -> None:
+async def test_outcome_data_is_copied(tmp_path: Path) -> None:
+    """Map versions, evidence and attainments come along (cursors start again at 0: the
+    target re-evaluates its own sequence numbers to the same state)."""
     source = await _source(tmp_path, outcome_map=True)
     target = tmp_path / "target.sqlite3"
-    refused = _migrate("--from", source, "--to", f"sqlite:///{target}")
-    assert refused.returncode == 2
-    assert "outcome data this release cannot copy yet: outcome_" in refused.stderr
-    assert "nothing was copied" in refused.stderr
-    copied = _migrate("--from", source, "--to", f"sqlite:///{target}", "--without-outcomes")
+    copied = _migrate("--from", source, "--to", f"sqlite:///{target}")
     assert copied.returncode == 0, copied.stdout + copied.stderr
-    assert "left behind (not copied by this release): outcome_" in copied.stdout
+    assert "verified" in copied.stdout
+    query = (
+        "SELECT (SELECT count(*) FROM outcome_maps), (SELECT count(*) FROM outcome_evidence), "
+        "(SELECT group_concat(learner || outcome, ' ') FROM outcome_attainments)"
+    )
+    with sqlite3.connect(tmp_path / "source.sqlite3") as conn:
+        expected = conn.execute(query).fetchone()
+    with sqlite3.connect(target) as conn:
+        assert conn.execute(query).fetchone() == expected
+        assert conn.execute("SELECT cursor FROM outcome_maps").fetchall() == [(0,)]
+    assert expected[1] == 29  # 30 completed, one voided
 
 
 async def test_a_chunk_of_erased_statements_does_not_end_the_copy(tmp_path: Path) -> None:

@@ -7,17 +7,33 @@ from pathlib import Path
 import pytest
 
 from service.app import create_app
-from tests.builders import statement
 from tests.conftest import client_for, make_settings
+from tests.outcomes.support import (
+    PASSED,
+    attainments,
+    learners,
+    one_outcome_map,
+    passed,
+    post_statements,
+    put_map,
+)
 
 pytestmark = pytest.mark.asyncio
 
 
-async def test_outcomes_say_the_store_lacks_them(tmp_path: Path, database_url: str) -> None:
-    """Outcome state is SQLite-only for now: a clear 501, while statements work as usual."""
-    app = create_app(make_settings(tmp_path, store_url=database_url))
-    async with app.router.lifespan_context(app), client_for(app, "2.0.0") as client:
-        assert (await client.post("/xapi/statements", json=statement())).status_code == 200
-        response = await client.get("/outcomes/map")
-        assert response.status_code == 501
-        assert "MongoDB" in response.json()["message"]
+async def test_outcome_state_outlives_a_restart(tmp_path: Path, database_url: str) -> None:
+    """Outcome state is kept on MongoDB (issue 16): attainments evaluated before a restart are
+    there after it, and statements stored later are evaluated from the stored cursor."""
+    settings = make_settings(tmp_path, store_url=database_url)
+    app = create_app(settings)
+    async with app.router.lifespan_context(app), client_for(app, None) as client:
+        await put_map(client, one_outcome_map({"all": [{"verbs": [PASSED]}]}))
+        await post_statements(client, passed("ann"))
+        assert learners(await attainments(client)) == ["mailto:ann@example.org"]
+    app = create_app(settings)
+    async with app.router.lifespan_context(app), client_for(app, None) as client:
+        await post_statements(client, passed("bob"))
+        found = await attainments(client)
+        assert learners(found) == ["mailto:ann@example.org", "mailto:bob@example.org"]
+        (version,) = (await client.get("/outcomes/map/evaluation")).json()["versions"]
+        assert version["evaluated_statements"] == 2

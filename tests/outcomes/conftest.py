@@ -1,4 +1,5 @@
-"""An authenticated client for the outcome endpoints (no xAPI version header needed)."""
+"""An authenticated client for the outcome endpoints (no xAPI version header needed), on every
+store of STORE_KINDS (tests/conftest.py): one contract suite for outcomes on SQLite and MongoDB."""
 
 from __future__ import annotations
 
@@ -11,12 +12,6 @@ from fastapi import FastAPI
 
 from service.settings import Settings
 from tests.conftest import client_for, make_settings
-
-
-@pytest.fixture
-def store_url(tmp_path: Path) -> str:
-    """Outcome state is kept by the SQLite store only (on MongoDB it answers 501): SQLite here."""
-    return f"sqlite:///{tmp_path / 'lrs.sqlite3'}"
 
 
 @pytest.fixture

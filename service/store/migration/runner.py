@@ -7,13 +7,9 @@ from typing import IO
 
 from service.store.migration.fingerprint import Fingerprint, differences
 from service.store.migration.progress import Progress
-from service.store.ports.transfer import KINDS, Transfer
+from service.store.ports.transfer import KINDS, OUTCOME_KINDS, Transfer
 
-# Outcome maps and versions, roster, KPIs and evaluation state join here, after the kinds they
-# refer to, once the outcome port has its new shape on both stores; until then `uncopied`
-# reports them and the copy refuses to leave them behind unless told to.
-OUTCOME_KINDS: tuple[str, ...] = ()
-COPIED_KINDS = KINDS + OUTCOME_KINDS
+COPIED_KINDS = KINDS + OUTCOME_KINDS  # outcome state after the statements it refers to
 
 
 class MigrationError(Exception):

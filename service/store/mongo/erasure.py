@@ -17,9 +17,10 @@ from pymongo.asynchronous.database import AsyncDatabase
 from service.model.documents import DocumentKind
 from service.model.statements import KeyKind
 from service.model.tenancy import ErasureCounts, ErasureRecord
-from service.store.mongo import schema
+from service.store.mongo import outcome_schema, schema
 from service.store.mongo.batches import counter_id
 from service.store.mongo.client import Doc
+from service.store.mongo.outcome_erasure import delete_learner_outcomes
 from service.store.mongo.sequence import next_id
 from service.store.mongo.statement_docs import encode_key
 from service.store.mongo.tombstones import record_tombstones
@@ -31,12 +32,14 @@ async def erase_agent(
     tenant: str,
     key: str,
     *,
+    learner: str,
     agent_hash: str,
     erased_by: str,
     pseudonym: dict[str, Any],
     now_ms: int,
 ) -> ErasureRecord:
-    """Delete or redact every statement naming the agent, drop their documents and keys."""
+    """Delete or redact every statement naming the agent, drop their documents and keys, and
+    their outcome state as `learner`."""
     statements = db[schema.STATEMENTS]
     agent_keys = [encode_key(KeyKind.AGENT, key), encode_key(KeyKind.RELATED_AGENT, key)]
     doomed: list[Doc] = []
@@ -71,6 +74,7 @@ async def erase_agent(
         {"t": tenant, "agent": key, "kind": {"$in": kinds}}
     )
     agents = await db[schema.AGENTS].delete_many({"t": tenant, "key": key})
+    outcome_rows = await delete_learner_outcomes(db, tenant, learner)
     counts = ErasureCounts(
         statements_deleted=len(doomed),
         statements_redacted=redacted,
@@ -78,6 +82,7 @@ async def erase_agent(
         attachments_deleted=attachments,
         outbox_deleted=outbox,
         agents_deleted=agents.deleted_count,
+        outcome_rows_deleted=outcome_rows,
     )
     record = ErasureRecord(
         await next_id(db[schema.COUNTERS], "erasures"),
@@ -138,6 +143,7 @@ TENANT_COLLECTIONS = (
     (schema.ACTIVITIES, "t"),
     (schema.AGENTS, "t"),
     (schema.DOCUMENTS, "t"),
+    *((collection, "t") for collection in outcome_schema.COLLECTIONS),
     (schema.RETENTION, "_id"),
     (schema.TOMBSTONES, "tenant"),
     (schema.TENANTS, "_id"),

@@ -28,11 +28,11 @@ class MongoErasure:
         erased_by: str,
         pseudonym: dict[str, Any],
     ) -> ErasureRecord:
-        del learner  # this store keeps no outcome state (yet): there is none to erase
         return await erasure_ops.erase_agent(
             self._conn.db,
             tenant,
             agent_key,
+            learner=learner,
             agent_hash=agent_hash(tenant, agent_key),
             erased_by=erased_by,
             pseudonym=pseudonym,

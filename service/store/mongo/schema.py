@@ -13,12 +13,15 @@ from pymongo.errors import DuplicateKeyError, OperationFailure
 
 from service import __version__
 from service.model.errors import StoreError
+from service.store.mongo import outcome_schema
 from service.store.mongo.client import Doc
 from service.store.versions import refuse_newer_schema
 
-SCHEMA_VERSION = 2  # the layout below; a database without a `meta` record has version 1
+SCHEMA_VERSION = 3  # the layout below; a database without a `meta` record has version 1
 # 2: a statement's `p` keeps its batch token; the counter document's markers say what is
 # committed (see `batches`). In version 1, `p` was "" once published.
+# 3: outcome state in the `outcome_*` collections (see `outcome_schema`); an earlier release
+# would leave them behind when it deletes a tenant.
 
 STATEMENTS = "statements"
 COUNTERS = "counters"
@@ -81,6 +84,7 @@ INDEXES: dict[str, list[IndexModel]] = {
     AUDIT: [_index("audit_order", "n"), _index("audit_tenant", "tenant", "n")],
     TOMBSTONES: [_index("tombstone_tenant", "tenant", "n")],
     SESSIONS: [_index("session_seen", "seen")],
+    **outcome_schema.INDEXES,
 }
 
 

@@ -14,6 +14,9 @@ from service.store.mongo.erasure_store import MongoErasure
 from service.store.mongo.feed_store import MongoFeed
 from service.store.mongo.lease_store import MongoLeases
 from service.store.mongo.outbox_store import MongoOutbox
+from service.store.mongo.outcome_evaluation import MongoOutcomeEvaluation
+from service.store.mongo.outcome_org import MongoOrgData
+from service.store.mongo.outcome_reports import MongoOutcomeReports
 from service.store.mongo.quota_store import MongoQuotas
 from service.store.mongo.retention_store import MongoRetention
 from service.store.mongo.statement_store import MongoStatements
@@ -25,11 +28,10 @@ from service.store.ports.backend import OutcomeStores
 class MongoStore:
     """Statements, documents and side tables in one MongoDB database, one collection per kind.
 
-    Outcome state is not stored on MongoDB yet: `outcomes` is None (the API answers 501).
+    Outcome state lives in the `outcome_*` collections (see `outcome_schema`).
     """
 
     kind = "mongodb"
-    outcomes: OutcomeStores | None = None
 
     def __init__(self, options: MongoOptions) -> None:
         self.connection = MongoConnection(options)
@@ -45,6 +47,11 @@ class MongoStore:
         self.leases = MongoLeases(self.connection)
         self.sessions = MongoSessions(self.connection)
         self.ingest = MongoIngestStats(self.connection)
+        self.outcomes: OutcomeStores | None = OutcomeStores(
+            MongoOutcomeEvaluation(self.connection),
+            MongoOutcomeReports(self.connection),
+            MongoOrgData(self.connection),
+        )
 
     @property
     def options(self) -> MongoOptions:

@@ -19,12 +19,12 @@ from pymongo.errors import BulkWriteError
 
 from service.model.errors import StoreError
 from service.model.statements import KeyKind
-from service.store.mongo import batches, schema
+from service.store.mongo import batches, outcome_schema, outcome_transfer, schema
 from service.store.mongo.client import Doc, driver_errors
 from service.store.mongo.sequence import bump
 from service.store.mongo.statement_docs import encode_key
 from service.store.mongo.statement_writes import MAX_ROUNDS, refused_positions
-from service.store.ports.transfer import Cursor, Record, identity
+from service.store.ports.transfer import OUTCOME_KINDS, Cursor, Record, identity
 from service.xapi.erasure import attachment_sha2s
 
 _ERASURE_FIELDS = ("tenant", "agent_hash", "erased_by", "erased", "counts")
@@ -218,6 +218,8 @@ class MongoTransfer:
     async def export_records(
         self, kind: str, after: Cursor, limit: int
     ) -> tuple[list[Record], Cursor]:
+        if kind in OUTCOME_KINDS:
+            return await outcome_transfer.export(self._db, kind, after, limit)
         if kind == "statements":
             return await self._export_statements(after, limit)
         if kind in _BY_OBJECT_ID:
@@ -262,6 +264,8 @@ class MongoTransfer:
             return await self._import_statements(records)
         if kind == "outbox":
             return await self._import_outbox(records)
+        if kind in OUTCOME_KINDS:
+            return await outcome_transfer.import_new(self._db, kind, records)
         if kind == "tenants":  # the target's own `default` takes the source's settings
             for record in records:
                 doc = _document(kind, record)
@@ -362,6 +366,14 @@ class MongoTransfer:
                         if committed.visible(doc):
                             yield tenant, doc["id"]
             return
+        if kind in OUTCOME_KINDS:
+            cursor: Cursor = None
+            while True:
+                records, cursor = await self.export_records(kind, cursor, IDENTITY_CHUNK)
+                if not records:
+                    return
+                for record in records:
+                    yield identity(kind, record)
         after: Any = None
         while docs := await self._identity_chunk(kind, after):
             after = docs[-1]["_id"]
@@ -403,6 +415,8 @@ class MongoTransfer:
             name: await self._db[name].count_documents({})
             for name in sorted(names)
             if name.startswith("outcome")
+            and name not in outcome_transfer.COLLECTION.values()
+            and name != outcome_schema.STINTS  # derived from the roster history copied
         }
         return {name: n for name, n in counts.items() if n}
 

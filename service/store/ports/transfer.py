@@ -19,7 +19,16 @@ Kinds and their fields (identity first):
 - `forward_targets`: id, tenant, name, kind, url, username, password, xapi_version, filter,
   enabled, created, failures, next_attempt, last_error, delivered, last_delivered;
 - `outbox`: tenant, target_id, statement_id, attempts, dead, last_error, created;
-- `erasures`: id, tenant, agent_hash, erased_by, erased, counts.
+- `erasures`: id, tenant, agent_hash, erased_by, erased, counts;
+- `outcome_maps`: tenant, version, name, number, created, status, document (dict); a copy
+  starts evaluating at the first statement again (cursors are sequence numbers of the source);
+- `outcome_roster`: tenant, learner, valid_from, valid_to (None: still), name and the roster
+  fields (the history; the current roster and stints are derived from it);
+- `outcome_kpis`: tenant, kpi, org_unit, period, value;
+- `outcome_evidence`: tenant, version, learner, outcome, criterion, statement_id, activity,
+  ts, seq (the source's);
+- `outcome_attainments`: tenant, version, outcome, learner, attained, level, name, evidence,
+  emitted.
 
 Statements are exported in `stored` order and imported in the order given, so `more` paging,
 `since`/`until` and `statements/read/mine` (the `authority` key) behave the same afterwards.
@@ -46,6 +55,20 @@ KINDS = (
     "outbox",
     "erasures",
 )
+OUTCOME_KINDS = (  # after statements: evaluation state refers to them
+    "outcome_maps",
+    "outcome_roster",
+    "outcome_kpis",
+    "outcome_evidence",
+    "outcome_attainments",
+)
+_OUTCOME_KEYS = {
+    "outcome_maps": ("version",),
+    "outcome_roster": ("learner", "valid_from"),
+    "outcome_kpis": ("kpi", "org_unit", "period"),
+    "outcome_evidence": ("version", "learner", "outcome", "criterion", "statement_id"),
+    "outcome_attainments": ("version", "outcome", "learner"),
+}
 
 
 def identity(kind: str, record: Record) -> tuple[str, str]:
@@ -63,6 +86,8 @@ def identity(kind: str, record: Record) -> tuple[str, str]:
         return record["tenant"], "\x1f".join(str(record[p]) for p in parts)
     if kind == "outbox":
         return record["tenant"], f"{record['target_id']}:{record['statement_id']}"
+    if kind in _OUTCOME_KEYS:
+        return record["tenant"], "\x1f".join(str(record[p]) for p in _OUTCOME_KEYS[kind])
     return record["tenant"], str(record["id"])
 
 
@@ -90,6 +115,6 @@ class Transfer(Protocol):
     async def write_mark(self, kind: str, cursor: Cursor) -> None: ...
 
     async def uncopied(self) -> dict[str, int]:
-        """Records of kinds this tool does not copy yet (outcome state), by table or
-        collection; the copy refuses to leave them behind silently."""
+        """Records of outcome tables or collections this tool does not copy (none today: a
+        guard for those added later); the copy refuses to leave them behind silently."""
         ...

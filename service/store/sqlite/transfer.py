@@ -16,7 +16,8 @@ import orjson
 
 from service.model.statements import KeyKind
 from service.model.tenancy import ErasureCounts
-from service.store.ports.transfer import Cursor, Record, identity
+from service.store.ports.transfer import OUTCOME_KINDS, Cursor, Record, identity
+from service.store.sqlite import outcome_transfer
 from service.store.sqlite.bulk import insert_rows
 from service.store.sqlite.write_caches import KeyInterner
 from service.xapi.statement_index import index_statement
@@ -191,6 +192,8 @@ _TABLES = {
 
 def _export(conn: sqlite3.Connection, kind: str, after: Cursor, limit: int) -> list[Record]:
     """The next chunk of `kind` after the cursor, in key order, each record with its `_c`."""
+    if kind in OUTCOME_KINDS:
+        return outcome_transfer.export(conn, kind, after, limit)
     table = _TABLES[kind]
     key = ", ".join(table.key)
     where, params = _after(key, after)
@@ -248,6 +251,8 @@ def _import(
         return _import_statements(conn, interner, records)
     if kind == "outbox":
         return _import_outbox(conn, records)
+    if kind in OUTCOME_KINDS:
+        return outcome_transfer.import_new(conn, kind, records)
     before = conn.total_changes
     rows, head = _rows(kind, records)
     for row in rows:
@@ -529,6 +534,7 @@ class SQLiteTransfer:
                     "SELECT name FROM sqlite_master WHERE type = 'table' "
                     "AND name LIKE 'outcome\\_%' ESCAPE '\\' ORDER BY name"
                 )
+                if row[0] not in outcome_transfer.COPIED_TABLES
             ]
             counts = {
                 t: int(conn.execute(f'SELECT count(*) FROM "{t}"').fetchone()[0]) for t in tables
