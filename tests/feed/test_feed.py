@@ -20,6 +20,14 @@ from service.outcomes.export import FEED_COLUMNS
 from service.settings import Settings
 from tests.builders import agent, statement, voiding
 from tests.conftest import client_for
+from tests.outcomes.support import (
+    PASSED,
+    one_outcome_map,
+    passed,
+    post_statements,
+    put_map,
+    settle,
+)
 from tests.tenancy_support import client, issue
 
 FEED = "/exports/feed.ndjson"
@@ -168,3 +176,29 @@ async def test_read_mine_credential_cannot_pull_the_feed(app: FastAPI, tmp_path:
     mine = await issue(app, scopes=("export", "statements/read/mine"), name="mine")
     async with client(app, mine) as c:
         assert (await c.get(FEED)).status_code == 403
+
+
+async def test_attainments_and_their_retraction_follow_in_the_feed(app: FastAPI) -> None:
+    """An outcome attained shows as an `attainment` row naming learner and outcome; voiding its
+    only evidence (SR-20) shows as `attainment_retracted`; nothing twice, on every store."""
+    ann, bob = passed("ann"), passed("bob")
+    criteria = {"all": [{"verbs": [PASSED]}]}
+    async with client_for(app, None) as api, client_for(app, "2.0.0") as c:
+        await put_map(api, one_outcome_map(criteria))
+        await post_statements(c, ann, bob)
+        await settle(api)
+        rows, cursor = await pull_all(c)
+        attained = [r for r in rows if r["kind"] == "attainment"]
+        assert sorted((r["learner"], r["outcome"]) for r in attained) == [
+            ("mailto:ann@example.org", "o1"),
+            ("mailto:bob@example.org", "o1"),
+        ]
+        assert {r["outcome_name"] for r in attained} == {"Outcome one"}
+        assert all(r["evidence_count"] == 1 for r in attained)
+        assert (await c.post(STATEMENTS, json=voiding(bob["id"]))).status_code == 200
+        await settle(api)
+        after, _ = await pull_all(c, cursor)
+    assert [(r["kind"], r.get("learner")) for r in after if r["kind"] != "statement"] == [
+        ("void", None),
+        ("attainment_retracted", "mailto:bob@example.org"),
+    ]

@@ -146,6 +146,7 @@ TENANT_COLLECTIONS = (
     *((collection, "t") for collection in outcome_schema.COLLECTIONS),
     (schema.RETENTION, "_id"),
     (schema.TOMBSTONES, "tenant"),
+    (schema.ATTAINMENT_CHANGES, "t"),
     (schema.TENANTS, "_id"),
 )
 

@@ -9,7 +9,9 @@ cursor recomputes the same pairs from, with the cursor written last:
    to change, so nothing is emitted twice either);
 3. the evidence of retracted statements (before this, a repeat still finds through it the pairs
    the retraction touched);
-4. the cursor and the count evaluated, in one conditional update (applied once).
+4. the change feed's log of attainments put and withdrawn (a repeat's entries are refused as
+   duplicates: `attainment_changes`);
+5. the cursor and the count evaluated, in one conditional update (applied once).
 
 A process dying anywhere leaves the cursor where it was, and the step runs again from there to
 the same state (see `tests/outcomes/test_mongo_step_recovery.py`).
@@ -37,6 +39,7 @@ from service.model.outcomes import (
 )
 from service.store.mongo import outcome_schema as o
 from service.store.mongo import outcome_statements
+from service.store.mongo.attainment_changes import record_attainment_changes
 from service.store.mongo.client import Doc, driver_errors
 from service.store.mongo.connection import ORPHAN_AFTER_TIMEOUTS, MongoConnection
 
@@ -175,7 +178,7 @@ class MongoOutcomeEvaluation:
 
 
 async def _write_changes(db: AsyncDatabase[Doc], tenant: str, changes: OutcomeChanges) -> None:
-    """The module docstring's four writes, in its order."""
+    """The module docstring's five writes, in its order."""
     version = changes.version
     if changes.add_evidence:
         await db[o.EVIDENCE].bulk_write(
@@ -198,6 +201,7 @@ async def _write_changes(db: AsyncDatabase[Doc], tenant: str, changes: OutcomeCh
     retracted = [s for s in dict.fromkeys(changes.retract_statements) if s not in readded]
     if retracted:
         await db[o.EVIDENCE].delete_many({"t": tenant, "v": version, "s": {"$in": retracted}})
+    await record_attainment_changes(db, tenant, changes, now_ms())
     await db[o.MAPS].update_one(
         {"_id": o.key(tenant, version), "cursor": {"$lt": changes.cursor}},
         {"$set": {"cursor": changes.cursor}, "$inc": {"evaluated": changes.evaluated}},

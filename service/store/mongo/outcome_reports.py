@@ -12,13 +12,16 @@ from __future__ import annotations
 
 from pymongo import ASCENDING
 
+from service.model.clock import now_ms
 from service.model.outcomes import (
+    AttainmentChange,
     AttainmentQuery,
     AttainmentRow,
     RosterEntry,
     UnitSpan,
 )
 from service.store.mongo import outcome_schema as o
+from service.store.mongo.attainment_changes import attainment_changes
 from service.store.mongo.client import Doc, driver_errors
 from service.store.mongo.connection import MongoConnection
 
@@ -95,6 +98,12 @@ class MongoOutcomeReports:
 
     def __init__(self, conn: MongoConnection) -> None:
         self._conn = conn
+
+    @driver_errors("read attainment changes")
+    async def attainment_changes(
+        self, tenant: str, after_id: int, limit: int
+    ) -> list[AttainmentChange]:
+        return await attainment_changes(self._conn.db, tenant, after_id, limit, now_ms())
 
     @driver_errors("list attainments")
     async def query_attainments(self, tenant: str, query: AttainmentQuery) -> list[AttainmentRow]:

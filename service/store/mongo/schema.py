@@ -37,6 +37,7 @@ ERASURES = "erasures"
 AUDIT = "audit"  # append-only: administrative actions (issue 20)
 RETENTION = "retention"  # one policy per tenant, keyed by tenant
 TOMBSTONES = "tombstones"  # ids of statements retention deleted, for a feed
+ATTAINMENT_CHANGES = "attainment_changes"  # attainments written and withdrawn, for the feed
 QUOTAS = "quotas"  # one GCRA arrival time per credential with a rate quota (keyed by `_id`)
 SESSIONS = "console_sessions"
 LEASES = "leases"  # one document per named lease (not data: nothing copies it)
@@ -83,6 +84,7 @@ INDEXES: dict[str, list[IndexModel]] = {
     ERASURES: [_index("erasure_tenant", "tenant")],
     AUDIT: [_index("audit_order", "n"), _index("audit_tenant", "tenant", "n")],
     TOMBSTONES: [_index("tombstone_tenant", "tenant", "n")],
+    ATTAINMENT_CHANGES: [_index("attainment_change_tenant", "t", "n")],
     SESSIONS: [_index("session_seen", "seen")],
     **outcome_schema.INDEXES,
 }

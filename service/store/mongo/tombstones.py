@@ -1,10 +1,5 @@
-"""Tombstones of deleted and pseudonymised statements, numbered per tenant for the change feed.
-
-Numbers come from the counter `tombstones:<tenant>` in blocks, before the documents are
-inserted: two writers may insert out of order for a moment, so the feed reads up to the first
-gap in the numbers, and passes a gap only once the tombstone after it is older than
-GAP_GRACE_MS (a writer that died between reserving and inserting leaves a gap for good).
-"""
+"""Tombstones of deleted and pseudonymised statements, numbered per tenant for the change feed
+from the counter `tombstones:<tenant>` (see `numbered_log` for how numbers and gaps work)."""
 
 from __future__ import annotations
 
@@ -17,9 +12,7 @@ from pymongo.errors import DuplicateKeyError
 from service.model.feed import Tombstone
 from service.store.mongo import schema
 from service.store.mongo.client import Doc
-from service.store.mongo.sequence import bump
-
-GAP_GRACE_MS = 60_000
+from service.store.mongo.numbered_log import reserve, up_to_gap
 
 
 def _counter(tenant: str) -> str:
@@ -48,8 +41,7 @@ async def record_tombstones(
         await counters.update_one(
             {"_id": name}, {"$max": {"seq": int(newest["n"]) if newest else 0}}, upsert=True
         )
-    doc = await bump(counters, name, {"$inc": {"seq": len(statements)}})
-    first = int(doc["seq"]) - len(statements) + 1
+    first = await reserve(db, name, len(statements))
     await db[schema.TOMBSTONES].insert_many(
         [
             {
@@ -72,13 +64,7 @@ async def feed_tombstones(
     """Tombstones numbered above `after`, up to the first gap still within its grace."""
     where = {"tenant": tenant, "n": {"$gt": after}}
     docs = await db[schema.TOMBSTONES].find(where).sort("n", ASCENDING).limit(limit).to_list()
-    ready: list[Doc] = []
-    expected = after + 1
-    for doc in docs:
-        if int(doc["n"]) != expected and int(doc["deleted"]) > now_ms - GAP_GRACE_MS:
-            break
-        ready.append(doc)
-        expected = int(doc["n"]) + 1
+    ready = up_to_gap(docs, after, now_ms, "n", "deleted")
     redacted = [doc["statement_id"] for doc in ready if doc.get("action") == "pseudonymised"]
     bodies: dict[str, bytes] = {}
     if redacted:

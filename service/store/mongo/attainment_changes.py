@@ -1,0 +1,97 @@
+"""The attainments an evaluation step wrote and withdrew, numbered per tenant for the change
+feed from the counter `attainments:<tenant>` (see `numbered_log` for numbers and gaps).
+
+A step repeated after a crash (its cursor was not written) logs the same changes again: each
+entry's `_id` is the step's content digest with its place in the step, so the repeat's
+inserts are refused as duplicates and only leave a gap in the numbers, which the feed passes
+once its grace is over. No change is shown twice.
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+import orjson
+from pymongo import ASCENDING
+from pymongo.asynchronous.database import AsyncDatabase
+from pymongo.errors import BulkWriteError
+
+from service.model.outcomes import AttainmentChange, OutcomeChanges, evidence_count
+from service.store.mongo import outcome_schema as o
+from service.store.mongo import schema
+from service.store.mongo.client import Doc
+from service.store.mongo.numbered_log import reserve, up_to_gap
+
+_DUPLICATE_KEY = 11000
+
+
+def _entries(changes: OutcomeChanges) -> list[Doc]:
+    put = {(r.learner, r.outcome) for r in changes.put_attainments}
+    entries: list[Doc] = [
+        {
+            "k": "attainment",
+            "o": r.outcome,
+            "l": r.learner,
+            "lv": r.level,
+            "ec": evidence_count(r),
+            "at": r.attained_ms,
+        }
+        for r in changes.put_attainments
+    ]
+    entries += [
+        {"k": "attainment_retracted", "o": outcome, "l": learner, "lv": None, "ec": None}
+        for learner, outcome in changes.delete_attainments
+        if (learner, outcome) not in put
+    ]
+    return entries
+
+
+async def record_attainment_changes(
+    db: AsyncDatabase[Doc], tenant: str, changes: OutcomeChanges, now_ms: int
+) -> None:
+    """Log the step's attainments and retractions (before its cursor is written)."""
+    entries = _entries(changes)
+    if not entries:
+        return
+    digest = hashlib.sha256(orjson.dumps(entries, option=orjson.OPT_SORT_KEYS)).hexdigest()
+    first = await reserve(db, f"attainments:{tenant}", len(entries))
+    docs = [
+        {
+            **entry,
+            "_id": o.key(tenant, changes.version, changes.cursor, digest, i),
+            "t": tenant,
+            "n": first + i,
+            "v": changes.version,
+            "seq": changes.cursor,
+            "w": now_ms,
+        }
+        for i, entry in enumerate(entries)
+    ]
+    try:
+        await db[schema.ATTAINMENT_CHANGES].insert_many(docs, ordered=False)
+    except BulkWriteError as error:
+        if any(e.get("code") != _DUPLICATE_KEY for e in error.details.get("writeErrors", [])):
+            raise
+
+
+async def attainment_changes(
+    db: AsyncDatabase[Doc], tenant: str, after: int, limit: int, now_ms: int
+) -> list[AttainmentChange]:
+    """Changes numbered above `after`, up to the first gap still within its grace."""
+    found = db[schema.ATTAINMENT_CHANGES].find({"t": tenant, "n": {"$gt": after}})
+    docs = await found.sort("n", ASCENDING).limit(limit).to_list()
+    return [
+        AttainmentChange(
+            id=int(doc["n"]),
+            kind=doc["k"],
+            version=int(doc["v"]),
+            outcome=doc["o"],
+            learner=doc["l"],
+            level=doc.get("lv"),
+            evidence_count=doc.get("ec"),
+            attained_ms=doc.get("at"),
+            seq=int(doc["seq"]),
+            at_ms=int(doc["w"]),
+        )
+        for doc in up_to_gap(docs, after, now_ms, "n", "w")
+    ]
