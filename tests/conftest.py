@@ -2,6 +2,11 @@
 
 With LRS_TEST_MONGODB_URL set (`make test` sets it), every test using the `app` fixture also
 runs against the MongoDB store, on a fresh database dropped afterwards (issue 4).
+
+The `app` fixture's scrypt (the bootstrap credential's hash at start-up, its check on the first
+request) runs for real once per test process and input and is remembered after that: otherwise
+it is most of each such test's time. Tests about scrypt's cost (sign-in throttling, the
+verification cache) build their own app or a served process, which always run it.
 """
 
 from __future__ import annotations
@@ -16,6 +21,7 @@ from fastapi import FastAPI
 
 from service.app import create_app
 from service.settings import Settings
+from service.tenancy import auth
 from tests.mongo_support import MONGODB_URL, drop_database, fresh_database_url, store_summary
 
 KEY = "test-key"
@@ -60,8 +66,37 @@ def settings(tmp_path: Path, store_url: str) -> Settings:
     return make_settings(tmp_path, store_url=store_url)
 
 
+class RememberedScrypt:
+    """`hash_secret` and `verify_secret` computed for real once per input, then remembered.
+
+    A remembered hash is reused only for the same secret (secrets the API issues are random,
+    so each still gets its own salt); a check is a pure function of the secret and the hash.
+    """
+
+    def __init__(self) -> None:
+        self._hashes: dict[str, str] = {}
+        self._checks: dict[tuple[str, str], bool] = {}
+        self._hash = auth.hash_secret
+        self._verify = auth.verify_secret
+
+    def hash_secret(self, secret: str) -> str:
+        if secret not in self._hashes:
+            self._hashes[secret] = self._hash(secret)
+        return self._hashes[secret]
+
+    def verify_secret(self, secret: str, hashed: str) -> bool:
+        if (secret, hashed) not in self._checks:
+            self._checks[secret, hashed] = self._verify(secret, hashed)
+        return self._checks[secret, hashed]
+
+
+REMEMBERED_SCRYPT = RememberedScrypt()
+
+
 @pytest.fixture
-async def app(settings: Settings) -> AsyncIterator[FastAPI]:
+async def app(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[FastAPI]:
+    monkeypatch.setattr(auth, "hash_secret", REMEMBERED_SCRYPT.hash_secret)
+    monkeypatch.setattr(auth, "verify_secret", REMEMBERED_SCRYPT.verify_secret)
     application = create_app(settings)
     async with application.router.lifespan_context(application):
         yield application
