@@ -14,6 +14,7 @@ from __future__ import annotations
 import base64
 from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -43,9 +44,60 @@ def make_settings(tmp_path: Path, **overrides: object) -> Settings:
 STORE_KINDS = ["sqlite", "mongodb"] if MONGODB_URL else ["sqlite"]
 
 
+SHARED_SCOPES = {"class", "module", "package"}
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers", "xdist_group(name): run these tests in one pytest-xdist worker (make test)"
+    )
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Keep a module's tests on one worker when they share a class-, module- or package-scoped
+    fixture (a served process, a browser), so `--dist loadgroup` sets it up once, not once per
+    worker. Session-scoped fixtures are per worker anyway."""
+    for item in items:
+        info = getattr(item, "_fixtureinfo", None)
+        if info is None or item.get_closest_marker("xdist_group"):
+            continue
+        definitions = [defs[-1] for defs in info.name2fixturedefs.values() if defs]
+        if any(definition.scope in SHARED_SCOPES for definition in definitions):
+            item.add_marker(pytest.mark.xdist_group(item.nodeid.split("::")[0]))
+
+
+# The hooks below import fuzz_support when called: it imports this module.
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    """In a pytest-xdist worker: hand this worker's fuzz case counts to the controller."""
+    from tests.reliability.fuzz_support import CASES
+
+    workeroutput = getattr(session.config, "workeroutput", None)
+    if workeroutput is not None:
+        workeroutput["fuzz_cases"] = dict(CASES)
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node: Any, error: object) -> None:
+    """In the pytest-xdist controller: add up the workers' fuzz case counts."""
+    from tests.reliability.fuzz_support import CASES
+
+    CASES.update(getattr(node, "workeroutput", {}).get("fuzz_cases", {}))
+
+
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
-    """Say in the log which stores the suite ran against (issue 4)."""
+    """Say in the log which stores the suite ran against (issue 4), and how many cases the
+    fuzz tests generated, per target (issue 9)."""
+    from tests.reliability.fuzz_support import CASES, profile_name
+
     terminalreporter.write_line(store_summary(terminalreporter.stats))
+    if CASES:
+        parts = ", ".join(f"{name}: {count}" for name, count in sorted(CASES.items()))
+        total = sum(CASES.values())
+        terminalreporter.write_line(
+            f"fuzz profile {profile_name()}: {total} cases generated ({parts})"
+        )
 
 
 @pytest.fixture(params=STORE_KINDS)
