@@ -23,7 +23,13 @@ from fastapi import FastAPI
 from service.app import create_app
 from service.settings import Settings
 from service.tenancy import auth
-from tests.mongo_support import MONGODB_URL, drop_database, fresh_database_url, store_summary
+from tests.mongo_support import (
+    MONGODB_URL,
+    drop_database,
+    fresh_database_url,
+    stop_worker_servers,
+    store_summary,
+)
 
 KEY = "test-key"
 SECRET = "test-secret-value"
@@ -76,6 +82,10 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
     workeroutput = getattr(session.config, "workeroutput", None)
     if workeroutput is not None:
         workeroutput["fuzz_cases"] = dict(CASES)
+
+
+def pytest_unconfigure() -> None:
+    stop_worker_servers()
 
 
 @pytest.hookimpl(optionalhook=True)
