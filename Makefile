@@ -11,8 +11,9 @@ LOADTEST_ARGS ?= --users 40 --run-time 60s
 CYCLES ?= 200
 SEED ?=
 CRASHTEST_ARGS ?= --max-kill 0.6 --lookups 100
-# pytest-xdist workers of `make test`: more than the cores, as many tests wait on subprocesses
-TEST_WORKERS ?= 4
+# pytest-xdist workers of `make test` (0: one process); 4 suits 2 cores, as many tests wait on
+# subprocesses, but a run on workers can still stall near its end (see README, Running the tests)
+TEST_WORKERS ?= 0
 export LRS_HOST ?= 127.0.0.1
 export LRS_PORT ?= 8080
 

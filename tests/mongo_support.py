@@ -4,8 +4,8 @@
 MongoDB to run the same tests there.
 
 Under pytest-xdist each worker starts a test server of its own (in memory, on a free port) when
-the configured one is the test server: one server shared by several test processes stopped
-answering some requests in the tests' teardown. A genuine MongoDB is shared by the workers.
+the configured one is the test server, so each server sees one test process, as without
+workers. A genuine MongoDB is shared by the workers.
 """
 
 from __future__ import annotations
