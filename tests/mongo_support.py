@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import atexit
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -50,15 +51,16 @@ def _answers(url: str) -> bool:
     return True
 
 
-_WORKER_SERVERS: list[subprocess.Popen[bytes]] = []
+_WORKER_SERVERS: list[tuple[subprocess.Popen[bytes], Path]] = []
 
 
 def stop_worker_servers() -> None:
     """Stop the test server this worker started, if any (at the end of its session)."""
     while _WORKER_SERVERS:
-        process = _WORKER_SERVERS.pop()
+        process, folder = _WORKER_SERVERS.pop()
         process.terminate()
         process.wait(timeout=30)
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 def _worker_server() -> str:
@@ -71,7 +73,7 @@ def _worker_server() -> str:
          "--log-file", str(folder / "server.log"), "--pid-file", str(folder / "server.pid")],
         stdout=log, stderr=subprocess.STDOUT,
     )  # fmt: skip
-    _WORKER_SERVERS.append(process)
+    _WORKER_SERVERS.append((process, folder))
     atexit.register(stop_worker_servers)
     url = f"mongodb://127.0.0.1:{port}"
     deadline = time.monotonic() + START_SECONDS
