@@ -11,6 +11,9 @@ LOADTEST_ARGS ?= --users 40 --run-time 60s
 CYCLES ?= 200
 SEED ?=
 CRASHTEST_ARGS ?= --max-kill 0.6 --lookups 100
+# pytest-xdist workers of `make test` (0: one process); 4 suits 2 cores, as many tests wait on
+# subprocesses, but a run on workers can still stall near its end (see README, Running the tests)
+TEST_WORKERS ?= 0
 export LRS_HOST ?= 127.0.0.1
 export LRS_PORT ?= 8080
 
@@ -43,7 +46,7 @@ run: $(STAMP)
 
 test: $(STAMP) $(MONGO_STAMP) $(CLIENTS_STAMP) $(AXE_STAMP) $(SSO_STAMP) browser
 	LRS_TEST_BROWSER=required LRS_TEST_MONGODB_DATA=memory \
-		scripts/mongo-server run $(BIN)/python -m pytest -q
+		scripts/mongo-server run $(BIN)/python -m pytest -q -n $(TEST_WORKERS) --dist loadgroup
 
 # The console in a real headless Chromium; screenshots go to build/screenshots/
 test-browser: $(STAMP) $(AXE_STAMP) browser

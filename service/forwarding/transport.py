@@ -7,7 +7,9 @@ verifies the certificate against the URL's host name, which httpcore passes as S
 
 from __future__ import annotations
 
+import ssl
 from collections.abc import Iterable
+from functools import cache
 
 import httpcore
 import httpx
@@ -62,13 +64,21 @@ class GuardedBackend(AsyncNetworkBackend):
         await self._inner.sleep(seconds)
 
 
+@cache
+def verifying_tls_context() -> ssl.SSLContext:
+    """The certificate-verifying TLS context, built once per process: loading the CA bundle
+    takes tens of milliseconds, and a context only configures connections (shared safely)."""
+    return httpx.create_ssl_context(trust_env=False)
+
+
 def guarded_client(policy: AddressPolicy, timeout_seconds: float) -> httpx.AsyncClient:
     """No proxy from the environment (a proxy would connect where the policy never looked),
     no redirects (a redirect could point anywhere)."""
-    transport = httpx.AsyncHTTPTransport(trust_env=False)
+    context = verifying_tls_context()
+    transport = httpx.AsyncHTTPTransport(verify=context, trust_env=False)
     limits = httpx.Limits(max_connections=100, max_keepalive_connections=20, keepalive_expiry=5)
     transport._pool = httpcore.AsyncConnectionPool(
-        ssl_context=httpx.create_ssl_context(trust_env=False),
+        ssl_context=context,
         max_connections=limits.max_connections,
         max_keepalive_connections=limits.max_keepalive_connections,
         keepalive_expiry=limits.keepalive_expiry,

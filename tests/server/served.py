@@ -56,7 +56,12 @@ def exit_of_serve(env: dict[str, str], log: Path, seconds: float) -> tuple[int, 
     return code, log.read_text()
 
 
-def wait_ready(base: str, process: subprocess.Popen[bytes], seconds: float = 30) -> None:
+READY_SECONDS = 120
+"""How long a start may take before a test calls it failed: generous, as a loaded machine
+running several test workers can take tens of seconds to start a multi-worker server."""
+
+
+def wait_ready(base: str, process: subprocess.Popen[bytes], seconds: float = READY_SECONDS) -> None:
     """Return once /readyz answers 200; fail if the process exits or time runs out."""
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
@@ -68,8 +73,17 @@ def wait_ready(base: str, process: subprocess.Popen[bytes], seconds: float = 30)
         except httpx.TransportError:
             pass
         time.sleep(0.1)
-    process.kill()
+    process.terminate()  # not kill: the server stops its worker processes too
+    try:
+        process.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        process.kill()
     raise AssertionError("the service did not become ready")
+
+
+PORT_ATTEMPTS = 3
+"""Starts on a fresh free port after a start that found its port taken: between `free_port`
+and the bind, another test process (pytest-xdist worker) or a client may take it."""
 
 
 @contextmanager
@@ -77,20 +91,26 @@ def served(env: dict[str, str], log: Path) -> Iterator[tuple[str, subprocess.Pop
     """A served LRS with these LRS_ variables, on a free port, logging to `log`: its base URL
     and process once /readyz answers (the log in the failure if it never does). Stopped with
     SIGTERM on exit."""
-    port = free_port()
-    base = f"http://127.0.0.1:{port}"
-    with log.open("wb") as out:
-        process = serve({**env, "LRS_PORT": str(port)}, out)
-        try:
-            wait_ready(base, process)
-        except AssertionError:
-            process.terminate()
-            raise AssertionError(log.read_text()) from None
-        try:
-            yield base, process
-        finally:
-            process.terminate()
-            process.wait(timeout=30)
+    for attempt in range(1, PORT_ATTEMPTS + 1):
+        port = free_port()
+        base = f"http://127.0.0.1:{port}"
+        with log.open("wb") as out:
+            process = serve({**env, "LRS_PORT": str(port)}, out)
+            try:
+                wait_ready(base, process)
+            except AssertionError:
+                process.terminate()
+                process.wait(timeout=30)
+                output = log.read_text()
+                if "is already in use" in output and attempt < PORT_ATTEMPTS:
+                    continue
+                raise AssertionError(output) from None
+            try:
+                yield base, process
+            finally:
+                process.terminate()
+                process.wait(timeout=30)
+            return
 
 
 @contextmanager
