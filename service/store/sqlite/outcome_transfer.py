@@ -45,10 +45,11 @@ _TABLES: dict[str, tuple[str, tuple[str, ...], tuple[str, ...]]] = {
     ),
 }
 _JSON = {"document", "evidence", "emitted"}
-COPIED_TABLES = {  # copied, or derived from what is
+COPIED_TABLES = {  # copied, derived from what is, or (the feed's log) the source's own
     *(table for table, _, _ in _TABLES.values()),
     "outcome_roster",
     "outcome_unit_history",
+    "outcome_attainment_changes",  # feed cursors name a store's own commit order
 }
 
 
