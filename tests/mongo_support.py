@@ -25,7 +25,7 @@ from pymongo import AsyncMongoClient, MongoClient
 from pymongo.errors import PyMongoError
 from pymongo.uri_parser import parse_uri
 
-from tests.server.served import free_port
+from tests.free_port import free_port
 
 TEST_SERVER = Path(sys.executable).with_name("nx-27017")
 START_SECONDS = 60

@@ -7,7 +7,6 @@ Registered as a pytest plugin by tests/conftest.py, so `fresh_mongo_url` is ther
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -20,16 +19,10 @@ import httpx
 import pytest
 from pymongo import MongoClient
 
+from tests.free_port import free_port as free_port
 from tests.mongo_support import MONGODB_URL, fresh_database_url
 
 ROOT = Path(__file__).resolve().parents[2]
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 def serve(env: dict[str, str], log: IO[bytes]) -> subprocess.Popen[bytes]:
