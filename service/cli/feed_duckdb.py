@@ -37,12 +37,14 @@ APPLY = (
        WHERE kind = 'statement' OR erasure_action = 'pseudonymised'""",
     """DELETE FROM voids WHERE id IN (SELECT id FROM page WHERE kind = 'void')""",
     "INSERT INTO voids BY NAME SELECT {voids} FROM page WHERE kind = 'void'",
+    "DELETE FROM erasures WHERE cursor IN (SELECT cursor FROM page)",
     "INSERT INTO erasures BY NAME SELECT {erasures} FROM page WHERE kind = 'erasure'",
     f"""CREATE OR REPLACE TEMP TABLE latest AS SELECT * FROM page
        WHERE kind IN ('attainment', 'attainment_retracted')
        QUALIFY row_number() OVER (PARTITION BY {ATTAINMENT_KEY} ORDER BY cursor DESC) = 1""",
     """DELETE FROM attainments USING latest
-       WHERE attainments."map" = latest."map" AND attainments.map_version = latest.map_version
+       WHERE attainments."map" IS NOT DISTINCT FROM latest."map"
+       AND attainments.map_version IS NOT DISTINCT FROM latest.map_version
        AND attainments.outcome = latest.outcome AND attainments.learner = latest.learner""",
     """INSERT INTO attainments BY NAME SELECT {attainments} FROM latest
        WHERE kind = 'attainment'""",
