@@ -26,7 +26,8 @@ def register(commands: Any) -> None:
         "feed-sync",
         help="load the change feed into DuckDB or a directory of Parquet files",
         description="Pull /exports/feed.parquet from the saved cursor until nothing is left. "
-        "Credentials: --key/--secret or LRS_FEED_KEY/LRS_FEED_SECRET.",
+        "--url, --key and --secret fall back to LRS_FEED_URL, LRS_FEED_KEY and "
+        "LRS_FEED_SECRET.",
     )
     sync.add_argument("--url", default=os.environ.get("LRS_FEED_URL"), help="the LRS base URL")
     sync.add_argument("--key", default=os.environ.get("LRS_FEED_KEY"), help="scope `export`")

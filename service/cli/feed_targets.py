@@ -26,7 +26,10 @@ class Target(Protocol):
 def open_target(to: str) -> Iterator[Target]:
     """`duckdb:FILE` or a directory."""
     if to.startswith("duckdb:"):
-        from service.cli.feed_duckdb import DuckDbTarget
+        try:
+            from service.cli.feed_duckdb import DuckDbTarget
+        except ModuleNotFoundError as missing:
+            raise SystemExit(f"error: {missing}; install the `warehouse` extra") from None
 
         target = DuckDbTarget(Path(to.removeprefix("duckdb:")))
         try:
