@@ -10,6 +10,7 @@ from service.cli import (
     config,
     credentials,
     erasure,
+    feed_sync,
     forwarding,
     kpis,
     migrate,
@@ -36,6 +37,7 @@ def build_parser() -> argparse.ArgumentParser:
         backup,
         kpis,
         migrate,
+        feed_sync,
     )
     for module in modules:
         module.register(commands)

@@ -1,0 +1,49 @@
+"""`feed-sync --to DIR`: one Parquet file per pull and row kind, DIR/KIND/CURSOR.parquet, named
+by the cursor the pull started from, and DIR/feed.cursor. A run that died after writing a
+page's files but before saving the cursor pulls that page again and overwrites the same files,
+so no row is kept twice; file names sort in commit order."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+
+START = "0"  # the file name of the first pull: sorts before every cursor
+
+
+class ParquetDirTarget:
+    def __init__(self, directory: Path) -> None:
+        directory.mkdir(parents=True, exist_ok=True)
+        self.directory = directory
+        self.cursor_file = directory / "feed.cursor"
+
+    def cursor(self) -> str:
+        return self.cursor_file.read_text().strip() if self.cursor_file.exists() else ""
+
+    def store(self, page: pa.Table, cursor: str, next_cursor: str) -> None:
+        name = f"{cursor or START}.parquet"
+        for stale in self.directory.glob(f"*/{name}"):
+            stale.unlink()  # left by a run that died before saving its cursor
+        kinds = [str(kind) for kind in pc.unique(page.column("kind")).to_pylist()]
+        for kind in kinds:
+            path = self.directory / kind / name
+            path.parent.mkdir(exist_ok=True)
+            pq.write_table(page.filter(pc.field("kind") == kind), _partial(path))
+            _settle(path)
+        _partial(self.cursor_file).write_text(next_cursor + "\n")
+        _settle(self.cursor_file)
+
+
+def _partial(path: Path) -> Path:
+    return path.with_name(path.name + ".partial")
+
+
+def _settle(path: Path) -> None:
+    """Flush the partial file of `path` to disk, then rename it over `path`."""
+    with _partial(path).open("rb") as written:
+        os.fsync(written.fileno())
+    os.replace(_partial(path), path)
