@@ -215,7 +215,8 @@ async def test_an_erased_learners_attainments_leave_the_feed(app: FastAPI) -> No
         await settle(api)
         before, cursor = await pull_all(c)
     erins = [r["change_id"] for r in before if r.get("learner") == "mailto:erin@example.org"]
-    assert len(erins) == 1 and isinstance(erins[0], int)
+    assert len(erins) == 1
+    assert isinstance(erins[0], int)
     admin = await issue(app, scopes=("admin",), name="dpo")
     async with client(app, admin) as ops:
         erased = await ops.post("/admin/tenants/default/erasures", json={"agent": agent("erin")})
