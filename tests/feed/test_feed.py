@@ -238,3 +238,8 @@ async def test_an_erased_learners_attainments_leave_the_feed(app: FastAPI) -> No
         "mailto:bob@example.org",
     ]
     assert erins[0] in {r["change_id"] for r in everything if r["kind"] == "erasure"}
+    async with client(app, admin) as ops:
+        again = await ops.post("/admin/tenants/default/erasures", json={"agent": agent("erin")})
+        assert again.status_code == 201, again.text
+    async with client_for(app, "2.0.0") as c:
+        assert (await pull_all(c, everything[-1]["cursor"]))[0] == []  # a repeat adds nothing
