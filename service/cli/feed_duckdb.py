@@ -4,7 +4,9 @@ attainments, and its cursor in `feed_cursor`, each page in one transaction.
 Within a page only the last row about a thing counts: for a statement id, a `statement` or a
 pseudonymised `erasure` row (re)writes its row and a deleted one removes it; for a learner's
 outcome in a map version, an `attainment` row writes it and `attainment_retracted` removes it.
-Rows are replaced by key, so applying a page twice changes nothing.
+An `attainment_deleted` erasure (an erased learner) removes the attainment with its `change_id`,
+after the page's attainment rows. Rows are replaced by key, so applying a page twice changes
+nothing.
 """
 
 from __future__ import annotations
@@ -19,10 +21,10 @@ from service.outcomes.export import STATEMENT_COLUMNS
 TABLES = {
     "statements": (*STATEMENT_COLUMNS, "statement", "cursor"),
     "voids": ("id", "voiding_statement_id", "cursor"),
-    "erasures": ("id", "erasure_action", "erasure_reason", "changed_at", "cursor"),
+    "erasures": ("id", "erasure_action", "erasure_reason", "changed_at", "cursor", "change_id"),
     "attainments": (
         "map", "map_version", "outcome", "outcome_name", "learner", "level",
-        "evidence_count", "attained_at", "changed_at", "cursor",
+        "evidence_count", "attained_at", "changed_at", "cursor", "change_id",
     ),
 }  # fmt: skip
 ATTAINMENT_KEY = '"map", map_version, outcome, learner'
@@ -30,7 +32,7 @@ ATTAINMENT_KEY = '"map", map_version, outcome, learner'
 APPLY = (
     # The last statement or erasure row of each statement id decides what is kept of it.
     """CREATE OR REPLACE TEMP TABLE latest AS SELECT * FROM page
-       WHERE kind IN ('statement', 'erasure')
+       WHERE kind = 'statement' OR erasure_action IN ('deleted', 'pseudonymised')
        QUALIFY row_number() OVER (PARTITION BY id ORDER BY cursor DESC) = 1""",
     "DELETE FROM statements WHERE id IN (SELECT id FROM latest)",
     """INSERT INTO statements BY NAME SELECT {statements} FROM latest
@@ -48,6 +50,8 @@ APPLY = (
        AND attainments.outcome = latest.outcome AND attainments.learner = latest.learner""",
     """INSERT INTO attainments BY NAME SELECT {attainments} FROM latest
        WHERE kind = 'attainment'""",
+    """DELETE FROM attainments WHERE change_id IN
+       (SELECT change_id FROM page WHERE erasure_action = 'attainment_deleted')""",
     "DROP TABLE latest",
 )
 

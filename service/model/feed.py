@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-TombstoneAction = Literal["deleted", "pseudonymised"]
+TombstoneAction = Literal["deleted", "pseudonymised", "attainment_deleted"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,16 +43,19 @@ class FeedStatements:
 
 @dataclass(frozen=True, slots=True)
 class Tombstone:
-    """A statement deleted (erasure, retention) or pseudonymised (erasure), not naming anyone.
+    """A statement deleted (erasure, retention) or pseudonymised (erasure), or an erased
+    learner's attainment change (`attainment_deleted`, by its `change_id`), not naming anyone.
 
     `id` grows in commit order; `seq` is the statement's own sequence number (0 when unknown,
-    for tombstones written before the feed existed), so a feed shows the tombstone after it.
+    for tombstones written before the feed existed), so a feed shows the tombstone after it;
+    for an attainment change, the evaluation cursor of the step that logged it.
     """
 
     id: int
-    statement_id: str
+    statement_id: str | None
     seq: int
     action: TombstoneAction
     reason: str
     at_ms: int
     body: bytes | None = None  # a pseudonymised statement's body as stored now
+    change_id: int | None = None  # the attainment change an erasure deleted

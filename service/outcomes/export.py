@@ -44,7 +44,7 @@ FEED_COLUMNS = (
     "cursor", "kind", *STATEMENT_COLUMNS, "statement",
     "voiding_statement_id", "erasure_action", "erasure_reason", "changed_at",
     "map", "map_version", "outcome", "outcome_name", "learner", "level", "evidence_count",
-    "attained_at",
+    "attained_at", "change_id",
 )  # fmt: skip
 """The change feed's columns: every row kind fills those that concern it (see
 service.statements.feed); `statement` is the raw statement JSON as stored."""

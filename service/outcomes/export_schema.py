@@ -30,7 +30,7 @@ KPI_OBSERVATION_COLUMNS = ("kpi", "kpi_name", "kpi_unit", "org_unit", "period", 
 
 EXPORTS: dict[str, tuple[int, tuple[str, ...]]] = {
     "statements": (2, STATEMENT_COLUMNS),
-    "feed": (1, FEED_COLUMNS),
+    "feed": (2, FEED_COLUMNS),
     "attainments": (2, ATTAINMENT_EXPORT_COLUMNS),
     "rates": (2, RATE_COLUMNS),
     "outcome-kpis": (2, KPI_COLUMNS),
@@ -47,8 +47,11 @@ _NUMBER = frozenset(
     }
 )  # fmt: skip
 _INTEGER = frozenset(
-    {"map_version", "level", "evidence_count", "headcount", "attained", "new", "n_cells"}
-)
+    {
+        "map_version", "level", "evidence_count", "headcount", "attained", "new", "n_cells",
+        "change_id",
+    }
+)  # fmt: skip
 _INSTANT = frozenset({"timestamp", "stored", "changed_at", "attained_at"})
 _DATE = frozenset({"valid_from", "valid_to"})
 

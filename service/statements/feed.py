@@ -7,6 +7,10 @@ followed by its `void` row), then the tombstones and attainment changes those st
 made eligible. A tombstone is shown after the statement it concerns and an attainment after
 the statements it was evaluated from, so a warehouse applying rows in order never sees a
 change before its subject. See `feed_cursor` for why no row is ever skipped or repeated.
+
+Erasing a learner deletes their attainment changes from the log, so a pull from the start no
+longer shows them, and leaves one `erasure` row per change (`attainment_deleted`) that names
+only its `change_id`: a warehouse drops the attainment rows with those ids.
 """
 
 from __future__ import annotations
@@ -136,6 +140,7 @@ class _Pull:
             "attained_at": None if change.attained_ms is None else format_ms(change.attained_ms),
             "changed_at": format_ms(change.at_ms),
             "tenant": self.tenant,
+            "change_id": change.id,
         }
 
 
@@ -196,6 +201,7 @@ def _erasure_row(tombstone: Tombstone, tenant: str) -> dict[str, Any]:
         "erasure_action": tombstone.action,
         "erasure_reason": tombstone.reason,
         "changed_at": format_ms(tombstone.at_ms),
+        "change_id": tombstone.change_id,
     }
 
 

@@ -61,6 +61,7 @@ PINNED["feed"] = {
         "outcome_name", "learner", "level", "evidence_count", "attained_at",
     )
 }  # fmt: skip
+PINNED["feed"][2] = (*PINNED["feed"][1], "change_id")
 
 
 def test_columns_are_only_ever_appended() -> None:
@@ -76,8 +77,8 @@ async def test_schemas_are_served_typed(app: FastAPI) -> None:
         response = await c.get("/exports/schema/feed.json")
         assert response.status_code == 200
         schema = response.json()
-        assert schema["version"] == 1
-        assert schema["x-columns"] == list(PINNED["feed"][1])
+        assert schema["version"] == 2
+        assert schema["x-columns"] == list(PINNED["feed"][2])
         props = schema["properties"]
         assert props["result_score_scaled"]["type"] == ["number", "null"]
         assert props["context_extensions"]["contentMediaType"] == "application/json"
@@ -114,8 +115,9 @@ async def test_openapi_names_the_column_types_and_the_next_cursor(app: FastAPI) 
     answer = document["paths"]["/exports/feed.{fmt}"]["get"]["responses"]["200"]
     assert "X-Next-Cursor" in answer["headers"]
     properties = answer["content"]["application/x-ndjson"]["schema"]["properties"]
-    assert list(properties) == list(PINNED["feed"][1])
+    assert list(properties) == list(PINNED["feed"][2])
     assert properties["evidence_count"]["type"] == ["integer", "null"]
+    assert properties["change_id"]["type"] == ["integer", "null"]
     assert "/exports/schema/{name}.json" in document["paths"]
 
 

@@ -202,3 +202,44 @@ async def test_attainments_and_their_retraction_follow_in_the_feed(app: FastAPI)
         ("void", None),
         ("attainment_retracted", "mailto:bob@example.org"),
     ]
+
+
+async def test_an_erased_learners_attainments_leave_the_feed(app: FastAPI) -> None:
+    """Erasing a learner (issue 5) removes their `attainment` rows from a pull from the start
+    and leaves one `erasure` row per change, naming only its `change_id`; rows after it
+    follow as before, on every store."""
+    criteria = {"all": [{"verbs": [PASSED]}]}
+    async with client_for(app, None) as api, client_for(app, "2.0.0") as c:
+        await put_map(api, one_outcome_map(criteria))
+        await post_statements(c, passed("erin"), passed("ann"))
+        await settle(api)
+        before, cursor = await pull_all(c)
+    erins = [r["change_id"] for r in before if r.get("learner") == "mailto:erin@example.org"]
+    assert len(erins) == 1
+    assert isinstance(erins[0], int)
+    admin = await issue(app, scopes=("admin",), name="dpo")
+    async with client(app, admin) as ops:
+        erased = await ops.post("/admin/tenants/default/erasures", json={"agent": agent("erin")})
+        assert erased.status_code == 201, erased.text
+    async with client_for(app, None) as api, client_for(app, "2.0.0") as c:
+        await post_statements(c, passed("bob"))
+        await settle(api)
+        after, _ = await pull_all(c, cursor)
+        everything, _ = await pull_all(c)
+    dropped = [r for r in after if r.get("erasure_action") == "attainment_deleted"]
+    assert [(r["kind"], r["change_id"], r["id"], r["learner"]) for r in dropped] == [
+        ("erasure", erins[0], None, None)
+    ]
+    assert [r["learner"] for r in after if r["kind"] == "attainment"] == ["mailto:bob@example.org"]
+    assert "erin@example.org" not in orjson.dumps(after).decode()
+    assert "erin@example.org" not in orjson.dumps(everything).decode()
+    assert sorted(r["learner"] for r in everything if r["kind"] == "attainment") == [
+        "mailto:ann@example.org",
+        "mailto:bob@example.org",
+    ]
+    assert erins[0] in {r["change_id"] for r in everything if r["kind"] == "erasure"}
+    async with client(app, admin) as ops:
+        again = await ops.post("/admin/tenants/default/erasures", json={"agent": agent("erin")})
+        assert again.status_code == 201, again.text
+    async with client_for(app, "2.0.0") as c:
+        assert (await pull_all(c, everything[-1]["cursor"]))[0] == []  # a repeat adds nothing

@@ -160,23 +160,38 @@ def test_a_second_run_loads_only_the_changes_and_applies_them(
     assert "sales-berlin-0@example.com" not in " ".join(kept.values())
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="an erasure deletes the learner's attainments without a feed row saying so, and "
-    "the feed still serves their earlier attainment rows (service/store/sqlite/outcome_erasure.py)",
-)
 def test_an_erased_learners_attainments_leave_the_warehouse(demo_lrs: str, tmp_path: Path) -> None:
-    warehouse = f"duckdb:{tmp_path / 'warehouse.duckdb'}"
+    """Erasure (issue 5): the feed's `attainment_deleted` rows, naming only change ids, drop
+    the person's attainments from a DuckDB warehouse and from the Parquet files of a directory
+    loaded before; a pull from the start no longer names them."""
+    warehouse, directory = f"duckdb:{tmp_path / 'warehouse.duckdb'}", tmp_path / "feed"
     sync(demo_lrs, warehouse)
+    sync(demo_lrs, str(directory))
+    person = "sales-berlin-0@example.com"
+    assert person in files_text(directory / "attainment")
     with lrs(demo_lrs) as c:
-        erased = {"objectType": "Agent", "mbox": "mailto:sales-berlin-0@example.com"}
+        erased = {"objectType": "Agent", "mbox": f"mailto:{person}"}
         assert c.post("/admin/tenants/default/erasures", json={"agent": erased}).is_success
         export = c.get("/exports/attainments.ndjson").iter_lines()
         attained = sorted((row["learner"], row["outcome"]) for row in map(orjson.loads, export))
-    sync(demo_lrs, warehouse)
+        from_start = c.get("/exports/feed.ndjson", params={"limit": 5000}).text
+    assert person not in from_start
+    assert counts(sync(demo_lrs, warehouse))["erasure"] > 0
+    sync(demo_lrs, str(directory))
     with duckdb.connect(tmp_path / "warehouse.duckdb") as db:
         loaded = db.execute("SELECT learner, outcome FROM attainments ORDER BY ALL").fetchall()
+        leaked = db.execute(
+            "SELECT count(*) FROM erasures WHERE erasure_action = 'attainment_deleted' "
+            "AND (id IS NOT NULL OR change_id IS NULL)"
+        ).fetchall()
     assert loaded == attained
+    assert leaked == [(0,)]
+    assert person not in files_text(directory / "attainment")
+
+
+def files_text(directory: Path) -> str:
+    """Every row of the Parquet files in `directory`, as one text to search."""
+    return " ".join(str(pq.read_table(path).to_pylist()) for path in directory.glob("*.parquet"))
 
 
 def all_statements(c: httpx.Client) -> dict[str, dict[str, Any]]:

@@ -18,6 +18,7 @@ from service.model.documents import DocumentKind
 from service.model.statements import KeyKind
 from service.model.tenancy import ErasureCounts, ErasureRecord
 from service.store.mongo import outcome_schema, schema
+from service.store.mongo.attainment_changes import delete_learner_changes
 from service.store.mongo.batches import counter_id
 from service.store.mongo.client import Doc
 from service.store.mongo.outcome_erasure import delete_learner_outcomes
@@ -75,6 +76,7 @@ async def erase_agent(
     )
     agents = await db[schema.AGENTS].delete_many({"t": tenant, "key": key})
     outcome_rows = await delete_learner_outcomes(db, tenant, learner)
+    await delete_learner_changes(db, tenant, learner, now_ms)
     counts = ErasureCounts(
         statements_deleted=len(doomed),
         statements_redacted=redacted,

@@ -98,6 +98,6 @@ class MongoRetention:
     async def list_tombstones(
         self, tenant: str, after_id: int, limit: int
     ) -> list[tuple[int, str, int]]:
-        where = {"tenant": tenant, "n": {"$gt": after_id}}
+        where = {"tenant": tenant, "n": {"$gt": after_id}, "change_id": {"$exists": False}}
         cursor = self._conn.db[schema.TOMBSTONES].find(where).sort("n", ASCENDING).limit(limit)
         return [(doc["n"], doc["statement_id"], doc["deleted"]) async for doc in cursor]

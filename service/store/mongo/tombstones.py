@@ -1,5 +1,6 @@
-"""Tombstones of deleted and pseudonymised statements, numbered per tenant for the change feed
-from the counter `tombstones:<tenant>` (see `numbered_log` for how numbers and gaps work)."""
+"""Tombstones of deleted and pseudonymised statements and of erased learners' attainment
+changes, numbered per tenant for the change feed from the counter `tombstones:<tenant>` (see
+`numbered_log` for how numbers and gaps work)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from pymongo import ASCENDING, DESCENDING
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
-from service.model.feed import Tombstone
+from service.model.feed import Tombstone, TombstoneAction
 from service.store.mongo import schema
 from service.store.mongo.client import Doc
 from service.store.mongo.numbered_log import reserve, up_to_gap
@@ -29,7 +30,35 @@ async def record_tombstones(
 ) -> None:
     """Keep (statement id, seq, deleted|pseudonymised) of each changed statement: ids only,
     never who the statement was about."""
-    if not statements:
+    await _record(
+        db,
+        tenant,
+        [
+            {"statement_id": statement_id, "seq": seq, "action": action, "reason": reason}
+            for statement_id, seq, action in statements
+        ],
+        now_ms,
+    )
+
+
+async def record_change_tombstones(
+    db: AsyncDatabase[Doc], tenant: str, changes: list[tuple[int, int]], now_ms: int
+) -> None:
+    """Keep (change id, seq) of each attainment change an erasure deleted: the change's
+    number only, never whose it was."""
+    await _record(
+        db,
+        tenant,
+        [
+            {"change_id": n, "seq": seq, "action": "attainment_deleted", "reason": "erasure"}
+            for n, seq in changes
+        ],
+        now_ms,
+    )
+
+
+async def _record(db: AsyncDatabase[Doc], tenant: str, entries: list[Doc], now_ms: int) -> None:
+    if not entries:
         return
     counters, name = db[schema.COUNTERS], _counter(tenant)
     newest = await db[schema.TOMBSTONES].find_one(
@@ -41,19 +70,11 @@ async def record_tombstones(
         await counters.update_one(
             {"_id": name}, {"$max": {"seq": int(newest["n"]) if newest else 0}}, upsert=True
         )
-    first = await reserve(db, name, len(statements))
+    first = await reserve(db, name, len(entries))
     await db[schema.TOMBSTONES].insert_many(
         [
-            {
-                "tenant": tenant,
-                "n": first + i,
-                "statement_id": statement_id,
-                "seq": seq,
-                "action": action,
-                "deleted": now_ms,
-                "reason": reason,
-            }
-            for i, (statement_id, seq, action) in enumerate(statements)
+            {**entry, "tenant": tenant, "n": first + i, "deleted": now_ms}
+            for i, entry in enumerate(entries)
         ]
     )
 
@@ -75,12 +96,19 @@ async def feed_tombstones(
     return [
         Tombstone(
             id=int(doc["n"]),
-            statement_id=doc["statement_id"],
+            statement_id=doc.get("statement_id"),
             seq=int(doc.get("seq", 0)),
-            action="pseudonymised" if doc.get("action") == "pseudonymised" else "deleted",
+            action=_ACTIONS.get(str(doc.get("action")), "deleted"),
             reason=str(doc.get("reason", "retention")),
             at_ms=int(doc["deleted"]),
-            body=bodies.get(doc["statement_id"]),
+            body=bodies.get(doc.get("statement_id", "")),
+            change_id=doc.get("change_id"),
         )
         for doc in ready
     ]
+
+
+_ACTIONS: dict[str, TombstoneAction] = {
+    "pseudonymised": "pseudonymised",
+    "attainment_deleted": "attainment_deleted",
+}

@@ -115,8 +115,10 @@ CREDENTIAL_COLUMNS = {
 }
 
 # The change feed (issue 19): the deleted statement's `seq`, so the feed shows its tombstone
-# after it, and whether it was deleted or pseudonymised (NULL: deleted, written before).
-TOMBSTONE_COLUMNS = {"seq": "INTEGER", "action": "TEXT"}
+# after it, and whether it was deleted or pseudonymised (NULL: deleted, written before); an
+# erased learner's attainment change is `attainment_deleted` with its `change_id` (and '' for
+# the statement id).
+TOMBSTONE_COLUMNS = {"seq": "INTEGER", "action": "TEXT", "change_id": "INTEGER"}
 
 
 def create_admin_schema(conn: sqlite3.Connection) -> None:

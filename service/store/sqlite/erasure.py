@@ -11,7 +11,7 @@ import orjson
 from service.model.documents import DocumentKind
 from service.model.statements import KeyKind
 from service.model.tenancy import ErasureCounts, ErasureRecord
-from service.store.sqlite.outcome_erasure import delete_learner_outcomes
+from service.store.sqlite.outcome_erasure import delete_learner_changes, delete_learner_outcomes
 from service.xapi.erasure import attachment_sha2s, erasure_action
 from service.xapi.statement_index import index_statement
 
@@ -75,6 +75,7 @@ def erase_agent(
     ).rowcount
     agents = conn.execute("DELETE FROM agents WHERE tenant = ? AND key = ?", (tenant, key)).rowcount
     outcome_rows = delete_learner_outcomes(conn, tenant, learner)
+    delete_learner_changes(conn, tenant, learner, now_ms)
     counts = ErasureCounts(
         statements_deleted=len(doomed),
         statements_redacted=redacted,

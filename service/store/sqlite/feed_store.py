@@ -91,8 +91,8 @@ def _by_id(
 
 def _tombstones(conn: sqlite3.Connection, tenant: str, after: int, limit: int) -> list[Tombstone]:
     rows = conn.execute(
-        "SELECT id, statement_id, coalesce(seq, 0), coalesce(action, 'deleted'), reason, deleted "
-        "FROM tombstones WHERE tenant = ? AND id > ? ORDER BY id LIMIT ?",
+        "SELECT id, statement_id, coalesce(seq, 0), coalesce(action, 'deleted'), reason, deleted, "
+        "change_id FROM tombstones WHERE tenant = ? AND id > ? ORDER BY id LIMIT ?",
         (tenant, after, limit),
     ).fetchall()
     redacted = [row[1] for row in rows if row[3] == "pseudonymised"]
@@ -100,16 +100,23 @@ def _tombstones(conn: sqlite3.Connection, tenant: str, after: int, limit: int) -
     return [
         Tombstone(
             id=int(tid),
-            statement_id=statement_id,
+            statement_id=None if change_id is not None else statement_id,
             seq=int(seq),
             action=_action(action),
             reason=reason,
             at_ms=int(at),
             body=bytes(bodies[statement_id]) if statement_id in bodies else None,
+            change_id=None if change_id is None else int(change_id),
         )
-        for tid, statement_id, seq, action, reason, at in rows
+        for tid, statement_id, seq, action, reason, at, change_id in rows
     ]
 
 
+_ACTIONS: dict[str, TombstoneAction] = {
+    "pseudonymised": "pseudonymised",
+    "attainment_deleted": "attainment_deleted",
+}
+
+
 def _action(text: str) -> TombstoneAction:
-    return "pseudonymised" if text == "pseudonymised" else "deleted"
+    return _ACTIONS.get(text, "deleted")

@@ -1,4 +1,5 @@
-"""An erased learner's outcome state: evidence, attainments, roster entries and history."""
+"""An erased learner's outcome state: evidence, attainments, roster entries and history, and
+their attainment changes in the feed's log (replaced by tombstones naming only change ids)."""
 
 from __future__ import annotations
 
@@ -26,3 +27,18 @@ def delete_learner_outcomes(conn: sqlite3.Connection, tenant: str, learner: str)
         ).rowcount
         for table, where in _WHERE.items()
     )
+
+
+def delete_learner_changes(conn: sqlite3.Connection, tenant: str, learner: str, now_ms: int) -> int:
+    """Delete the learner's attainment changes and leave a tombstone per change id, in the
+    caller's transaction, so the feed tells warehouses which rows to drop; the changes deleted."""
+    deleted = conn.execute(
+        "DELETE FROM outcome_attainment_changes WHERE tenant = ? AND learner = ? RETURNING id, seq",
+        (tenant, learner),
+    ).fetchall()
+    conn.executemany(
+        "INSERT INTO tombstones (tenant, statement_id, seq, action, deleted, reason, change_id) "
+        "VALUES (?, '', ?, 'attainment_deleted', ?, 'erasure', ?)",
+        [(tenant, seq, now_ms, change_id) for change_id, seq in sorted(deleted)],
+    )
+    return len(deleted)

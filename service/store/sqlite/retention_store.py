@@ -86,7 +86,7 @@ class SQLiteRetention(SQLitePart):
         def job(conn: sqlite3.Connection) -> list[tuple[int, str, int]]:
             rows = conn.execute(
                 "SELECT id, statement_id, deleted FROM tombstones WHERE tenant = ? AND id > ? "
-                "ORDER BY id LIMIT ?",
+                "AND change_id IS NULL ORDER BY id LIMIT ?",
                 (tenant, after_id, limit),
             ).fetchall()
             return [(int(a), str(b), int(c)) for a, b, c in rows]
