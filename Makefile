@@ -13,7 +13,7 @@ SEED ?=
 CRASHTEST_ARGS ?= --max-kill 0.6 --lookups 100
 # pytest-xdist workers of `make test` (0: one process); 4 suits 2 cores, as many tests wait on
 # subprocesses, but a run on workers can still stall near its end (see README, Running the tests)
-TEST_WORKERS ?= 0
+TEST_WORKERS ?= 4
 export LRS_HOST ?= 127.0.0.1
 export LRS_PORT ?= 8080
 
