@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
 MapStatus = Literal["evaluating", "current", "retired"]
 ROSTER_FIELDS = ("department", "team", "manager", "location", "role")
@@ -110,6 +110,34 @@ class OutcomeChanges:
     retract_statements: list[str] = field(default_factory=list)
     put_attainments: list[AttainmentRecord] = field(default_factory=list)
     delete_attainments: list[tuple[str, str]] = field(default_factory=list)  # (learner, outcome)
+
+    def logged_changes(self) -> list[LoggedChange]:
+        """What the change feed's log records of this step: each attainment put, and each one
+        deleted and not put again."""
+        put = {(r.learner, r.outcome) for r in self.put_attainments}
+        logged = [
+            LoggedChange(
+                r.outcome, r.learner, "attainment", r.level, evidence_count(r), r.attained_ms
+            )
+            for r in self.put_attainments
+        ]
+        logged += [
+            LoggedChange(outcome, learner, "attainment_retracted", None, None, None)
+            for learner, outcome in self.delete_attainments
+            if (learner, outcome) not in put
+        ]
+        return logged
+
+
+class LoggedChange(NamedTuple):
+    """One entry of the change feed's attainment log, before the store numbers it."""
+
+    outcome: str
+    learner: str
+    kind: AttainmentChangeKind
+    level: int | None
+    evidence_count: int | None
+    attained_ms: int | None
 
 
 @dataclass(frozen=True, slots=True)

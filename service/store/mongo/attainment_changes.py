@@ -21,7 +21,7 @@ from pymongo import ASCENDING
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import BulkWriteError
 
-from service.model.outcomes import AttainmentChange, OutcomeChanges, evidence_count
+from service.model.outcomes import AttainmentChange, OutcomeChanges
 from service.store.mongo import outcome_schema as o
 from service.store.mongo import schema
 from service.store.mongo.client import Doc
@@ -32,24 +32,17 @@ _DUPLICATE_KEY = 11000
 
 
 def _entries(changes: OutcomeChanges) -> list[Doc]:
-    put = {(r.learner, r.outcome) for r in changes.put_attainments}
-    entries: list[Doc] = [
+    return [
         {
-            "k": "attainment",
-            "o": r.outcome,
-            "l": r.learner,
-            "lv": r.level,
-            "ec": evidence_count(r),
-            "at": r.attained_ms,
+            "k": c.kind,
+            "o": c.outcome,
+            "l": c.learner,
+            "lv": c.level,
+            "ec": c.evidence_count,
+            "at": c.attained_ms,
         }
-        for r in changes.put_attainments
+        for c in changes.logged_changes()
     ]
-    entries += [
-        {"k": "attainment_retracted", "o": outcome, "l": learner, "lv": None, "ec": None}
-        for learner, outcome in changes.delete_attainments
-        if (learner, outcome) not in put
-    ]
-    return entries
 
 
 async def record_attainment_changes(

@@ -18,7 +18,6 @@ from service.model.outcomes import (
     MapVersion,
     OutcomeChanges,
     SeqStatement,
-    evidence_count,
 )
 from service.store.sqlite.database import SQLitePart
 from service.store.sqlite.outcome_rows import ATTAINMENT_COLUMNS, attainment_record
@@ -227,16 +226,7 @@ def _write_changes(conn: sqlite3.Connection, tenant: str, changes: OutcomeChange
 def _record_changes(conn: sqlite3.Connection, tenant: str, changes: OutcomeChanges) -> None:
     """Append the step's attainments and retractions to the change feed's log."""
     now = now_ms()
-    put = {(r.learner, r.outcome) for r in changes.put_attainments}
-    rows: list[tuple[str, str, str, int | None, int | None, int | None]] = [
-        (r.outcome, r.learner, "attainment", r.level, evidence_count(r), r.attained_ms)
-        for r in changes.put_attainments
-    ]
-    rows += [
-        (outcome, learner, "attainment_retracted", None, None, None)
-        for learner, outcome in changes.delete_attainments
-        if (learner, outcome) not in put
-    ]
+    rows = changes.logged_changes()
     conn.executemany(
         "INSERT INTO outcome_attainment_changes (tenant, version, outcome, learner, kind, level, "
         "evidence_count, attained, seq, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
