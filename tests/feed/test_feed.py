@@ -53,6 +53,22 @@ async def pull_all(
         cursor = following
 
 
+async def pull_until(
+    app: FastAPI, done: asyncio.Event, limit: int, pause: float
+) -> list[dict[str, Any]]:
+    """Pull pages of `limit` while writers run, and once more after `done` is set: every row."""
+    seen: list[dict[str, Any]] = []
+    cursor = ""
+    async with client_for(app, "2.0.0") as c:
+        while True:
+            finished = done.is_set()
+            page, cursor = await pull_all(c, cursor, limit=limit)
+            seen += page
+            if finished:
+                return seen
+            await asyncio.sleep(pause)
+
+
 def statement_ids(rows: list[dict[str, Any]]) -> list[str]:
     return [row["id"] for row in rows if row["kind"] == "statement"]
 
@@ -130,19 +146,7 @@ async def test_concurrent_ingest_union_is_everything_exactly_once(app: FastAPI) 
                 assert (await c.post(STATEMENTS, json=batch)).status_code == 200
                 posted.extend(s["id"] for s in batch)
 
-    async def reader() -> list[dict[str, Any]]:
-        seen: list[dict[str, Any]] = []
-        cursor = ""
-        async with client_for(app, "2.0.0") as c:
-            while True:
-                finished = done.is_set()
-                page, cursor = await pull_all(c, cursor, limit=3)
-                seen += page
-                if finished:
-                    return seen
-                await asyncio.sleep(0)
-
-    reading = asyncio.create_task(reader())
+    reading = asyncio.create_task(pull_until(app, done, limit=3, pause=0))
     await asyncio.gather(*(writer(n) for n in range(8)))
     done.set()
     seen = await reading

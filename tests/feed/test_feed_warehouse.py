@@ -12,7 +12,7 @@ from fastapi import FastAPI
 
 from tests.builders import agent, statement, voiding
 from tests.conftest import client_for
-from tests.feed.test_feed import FEED, STATEMENTS, pull_all
+from tests.feed.test_feed import FEED, STATEMENTS, pull_until
 from tests.tenancy_support import client, issue
 
 VICTIM = agent("vera")
@@ -72,19 +72,7 @@ async def test_a_warehouse_rebuilt_from_the_feed_equals_the_lrs(app: FastAPI) ->
             erased = await ops.post("/admin/tenants/default/erasures", json={"agent": VICTIM})
             assert erased.status_code == 201, erased.text
 
-    async def reader() -> list[dict[str, Any]]:
-        seen: list[dict[str, Any]] = []
-        cursor = ""
-        async with client_for(app, "2.0.0") as c:
-            while True:
-                finished = done.is_set()
-                page, cursor = await pull_all(c, cursor, limit=5)
-                seen += page
-                if finished:
-                    return seen
-                await asyncio.sleep(0.005)
-
-    reading = asyncio.create_task(reader())
+    reading = asyncio.create_task(pull_until(app, done, limit=5, pause=0.005))
     await asyncio.gather(*(writer(n) for n in range(8)), eraser())
     done.set()
     rows = await reading
