@@ -18,8 +18,8 @@ from pathlib import Path
 
 import httpx
 
-from loadtests.preload import preload
-from loadtests.server import AUTH, default_store_url, start_server
+from loadtests.preload import preloaded_server
+from loadtests.server import AUTH
 
 MB = 1_000_000
 
@@ -58,33 +58,28 @@ def main() -> None:
     parser.add_argument("--statements", type=int, default=20_000)
     parser.add_argument("--feed-only", action="store_true", help="skip the export downloads")
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as scratch:
-        directory = Path(scratch)
-        store_url = default_store_url(directory)
-        loaded = preload(store_url, args.statements, progress=False)
-        print(f"preloaded {args.statements} statements in {loaded:.0f} s")
-        server = start_server(store_url, directory / "server.log")
-        try:
-            print("| Export | Transfer | Bytes | MB | Seconds |")
-            print("|---|---|---:|---:|---:|")
-            formats = (
-                ("csv", "identity"),
-                ("csv", "gzip"),
-                ("ndjson", "identity"),
-                ("ndjson", "gzip"),
-                ("parquet", "identity"),
-            )
-            for fmt, encoding in () if args.feed_only else formats:
-                size, seconds = _download(server.base, f"/exports/statements.{fmt}", encoding)
-                row = f"| statements.{fmt} | {encoding} | {size} | {size / MB:.1f} |"
-                print(f"{row} {seconds:.1f} |", flush=True)
-            rows, wire, decoded, seconds = _pull_feed(server.base)
-            print(
-                f"feed: {rows} rows in {seconds:.1f} s = {rows / seconds:.0f} rows/s; "
-                f"{wire / MB:.1f} MB gzipped on the wire, {decoded / MB:.1f} MB of NDJSON"
-            )
-        finally:
-            server.stop()
+    with (
+        tempfile.TemporaryDirectory() as scratch,
+        preloaded_server(Path(scratch), args.statements) as server,
+    ):
+        print("| Export | Transfer | Bytes | MB | Seconds |")
+        print("|---|---|---:|---:|---:|")
+        formats = (
+            ("csv", "identity"),
+            ("csv", "gzip"),
+            ("ndjson", "identity"),
+            ("ndjson", "gzip"),
+            ("parquet", "identity"),
+        )
+        for fmt, encoding in () if args.feed_only else formats:
+            size, seconds = _download(server.base, f"/exports/statements.{fmt}", encoding)
+            row = f"| statements.{fmt} | {encoding} | {size} | {size / MB:.1f} |"
+            print(f"{row} {seconds:.1f} |", flush=True)
+        rows, wire, decoded, seconds = _pull_feed(server.base)
+        print(
+            f"feed: {rows} rows in {seconds:.1f} s = {rows / seconds:.0f} rows/s; "
+            f"{wire / MB:.1f} MB gzipped on the wire, {decoded / MB:.1f} MB of NDJSON"
+        )
 
 
 if __name__ == "__main__":

@@ -18,8 +18,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from loadtests.preload import preload
-from loadtests.server import KEY, SECRET, default_store_url, start_server
+from loadtests.preload import preloaded_server
+from loadtests.server import KEY, SECRET
 
 MB = 1_000_000
 
@@ -34,30 +34,26 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--statements", type=int, default=100_000)
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as scratch:
+    with (
+        tempfile.TemporaryDirectory() as scratch,
+        preloaded_server(Path(scratch), args.statements) as server,
+    ):
         directory = Path(scratch)
-        store_url = default_store_url(directory)
-        loaded = preload(store_url, args.statements, progress=False)
-        print(f"preloaded {args.statements} statements in {loaded:.0f} s")
-        server = start_server(store_url, directory / "server.log")
         env = {**os.environ, "LRS_FEED_URL": server.base}
         env.update(LRS_FEED_KEY=KEY, LRS_FEED_SECRET=SECRET)
-        try:
-            for target in (directory / "warehouse.duckdb", directory / "feed"):
-                to = f"duckdb:{target}" if target.suffix == ".duckdb" else str(target)
-                started = time.perf_counter()
-                done = subprocess.run(
-                    [sys.executable, "-m", "service", "feed-sync", "--to", to],
-                    env=env, capture_output=True, text=True, check=True,
-                )  # fmt: skip
-                seconds = time.perf_counter() - started
-                print(
-                    f"--to {to.split(':')[0] if ':' in to else 'DIR'}: {done.stdout.strip()}\n"
-                    f"  {seconds:.1f} s = {args.statements / seconds:.0f} statements/s, "
-                    f"{_size(target) / MB:.1f} MB written"
-                )
-        finally:
-            server.stop()
+        for target in (directory / "warehouse.duckdb", directory / "feed"):
+            to = f"duckdb:{target}" if target.suffix == ".duckdb" else str(target)
+            started = time.perf_counter()
+            done = subprocess.run(
+                [sys.executable, "-m", "service", "feed-sync", "--to", to],
+                env=env, capture_output=True, text=True, check=True,
+            )  # fmt: skip
+            seconds = time.perf_counter() - started
+            print(
+                f"--to {to.split(':')[0] if ':' in to else 'DIR'}: {done.stdout.strip()}\n"
+                f"  {seconds:.1f} s = {args.statements / seconds:.0f} statements/s, "
+                f"{_size(target) / MB:.1f} MB written"
+            )
 
 
 if __name__ == "__main__":
