@@ -10,8 +10,6 @@ exactly its own statements (SR-45, SR-46, AU-5, D-5).
 from __future__ import annotations
 
 import asyncio
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -24,7 +22,7 @@ from service.app import create_app
 from tests.api.multipart_helpers import attachment_meta, multipart_body
 from tests.builders import activity, agent, statement, voiding
 from tests.conftest import make_settings
-from tests.server.served import ROOT
+from tests.migration import run_migrate
 from tests.tenancy_support import Issued, client, issue
 
 pytestmark = pytest.mark.asyncio
@@ -38,17 +36,6 @@ def target_url(fresh_mongo_url: str) -> str:
 
 async def _app(tmp_path: Path, url: str) -> FastAPI:
     return create_app(make_settings(tmp_path, store_url=url))
-
-
-def _migrate(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "service", "migrate", *args],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        timeout=300,
-        check=False,
-    )
 
 
 async def _post(http: httpx.AsyncClient, statements: list[dict[str, Any]]) -> None:
@@ -243,13 +230,13 @@ async def test_sqlite_to_mongodb_keeps_ids_stored_order_documents_and_mine(
             for name in ("acme", "mine", "beta")
         }
         outcomes_before = await _outcome_view(source, who["acme"])
-        copied = _migrate("--from", source_url, "--to", target_url)  # while the source serves
+        copied = run_migrate("--from", source_url, "--to", target_url)  # while the source serves
         assert copied.returncode == 0, copied.stdout + copied.stderr
         assert "verified: counts and id checksums equal" in copied.stdout
-        again = _migrate("--from", source_url, "--to", target_url)
+        again = run_migrate("--from", source_url, "--to", target_url)
         assert again.returncode == 2
         assert "already holds data" in again.stderr
-        resumed = _migrate("--from", source_url, "--to", target_url, "--resume")
+        resumed = run_migrate("--from", source_url, "--to", target_url, "--resume")
         assert resumed.returncode == 0, resumed.stdout + resumed.stderr
     target = await _app(tmp_path / "target", target_url)
     async with target.router.lifespan_context(target):

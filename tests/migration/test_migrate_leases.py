@@ -4,26 +4,13 @@ target holding only leases is not a target that already holds data."""
 from __future__ import annotations
 
 import sqlite3
-import subprocess
-import sys
 from pathlib import Path
 
 from service.app import create_app
 from service.store.sqlite import SQLiteStore
 from tests.builders import statement
 from tests.conftest import client_for, make_settings
-from tests.server.served import ROOT
-
-
-def _migrate(source: str, target: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "service", "migrate", "--from", source, "--to", target],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        timeout=300,
-        check=False,
-    )
+from tests.migration import run_migrate
 
 
 async def _hold(path: Path, name: str, holder: str) -> None:
@@ -47,7 +34,7 @@ async def test_migrate_copies_no_lease(tmp_path: Path) -> None:
     await _hold(
         target, "outcomes/default", "target:2:y"
     )  # a target that only ever held a lease is empty
-    done = _migrate(f"sqlite:///{source}", f"sqlite:///{target}")
+    done = run_migrate("--from", f"sqlite:///{source}", "--to", f"sqlite:///{target}")
     assert done.returncode == 0, done.stdout + done.stderr
     assert "verified" in done.stdout
     assert "leases" not in done.stdout + done.stderr

@@ -4,28 +4,15 @@ duplicates, outcome data included."""
 from __future__ import annotations
 
 import sqlite3
-import subprocess
-import sys
 from pathlib import Path
 
 from service.app import create_app
 from tests.builders import statement, voiding
 from tests.conftest import client_for, make_settings
+from tests.migration import run_migrate
 from tests.outcomes.support import one_outcome_map, put_map, settle
-from tests.server.served import ROOT
 
 COMPLETED = "http://example.org/verbs/completed"
-
-
-def _migrate(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "service", "migrate", *args],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        timeout=300,
-        check=False,
-    )
 
 
 async def _source(tmp_path: Path, *, outcome_map: bool) -> str:
@@ -53,7 +40,7 @@ def _ids(path: Path) -> list[tuple[str, str, int, int]]:
 async def test_sqlite_to_sqlite_copies_in_stored_order_and_resumes(tmp_path: Path) -> None:
     source = await _source(tmp_path, outcome_map=False)
     target = tmp_path / "target.sqlite3"
-    done = _migrate("--from", source, "--to", f"sqlite:///{target}", "--chunk", "7")
+    done = run_migrate("--from", source, "--to", f"sqlite:///{target}", "--chunk", "7")
     assert done.returncode == 0, done.stdout + done.stderr
     assert "verified" in done.stdout
     assert "statements: 31/31 copied" in done.stderr  # plain progress lines: not a terminal
@@ -62,10 +49,10 @@ async def test_sqlite_to_sqlite_copies_in_stored_order_and_resumes(tmp_path: Pat
     with sqlite3.connect(target) as conn:
         conn.execute("DELETE FROM statements WHERE seq > 20")
         conn.execute("DELETE FROM meta WHERE name = 'migration:statements'")
-    refused = _migrate("--from", source, "--to", f"sqlite:///{target}")
+    refused = run_migrate("--from", source, "--to", f"sqlite:///{target}")
     assert refused.returncode == 2
     assert "already holds data" in refused.stderr
-    resumed = _migrate("--from", source, "--to", f"sqlite:///{target}", "--resume")
+    resumed = run_migrate("--from", source, "--to", f"sqlite:///{target}", "--resume")
     assert resumed.returncode == 0, resumed.stdout + resumed.stderr
     assert _ids(target) == _ids(tmp_path / "source.sqlite3")  # nothing twice, order kept
 
@@ -75,7 +62,7 @@ async def test_outcome_data_is_copied(tmp_path: Path) -> None:
     target re-evaluates its own sequence numbers to the same state)."""
     source = await _source(tmp_path, outcome_map=True)
     target = tmp_path / "target.sqlite3"
-    copied = _migrate("--from", source, "--to", f"sqlite:///{target}")
+    copied = run_migrate("--from", source, "--to", f"sqlite:///{target}")
     assert copied.returncode == 0, copied.stdout + copied.stderr
     assert "verified" in copied.stdout
     query = (
@@ -100,7 +87,7 @@ async def test_a_chunk_of_erased_statements_does_not_end_the_copy(tmp_path: Path
             "WHERE seq IN (SELECT seq FROM statements ORDER BY seq LIMIT 10)"
         )
     target = tmp_path / "target.sqlite3"
-    done = _migrate("--from", source, "--to", f"sqlite:///{target}", "--chunk", "5")
+    done = run_migrate("--from", source, "--to", f"sqlite:///{target}", "--chunk", "5")
     assert done.returncode == 0, done.stdout + done.stderr
     assert len(_ids(target)) == 31 - 10
     assert _ids(target) == _ids(tmp_path / "source.sqlite3")
