@@ -10,17 +10,14 @@ answer the kill cut off: pending ones stay invisible, committed ones are visible
 
 from __future__ import annotations
 
-import io
 from pathlib import Path
 
-import httpx
 from pymongo import MongoClient
 
 from loadtests.crash_batches import Ledger
-from loadtests.crash_load import HEADERS
-from loadtests.crash_server import KEY, SECRET, spawn, wait_ready
-from loadtests.crash_verify import Checks, verify_everything
-from loadtests.crashtest import Config, run
+from loadtests.crash_verify import Checks
+from loadtests.crashtest import Config
+from tests.reliability.test_crash_consistency import run_clean, verify_after_restart
 
 SEED = 26  # its five cycles kill while busy, while idle and during a start-up
 
@@ -30,7 +27,6 @@ def test_sigkill_during_ingest_on_mongodb_keeps_acknowledged_and_batches_whole(
 ) -> None:
     store_url = fresh_mongo_url
     ledger = Ledger()
-    out = io.StringIO()
     config = Config(
         5,
         SEED,
@@ -42,15 +38,7 @@ def test_sigkill_during_ingest_on_mongodb_keeps_acknowledged_and_batches_whole(
         full_every=5,
         checks=Checks(lookups=60),
     )
-    summary = run(config, out, ledger)
-    assert summary.problems == [], out.getvalue()
-    assert summary.survived == 5
-    assert set(summary.modes) == {"busy", "idle", "startup"}
-    assert summary.lost == 0
-    assert summary.half_stored == 0
-    assert summary.acknowledged > 0
-    assert summary.verified == summary.acknowledged
-    assert any(batch.ids is None for batch in ledger.batches), "some kills cut requests off"
+    run_clean(config, ledger)
 
     # The checks have teeth: an acknowledged statement removed behind the LRS's back is lost.
     victim = next(batch for batch in ledger.batches if batch.ids is not None).ids
@@ -60,11 +48,5 @@ def test_sigkill_during_ingest_on_mongodb_keeps_acknowledged_and_batches_whole(
         client.get_default_database()["statements"].delete_one({"id": victim[0]})
     finally:
         client.close()
-    service = spawn(store_url, tmp_path / "server.log")
-    try:
-        wait_ready(service)
-        with httpx.Client(base_url=service.base, auth=(KEY, SECRET), headers=HEADERS) as http:
-            findings = verify_everything(http, ledger, 100)
-    finally:
-        service.stop()
+    findings = verify_after_restart(store_url, tmp_path, ledger)
     assert findings.lost == 1
