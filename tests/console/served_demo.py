@@ -3,9 +3,6 @@ a navigation, count elements, run axe-core."""
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -15,7 +12,7 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.support.wait import WebDriverWait
 
 from tests.console.browser import serious_violations
-from tests.server.served import ROOT, served_process
+from tests.server.served import load_demo, served_process
 
 KEY, SECRET = "console-admin", "console-admin-secret"
 
@@ -24,14 +21,7 @@ KEY, SECRET = "console-admin", "console-admin-secret"
 def served_demo(data: Path) -> Iterator[str]:
     """The base URL of a served LRS on `data` that `make demo` has loaded."""
     with served_process(data, KEY, SECRET) as (base, _):
-        port = base.rsplit(":", 1)[1]
-        clean = {k: v for k, v in os.environ.items() if not k.startswith("LRS_")}
-        env = {**clean, "LRS_PORT": port, "LRS_BOOTSTRAP_KEY": KEY, "LRS_BOOTSTRAP_SECRET": SECRET}
-        demo = subprocess.run(
-            [sys.executable, "-m", "deploy.examples.demo"],
-            env=env, cwd=ROOT, capture_output=True, text=True, timeout=120, check=False,
-        )  # fmt: skip
-        assert demo.returncode == 0, demo.stdout + demo.stderr
+        load_demo(base, KEY, SECRET)
         yield base
 
 

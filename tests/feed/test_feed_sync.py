@@ -13,7 +13,6 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 import duckdb
 import httpx
@@ -22,7 +21,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from tests.builders import agent, statement, voiding
-from tests.server.served import ROOT, free_port, running_lrs
+from tests.server.served import ROOT, free_port, load_demo, running_lrs
 
 KEY, SECRET = "warehouse", "warehouse-secret-123456"
 XAPI = {"X-Experience-API-Version": "2.0.0"}
@@ -58,17 +57,7 @@ GROUP BY ALL HAVING count(DISTINCT p.learner) >= 5
 def demo_lrs(tmp_path: Path) -> Iterator[str]:
     """A served LRS on SQLite loaded by `make demo`."""
     with running_lrs(tmp_path, KEY, SECRET) as base:
-        env = {
-            **{k: v for k, v in os.environ.items() if not k.startswith("LRS_")},
-            "LRS_PORT": str(urlsplit(base).port),
-            "LRS_BOOTSTRAP_KEY": KEY,
-            "LRS_BOOTSTRAP_SECRET": SECRET,
-        }
-        demo = subprocess.run(
-            [sys.executable, "-m", "deploy.examples.demo"],
-            env=env, cwd=ROOT, capture_output=True, text=True, timeout=120, check=False,
-        )  # fmt: skip
-        assert demo.returncode == 0, demo.stdout + demo.stderr
+        load_demo(base, KEY, SECRET)
         yield base
 
 

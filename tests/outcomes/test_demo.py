@@ -4,18 +4,14 @@ every store of STORE_KINDS (issue 16: the outcome x KPI table on MongoDB as on S
 from __future__ import annotations
 
 import asyncio
-import os
 import re
-import subprocess
-import sys
 from pathlib import Path
-from urllib.parse import urlsplit
 
 import httpx
 
 from tests.conftest import STORE_KINDS
 from tests.mongo_support import drop_database, fresh_database_url
-from tests.server.served import running_lrs
+from tests.server.served import load_demo, running_lrs
 
 KEY, SECRET = "demo", "demo-secret-123456"
 
@@ -42,25 +38,12 @@ def test_the_demo_prints_estimates_beside_the_planted_truth(tmp_path: Path) -> N
 
 def _run_demo(data: Path, store_url: str) -> str:
     with running_lrs(data, KEY, SECRET, LRS_STORE_URL=store_url) as base:
-        env = {
-            **os.environ,
-            "LRS_PORT": str(urlsplit(base).port),
-            "LRS_BOOTSTRAP_KEY": KEY,
-            "LRS_BOOTSTRAP_SECRET": SECRET,
-        }
-        done = subprocess.run(
-            [sys.executable, "-m", "deploy.examples.demo"],
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=120,
-        )
-        assert done.returncode == 0, done.stderr
+        stdout = load_demo(base, KEY, SECRET)
         table = httpx.get(f"{base}/exports/outcome-kpis.csv", auth=(KEY, SECRET), timeout=60)
         rates = httpx.get(f"{base}/exports/rates.csv", auth=(KEY, SECRET), timeout=60)
     assert table.status_code == rates.status_code == 200
     assert table.text.count("\n") > 1  # a header and rows of attainments per unit and period
-    return f"{done.stdout}\n{table.text}\n{rates.text}"
+    return f"{stdout}\n{table.text}\n{rates.text}"
 
 
 def _check_estimates(stdout: str) -> None:

@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import IO
+from urllib.parse import urlsplit
 
 import httpx
 import pytest
@@ -144,3 +145,21 @@ def fresh_mongo_url() -> Iterator[str]:
         client.drop_database(client.get_default_database().name)
     finally:
         client.close()
+
+
+def load_demo(base: str, key: str, secret: str) -> str:
+    """Run `make demo`'s script against the served LRS at `base` (whose bootstrap credential is
+    `key`/`secret`); its output. No LRS_ variable of the test run reaches it but these."""
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("LRS_")}
+    env = {
+        **clean,
+        "LRS_PORT": str(urlsplit(base).port),
+        "LRS_BOOTSTRAP_KEY": key,
+        "LRS_BOOTSTRAP_SECRET": secret,
+    }
+    demo = subprocess.run(
+        [sys.executable, "-m", "deploy.examples.demo"],
+        env=env, cwd=ROOT, capture_output=True, text=True, timeout=120, check=False,
+    )  # fmt: skip
+    assert demo.returncode == 0, demo.stdout + demo.stderr
+    return demo.stdout
