@@ -13,7 +13,7 @@ from pymongo import DESCENDING
 
 from service.model.audit import AuditEntry, AuditEvent, AuditQuery
 from service.store.mongo import schema
-from service.store.mongo.client import Doc, driver_errors
+from service.store.mongo.client import Doc, between, driver_errors
 from service.store.mongo.connection import MongoConnection
 from service.store.mongo.sequence import next_id
 
@@ -41,11 +41,7 @@ def _filter(query: AuditQuery) -> Doc:
     for name, value in (("actor", query.actor), ("action", query.action)):
         if value is not None:
             where[name] = {"$regex": "^" + re.escape(value)}
-    at: Doc = {}
-    if query.since_ms is not None:
-        at["$gte"] = query.since_ms
-    if query.until_ms is not None:
-        at["$lt"] = query.until_ms
+    at = between(query.since_ms, query.until_ms)
     if at:
         where["at"] = at
     if query.before_id is not None:

@@ -105,3 +105,13 @@ def driver_errors(action: str) -> Callable[[Method[P, T]], Method[P, T]]:
         return wrapper
 
     return decorate
+
+
+def between(since: int | None, until: int | None) -> Doc:
+    """The condition on a field of `since <= value < until` (either end open when None)."""
+    condition: Doc = {}
+    if since is not None:
+        condition["$gte"] = since
+    if until is not None:
+        condition["$lt"] = until
+    return condition

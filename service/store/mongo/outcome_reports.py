@@ -22,7 +22,7 @@ from service.model.outcomes import (
 )
 from service.store.mongo import outcome_schema as o
 from service.store.mongo.attainment_changes import attainment_changes
-from service.store.mongo.client import Doc, driver_errors
+from service.store.mongo.client import Doc, between, driver_errors
 from service.store.mongo.connection import MongoConnection
 
 _UNATTAINED_CHUNK = 500
@@ -113,11 +113,7 @@ class MongoOutcomeReports:
         for name, value in (("o", query.outcome), ("l", query.learner), ("lv", query.level)):
             if value is not None:
                 where[name] = value
-        span: Doc = {}
-        if query.since_ms is not None:
-            span["$gte"] = query.since_ms
-        if query.until_ms is not None:
-            span["$lt"] = query.until_ms
+        span = between(query.since_ms, query.until_ms)
         if span:
             where["at"] = span
         field = o.unit_field(query.unit_field)
