@@ -18,7 +18,7 @@ from pathlib import Path
 
 import httpx
 
-from loadtests.preload import preloaded_server
+from loadtests.preloaded_server import preloaded_server
 from loadtests.server import AUTH
 
 MB = 1_000_000

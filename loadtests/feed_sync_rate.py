@@ -18,7 +18,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from loadtests.preload import preloaded_server
+from loadtests.preloaded_server import preloaded_server
 from loadtests.server import KEY, SECRET
 
 MB = 1_000_000

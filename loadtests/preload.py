@@ -8,12 +8,8 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
-from pathlib import Path
 
 from loadtests.bodies import BodyPool
-from loadtests.server import Server, default_store_url, start_server
 from service.ops.tuning import tune_interpreter
 from service.settings import Settings
 from service.store.factory import make_store
@@ -68,16 +64,3 @@ def preload(store_url: str, total: int, *, batch: int = 500, progress: bool = Tr
     started = time.perf_counter()
     asyncio.run(run())
     return time.perf_counter() - started
-
-
-@contextmanager
-def preloaded_server(directory: Path, statements: int) -> Iterator[Server]:
-    """A served LRS on a fresh SQLite file in `directory` holding `statements` statements."""
-    store_url = default_store_url(directory)
-    loaded = preload(store_url, statements, progress=False)
-    print(f"preloaded {statements} statements in {loaded:.0f} s")
-    server = start_server(store_url, directory / "server.log")
-    try:
-        yield server
-    finally:
-        server.stop()
