@@ -34,7 +34,18 @@ def register(commands: Any) -> None:
     sync.add_argument("--secret", default=os.environ.get("LRS_FEED_SECRET"))
     sync.add_argument("--to", required=True, help="duckdb:FILE, or a directory for Parquet files")
     sync.add_argument("--limit", type=int, default=5000, help="rows per pull (1 to 5000)")
-    sync.set_defaults(run=run)
+    sync.set_defaults(run=run_and_exit)
+
+
+def run_and_exit(args: argparse.Namespace) -> int:
+    """`run`, then leave without the interpreter's teardown. Everything is committed and closed
+    by then; the teardown itself could abort the process ("terminate called without an active
+    exception", exit -6) once in a while as DuckDB's and Arrow's native thread pools are torn
+    down in no set order, so a cron job would see a failure after a complete load."""
+    code = run(args)
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
 
 
 def run(args: argparse.Namespace) -> int:
