@@ -34,6 +34,10 @@ class BodyPool:
         prefix = b"%08x" % ((self._base + number // size) % 2**32)
         return self._bodies[number % size].replace(_MARK, prefix)
 
+    def templates(self) -> list[bytes]:
+        """The pool's bodies with the id mark in place (for a loader that replaces it itself)."""
+        return list(self._bodies)
+
     @property
     def mean_bytes(self) -> float:
         return sum(len(b) for b in self._bodies) / len(self._bodies)
