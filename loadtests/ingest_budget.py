@@ -92,7 +92,6 @@ def parse_budget(bodies: list[bytes]) -> dict[str, float]:
 @contextmanager
 def _writer_clock(spent: dict[str, float]) -> Iterator[None]:
     """Add the writer thread's CPU in each named step of `statement_writes` to `spent`."""
-    originals: dict[str, Any] = {}
 
     def clocked(name: str, step: Callable[..., Any]) -> Callable[..., Any]:
         def run(*args: Any, **kwargs: Any) -> Any:
@@ -106,22 +105,25 @@ def _writer_clock(spent: dict[str, float]) -> Iterator[None]:
 
     def rows(conn: Any, head: str, values: Any) -> None:
         started = time.thread_time()
-        originals["insert_rows"](conn, head, values)
+        originals[statement_writes, "insert_rows"](conn, head, values)
         table = head.split(" INTO ", 1)[1].split(" ", 1)[0]
         spent[f"INSERT {table}"] += time.thread_time() - started
 
-    originals["insert_rows"] = getattr(statement_writes, "insert_rows")
-    for name in ("insert_writes", *WRITER_STEPS):
-        originals[name] = getattr(statement_writes, name)
-        setattr(statement_writes, name, clocked(name, originals[name]))
-    setattr(statement_writes, "insert_rows", rows)
-    setattr(statement_store, "insert_writes", statement_writes.insert_writes)  # imported by name
+    patched = {
+        (statement_writes, name): clocked(name, getattr(statement_writes, name))
+        for name in ("insert_writes", *WRITER_STEPS)
+    }
+    patched[statement_writes, "insert_rows"] = rows
+    # statement_store imported insert_writes by name
+    patched[statement_store, "insert_writes"] = patched[statement_writes, "insert_writes"]
+    originals = {place: getattr(*place) for place in patched}
+    for (module, name), step in patched.items():
+        setattr(module, name, step)
     try:
         yield
     finally:
-        for name, step in originals.items():
-            setattr(statement_writes, name, step)
-        setattr(statement_store, "insert_writes", originals["insert_writes"])
+        for (module, name), step in originals.items():
+            setattr(module, name, step)
 
 
 async def _store_all(writes: list[StatementWrite], in_flight: int) -> float:
