@@ -9,14 +9,13 @@ definitions (RS-4) and the agents statements name (RS-6).
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Hashable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
 from service.model.errors import ConflictError
 from service.model.statements import NewStatement
-from service.xapi.activities import merge_definition
+from service.xapi.activities import adds_nothing, merge_definition
 from service.xapi.agents import agent_key
 from service.xapi.equivalence import statements_equivalent
 from service.xapi.persons import ifi_of
@@ -159,9 +158,11 @@ def merged_definitions(
     changed: dict[str, dict[str, Any]] = {}
     for activity_id, definitions in pending.items():
         before = stored.get(activity_id)
-        base = before if before is not None else {}
-        merged = functools.reduce(merge_definition, definitions, base)
-        if before is None or merged != before:
+        merged = before if before is not None else {}
+        for definition in definitions:
+            if not adds_nothing(merged, definition):
+                merged = merge_definition(merged, definition)
+        if before is None or merged is not before:
             changed[activity_id] = merged
     return changed
 

@@ -227,3 +227,33 @@ async def test_console_sessions_of_an_older_file_gain_the_person_column(tmp_path
     finally:
         await store.close()
     assert kept == SessionRecord("h1", "key-1", "stamp", "csrf", 1_000, 1_000)
+
+
+async def test_rs4_definitions_merge_across_writers_on_one_file(tmp_path: Path) -> None:
+    """RS-4: each writer remembers canonical definitions, yet one that merges after another
+    process wrote folds into what that process stored, not into what it remembered."""
+    path = tmp_path / "merge.sqlite3"
+    one, two = SQLiteStore(path), SQLiteStore(path)
+    await one.open()
+    await two.open()
+
+    async def send(store: SQLiteStore, **definition: Any) -> None:
+        write = StatementWrite(
+            TENANT, prepared(statement(obj=activity("shared", **definition))), []
+        )
+        await store.statements.store_statements(write)
+
+    try:
+        await send(one, name={"en-US": "Safety"})
+        await send(two, name={"fr-FR": "Sécurité"})
+        await send(one, description={"en-US": "Site safety"})
+        found = await two.statements.get_activity_definitions(
+            TENANT, ["http://example.org/act/shared"]
+        )
+    finally:
+        await one.close()
+        await two.close()
+    assert found["http://example.org/act/shared"] == {
+        "name": {"en-US": "Safety", "fr-FR": "Sécurité"},
+        "description": {"en-US": "Site safety"},
+    }

@@ -67,7 +67,7 @@ class SQLiteDatabase:
         self.writer = GroupCommitWriter(
             conn,
             max_jobs=self._group_commit_max,
-            on_rollback=self.caches.forget,
+            forget_caches=self.caches.forget,
             lock=lock,
             on_begin=self._catch_up_stored,
             observer=self.write_observer,

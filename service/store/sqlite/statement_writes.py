@@ -214,7 +214,7 @@ def _insert_fresh(
             "UPDATE statements SET voided = 1 WHERE tenant = ? AND id = ? AND voids IS NULL",
             [(tenant, target) for target in sorted(voiding.targets)],
         )
-    _merge_activities(conn, tenant, fresh)
+    _merge_activities(conn, caches, tenant, fresh)
     _record_agents(conn, caches, tenant, fresh)
 
 
@@ -256,25 +256,36 @@ def _propagate_to_referrers(
             conn.execute("UPDATE statements SET key_ids = ? WHERE seq = ?", (all_keys, seq))
 
 
-def _merge_activities(conn: sqlite3.Connection, tenant: str, fresh: list[NewStatement]) -> None:
-    """Fold every carried definition into the canonical one; write only what changed (RS-4)."""
+def _merge_activities(
+    conn: sqlite3.Connection, caches: WriteCaches, tenant: str, fresh: list[NewStatement]
+) -> None:
+    """Fold every carried definition into the canonical one; write only what changed (RS-4).
+
+    Canonical definitions come from the writer's cache, read from the file only on a miss.
+    """
     incoming = [pair for new in fresh for pair in new.index.definitions]
     if not incoming:
         return
-    wanted = list(dict.fromkeys(activity_id for activity_id, _ in incoming))
-    rows = _lookup(
-        conn,
-        "SELECT id, definition FROM activities WHERE tenant = ? AND id IN ({marks})",
-        tenant,
-        wanted,
-    )
-    changed = merged_definitions(incoming, {a: orjson.loads(raw) for a, raw in rows})
+    known = caches.activities.of_tenant(tenant)
+    missing = [
+        a for a in dict.fromkeys(activity_id for activity_id, _ in incoming) if a not in known
+    ]
+    if missing:
+        rows = _lookup(
+            conn,
+            "SELECT id, definition FROM activities WHERE tenant = ? AND id IN ({marks})",
+            tenant,
+            missing,
+        )
+        known.update((a, orjson.loads(raw)) for a, raw in rows)
+    changed = merged_definitions(incoming, known)
     if changed:
         conn.executemany(
             "INSERT INTO activities (tenant, id, definition) VALUES (?, ?, ?) "
             "ON CONFLICT (tenant, id) DO UPDATE SET definition = excluded.definition",
             [(tenant, a, orjson.dumps(definition)) for a, definition in changed.items()],
         )
+        known.update(changed)
 
 
 def _record_agents(

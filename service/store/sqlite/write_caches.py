@@ -1,8 +1,11 @@
-"""What the writer remembers between transactions: interned key ids and agents already recorded.
+"""What the writer remembers between transactions: interned key ids, agents already recorded
+and canonical activity definitions.
 
-Both hold only facts that stay true once committed (key ids are never reassigned, agent rows
-never shrink), so they are also right when other processes write the same file. Entries made
-in a transaction that rolls back may be wrong: `forget()` drops everything then.
+Key ids and agent rows stay true once committed (ids are never reassigned, agent rows never
+shrink). Activity definitions change with every merge (RS-4), so they are right only while
+this writer is the only one writing: the writer forgets everything when the write lock says
+another process wrote since its last transaction. Entries made in a transaction that rolls
+back may be wrong too: `forget()` drops everything then.
 """
 
 from __future__ import annotations
@@ -76,13 +79,33 @@ class AgentsSeen:
         self._seen.clear()
 
 
+class ActivityDefinitions:
+    """Per tenant, the canonical definition stored for each activity id this writer has read or
+    written (an empty dict for an activity stored without one)."""
+
+    def __init__(self, capacity: int = 20_000) -> None:
+        self._known: dict[str, dict[str, dict[str, Any]]] = {}
+        self._capacity = capacity
+
+    def of_tenant(self, tenant: str) -> dict[str, dict[str, Any]]:
+        """The tenant's cached definitions, for callers to read and update in place."""
+        known = self._known.setdefault(tenant, {})
+        _trim(known, self._capacity)
+        return known
+
+    def forget(self) -> None:
+        self._known.clear()
+
+
 class WriteCaches:
-    """The caches one writer connection keeps; cleared together after any rollback."""
+    """The caches one writer connection keeps; cleared together when they may be wrong."""
 
     def __init__(self) -> None:
         self.keys = KeyInterner()
         self.agents = AgentsSeen()
+        self.activities = ActivityDefinitions()
 
     def forget(self) -> None:
         self.keys.forget()
         self.agents.forget()
+        self.activities.forget()

@@ -58,7 +58,7 @@ class GroupCommitWriter:
         conn: sqlite3.Connection,
         *,
         max_jobs: int,
-        on_rollback: Callable[[], None],
+        forget_caches: Callable[[], None],
         lock: WriteLock,
         on_begin: Callable[[sqlite3.Connection], None],
         observer: WriteObserver | None = None,
@@ -68,7 +68,7 @@ class GroupCommitWriter:
         self._max_pending = max_pending
         self._observer = observer
         self._max_jobs = max_jobs
-        self._on_rollback = on_rollback
+        self._forget_caches = forget_caches
         self._lock = lock
         self._on_begin = on_begin
         self._queue: queue.SimpleQueue[_Submission | object] = queue.SimpleQueue()
@@ -131,7 +131,8 @@ class GroupCommitWriter:
         clock, committed = time.perf_counter(), False
         lazy = not any(submission.durable for submission in batch)
         started = time.time_ns() // 1_000_000
-        self._lock.acquire(started)
+        if self._lock.acquire(started):
+            self._forget_caches()  # another process wrote since: what they remember may be stale
         try:
             if lazy:
                 conn.execute("PRAGMA synchronous = NORMAL")
@@ -150,7 +151,7 @@ class GroupCommitWriter:
             log.exception("sqlite group commit failed")
             if conn.in_transaction:
                 conn.execute("ROLLBACK")
-            self._on_rollback()
+            self._forget_caches()
             failure = StoreError(f"the store could not commit: {exc}")
             results = [(False, failure)] * len(batch)
         finally:
@@ -184,7 +185,7 @@ class GroupCommitWriter:
         except Exception as exc:
             conn.execute("ROLLBACK TO job")
             conn.execute("RELEASE job")
-            self._on_rollback()
+            self._forget_caches()
             return False, _client_safe(exc)
 
     def _run_merged(
@@ -201,7 +202,7 @@ class GroupCommitWriter:
             log.warning("merged write failed; retrying its jobs one by one", exc_info=True)
             conn.execute("ROLLBACK TO merged")
             conn.execute("RELEASE merged")
-            self._on_rollback()
+            self._forget_caches()
             return [self._run_one(conn, job) for job in jobs]
 
 
