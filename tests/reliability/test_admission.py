@@ -200,7 +200,7 @@ async def test_the_writer_queue_refuses_beyond_its_bound(tmp_path: Path) -> None
     writer = GroupCommitWriter(
         conn,
         max_jobs=512,
-        forget_caches=lambda: None,
+        on_rollback=lambda: None,
         lock=WriteLock(path),
         on_begin=lambda conn: None,
         max_pending=2,

@@ -14,12 +14,15 @@ import pytest
 from service.model.console import SessionRecord, SignedInPerson
 from service.model.errors import ConflictError
 from service.model.statements import KeyKind, NewStatement, StatementQuery, StatementWrite
+from service.outcomes.learners import learner_of_key
 from service.store.sqlite import SQLiteStore
 from service.store.sqlite.checkpointer import Checkpointer
 from service.store.sqlite.schema import SCHEMA_VERSION
 from service.store.sqlite.write_lock import WriteLock
+from service.xapi.agents import agent_key
+from service.xapi.erasure import pseudonym_for
 from service.xapi.preparation import prepare_statement
-from tests.builders import activity, statement, voiding
+from tests.builders import activity, agent, statement, voiding
 
 AUTHORITY = {"objectType": "Agent", "mbox": "mailto:lrs@example.org"}
 TENANT = "t1"
@@ -257,3 +260,31 @@ async def test_rs4_definitions_merge_across_writers_on_one_file(tmp_path: Path) 
         "name": {"en-US": "Safety", "fr-FR": "Sécurité"},
         "description": {"en-US": "Site safety"},
     }
+
+
+async def test_sr42_a_writer_learns_of_an_erasure_another_process_made(tmp_path: Path) -> None:
+    """SR-42: statements sent after another process erased the agent are found by the agent's
+    filter (the first writer must not reuse the index key ids the erasure deleted)."""
+    path = tmp_path / "erase.sqlite3"
+    one, two = SQLiteStore(path), SQLiteStore(path)
+    await one.open()
+    await two.open()
+    erin = agent("erin")
+    key = agent_key(erin)
+    assert key is not None
+
+    async def send() -> str:
+        write = StatementWrite(TENANT, prepared(statement(actor=erin)), [])
+        return (await one.statements.store_statements(write))[0]
+
+    try:
+        await send()
+        await two.erasure.erase_agent(
+            TENANT, key, learner=learner_of_key(key), erased_by="test", pseudonym=pseudonym_for("x")
+        )
+        after = await send()
+        found = await two.statements.query_statements(TENANT, StatementQuery(agent=key, limit=10))
+    finally:
+        await one.close()
+        await two.close()
+    assert [orjson.loads(body)["id"] for body in found.bodies] == [after]

@@ -52,9 +52,7 @@ class Checkpointer:
             while not self._stopping.wait(self._interval):
                 self.checkpoint(conn)
                 if self._wal_bytes() > self._truncate_bytes:
-                    lock.acquire(
-                        now_ms(), writes=False
-                    )  # no writer anywhere while the log restarts
+                    lock.acquire(now_ms())  # no writer in any process while the log restarts
                     try:
                         self.checkpoint(conn, "TRUNCATE")
                     finally:

@@ -33,8 +33,11 @@ class SQLiteDatabase:
         read_threads: int = 4,
         group_commit_max: int = 512,
         max_pending_writes: int | None = None,
+        checkpoints: bool = True,
     ) -> None:
         self.path = path
+        self._checkpoints = checkpoints
+        self._epoch = -1  # the write lock's cache epoch the caches were last right for
         self._max_pending_writes = max_pending_writes
         self._read_threads = read_threads
         self._group_commit_max = group_commit_max
@@ -67,15 +70,16 @@ class SQLiteDatabase:
         self.writer = GroupCommitWriter(
             conn,
             max_jobs=self._group_commit_max,
-            forget_caches=self.caches.forget,
+            on_rollback=self.caches.forget,
             lock=lock,
             on_begin=self._catch_up_stored,
             observer=self.write_observer,
             max_pending=self._max_pending_writes,
         )
         self.writer.start()
-        self._checkpointer = Checkpointer(self.path)
-        self._checkpointer.start()
+        if self._checkpoints:
+            self._checkpointer = Checkpointer(self.path)
+            self._checkpointer.start()
         self._readers = ThreadPoolExecutor(self._read_threads, thread_name_prefix="sqlite-reader")
 
     async def close(self) -> None:
@@ -127,10 +131,30 @@ class SQLiteDatabase:
         return None
 
     def _catch_up_stored(self, conn: sqlite3.Connection) -> None:
-        """At BEGIN: `stored` continues from the newest one in the file, whoever wrote it."""
+        """At BEGIN: `stored` continues from the newest one in the file, whoever wrote it; the
+        caches are dropped if a writer anywhere deleted what they may hold."""
+        assert self._lock is not None  # the writer runs between open and close
+        epoch = self._lock.epoch()
+        if epoch != self._epoch:
+            self.caches.forget()
+            self._epoch = epoch
         row = conn.execute("SELECT stored FROM statements ORDER BY seq DESC LIMIT 1").fetchone()
         if row is not None:
             self._last_stored_ms = max(self._last_stored_ms, row[0])
+
+    def forget_everywhere(self) -> None:
+        """In a write job that deletes index keys or agents: this writer's caches and every
+        other writer's (at their next transaction) start afresh."""
+        assert self._lock is not None
+        self.caches.forget()
+        self._epoch = self._lock.next_epoch()
+
+    def claim_statements(self) -> None:
+        """In a statement write job: drop the canonical definitions this writer remembers if
+        another writer stored statements since it last did (they may have merged some)."""
+        assert self._lock is not None
+        if self._lock.claim_statements():
+            self.caches.activities.forget()
 
     def next_stored_ms(self) -> int:
         """`stored` for the next write: wall-clock ms, never below an earlier one (SR-12)."""

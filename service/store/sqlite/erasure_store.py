@@ -25,10 +25,10 @@ class SQLiteErasure(SQLitePart):
         erased_by: str,
         pseudonym: dict[str, Any],
     ) -> ErasureRecord:
-        caches = self._db.caches
+        db = self._db
 
         def job(conn: sqlite3.Connection) -> ErasureRecord:
-            caches.forget()  # the job deletes interned keys; forget them either way
+            db.forget_everywhere()  # the job deletes interned keys; forget them either way
             try:
                 return erasure_ops.erase_agent(
                     conn,
@@ -41,7 +41,7 @@ class SQLiteErasure(SQLitePart):
                     now_ms=now_ms(),
                 )
             finally:
-                caches.forget()
+                db.caches.forget()
 
         return await self._write(job)
 
@@ -49,10 +49,10 @@ class SQLiteErasure(SQLitePart):
         return await self._read(lambda conn: erasure_ops.list_erasures(conn, tenant))
 
     async def erase_tenant(self, tenant: str) -> dict[str, int]:
-        caches = self._db.caches
+        db = self._db
 
         def job(conn: sqlite3.Connection) -> dict[str, int]:
-            caches.forget()  # interned index keys of the tenant go
+            db.forget_everywhere()  # interned index keys of the tenant go
             return tenant_removal.delete_tenant(conn, tenant)
 
         return await self._write(job)

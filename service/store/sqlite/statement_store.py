@@ -99,6 +99,7 @@ class _StatementsJob:
 
     def __call__(self, conn: sqlite3.Connection) -> list[str]:
         db, write = self.db, self.write
+        db.claim_statements()
         stored_ms = db.next_stored_ms()
         return insert_statements(conn, db.caches, write, stored_ms)
 
@@ -106,4 +107,5 @@ class _StatementsJob:
         self, conn: sqlite3.Connection, jobs: list[_StatementsJob]
     ) -> list[tuple[bool, Any]]:
         writes = [job.write for job in jobs]
+        self.db.claim_statements()
         return insert_writes(conn, self.db.caches, writes, self.db.next_stored_ms)

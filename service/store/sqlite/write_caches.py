@@ -2,10 +2,11 @@
 and canonical activity definitions.
 
 Key ids and agent rows stay true once committed (ids are never reassigned, agent rows never
-shrink). Activity definitions change with every merge (RS-4), so they are right only while
-this writer is the only one writing: the writer forgets everything when the write lock says
-another process wrote since its last transaction. Entries made in a transaction that rolls
-back may be wrong too: `forget()` drops everything then.
+shrink) until an erasure or a tenant removal deletes them: those move the write lock's epoch
+on, and every writer forgets everything at its next transaction. Activity definitions change
+with every merge (RS-4): a writer forgets them when the write lock says that another one
+stored statements since it last did. Entries made in a transaction that rolls back may be
+wrong too: `forget()` drops everything then.
 """
 
 from __future__ import annotations

@@ -9,8 +9,9 @@ memory): every process derives X-Experience-API-Consistent-Through from it (T-18
 `stored` is assigned inside the lock from the newest stored value in the file, `stored` never
 decreases in `seq` order whichever process writes (SR-12, SR-45).
 
-A second slot names the last holder that wrote: a writer whose caches describe the file as it
-left it learns at `acquire` whether another process wrote in between.
+Two more slots keep the writers' caches (`write_caches`) right across processes: which writer
+last stored statements (canonical activity definitions change only then), and an epoch that
+a write deleting what caches remember (erasure, tenant removal) moves on.
 """
 
 from __future__ import annotations
@@ -23,8 +24,8 @@ import struct
 from pathlib import Path
 
 _SLOT = struct.Struct("<q")
-_HOLDER_AT = _SLOT.size
-_SIZE = 2 * _SLOT.size
+_STARTED, _STATEMENTS, _EPOCH = 0, _SLOT.size, 2 * _SLOT.size
+_SIZE = 3 * _SLOT.size
 
 
 class WriteLock:
@@ -38,27 +39,36 @@ class WriteLock:
         self._map = mmap.mmap(self._fd, _SIZE)
         self._token = secrets.randbits(63) or 1
 
-    def acquire(self, started_ms: int, *, writes: bool = True) -> bool:
-        """Block until no other writer holds the lock; publish `started_ms`.
-
-        Returns whether another holder wrote since this one last did (always True the first
-        time). `writes=False` takes the lock without claiming to change the data.
-        """
+    def acquire(self, started_ms: int) -> None:
+        """Block until no other writer holds the lock; publish `started_ms`."""
         fcntl.flock(self._fd, fcntl.LOCK_EX)
-        _SLOT.pack_into(self._map, 0, started_ms)
-        others_wrote: bool = _SLOT.unpack_from(self._map, _HOLDER_AT)[0] != self._token
-        if writes:
-            _SLOT.pack_into(self._map, _HOLDER_AT, self._token)
-        return others_wrote
+        _SLOT.pack_into(self._map, _STARTED, started_ms)
 
     def release(self) -> None:
-        _SLOT.pack_into(self._map, 0, 0)
+        _SLOT.pack_into(self._map, _STARTED, 0)
         fcntl.flock(self._fd, fcntl.LOCK_UN)
 
     def transaction_started_ms(self) -> int | None:
         """When the write transaction now running (in any process) started; None if none."""
-        value: int = _SLOT.unpack_from(self._map, 0)[0]
+        value: int = _SLOT.unpack_from(self._map, _STARTED)[0]
         return value or None
+
+    def claim_statements(self) -> bool:
+        """While holding the lock: record that this holder stores statements; return whether
+        another holder did since this one last did (always True the first time)."""
+        others: bool = _SLOT.unpack_from(self._map, _STATEMENTS)[0] != self._token
+        _SLOT.pack_into(self._map, _STATEMENTS, self._token)
+        return others
+
+    def epoch(self) -> int:
+        value: int = _SLOT.unpack_from(self._map, _EPOCH)[0]
+        return value
+
+    def next_epoch(self) -> int:
+        """While holding the lock: move the epoch on (what writers remember may be gone)."""
+        value = self.epoch() + 1
+        _SLOT.pack_into(self._map, _EPOCH, value)
+        return value
 
     def close(self) -> None:
         self._map.close()

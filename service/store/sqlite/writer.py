@@ -58,7 +58,7 @@ class GroupCommitWriter:
         conn: sqlite3.Connection,
         *,
         max_jobs: int,
-        forget_caches: Callable[[], None],
+        on_rollback: Callable[[], None],
         lock: WriteLock,
         on_begin: Callable[[sqlite3.Connection], None],
         observer: WriteObserver | None = None,
@@ -68,7 +68,7 @@ class GroupCommitWriter:
         self._max_pending = max_pending
         self._observer = observer
         self._max_jobs = max_jobs
-        self._forget_caches = forget_caches
+        self._on_rollback = on_rollback
         self._lock = lock
         self._on_begin = on_begin
         self._queue: queue.SimpleQueue[_Submission | object] = queue.SimpleQueue()
@@ -91,11 +91,7 @@ class GroupCommitWriter:
         if not self._thread.is_alive():
             raise StoreError("the store is closed")
         if self._max_pending is not None and self._queue.qsize() >= self._max_pending:
-            raise ServiceUnavailableError(
-                "too many writes are waiting for the store; retry later",
-                retry_after=OVERLOAD_RETRY_AFTER,
-                limit="write_queue",
-            )
+            raise write_queue_full()
         loop = asyncio.get_running_loop()
         future: asyncio.Future[T] = loop.create_future()
         self._queue.put(_Submission(job, future, loop, durable))
@@ -131,8 +127,7 @@ class GroupCommitWriter:
         clock, committed = time.perf_counter(), False
         lazy = not any(submission.durable for submission in batch)
         started = time.time_ns() // 1_000_000
-        if self._lock.acquire(started):
-            self._forget_caches()  # another process wrote since: what they remember may be stale
+        self._lock.acquire(started)
         try:
             if lazy:
                 conn.execute("PRAGMA synchronous = NORMAL")
@@ -151,7 +146,7 @@ class GroupCommitWriter:
             log.exception("sqlite group commit failed")
             if conn.in_transaction:
                 conn.execute("ROLLBACK")
-            self._forget_caches()
+            self._on_rollback()
             failure = StoreError(f"the store could not commit: {exc}")
             results = [(False, failure)] * len(batch)
         finally:
@@ -185,7 +180,7 @@ class GroupCommitWriter:
         except Exception as exc:
             conn.execute("ROLLBACK TO job")
             conn.execute("RELEASE job")
-            self._forget_caches()
+            self._on_rollback()
             return False, _client_safe(exc)
 
     def _run_merged(
@@ -202,8 +197,17 @@ class GroupCommitWriter:
             log.warning("merged write failed; retrying its jobs one by one", exc_info=True)
             conn.execute("ROLLBACK TO merged")
             conn.execute("RELEASE merged")
-            self._forget_caches()
+            self._on_rollback()
             return [self._run_one(conn, job) for job in jobs]
+
+
+def write_queue_full() -> ServiceUnavailableError:
+    """The 503 for a write that finds `max_pending` writes already waiting (issue 9)."""
+    return ServiceUnavailableError(
+        "too many writes are waiting for the store; retry later",
+        retry_after=OVERLOAD_RETRY_AFTER,
+        limit="write_queue",
+    )
 
 
 def _runs(batch: list[_Submission]) -> list[list[_Submission]]:
