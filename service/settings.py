@@ -355,6 +355,14 @@ class Settings(BaseSettings):
     group_commit_max: int = Field(default=512, gt=0, description="Writer jobs per transaction.")
     read_threads: int = Field(default=4, gt=0)
     workers: int = Field(default=1, gt=0, description="Server processes sharing the store.")
+    statement_writer: Literal["thread", "process"] = Field(
+        default="thread",
+        description=(
+            "Where an SQLite store writes statements: the server's writer thread, or a writer "
+            "process of its own that does not share the event loop's GIL (more statements/s "
+            "where a core is free, more CPU per statement)."
+        ),
+    )
     tune_interpreter: bool = Field(
         default=False, description="GC and GIL tuning for serving (on under `serve`)."
     )

@@ -28,6 +28,7 @@ def make_store(settings: Settings) -> Store:
             read_threads=settings.read_threads,
             group_commit_max=settings.group_commit_max,
             max_pending_writes=settings.pending_write_limit,
+            statement_writer_process=settings.statement_writer == "process",
         )
         key_file = path.with_name(path.name + KEY_FILE_SUFFIX)
     elif url.startswith(("mongodb://", "mongodb+srv://")):

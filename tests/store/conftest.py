@@ -23,13 +23,18 @@ Adapter = Callable[[Path], AbstractAsyncContextManager[Store]]
 
 
 @asynccontextmanager
-async def sqlite_store(tmp: Path) -> AsyncIterator[Store]:
-    store = SQLiteStore(tmp / "contract.sqlite3")
+async def sqlite_store(tmp: Path, *, writer_process: bool = False) -> AsyncIterator[Store]:
+    store = SQLiteStore(tmp / "contract.sqlite3", statement_writer_process=writer_process)
     await store.open()
     try:
         yield store
     finally:
         await store.close()
+
+
+def sqlite_writer_process_store(tmp: Path) -> AbstractAsyncContextManager[Store]:
+    """SQLite with statements written by a writer process, as under `serve`."""
+    return sqlite_store(tmp, writer_process=True)
 
 
 @asynccontextmanager
@@ -44,7 +49,10 @@ async def mongo_store(tmp: Path) -> AsyncIterator[Store]:
         await drop_database(url)
 
 
-ADAPTERS: dict[str, Adapter] = {"sqlite": sqlite_store}
+ADAPTERS: dict[str, Adapter] = {
+    "sqlite": sqlite_store,
+    "sqlite-writer-process": sqlite_writer_process_store,
+}
 if MONGODB_URL:
     ADAPTERS["mongodb"] = mongo_store
 

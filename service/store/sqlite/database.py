@@ -34,9 +34,11 @@ class SQLiteDatabase:
         group_commit_max: int = 512,
         max_pending_writes: int | None = None,
         checkpoints: bool = True,
+        writer_thread: bool = True,
     ) -> None:
         self.path = path
         self._checkpoints = checkpoints
+        self._writer_thread = writer_thread  # False: the owner calls writer.run_group itself
         self._epoch = -1  # the write lock's cache epoch the caches were last right for
         self._max_pending_writes = max_pending_writes
         self._read_threads = read_threads
@@ -76,7 +78,8 @@ class SQLiteDatabase:
             observer=self.write_observer,
             max_pending=self._max_pending_writes,
         )
-        self.writer.start()
+        if self._writer_thread:
+            self.writer.start()
         if self._checkpoints:
             self._checkpointer = Checkpointer(self.path)
             self._checkpointer.start()

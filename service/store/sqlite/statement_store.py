@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
-from typing import Any
+from typing import Any, Protocol
 
 import orjson
 
@@ -21,13 +21,29 @@ from service.store.sqlite.database import SQLiteDatabase, SQLitePart
 from service.store.sqlite.statement_writes import insert_statements, insert_writes
 
 
+class StatementWriter(Protocol):
+    """Another process that stores statement writes (see statement_writer_process)."""
+
+    alive: bool
+
+    async def store(self, write: StatementWrite) -> list[str]: ...
+
+
 class SQLiteStatements(SQLitePart):
-    """Each batch is one writer job: statements, side tables and outbox rows commit together."""
+    """Each batch is one writer job: statements, side tables and outbox rows commit together.
+
+    With a statement writer process (`process`, set once it runs) the job runs there.
+    """
+
+    process: StatementWriter | None = None
 
     def consistent_through_ms(self) -> int:
         return self._db.consistent_through_ms()
 
     async def store_statements(self, write: StatementWrite) -> list[str]:
+        process = self.process
+        if process is not None and process.alive:
+            return await process.store(write)
         return await self._write(_StatementsJob(self._db, write))
 
     async def get_statement(
@@ -85,6 +101,11 @@ class SQLiteStatements(SQLitePart):
 
     async def get_agent(self, tenant: str, agent_key: str) -> KnownAgent | None:
         return await self._read(lambda conn: agent_ops.get_agent(conn, tenant, agent_key))
+
+
+def statements_job(db: SQLiteDatabase, write: StatementWrite) -> _StatementsJob:
+    """The writer job that stores `write` (jobs of one tenant merge)."""
+    return _StatementsJob(db, write)
 
 
 class _StatementsJob:

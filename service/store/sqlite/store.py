@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 
 from service.store.observer import WriteObserver
@@ -22,6 +23,7 @@ from service.store.sqlite.outcome_reports import SQLiteOutcomeReports
 from service.store.sqlite.quota_store import SQLiteQuotas
 from service.store.sqlite.retention_store import SQLiteRetention
 from service.store.sqlite.statement_store import SQLiteStatements
+from service.store.sqlite.statement_writer_process import StatementWriterProcess
 
 
 class SQLiteStore:
@@ -36,7 +38,13 @@ class SQLiteStore:
         read_threads: int = 4,
         group_commit_max: int = 512,
         max_pending_writes: int | None = None,
+        statement_writer_process: bool = False,
     ) -> None:
+        self._statement_process: StatementWriterProcess | None = None
+        if statement_writer_process:
+            self._statement_process = StatementWriterProcess(
+                path, group_commit_max=group_commit_max, max_pending=max_pending_writes
+            )
         self.database = SQLiteDatabase(
             path,
             read_threads=read_threads,
@@ -76,8 +84,20 @@ class SQLiteStore:
 
     async def open(self) -> None:
         await self.database.open()
+        process = self._statement_process
+        if process is not None:
+            try:
+                await asyncio.to_thread(process.start, self.database.write_observer)
+            except BaseException:
+                await self.database.close()
+                raise
+            self.statements.process = process
 
     async def close(self) -> None:
+        self.statements.process = None
+        process = self._statement_process
+        if process is not None and process.started:
+            await asyncio.to_thread(process.stop)
         await self.database.close()
 
     async def ping(self) -> None:

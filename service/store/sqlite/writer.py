@@ -99,8 +99,9 @@ class GroupCommitWriter:
 
     def stop(self) -> None:
         """Finish every queued job, then stop the thread and close the connection."""
-        self._queue.put(_STOP)
-        self._thread.join()
+        if self._thread.ident is not None:  # started (a process may only call run_group)
+            self._queue.put(_STOP)
+            self._thread.join()
         self._conn.close()  # the last connection to close checkpoints the WAL
 
     def _run(self) -> None:
@@ -122,10 +123,18 @@ class GroupCommitWriter:
             self._run_batch(batch)
 
     def _run_batch(self, batch: list[_Submission]) -> None:
+        durable = any(submission.durable for submission in batch)
+        results = self.run_group([submission.job for submission in batch], durable=durable)
+        for submission, (ok, value) in zip(batch, results, strict=True):
+            submission.loop.call_soon_threadsafe(_resolve, submission.future, ok, value)
+
+    def run_group(self, jobs: list[Job], *, durable: bool = True) -> list[tuple[bool, Any]]:
+        """Run `jobs` in one transaction in the calling thread: the writer thread, or the only
+        thread of a process that writes (see statement_writer_child). (ok, result) per job."""
         results: list[tuple[bool, Any]] = []
         conn = self._conn
         clock, committed = time.perf_counter(), False
-        lazy = not any(submission.durable for submission in batch)
+        lazy = not durable
         started = time.time_ns() // 1_000_000
         self._lock.acquire(started)
         try:
@@ -134,13 +143,13 @@ class GroupCommitWriter:
             self.transaction_started_ms = started
             conn.execute("BEGIN IMMEDIATE")
             self._on_begin(conn)
-            for run in _runs(batch):
+            for run in _runs(jobs):
                 if len(run) > 1:
                     results += self._run_merged(conn, run)
                 else:
-                    results.append(self._run_one(conn, run[0].job))
+                    results.append(self._run_one(conn, run[0]))
             conn.execute("COMMIT")
-            self.last_commit_jobs = len(batch)
+            self.last_commit_jobs = len(jobs)
             committed = True
         except sqlite3.Error as exc:
             log.exception("sqlite group commit failed")
@@ -148,16 +157,15 @@ class GroupCommitWriter:
                 conn.execute("ROLLBACK")
             self._on_rollback()
             failure = StoreError(f"the store could not commit: {exc}")
-            results = [(False, failure)] * len(batch)
+            results = [(False, failure)] * len(jobs)
         finally:
             self.transaction_started_ms = None
             self._lock.release()
             if lazy:
                 conn.execute(f"PRAGMA synchronous = {self._synchronous}")
         seconds = time.perf_counter() - clock
-        for submission, (ok, value) in zip(batch, results, strict=True):
-            submission.loop.call_soon_threadsafe(_resolve, submission.future, ok, value)
-        self._report(len(batch), seconds if committed else None)
+        self._report(len(jobs), seconds if committed else None)
+        return results
 
     def _report(self, jobs: int, seconds: float | None) -> None:
         """Tell the observer; its failure must never stop the writer."""
@@ -183,11 +191,8 @@ class GroupCommitWriter:
             self._on_rollback()
             return False, _client_safe(exc)
 
-    def _run_merged(
-        self, conn: sqlite3.Connection, run: list[_Submission]
-    ) -> list[tuple[bool, Any]]:
+    def _run_merged(self, conn: sqlite3.Connection, jobs: list[Any]) -> list[tuple[bool, Any]]:
         """Mergeable jobs in one pass; should that fail, one by one in their own savepoints."""
-        jobs: list[Any] = [submission.job for submission in run]
         conn.execute("SAVEPOINT merged")
         try:
             merged: list[tuple[bool, Any]] = jobs[0].run_together(conn, jobs)
@@ -210,16 +215,16 @@ def write_queue_full() -> ServiceUnavailableError:
     )
 
 
-def _runs(batch: list[_Submission]) -> list[list[_Submission]]:
-    """Consecutive submissions with the same `merge_key` (jobs that can run together)."""
-    runs: list[list[_Submission]] = []
+def _runs(jobs: list[Job]) -> list[list[Job]]:
+    """Consecutive jobs with the same `merge_key` (jobs that can run together)."""
+    runs: list[list[Job]] = []
     last: Hashable = None
-    for submission in batch:
-        key = getattr(submission.job, "merge_key", None)
+    for job in jobs:
+        key = getattr(job, "merge_key", None)
         if key is not None and key == last:
-            runs[-1].append(submission)
+            runs[-1].append(job)
         else:
-            runs.append([submission])
+            runs.append([job])
         last = key
     return runs
 
