@@ -146,12 +146,12 @@ def _own_key_ids(
 ) -> tuple[list[set[int]], list[int | None]]:
     """Interned ids of each statement's inheritable keys and of its authority key."""
     ids = caches.keys.of_tenant(tenant)
-    wanted = {key for new in fresh for key in new.index.keys}
-    wanted.update(key for new in fresh if (key := _authority_key(new)) is not None)
-    missing = {key for key in wanted if key not in ids}
+    authority_keys = [_authority_key(new) for new in fresh]
+    missing = {key for new in fresh for key in new.index.keys if key not in ids}
+    missing.update(key for key in authority_keys if key is not None and key not in ids)
     if missing:
         caches.keys.resolve(conn, tenant, missing)
-    authority_ids = [None if (key := _authority_key(new)) is None else ids[key] for new in fresh]
+    authority_ids = [None if key is None else ids[key] for key in authority_keys]
     return [{ids[key] for key in new.index.keys} for new in fresh], authority_ids
 
 
