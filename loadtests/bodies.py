@@ -17,16 +17,22 @@ _MARK = ID_MARK.encode()
 
 
 class BodyPool:
-    """`pool` JSON bodies of `batch_size` statements each (a bare object when the size is 1)."""
+    """`pool` JSON bodies of `batch_size` statements each (a bare object when the size is 1).
 
-    def __init__(self, batch_size: int, *, pool: int = 64, seed: int = 11) -> None:
+    `base` is the first id prefix: random unless given (processes sharing one numbering of
+    bodies pass the same base so that their ids never collide).
+    """
+
+    def __init__(
+        self, batch_size: int, *, pool: int = 64, seed: int = 11, base: int | None = None
+    ) -> None:
         generator = StatementGenerator(seed=seed)
         self.batch_size = batch_size
         self._bodies = [
             orjson.dumps(generator.batch(batch_size) if batch_size > 1 else generator.statement())
             for _ in range(pool)
         ]
-        self._base = random.SystemRandom().getrandbits(32)
+        self._base = random.SystemRandom().getrandbits(32) if base is None else base
 
     def body(self, number: int) -> bytes:
         """Body number `number`: pool entry number % pool with round number // pool's prefix."""
