@@ -12,10 +12,9 @@ from pathlib import Path
 
 import psutil
 
-from loadtests.rawhttp import basic_auth
-
-KEY, SECRET = "loadtest", "loadtest-secret"
-AUTH = basic_auth(KEY, SECRET)
+from loadtests.bootstrap import AUTH as AUTH  # several load tests import it from here
+from loadtests.bootstrap import KEY as KEY
+from loadtests.bootstrap import SECRET as SECRET
 
 
 def free_port() -> int:
@@ -92,13 +91,48 @@ def _answers(port: int) -> bool:
         return False
 
 
+ThreadKey = tuple[int, int]  # (process id, thread id)
+
+
+@dataclass(frozen=True)
+class ThreadSplit:
+    """CPU seconds of the server's threads over a window, by role.
+
+    `main` is every process's main thread (thread id == process id: the event loop of a
+    worker); `busiest_other` is, per process, the non-main thread that used the most CPU in
+    the window, picked by CPU alone because Python 3.11 does not give its threads OS names (in
+    a bench that writes it is the SQLite writer); `rest` is every other thread (checkpointer,
+    readers, the default executor).
+    """
+
+    main: float
+    busiest_other: float
+    rest: float
+
+
+def split_threads(before: dict[ThreadKey, float], after: dict[ThreadKey, float]) -> ThreadSplit:
+    """The CPU each thread used between two snapshots, summed by role (see ThreadSplit)."""
+    main = 0.0
+    others: dict[int, list[float]] = {}
+    for (pid, tid), seconds in after.items():
+        used = max(0.0, seconds - before.get((pid, tid), 0.0))
+        if tid == pid:
+            main += used
+        else:
+            others.setdefault(pid, []).append(used)
+    busiest = sum(max(used) for used in others.values())
+    rest = sum(sum(used) for used in others.values()) - busiest
+    return ThreadSplit(main=main, busiest_other=busiest, rest=rest)
+
+
 class ResourceMonitor:
-    """CPU seconds and peak RSS of a process tree (the server and its workers)."""
+    """CPU seconds (in all and per thread) and peak RSS of a process tree (server and workers)."""
 
     def __init__(self, pid: int) -> None:
         self._root = psutil.Process(pid)
         self.peak_rss = 0
         self._cpu_start = self._cpu()
+        self._threads_start = self._threads()
         self._wall_start = time.perf_counter()
 
     def _tree(self) -> list[psutil.Process]:
@@ -114,6 +148,16 @@ class ResourceMonitor:
                 continue
         return total
 
+    def _threads(self) -> dict[ThreadKey, float]:
+        seconds: dict[ThreadKey, float] = {}
+        for proc in self._tree():
+            try:
+                for thread in proc.threads():
+                    seconds[proc.pid, thread.id] = thread.user_time + thread.system_time
+            except psutil.NoSuchProcess:
+                continue
+        return seconds
+
     def sample(self) -> None:
         """Record the current RSS of the whole tree (call a few times a second)."""
         rss = 0
@@ -127,9 +171,18 @@ class ResourceMonitor:
     def restart(self) -> None:
         """Start a new CPU window; the RSS peak is kept."""
         self._cpu_start = self._cpu()
+        self._threads_start = self._threads()
         self._wall_start = time.perf_counter()
 
     def cores_used(self) -> float:
         """Average cores the tree used since the last restart."""
         wall = time.perf_counter() - self._wall_start
         return (self._cpu() - self._cpu_start) / wall if wall > 0 else 0.0
+
+    def cpu_seconds(self) -> float:
+        """CPU seconds the tree used since the last restart."""
+        return self._cpu() - self._cpu_start
+
+    def thread_split(self) -> ThreadSplit:
+        """CPU seconds per thread role since the last restart."""
+        return split_threads(self._threads_start, self._threads())

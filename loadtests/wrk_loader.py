@@ -17,8 +17,8 @@ from typing import Any
 import orjson
 
 from loadtests.bodies import BodyPool
+from loadtests.bootstrap import AUTH
 from loadtests.generator import ID_MARK
-from loadtests.server import AUTH
 
 SCRIPT = Path(__file__).with_name("wrk") / "post_bodies.lua"
 RESULT_MARK = "WRK-RESULT "
@@ -54,18 +54,31 @@ def wrk_ingest(
             f"{random.SystemRandom().getrandbits(24) << 8:08x}",
         ]
         done = subprocess.run(command, capture_output=True, text=True, timeout=seconds + 120)
-    lines = [line for line in done.stdout.splitlines() if line.startswith(RESULT_MARK)]
-    if done.returncode != 0 or not lines:
+    if done.returncode != 0:
         raise RuntimeError(f"wrk failed ({done.returncode}): {done.stderr or done.stdout}")
+    return parse_wrk_result(done.stdout, batch)
+
+
+def parse_wrk_result(stdout: str, batch: int) -> dict[str, Any]:
+    """The bench row (as `bench._summary` makes) from wrk's output and `post_bodies.lua`'s line.
+
+    Requests answered with another status than 2xx or 3xx (wrk's `status` errors) and those
+    that failed on the socket count as errors and add no statements.
+    """
+    lines = [line for line in stdout.splitlines() if line.startswith(RESULT_MARK)]
+    if not lines:
+        raise RuntimeError(f"wrk printed no result line:\n{stdout[-2000:]}")
     raw = orjson.loads(lines[-1][len(RESULT_MARK) :])
     elapsed = raw["duration_us"] / 1e6
     failed = raw["errors"] + raw["status_errors"]
     good = raw["requests"] - raw["status_errors"]
     return {
+        "batch": batch,
         "seconds": round(elapsed, 2),
         "requests": raw["requests"],
         "errors": failed,
         "first_error": f"{failed} failed requests (wrk counts, no bodies)" if failed else "",
+        "statements": good * batch,
         "statements_per_s": round(good * batch / elapsed) if elapsed else 0,
         "requests_per_s": round(raw["requests"] / elapsed, 1) if elapsed else 0,
         "p50_ms": round(raw["p50_us"] / 1000, 2),
