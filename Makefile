@@ -5,6 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 LOAD_STAMP := $(VENV)/.installed-load
 PRELOAD ?= 0
+STORE_SIZES ?= $(PRELOAD)
 BENCH_SECONDS ?= 10
 BENCH_ARGS ?=
 LOADTEST_ARGS ?= --users 40 --run-time 60s
@@ -17,7 +18,7 @@ TEST_WORKERS ?= 4
 export LRS_HOST ?= 127.0.0.1
 export LRS_PORT ?= 8080
 
-.PHONY: run test lint format install clean mongo-up mongo-down bench loadtest schemas demo audit crashtest fuzz promtool monitoring-check browser test-browser
+.PHONY: run test lint format install clean mongo-up mongo-down bench loadtest schemas demo audit crashtest fuzz promtool monitoring-check browser test-browser wrk
 MONGO_STAMP := $(VENV)/.mongo-server
 CLIENTS := tests/clients
 CLIENTS_STAMP := $(CLIENTS)/node_modules/.installed
@@ -44,8 +45,8 @@ run: $(STAMP)
 	mkdir -p data
 	$(BIN)/python -m service serve
 
-test: $(STAMP) $(MONGO_STAMP) $(CLIENTS_STAMP) $(AXE_STAMP) $(SSO_STAMP) browser
-	LRS_TEST_BROWSER=required LRS_TEST_MONGODB_DATA=memory \
+test: $(STAMP) $(MONGO_STAMP) $(CLIENTS_STAMP) $(AXE_STAMP) $(SSO_STAMP) browser wrk
+	LRS_TEST_BROWSER=required LRS_TEST_WRK=required LRS_TEST_MONGODB_DATA=memory \
 		scripts/mongo-server run $(BIN)/python -m pytest -q -n $(TEST_WORKERS) --dist loadgroup
 
 # The console in a real headless Chromium; screenshots go to build/screenshots/
@@ -56,6 +57,14 @@ test-browser: $(STAMP) $(AXE_STAMP) browser
 browser:
 	@command -v chromium >/dev/null && command -v chromedriver >/dev/null || \
 		{ apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver; }
+
+# Debian's wrk, the bench's native HTTP loader, installed when missing; without it the bench
+# runs its Python loader alone and says so (the bench's test then fails, as it requires wrk)
+wrk:
+	@command -v wrk >/dev/null || { \
+		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+		$$SUDO apt-get update -qq && $$SUDO DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk; \
+	} || echo "wrk could not be installed (apt-get install wrk)"
 
 # axe-core for the console's accessibility checks, exactly as the lockfile says
 $(AXE_STAMP): $(CONSOLE_TESTS)/package.json $(CONSOLE_TESTS)/package-lock.json
@@ -99,9 +108,11 @@ mongo-up: $(MONGO_STAMP)
 mongo-down:
 	scripts/mongo-server down
 
-# Ingest and query benchmark against a server it starts itself: make bench PRELOAD=1000000
-bench: $(LOAD_STAMP)
-	$(BIN)/python -m loadtests.bench --preload $(PRELOAD) --seconds $(BENCH_SECONDS) $(BENCH_ARGS)
+# Ingest and query benchmark against a server it starts itself, at each store size of one
+# growing store: make bench STORE_SIZES=0,1000000,10000000 (PRELOAD=N: the one size N)
+bench: $(LOAD_STAMP) wrk
+	$(BIN)/python -m loadtests.bench --store-sizes $(STORE_SIZES) --seconds $(BENCH_SECONDS) \
+		$(BENCH_ARGS)
 
 # The locust scenarios, headless for a fixed time, against a server it starts itself
 loadtest: $(LOAD_STAMP)
