@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import multiprocessing
 import random
 import time
@@ -35,6 +36,7 @@ AUTHORITY = {
 }
 BODY_STATEMENTS = 500  # statements per generated body; a write joins several bodies
 PROGRESS_SECONDS = 10.0
+COLLECT_EVERY = 50  # writes between two explicit garbage collections while storing
 
 _bodies: BodyPool | None = None  # a worker process's generated bodies
 
@@ -102,13 +104,28 @@ async def _load(
     writes = write_sizes(total, per_write)
     counter = _Progress(total, progress)
 
+    stored_writes = 0
+
     async def lane() -> None:
+        nonlocal stored_writes
         for first_body, statements in writes:
             write = await loop.run_in_executor(pool, _prepared, first_body, statements)
             await store.statements.store_statements(write)
             counter.add(statements)
+            stored_writes += 1
+            if stored_writes % COLLECT_EVERY == 0:
+                gc.collect()
 
-    await asyncio.gather(*(lane() for _ in range(lanes)))
+    # The writes in flight are hundreds of thousands of acyclic objects, which the collector
+    # scanned again and again for nothing: about 15 % of this process's CPU per statement.
+    # It is off while storing, with an explicit collection now and then for the odd cycle.
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        await asyncio.gather(*(lane() for _ in range(lanes)))
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 def preload(
