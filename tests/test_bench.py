@@ -135,7 +135,7 @@ def _point(size: int, stored: int, rate: int, p95: float) -> dict[str, Any]:
 
 
 def test_report_renders_a_table_per_store_size_and_the_curves() -> None:
-    result = {
+    result: dict[str, Any] = {
         "machine": {"cpus": 2, "load_average_at_start": (0.5, 0.5, 0.5)},
         "config": {
             "store": "sqlite",
