@@ -57,6 +57,12 @@ def _arguments() -> argparse.Namespace:
     )
     parser.add_argument("--seconds", type=float, default=10.0, help="per batch size and loader")
     parser.add_argument("--concurrency", type=int, default=16, help="requests in flight")
+    parser.add_argument(
+        "--max-statements-in-flight",
+        type=int,
+        default=bench_plan.DEFAULT_MAX_STATEMENTS_IN_FLIGHT,
+        help="fewer connections for large batches (a default server refuses more)",
+    )
     parser.add_argument("--client-procs", type=int, default=1, help="Python loader processes")
     parser.add_argument("--workers", type=int, default=None, help="server processes")
     parser.add_argument("--queries", type=int, default=200, help="requests per GET shape")
@@ -153,12 +159,17 @@ def _server_cpu(monitor: ResourceMonitor, row: dict[str, Any]) -> dict[str, Any]
 def _ingest(
     loader: str, args: argparse.Namespace, server: Server, monitor: ResourceMonitor, batch: int
 ) -> dict[str, Any]:
-    run = (server.port, batch, args.concurrency, args.seconds)
+    conns = _connections(args, batch)
+    run = (server.port, batch, conns, args.seconds)
     if loader == "wrk":
         row = _wrk_run(monitor, *run)
     else:
         row = _summary(_python_run(ingest_client, monitor, args.client_procs, *run), batch)
-    return {"loader": loader, **row, **_server_cpu(monitor, row)}
+    return {"loader": loader, "connections": conns, **row, **_server_cpu(monitor, row)}
+
+
+def _connections(args: argparse.Namespace, batch: int) -> int:
+    return bench_plan.connections(batch, args.concurrency, args.max_statements_in_flight)
 
 
 def _queries(port: int, requests: int) -> dict[str, dict[str, Any]]:
@@ -175,7 +186,7 @@ def _ceiling(args: argparse.Namespace, batches: list[int], loaders: list[str]) -
         rows = []
         for batch in batches:
             for loader in loaders:
-                run = (port, batch, args.concurrency, CEILING_SECONDS)
+                run = (port, batch, _connections(args, batch), CEILING_SECONDS)
                 if loader == "wrk":
                     row = _wrk_run(None, *run)
                 else:

@@ -10,6 +10,10 @@ import itertools
 LOADERS = ("python", "wrk")
 DEFAULT_BATCH_SIZES = "1,10,100,1000"
 DEFAULT_STORE_SIZES = "0"
+# A default server lets one credential hold half of its 384 MiB work budget, each JSON body
+# charged 16 times its length: about ten 1,000-statement bodies (1.2 MB) at once. More are
+# refused with 503 (fair shares, issue 9), so large batches are sent on fewer connections.
+DEFAULT_MAX_STATEMENTS_IN_FLIGHT = 8_000
 
 
 class PlanError(ValueError):
@@ -71,3 +75,8 @@ def fill_to(size: int, stored: int) -> int:
     what was ingested; a store already past `size` gets none.
     """
     return max(0, size - stored)
+
+
+def connections(batch: int, concurrency: int, max_statements: int) -> int:
+    """Connections for `batch`: `concurrency`, fewer when that would exceed `max_statements`."""
+    return max(1, min(concurrency, max_statements // batch))

@@ -19,7 +19,8 @@ def _threads(row: dict[str, Any]) -> dict[str, int]:
 def ingest_line(row: dict[str, Any]) -> str:
     threads = _threads(row)
     return (
-        f"{row['loader']:>6} batch {row['batch']:>4}: {row['statements_per_s']:>8,} statements/s "
+        f"{row['loader']:>6} batch {row['batch']:>4} on {row.get('connections', '?')} connections: "
+        f"{row['statements_per_s']:>8,} statements/s "
         f"{row['requests_per_s']:>8,.1f} req/s  p50 {row['p50_ms']:.1f} ms  "
         f"p95 {row['p95_ms']:.1f} ms  p99 {row['p99_ms']:.1f} ms  "
         f"server {row['server_cores']:.2f} cores "
@@ -53,14 +54,18 @@ def _ingest_table(point: dict[str, Any]) -> list[str]:
     lines = [
         f"\n### {point['store_size']:,} stored ({point['stored_at_start']:,} at start)",
         "",
-        "| loader | batch | statements/s | requests/s | p50 ms | p95 ms | p99 ms | server cores "
+        "| loader | batch | connections | statements/s | requests/s | p50 ms | p95 ms | p99 ms "
+        "| server cores "
         f"| server CPU us/statement | {roles} | errors |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|---:|" + "---:|" * len(THREAD_ROLES) + "---:|",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+        + "---:|" * len(THREAD_ROLES)
+        + "---:|",
     ]
     for row in point["ingest"]:
         threads = " | ".join(str(value) for value in _threads(row).values())
         lines.append(
-            f"| {row['loader']} | {row['batch']} | {row['statements_per_s']:,} | "
+            f"| {row['loader']} | {row['batch']} | {row.get('connections', '')} | "
+            f"{row['statements_per_s']:,} | "
             f"{row['requests_per_s']:,} | {row['p50_ms']} | {row['p95_ms']} | {row['p99_ms']} | "
             f"{row['server_cores']} | {row['server_cpu_us_per_statement']} | {threads} | "
             f"{row['errors']} |"
@@ -135,7 +140,9 @@ def table(result: dict[str, Any]) -> str:
         f"\nmachine: {result['machine']['cpus']} CPUs, load average {load[0]:.2f} at start "
         "(anything above ~1 means other processes shared the cores)",
         f"\nstore {config['store']}, store sizes {sizes}, "
-        f"concurrency {config['concurrency']}, server workers {config['workers']}, "
+        f"concurrency {config['concurrency']} (at most "
+        f"{config.get('max_statements_in_flight', 0):,} statements in flight), "
+        f"server workers {config['workers']}, "
         f"loaders {loaders} (Python loader processes {config['client_procs']})",
         "server CPU per thread role: event loop = each process's main thread; busiest other "
         "thread = per process the non-main thread with the most CPU (Python 3.11 threads have "

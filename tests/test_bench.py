@@ -47,6 +47,13 @@ def test_each_fill_tops_the_store_up_to_the_next_size() -> None:
     assert bench_plan.fill_to(2_000, 33_000) == 0
 
 
+def test_large_batches_go_on_fewer_connections_than_a_default_server_would_refuse() -> None:
+    limit = bench_plan.DEFAULT_MAX_STATEMENTS_IN_FLIGHT
+    assert bench_plan.connections(100, 16, limit) == 16
+    assert bench_plan.connections(1000, 16, limit) == 8
+    assert bench_plan.connections(10_000, 16, limit) == 1  # one request always goes
+
+
 def test_both_loaders_run_when_wrk_is_installed_else_python_with_a_note() -> None:
     assert bench_plan.choose_loaders(None, wrk_found=True) == (["python", "wrk"], "")
     loaders, note = bench_plan.choose_loaders(None, wrk_found=False)
