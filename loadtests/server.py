@@ -179,6 +179,18 @@ class ResourceMonitor:
         wall = time.perf_counter() - self._wall_start
         return (self._cpu() - self._cpu_start) / wall if wall > 0 else 0.0
 
+    def wait_idle(self, limit_s: float = 10.0, interval_s: float = 0.25) -> None:
+        """Wait (at most `limit_s`) until the tree uses under a tenth of a core: the requests
+        a loader left in flight are done."""
+        deadline = time.perf_counter() + limit_s
+        last = self._cpu()
+        while time.perf_counter() < deadline:
+            time.sleep(interval_s)
+            now = self._cpu()
+            if now - last < 0.1 * interval_s:
+                return
+            last = now
+
     def cpu_seconds(self) -> float:
         """CPU seconds the tree used since the last restart."""
         return self._cpu() - self._cpu_start

@@ -63,7 +63,9 @@ def parse_wrk_result(stdout: str, batch: int) -> dict[str, Any]:
     """The bench row (as `bench._summary` makes) from wrk's output and `post_bodies.lua`'s line.
 
     Requests answered with another status than 2xx or 3xx (wrk's `status` errors) and those
-    that failed on the socket count as errors and add no statements.
+    that failed on the socket count as errors and add no statements. wrk stops with requests
+    in flight, unanswered and uncounted, which the server still stores: `statements_stored`
+    adds them (the Python loader waits for its last answers instead).
     """
     lines = [line for line in stdout.splitlines() if line.startswith(RESULT_MARK)]
     if not lines:
@@ -72,6 +74,7 @@ def parse_wrk_result(stdout: str, batch: int) -> dict[str, Any]:
     elapsed = raw["duration_us"] / 1e6
     failed = raw["errors"] + raw["status_errors"]
     good = raw["requests"] - raw["status_errors"]
+    unanswered = max(0, raw.get("sent", raw["requests"]) - raw["requests"])
     return {
         "batch": batch,
         "seconds": round(elapsed, 2),
@@ -79,6 +82,7 @@ def parse_wrk_result(stdout: str, batch: int) -> dict[str, Any]:
         "errors": failed,
         "first_error": f"{failed} failed requests (wrk counts, no bodies)" if failed else "",
         "statements": good * batch,
+        "statements_stored": (good + unanswered) * batch,
         "statements_per_s": round(good * batch / elapsed) if elapsed else 0,
         "requests_per_s": round(raw["requests"] / elapsed, 1) if elapsed else 0,
         "p50_ms": round(raw["p50_us"] / 1000, 2),

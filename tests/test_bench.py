@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import os
 import shutil
+import sqlite3
 import subprocess
 import sys
+from contextlib import closing
 from pathlib import Path
 from typing import Any
 
@@ -73,6 +75,7 @@ def test_wrk_result_counts_refused_requests_as_errors_without_statements() -> No
     line = orjson.dumps(
         {
             "requests": 1000,
+            "sent": 1016,  # 16 in flight when wrk stopped: stored, never answered
             "duration_us": 2_000_000,
             "errors": 3,
             "status_errors": 10,
@@ -86,6 +89,7 @@ def test_wrk_result_counts_refused_requests_as_errors_without_statements() -> No
     assert row["batch"] == 100
     assert row["errors"] == 13
     assert row["statements"] == 99_000
+    assert row["statements_stored"] == 100_600
     assert row["statements_per_s"] == 49_500
     assert row["requests_per_s"] == 500.0
     assert (row["p50_ms"], row["p95_ms"], row["p99_ms"]) == (12.5, 30.0, 41.25)
@@ -196,7 +200,7 @@ def test_bench_measures_a_growing_store_with_each_loader(tmp_path: Path) -> None
     assert first["stored_at_start"] == 2000
     assert result["preload"][0] == {**result["preload"][0], "to": 2000, "statements": 2000}
     # the second fill counts what the first size's ingest added
-    grown = 2000 + sum(row["statements"] for row in first["ingest"])
+    grown = 2000 + sum(row["statements_stored"] for row in first["ingest"])
     assert result["preload"][1]["statements"] == 40_000 - grown
     assert second["stored_at_start"] == 40_000
     for point in result["sizes"]:
@@ -210,6 +214,10 @@ def test_bench_measures_a_growing_store_with_each_loader(tmp_path: Path) -> None
             assert row["server_threads_us_per_statement"]["event_loop"] > 0
         assert set(point["queries"]) >= {"agent", "verb", "registration", "more paging"}
         assert all(shape["errors"] == 0 for shape in point["queries"].values())
+    # what the bench counted (wrk's unanswered requests too) is what the store holds
+    counted = second["stored_at_start"] + sum(row["statements_stored"] for row in second["ingest"])
+    with closing(sqlite3.connect(tmp_path / "lrs.sqlite3")) as conn:
+        assert conn.execute("SELECT count(*) FROM statements").fetchone()[0] == counted
     for name in loaders:
         assert f"ingest with {name}" in done.stdout
     assert "GET p95 ms against store size:" in done.stdout

@@ -5,7 +5,7 @@
 -- Arguments: bodies file, mark, authorization header, path, first prefix (hex number).
 
 local threads = {}
-local counter = 0
+counter = 0 -- a global of each thread's state, so that done() can read how many it sent
 
 -- The text between the marks, so that a send joins the pieces around a new prefix
 -- (table.concat) instead of searching a body of up to a megabyte on every request.
@@ -49,10 +49,14 @@ end
 
 function done(summary, latency, requests)
    local errors = summary.errors
+   local sent = -1 -- wrk calls request() once before the run to check the script
+   for _, thread in ipairs(threads) do
+      sent = sent + thread:get("counter")
+   end
    io.write(string.format(
-      'WRK-RESULT {"requests":%d,"duration_us":%d,"errors":%d,"status_errors":%d,' ..
+      'WRK-RESULT {"requests":%d,"sent":%d,"duration_us":%d,"errors":%d,"status_errors":%d,' ..
       '"p50_us":%d,"p95_us":%d,"p99_us":%d}\n',
-      summary.requests, summary.duration,
+      summary.requests, sent, summary.duration,
       errors.connect + errors.read + errors.write + errors.timeout, errors.status,
       latency:percentile(50), latency:percentile(95), latency:percentile(99)))
 end
