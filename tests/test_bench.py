@@ -20,6 +20,7 @@ import pytest
 
 from loadtests import bench_plan, report
 from loadtests.bench_plan import PlanError
+from loadtests.preload import preload, write_sizes
 from loadtests.server import split_threads
 from loadtests.wrk_loader import RESULT_MARK, parse_wrk_result
 
@@ -172,6 +173,20 @@ def test_report_renders_a_table_per_store_size_and_the_curves() -> None:
     # a size the bench's own ingest had already passed says what was stored instead
     passed = [_point(0, 0, 1000, 1.0), _point(2000, 33_139, 900, 1.0)]
     assert "| batch | 0 stored | 2k stored (33.1k at start) |" in report.curve(passed, "wrk")
+
+
+def test_preload_writes_join_whole_bodies_and_cut_the_last() -> None:
+    assert list(write_sizes(12_345, 5_000)) == [(0, 5000), (10, 5000), (20, 2345)]
+    assert list(write_sizes(700, 200)) == [(0, 500), (1, 200)]  # at least one body per write
+
+
+def test_preload_adds_exactly_the_statements_asked_for_with_new_ids(tmp_path: Path) -> None:
+    path = tmp_path / "lrs.sqlite3"
+    preload(f"sqlite:///{path}", 1234, per_write=1000, progress=False)
+    preload(f"sqlite:///{path}", 766, per_write=1000, progress=False)  # fills on, as the bench
+    with closing(sqlite3.connect(path)) as conn:
+        rows, ids = conn.execute("SELECT count(*), count(DISTINCT id) FROM statements").fetchone()
+    assert rows == ids == 2000
 
 
 def _loader() -> str:
