@@ -91,8 +91,10 @@ class _Progress:
         if self._enabled and (now - self._printed >= PROGRESS_SECONDS or self.done == self.total):
             self._printed = now
             rate = self.done / (now - self._started)
+            left = (self.total - self.done) / rate if rate else 0.0
             print(
-                f"  preloaded {self.done:,} of {self.total:,} statements ({rate:,.0f}/s)",
+                f"  preloaded {self.done:,} of {self.total:,} statements ({rate:,.0f}/s, "
+                f"about {left / 60:,.1f} min left at that rate)",
                 flush=True,
             )
 
