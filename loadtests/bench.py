@@ -110,8 +110,8 @@ def _python_run(
 
 
 def _wrk_run(monitor: ResourceMonitor | None, *args: Any) -> dict[str, Any]:
-    """wrk's row; with a monitor, the server's cores while wrk ran (`server_cores`) and, once
-    the server has also stored what wrk left in flight, its CPU seconds (`server_cpu_s`)."""
+    """wrk's row; with a monitor, also the server's cores while wrk ran, and the monitor's
+    window then ends only once the server has stored what wrk left in flight."""
     with ThreadPoolExecutor(1) as pool:
         if monitor is not None:
             monitor.restart()
@@ -216,7 +216,7 @@ class _Run:
         self.store_url = store_url
         self.directory = directory
         self.workers = args.workers or int(os.environ.get("LRS_WORKERS", "1"))
-        self.stored = 0  # statements in the store, preloaded plus acknowledged by the bench
+        self.stored = 0  # statements in the store: preloaded plus stored by the bench's ingest
         self.server: Server | None = None
         self.monitor: ResourceMonitor | None = None
 
