@@ -162,6 +162,7 @@ def _server_cpu(monitor: ResourceMonitor, row: dict[str, Any]) -> dict[str, Any]
             "event_loop": per_statement(split.main),
             "busiest_other": per_statement(split.busiest_other),
             "rest": per_statement(split.rest),
+            "other_processes": per_statement(split.other_processes),
         },
     }
 

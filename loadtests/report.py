@@ -8,6 +8,7 @@ THREAD_ROLES = (
     ("event_loop", "event loop"),
     ("busiest_other", "busiest other thread (the writer, picked by CPU)"),
     ("rest", "other threads"),
+    ("other_processes", "other processes (a writer process)"),
 )
 
 
@@ -26,7 +27,8 @@ def ingest_line(row: dict[str, Any]) -> str:
         f"server {row['server_cores']:.2f} cores "
         f"({row['server_cpu_us_per_statement']} us CPU/statement: event loop "
         f"{threads['event_loop']}, busiest other thread {threads['busiest_other']}, "
-        f"rest {threads['rest']})  errors {row['errors']}"
+        f"rest {threads['rest']}, other processes {threads['other_processes']})  "
+        f"errors {row['errors']}"
     )
 
 
@@ -144,10 +146,11 @@ def table(result: dict[str, Any]) -> str:
         f"{config.get('max_statements_in_flight', 0):,} statements in flight), "
         f"server workers {config['workers']}, "
         f"loaders {loaders} (Python loader processes {config['client_procs']})",
-        "server CPU per thread role: event loop = each process's main thread; busiest other "
-        "thread = per process the non-main thread with the most CPU (Python 3.11 threads have "
-        "no OS names; while ingesting it is the SQLite writer); other threads = checkpointer, "
-        "readers and the rest",
+        "server CPU per thread role, in the processes holding the listening socket: event "
+        "loop = each one's main thread; busiest other thread = per process the non-main thread "
+        "with the most CPU (Python 3.11 threads have no OS names; while ingesting it is the "
+        "SQLite writer thread); other threads = checkpointer, readers and the rest; other "
+        "processes = those the server started (LRS_STATEMENT_WRITER=process's writer)",
     ]
     for filled in result.get("preload", []):
         lines.append(

@@ -98,31 +98,45 @@ ThreadKey = tuple[int, int]  # (process id, thread id)
 class ThreadSplit:
     """CPU seconds of the server's threads over a window, by role.
 
-    `main` is every process's main thread (thread id == process id: the event loop of a
-    worker); `busiest_other` is, per process, the non-main thread that used the most CPU in
-    the window, picked by CPU alone because Python 3.11 does not give its threads OS names (in
-    a bench that writes it is the SQLite writer); `rest` is every other thread (checkpointer,
-    readers, the default executor).
+    The serving processes are those that hold the listening socket (the server, or uvicorn's
+    workers and their supervisor). `main` is their main threads (thread id == process id: the
+    event loop); `busiest_other` is, per serving process, the non-main thread that used the
+    most CPU in the window, picked by CPU alone because Python 3.11 does not give its threads
+    OS names (in a bench that writes it is the SQLite writer thread); `rest` is their other
+    threads (checkpointer, readers, the default executor); `other_processes` is every thread
+    of the processes they started (a statement writer process, LRS_STATEMENT_WRITER=process).
     """
 
     main: float
     busiest_other: float
     rest: float
+    other_processes: float
 
 
-def split_threads(before: dict[ThreadKey, float], after: dict[ThreadKey, float]) -> ThreadSplit:
+def split_threads(
+    before: dict[ThreadKey, float], after: dict[ThreadKey, float], serving: set[int]
+) -> ThreadSplit:
     """The CPU each thread used between two snapshots, summed by role (see ThreadSplit)."""
-    main = 0.0
+    main = helpers = 0.0
     others: dict[int, list[float]] = {}
     for (pid, tid), seconds in after.items():
         used = max(0.0, seconds - before.get((pid, tid), 0.0))
-        if tid == pid:
+        if pid not in serving:
+            helpers += used
+        elif tid == pid:
             main += used
         else:
             others.setdefault(pid, []).append(used)
     busiest = sum(max(used) for used in others.values())
     rest = sum(sum(used) for used in others.values()) - busiest
-    return ThreadSplit(main=main, busiest_other=busiest, rest=rest)
+    return ThreadSplit(main=main, busiest_other=busiest, rest=rest, other_processes=helpers)
+
+
+def _listens(proc: psutil.Process) -> bool:
+    try:
+        return any(c.status == psutil.CONN_LISTEN for c in proc.net_connections(kind="tcp"))
+    except psutil.Error:
+        return False
 
 
 class ResourceMonitor:
@@ -197,4 +211,5 @@ class ResourceMonitor:
 
     def thread_split(self) -> ThreadSplit:
         """CPU seconds per thread role since the last restart."""
-        return split_threads(self._threads_start, self._threads())
+        serving = {proc.pid for proc in self._tree() if _listens(proc)}
+        return split_threads(self._threads_start, self._threads(), serving)

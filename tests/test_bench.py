@@ -98,7 +98,7 @@ def test_wrk_result_counts_refused_requests_as_errors_without_statements() -> No
         parse_wrk_result("Running 2s test\n", batch=1)
 
 
-def test_thread_split_takes_main_threads_busiest_other_thread_and_the_rest() -> None:
+def test_thread_split_by_role_in_serving_processes_and_the_processes_they_started() -> None:
     before = {(10, 10): 1.0, (10, 11): 5.0, (10, 12): 0.5, (20, 20): 0.0, (20, 21): 0.0}
     after = {
         (10, 10): 3.0,  # main thread of process 10: +2
@@ -107,11 +107,14 @@ def test_thread_split_takes_main_threads_busiest_other_thread_and_the_rest() -> 
         (10, 13): 0.25,  # started within the window
         (20, 20): 1.0,
         (20, 21): 2.0,  # the busiest other thread of process 20
+        (30, 30): 4.0,  # a process started by a server (a writer process): not serving
+        (30, 31): 0.5,
     }
-    split = split_threads(before, after)
+    split = split_threads(before, after, serving={10, 20})
     assert split.main == pytest.approx(3.0)
     assert split.busiest_other == pytest.approx(5.0)
     assert split.rest == pytest.approx(1.25)
+    assert split.other_processes == pytest.approx(4.5)
 
 
 def _row(loader: str, batch: int, rate: int, p99: float) -> dict[str, Any]:
@@ -125,7 +128,12 @@ def _row(loader: str, batch: int, rate: int, p99: float) -> dict[str, Any]:
         "p99_ms": p99,
         "server_cores": 1.0,
         "server_cpu_us_per_statement": 150,
-        "server_threads_us_per_statement": {"event_loop": 70, "busiest_other": 75, "rest": 5},
+        "server_threads_us_per_statement": {
+            "event_loop": 70,
+            "busiest_other": 75,
+            "rest": 5,
+            "other_processes": 0,
+        },
         "errors": 0,
     }
 
