@@ -68,6 +68,12 @@ def _arguments() -> argparse.Namespace:
     parser.add_argument("--queries", type=int, default=200, help="requests per GET shape")
     parser.add_argument("--preload-workers", type=int, default=None, help="parsing processes")
     parser.add_argument("--store-url", default=None, help="default: a fresh SQLite file")
+    parser.add_argument(
+        "--already-stored",
+        type=int,
+        default=0,
+        help="statements the --store-url store holds already (a store preloaded earlier)",
+    )
     parser.add_argument("--json", type=Path, default=None, help="where to write the results")
     parser.add_argument("--no-ceiling", action="store_true", help="skip the loader ceiling")
     return parser.parse_args()
@@ -217,7 +223,8 @@ class _Run:
         self.store_url = store_url
         self.directory = directory
         self.workers = args.workers or int(os.environ.get("LRS_WORKERS", "1"))
-        self.stored = 0  # statements in the store: preloaded plus stored by the bench's ingest
+        # statements in the store: held before, preloaded, and stored by the bench's ingest
+        self.stored = args.already_stored
         self.server: Server | None = None
         self.monitor: ResourceMonitor | None = None
 
