@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -9,6 +10,8 @@ import httpx
 import orjson
 import pytest
 from fastapi import FastAPI
+from hypothesis import given
+from hypothesis import strategies as st
 
 from service.app import create_app
 from service.xapi.json_depth import json_depth_exceeds
@@ -125,8 +128,38 @@ async def test_deep_opaque_document_is_stored_as_is(app: FastAPI) -> None:
         (b"[" * 40 + b"]" * 40, 40, False),
         (b"[" * 40 + b"]" * 40, 39, True),
         (b"", 1, False),
+        (b'{"a":"[[[[[[","b":[[]]}', 2, True),
+        (b'{"a":"[[[[[[","b":[[]]}', 3, False),
+        (b'["]]]]]]",[[[]]]]', 3, True),
+        (b'["]]]]]]",[[[]]]]', 4, False),
+        (b'["x","{",[[1]],"}"]', 2, True),
+        (b'["x","{",[[1]],"}"]', 3, False),
     ],
 )
 def test_depth_counts_structure_not_string_content(text: bytes, limit: int, deeper: bool) -> None:
     """Brackets inside strings (escaped quotes and backslashes too) do not count."""
     assert json_depth_exceeds(text, limit) is deeper
+
+
+def depth_of(value: Any) -> int:
+    """How deep arrays and objects nest in a parsed JSON value."""
+    if isinstance(value, dict):
+        return 1 + max(map(depth_of, value.values()), default=0)
+    if isinstance(value, list):
+        return 1 + max(map(depth_of, value), default=0)
+    return 0
+
+
+BRACKETY_TEXT = st.text(alphabet='[]{}"\\ a:,', max_size=6)
+JSON_VALUES = st.recursive(
+    st.none() | st.integers(-999, 999) | BRACKETY_TEXT,
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(BRACKETY_TEXT, inner, max_size=4),
+    max_leaves=30,
+)
+
+
+@given(value=JSON_VALUES, limit=st.integers(min_value=0, max_value=6), spaced=st.booleans())
+def test_depth_matches_the_parsed_value(value: Any, limit: int, spaced: bool) -> None:
+    """Whatever brackets, quotes and escapes strings hold, the limit sees the parsed depth."""
+    text = (json.dumps(value) if spaced else orjson.dumps(value).decode()).encode()
+    assert json_depth_exceeds(text, limit) is (depth_of(value) > limit)
