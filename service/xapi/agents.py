@@ -26,4 +26,3 @@ def agent_key(agent: dict[str, Any]) -> str | None:
     if account is not None:
         return f"account:{account['homePage']}|{account['name']}"
     return None
-
