@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -159,7 +160,7 @@ JSON_VALUES = st.recursive(
 )
 
 
-ENCODERS = {
+ENCODERS: dict[str, Callable[[Any], str]] = {
     "orjson": lambda value: orjson.dumps(value).decode(),
     "spaced": json.dumps,
     "PHP json_encode": lambda value: json.dumps(value).replace("/", "\\/"),  # and \u00e9
