@@ -37,9 +37,12 @@ def _require_interaction_type(value: list[Any], info: ValidationInfo) -> list[An
     return value
 
 
-def _unique_component_ids(value: list[InteractionComponent]) -> list[InteractionComponent]:
-    """V-29: component ids are unique within one list."""
-    if len({component.id for component in value}) != len(value):
+def _unique_component_ids(
+    value: list[InteractionComponent] | list[dict[str, Any]],
+) -> list[InteractionComponent] | list[dict[str, Any]]:
+    """V-29: component ids are unique within one list (models, or dicts: `STATEMENT_DICT_LIST`)."""
+    ids = {c["id"] if isinstance(c, dict) else c.id for c in value}
+    if len(ids) != len(value):
         raise PydanticCustomError("xapi", "interaction component ids must be unique")
     return value
 

@@ -1,7 +1,8 @@
 """The xAPI Statement and SubStatement wire models (V-8, V-23..V-25, V-31..V-33, V-35, V-41..V-45).
 
 Validate raw (orjson-parsed) data with `STATEMENT_LIST.validate_python(items, context={'version':
-request_version})`; the request version drives SR-15, V-12 and V-40.
+request_version})`; the request version drives SR-15, V-12 and V-40. `STATEMENT_DICT_LIST` makes the
+same checks without building models (the ingest path keeps the request's own dicts).
 """
 
 # ruff: noqa: N815
@@ -9,7 +10,7 @@ request_version})`; the request version drives SR-15, V-12 and V-40.
 from typing import Annotated, Any, Literal, Self
 
 from pydantic import MISSING, Discriminator, FailFast, Field, Tag, TypeAdapter, model_validator
-from pydantic_core import PydanticCustomError
+from pydantic_core import PydanticCustomError, SchemaValidator
 
 from schemas.activity import Activity, StatementRef
 from schemas.agents import (
@@ -41,6 +42,7 @@ from schemas.datatypes import (
     XapiModel,
     reject,
 )
+from schemas.dict_schema import as_dict_schema
 
 VOIDED_VERB = "http://adlnet.gov/expapi/verbs/voided"
 OBJECT_TYPE_MESSAGE = "objectType must be Activity, Agent, Group, SubStatement or StatementRef"
@@ -63,14 +65,18 @@ class Score(XapiModel):
 
     @model_validator(mode="after")
     def _check_range(self) -> Self:
-        low, high, raw = self.min, self.max, self.raw
-        if low is not MISSING and high is not MISSING and low >= high:
-            raise PydanticCustomError("xapi", "min must be less than max")
-        if raw is not MISSING and (
-            (low is not MISSING and raw < low) or (high is not MISSING and raw > high)
-        ):
-            raise PydanticCustomError("xapi", "raw must lie between min and max")
+        _check_score(self.min, self.max, self.raw)
         return self
+
+
+def _check_score(low: float | MISSING, high: float | MISSING, raw: float | MISSING) -> None:
+    """V-33: min < max; min <= raw <= max."""
+    if low is not MISSING and high is not MISSING and low >= high:
+        raise PydanticCustomError("xapi", "min must be less than max")
+    if raw is not MISSING and (
+        (low is not MISSING and raw < low) or (high is not MISSING and raw > high)
+    ):
+        raise PydanticCustomError("xapi", "raw must lie between min and max")
 
 
 class Result(XapiModel):
@@ -117,13 +123,15 @@ def _substatement_object_tag(value: Any) -> str:
     return _object_tag(value, "<!nested>")
 
 
-def _check_context(obj: object, context: Context | MISSING) -> None:
+def _check_context(object_is_activity: bool, context: dict[str, Any] | Context | MISSING) -> None:
     """V-35: revision and platform only with an Activity object."""
-    if (
-        context is not MISSING
-        and not isinstance(obj, Activity)
-        and (context.revision is not MISSING or context.platform is not MISSING)
-    ):
+    if object_is_activity or context is MISSING:
+        return
+    if isinstance(context, dict):
+        revision_or_platform = "revision" in context or "platform" in context
+    else:
+        revision_or_platform = context.revision is not MISSING or context.platform is not MISSING
+    if revision_or_platform:
         raise PydanticCustomError(
             "xapi", "context.revision and context.platform require an Activity object"
         )
@@ -165,7 +173,7 @@ class SubStatement(XapiModel):
 
     @model_validator(mode="after")
     def _check_cross_fields(self) -> Self:
-        _check_context(self.object, self.context)
+        _check_context(isinstance(self.object, Activity), self.context)
         return self
 
 
@@ -193,11 +201,48 @@ class Statement(XapiModel):
 
     @model_validator(mode="after")
     def _check_cross_fields(self) -> Self:
-        _check_context(self.object, self.context)
-        if self.verb.id == VOIDED_VERB and not isinstance(self.object, StatementRef):
-            raise PydanticCustomError("xapi", "a voiding statement's object must be a StatementRef")
+        _check_context(isinstance(self.object, Activity), self.context)
+        _check_voiding(self.verb.id, isinstance(self.object, StatementRef))
         return self
+
+
+def _check_voiding(verb_id: str, object_is_ref: bool) -> None:
+    """V-45: a voiding statement's object is a StatementRef."""
+    if verb_id == VOIDED_VERB and not object_is_ref:
+        raise PydanticCustomError("xapi", "a voiding statement's object must be a StatementRef")
+
+
+def _object_type(statement: dict[str, Any]) -> str:
+    """The objectType of a validated statement's object (absent means Activity, V-24)."""
+    object_type: str = statement["object"].get("objectType", "Activity")
+    return object_type
+
+
+def _score_dict(score: dict[str, Any]) -> dict[str, Any]:
+    _check_score(score.get("min", MISSING), score.get("max", MISSING), score.get("raw", MISSING))
+    return score
+
+
+def _substatement_dict(sub: dict[str, Any]) -> dict[str, Any]:
+    _check_context(_object_type(sub) == "Activity", sub.get("context", MISSING))
+    return sub
+
+
+def _statement_dict(statement: dict[str, Any]) -> dict[str, Any]:
+    object_type = _object_type(statement)
+    _check_context(object_type == "Activity", statement.get("context", MISSING))
+    _check_voiding(statement["verb"]["id"], object_type == "StatementRef")
+    return statement
 
 
 STATEMENT_LIST: TypeAdapter[list[Statement]] = TypeAdapter(Annotated[list[Statement], FailFast()])
 """Validator for a batch; stops at the first invalid statement (V-46)."""
+
+STATEMENT_DICT_LIST = SchemaValidator(
+    as_dict_schema(
+        STATEMENT_LIST.core_schema,
+        {Score: _score_dict, SubStatement: _substatement_dict, Statement: _statement_dict},
+    )
+)
+"""The same checks and errors as `STATEMENT_LIST` without building a model per JSON object
+(see `schemas.dict_schema`); `validate_python` returns plain dicts."""

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 IFI_PROPERTIES = ("mbox", "mbox_sha1sum", "openid", "account")
@@ -27,14 +26,3 @@ def agent_key(agent: dict[str, Any]) -> str | None:
     if account is not None:
         return f"account:{account['homePage']}|{account['name']}"
     return None
-
-
-def identity_keys(agent: dict[str, Any]) -> Iterator[str]:
-    """The agent's own key and, for a Group, its members' keys (SR-42: members match too)."""
-    key = agent_key(agent)
-    if key is not None:
-        yield key
-    for member in agent.get("member", ()):
-        member_key = agent_key(member)
-        if member_key is not None:
-            yield member_key

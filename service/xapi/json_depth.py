@@ -12,6 +12,7 @@ from service.model.errors import BadRequestError
 
 _STRING = re.compile(rb'"[^"\\]*+(?:\\.[^"\\]*+)*+"')  # possessive: no backtracking
 _NOT_BRACKETS = bytes(b for b in range(256) if b not in b"[]{}")
+_NOT_MARKS = bytes(b for b in range(256) if b not in b'[]{}"')
 _OPENERS = bytes.maketrans(b"[]{}", b"()()")
 
 
@@ -22,14 +23,37 @@ def json_depth_exceeds(raw: bytes, limit: int) -> bool:
     strings are cut out and each pass removes the innermost `()` pairs, so a body `limit`
     deep is empty after `limit` passes.
     """
-    if raw.count(b"[") + raw.count(b"{") <= limit:
+    marks = raw.translate(_OPENERS, _NOT_MARKS)
+    if marks.count(b"(") <= limit:
         return False
-    brackets = outside_strings(raw).translate(_OPENERS, _NOT_BRACKETS)
+    brackets = _brackets_outside_strings(raw, marks)
     for _ in range(limit):
         if not brackets:
             return False
         brackets = brackets.replace(b"()", b"")
     return bool(brackets)
+
+
+def _brackets_outside_strings(raw: bytes, marks: bytes) -> bytes:
+    """The brackets of `raw` outside strings as `(` and `)`; `marks` is its brackets and quotes.
+
+    When every quote delimits a string, a string holding no bracket is a `""` pair in `marks`,
+    and a left-to-right count of `""` pairs every quote exactly when no string holds one: the
+    opening quote of the first string that does is skipped. Then the brackets are all outside
+    strings, which spares cutting out some hundred strings per statement.
+    """
+    if _quotes_only_delimit(raw) and marks.count(b'""') * 2 == marks.count(b'"'):
+        return marks.translate(None, b'"')
+    return outside_strings(raw).translate(_OPENERS, _NOT_BRACKETS)
+
+
+def _quotes_only_delimit(raw: bytes) -> bool:
+    """True when the string pattern would end every string at the next quote: no backslash
+    escapes a quote or a backslash or stands before a line break. Escapes like `\\/` and
+    `\\u00e9`, which PHP's json_encode writes by default, leave quotes alone."""
+    if b"\\" not in raw:
+        return True
+    return b'\\"' not in raw and b"\\\\" not in raw and b"\\\n" not in raw
 
 
 def outside_strings(raw: bytes, mark: bytes = b"") -> bytes:

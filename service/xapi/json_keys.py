@@ -14,16 +14,20 @@ import orjson
 
 from service.model.errors import BadRequestError
 
+_NOT_QUOTES_OR_COLONS = bytes(b for b in range(256) if b not in b'":')
+
 
 def member_count(raw: bytes) -> int:
     """How many object members the valid JSON text `raw` spells out.
 
     Escapes are dropped first (`\\\\` pairs, then `\\"`), which leaves every `"` a string
-    delimiter, so the text outside strings is every other piece between quotes.
+    delimiter, so the text outside strings is every other piece between quotes. Only quotes
+    and colons are kept before the split, so its pieces are mostly empty or one byte long,
+    which Python does not allocate anew.
     """
     if b"\\" in raw:
         raw = raw.replace(b"\\\\", b"").replace(b'\\"', b"")
-    return b"".join(raw.split(b'"')[0::2]).count(b":")
+    return b"".join(raw.translate(None, _NOT_QUOTES_OR_COLONS).split(b'"')[0::2]).count(b":")
 
 
 def has_duplicate_keys(raw: bytes, parsed: Any) -> bool:

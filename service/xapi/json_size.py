@@ -2,7 +2,7 @@
 
 Parsed JSON costs far more than its text: `[{},{},…]` spends three bytes of text on an empty
 dict of 64 bytes plus its list slot, so a 20 MB body can take over 600 MiB once parsed. The
-count of values bounds that cost, and it is cheap: C-speed `bytes.count` passes, and only a
+count of values bounds that cost, and it is cheap: a C-speed `bytes.translate` pass, and only a
 body near the limit has its strings cut out for the exact count.
 """
 
@@ -11,7 +11,7 @@ from __future__ import annotations
 from service.model.errors import PayloadTooLargeError
 from service.xapi.json_depth import outside_strings
 
-_STRUCTURE = (b"{", b"[", b",", b":")
+_NOT_STRUCTURE = bytes(b for b in range(256) if b not in b"{[,:")
 # Peak bytes per value while a statement batch is parsed, validated and prepared (measured with
 # tracemalloc on generated statements: 37 MiB for 212,000 counted values).
 VALUE_BYTES = 176
@@ -20,8 +20,8 @@ _WHITESPACE = b" \t\r\n"
 
 def json_values_bound(raw: bytes) -> int:
     """An upper bound on the values and member names in `raw` (commas and colons inside
-    strings count too), at the cost of four `bytes.count` passes."""
-    return 1 + sum(raw.count(char) for char in _STRUCTURE)
+    strings count too), at the cost of one `bytes.translate` pass."""
+    return 1 + len(raw.translate(None, _NOT_STRUCTURE))
 
 
 def json_values(raw: bytes) -> int:

@@ -2,49 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
-from service.xapi.agents import IFI_PROPERTIES, agent_key
-
-_ACTOR_TYPES = ("Agent", "Group")
+from service.xapi.agents import IFI_PROPERTIES
+from service.xapi.statement_index import index_statement
 
 
 def seen_agents(statement: dict[str, Any]) -> list[dict[str, Any]]:
     """Identified agents and groups named in a statement, authority excluded, without repeats.
 
     Covers actor, an Agent/Group object, instructor, team, group members, 2.0 context agents
-    and groups, and the same places inside a SubStatement.
+    and groups, and the same places inside a SubStatement (found by the index's walk).
     """
-    seen: dict[tuple[str, str | None], dict[str, Any]] = {}
-    for agent in _statement_agents(statement):
-        key = agent_key(agent)
-        if key is not None:
-            seen.setdefault((key, agent.get("name")), agent)
-    return list(seen.values())
-
-
-def _statement_agents(statement: dict[str, Any]) -> Iterator[dict[str, Any]]:
-    yield from _with_members(statement["actor"])
-    obj = statement["object"]
-    object_type = obj.get("objectType", "Activity")
-    if object_type in _ACTOR_TYPES:
-        yield from _with_members(obj)
-    elif object_type == "SubStatement":
-        yield from _statement_agents(obj)
-    context = statement.get("context") or {}
-    for role in ("instructor", "team"):
-        if context.get(role) is not None:
-            yield from _with_members(context[role])
-    for context_agent in context.get("contextAgents", ()):
-        yield context_agent["agent"]
-    for context_group in context.get("contextGroups", ()):
-        yield from _with_members(context_group["group"])
-
-
-def _with_members(agent: dict[str, Any]) -> Iterator[dict[str, Any]]:
-    yield agent
-    yield from agent.get("member", ())
+    return index_statement(statement).agents
 
 
 def ifi_of(agent: dict[str, Any]) -> dict[str, Any]:

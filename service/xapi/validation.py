@@ -10,7 +10,7 @@ from pydantic import ValidationError
 from pydantic_core import ErrorDetails
 
 from schemas.datatypes import PATTERN_DESCRIPTIONS
-from schemas.statement import STATEMENT_LIST
+from schemas.statement import STATEMENT_DICT_LIST
 from service.model.errors import BadRequestError
 
 _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
@@ -40,7 +40,7 @@ def validate_statements(data: object, version: str) -> list[dict[str, Any]]:
     else:
         raise BadRequestError("the body must be a statement object or an array of statements")
     try:
-        STATEMENT_LIST.validate_python(statements, context={"version": version})
+        STATEMENT_DICT_LIST.validate_python(statements, context={"version": version})
     except ValidationError as exc:
         raise BadRequestError(_describe(exc.errors(include_url=False)[0], root)) from None
     _reject_duplicate_ids(statements, root)

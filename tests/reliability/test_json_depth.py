@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+import re
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -9,6 +12,8 @@ import httpx
 import orjson
 import pytest
 from fastapi import FastAPI
+from hypothesis import example, given
+from hypothesis import strategies as st
 
 from service.app import create_app
 from service.xapi.json_depth import json_depth_exceeds
@@ -125,8 +130,76 @@ async def test_deep_opaque_document_is_stored_as_is(app: FastAPI) -> None:
         (b"[" * 40 + b"]" * 40, 40, False),
         (b"[" * 40 + b"]" * 40, 39, True),
         (b"", 1, False),
+        (b'{"a":"[[[[[[","b":[[]]}', 2, True),
+        (b'{"a":"[[[[[[","b":[[]]}', 3, False),
+        (b'["]]]]]]",[[[]]]]', 3, True),
+        (b'["]]]]]]",[[[]]]]', 4, False),
+        (b'["x","{",[[1]],"}"]', 2, True),
+        (b'["x","{",[[1]],"}"]', 3, False),
     ],
 )
 def test_depth_counts_structure_not_string_content(text: bytes, limit: int, deeper: bool) -> None:
     """Brackets inside strings (escaped quotes and backslashes too) do not count."""
     assert json_depth_exceeds(text, limit) is deeper
+
+
+def depth_of(value: Any) -> int:
+    """How deep arrays and objects nest in a parsed JSON value."""
+    if isinstance(value, dict):
+        return 1 + max(map(depth_of, value.values()), default=0)
+    if isinstance(value, list):
+        return 1 + max(map(depth_of, value), default=0)
+    return 0
+
+
+BRACKETY_TEXT = st.text(alphabet='[]{}"\\ a:,/é', max_size=6)
+JSON_VALUES = st.recursive(
+    st.none() | st.integers(-999, 999) | BRACKETY_TEXT,
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(BRACKETY_TEXT, inner, max_size=4),
+    max_leaves=30,
+)
+
+
+ENCODERS: dict[str, Callable[[Any], str]] = {
+    "orjson": lambda value: orjson.dumps(value).decode(),
+    "spaced": json.dumps,
+    "PHP json_encode": lambda value: json.dumps(value).replace("/", "\\/"),  # and \u00e9
+}
+
+
+@given(
+    value=JSON_VALUES,
+    limit=st.integers(min_value=0, max_value=6),
+    encoder=st.sampled_from(sorted(ENCODERS)),
+)
+def test_depth_matches_the_parsed_value(value: Any, limit: int, encoder: str) -> None:
+    """Whatever brackets, quotes and escapes strings hold, the limit sees the parsed depth."""
+    text = ENCODERS[encoder](value).encode()
+    assert json_depth_exceeds(text, limit) is (depth_of(value) > limit)
+
+
+def depth_exceeds_by_pattern(raw: bytes, limit: int) -> bool:
+    """The limit as first written: strings cut out by a pattern, then innermost pairs removed."""
+    if raw.count(b"[") + raw.count(b"{") <= limit:
+        return False
+    string = re.compile(rb'"[^"\\]*+(?:\\.[^"\\]*+)*+"')
+    text = string.sub(b"", raw) if b"\\" in raw else b"".join(raw.split(b'"')[0::2])
+    brackets = text.translate(
+        bytes.maketrans(b"[]{}", b"()()"), bytes(set(range(256)) - set(b"[]{}"))
+    )
+    for _ in range(limit):
+        brackets = brackets.replace(b"()", b"")
+    return bool(brackets)
+
+
+@example(raw=b' ", \\"{[}}}" "', limit=0)  # an escaped quote between strings
+@example(raw=b'"\\\n,"}a{""', limit=0)  # the pattern ends no string at a backslash-newline
+@example(raw=b'["\\"[[[[","x\\""]', limit=1)  # valid: brackets after an escaped quote
+@given(
+    raw=st.binary().map(lambda b: bytes(b'[]{}"\\/\n a'[x % 10] for x in b)),
+    limit=st.integers(0, 6),
+)
+def test_depth_of_any_text_is_what_the_pattern_finds(raw: bytes, limit: int) -> None:
+    """Invalid JSON too (unpaired quotes, stray backslashes): the answer, and so the message a
+    client reads, is the same as with strings cut out by the pattern."""
+    assert json_depth_exceeds(raw, limit) is depth_exceeds_by_pattern(raw, limit)
