@@ -359,8 +359,8 @@ class Settings(BaseSettings):
         default="thread",
         description=(
             "Where an SQLite store writes statements: the server's writer thread, or a writer "
-            "process of its own that does not share the event loop's GIL (more statements/s "
-            "where a core is free, more CPU per statement)."
+            "process of its own that does not share the event loop's GIL (`process` under "
+            "`serve` when the process may use two cores or more)."
         ),
     )
     tune_interpreter: bool = Field(

@@ -31,12 +31,19 @@ def register(commands: Any) -> None:
     serve.set_defaults(run=run)
 
 
+def default_statement_writer() -> str:
+    """A writer process where a second core can run it, else the writer thread (one core
+    would only pay the pipe's cost)."""
+    return "process" if len(os.sched_getaffinity(0)) >= 2 else "thread"
+
+
 def run(args: argparse.Namespace) -> int:
     pairs = (("host", args.host), ("port", args.port), ("workers", args.workers))
     for name, value in pairs:
         if value is not None:
             os.environ[f"LRS_{name.upper()}"] = str(value)  # the app factory reads them anew
     os.environ.setdefault("LRS_TUNE_INTERPRETER", "true")  # see service/ops/tuning.py
+    os.environ.setdefault("LRS_STATEMENT_WRITER", default_statement_writer())
     settings = Settings()
     configure_logging(settings.log_level, settings.log_format)
     try:  # first of all: a busy port must not leave a new store or credential behind
