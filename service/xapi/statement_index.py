@@ -73,19 +73,14 @@ def index_statement(statement: dict[str, Any]) -> StatementIndex:
 def _add_agent(agent: dict[str, Any], keys: Keys, seen: Seen, *, direct: bool) -> None:
     """An agent or group and its members (SR-42: members match too); `direct` for the
     statement's own actor and object, which the plain `agent` filter matches."""
-    key = agent_key(agent)
-    if key is not None:
+    for person in (agent, *agent.get("member", ())):
+        key = agent_key(person)
+        if key is None:
+            continue
         if direct:
             keys.add((_AGENT, key))
         keys.add((_RELATED_AGENT, key))
-        seen.setdefault((key, agent.get("name")), agent)
-    for member in agent.get("member", ()):
-        member_key = agent_key(member)
-        if member_key is not None:
-            if direct:
-                keys.add((_AGENT, member_key))
-            keys.add((_RELATED_AGENT, member_key))
-            seen.setdefault((member_key, member.get("name")), member)
+        seen.setdefault((key, person.get("name")), person)
 
 
 def _add_activity(
