@@ -160,7 +160,7 @@ def merged_definitions(
         before = stored.get(activity_id)
         merged = before if before is not None else {}
         for definition in definitions:
-            if not adds_nothing(merged, definition):
+            if definition != merged and not adds_nothing(merged, definition):
                 merged = merge_definition(merged, definition)
         if before is None or merged is not before:
             changed[activity_id] = merged

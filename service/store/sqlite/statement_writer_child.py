@@ -68,6 +68,7 @@ def run_statement_writer(pipe: Connection, path: str, group_commit_max: int) -> 
             groups += 1
             if groups % COLLECT_EVERY == 0:
                 gc.collect()
+                gc.freeze()  # what survived (mostly the writer's caches) is not scanned again
     finally:
         asyncio.run(db.close())
         answers.close()
