@@ -128,5 +128,5 @@ def accepted_by(
         (target, seq, new)
         for seq, new in inserted
         for target in targets
-        if matches(target.filter, new.statement)
+        if matches(target.filter, new.content())
     ]

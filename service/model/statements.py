@@ -6,6 +6,8 @@ from dataclasses import dataclass, field
 from enum import IntEnum
 from typing import Any
 
+import orjson
+
 Uploaded = tuple[str, ...] | None
 """The sha2s of a stored statement's attachments whose data came in the request that stored it
 (AT-20); None when none did, or for a statement stored before stores recorded it (SQLite
@@ -44,7 +46,19 @@ class NewStatement:
     statement: dict[str, Any]
     index: StatementIndex
     seq: int | None = None  # set by the store when it inserts this statement (not a duplicate)
+    stored: str | None = None  # set with `seq`: the `stored` value it received
     original_timestamp: str | None = None  # `timestamp` as sent, when V-12 rewrote it
+    # The statement as JSON (without `stored`) when it arrived serialized, as in a statement
+    # writer process: `statement` is then empty until `content()` parses it, which a write
+    # needs only for rare paths (repeated ids, forwarding filters, attachments).
+    body: bytes | None = None
+    has_timestamp: bool = True  # with `body`: whether the statement has a `timestamp`
+
+    def content(self) -> dict[str, Any]:
+        """The statement as a dict, parsed from `body` the first time if need be."""
+        if self.body is not None and not self.statement:
+            self.statement = orjson.loads(self.body)
+        return self.statement
 
 
 @dataclass(frozen=True, slots=True)

@@ -13,6 +13,8 @@ from collections.abc import Hashable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
+import orjson
+
 from service.model.errors import ConflictError
 from service.model.statements import NewStatement
 from service.xapi.activities import adds_nothing, merge_definition
@@ -35,13 +37,13 @@ def first_occurrences(statements: list[NewStatement]) -> list[NewStatement]:
         first = seen.get(new.id)
         if first is None:
             seen[new.id] = new
-        elif not statements_equivalent(first.statement, new.statement):
+        elif not statements_equivalent(first.content(), new.content()):
             raise ConflictError(f"statement {new.id} appears twice with different content")
     return list(seen.values())
 
 
 def not_stored_yet(
-    statements: list[NewStatement], stored: Mapping[str, dict[str, Any]]
+    statements: list[NewStatement], stored: Mapping[str, dict[str, Any] | NewStatement]
 ) -> list[NewStatement]:
     """The statements to insert: equivalent re-posts of `stored` ones are no-ops (SR-4, SR-6).
 
@@ -50,9 +52,11 @@ def not_stored_yet(
     fresh = []
     for new in first_occurrences(statements):
         before = stored.get(new.id)
+        if isinstance(before, NewStatement):
+            before = before.content()
         if before is None:
             fresh.append(new)
-        elif not statements_equivalent(before, new.statement):
+        elif not statements_equivalent(before, new.content()):
             raise conflict(new.id)
     return fresh
 
@@ -60,6 +64,15 @@ def not_stored_yet(
 def stamped(statement: dict[str, Any], stored: str) -> dict[str, Any]:
     """A copy with `stored` set, and a missing `timestamp` set to the same value (SR-11, SR-12)."""
     return {**statement, "stored": stored, "timestamp": statement.get("timestamp", stored)}
+
+
+def stamped_body(body: bytes, stored: str, *, has_timestamp: bool) -> bytes:
+    """`orjson.dumps(stamped(statement, stored))` from `orjson.dumps(statement)`, unparsed:
+    the statement has no `stored`, and `stamped` adds its keys last."""
+    tail = b',"stored":' + orjson.dumps(stored)
+    if not has_timestamp:
+        tail += b',"timestamp":' + orjson.dumps(stored)
+    return body[:-1] + tail + b"}"
 
 
 @dataclass(frozen=True, slots=True)

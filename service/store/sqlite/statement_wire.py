@@ -34,6 +34,7 @@ def encode_write(request_id: int, write: StatementWrite) -> bytes:
             new.index.agents,
             new.index.authority,
             new.original_timestamp,
+            "timestamp" in new.statement,
         )
         for new in write.statements
     ]
@@ -46,7 +47,7 @@ def decode_write(data: bytes) -> tuple[int, StatementWrite]:
     news = [
         NewStatement(
             id=statement_id,
-            statement=orjson.loads(body),
+            statement={},  # parsed only if the write needs it (NewStatement.content)
             index=StatementIndex(
                 keys=set(keys),
                 ref_target=ref_target,
@@ -56,6 +57,8 @@ def decode_write(data: bytes) -> tuple[int, StatementWrite]:
                 authority=authority,
             ),
             original_timestamp=original_timestamp,
+            body=body,
+            has_timestamp=has_timestamp,
         )
         for (
             statement_id,
@@ -67,6 +70,7 @@ def decode_write(data: bytes) -> tuple[int, StatementWrite]:
             agents,
             authority,
             original_timestamp,
+            has_timestamp,
         ) in statements
     ]
     uploads = [
@@ -78,9 +82,7 @@ def decode_write(data: bytes) -> tuple[int, StatementWrite]:
 def encode_stored(request_id: int, write: StatementWrite) -> bytes:
     """The answer to a stored write: each statement's `seq` and the write's `stored`."""
     seqs = [new.seq for new in write.statements]
-    stored = next(
-        (new.statement["stored"] for new in write.statements if new.seq is not None), None
-    )
+    stored = next((new.stored for new in write.statements if new.seq is not None), None)
     return pickle.dumps((request_id, True, (seqs, stored)), _PROTOCOL)
 
 

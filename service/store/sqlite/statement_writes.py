@@ -38,6 +38,7 @@ from service.xapi.statement_batch import (
     merged_definitions,
     not_stored_yet,
     stamped,
+    stamped_body,
 )
 from service.xapi.timestamps import format_ms
 
@@ -97,7 +98,7 @@ def insert_writes(
     """
     tenant = writes[0].tenant
     ids = list(dict.fromkeys(new.id for write in writes for new in write.statements))
-    existing = {
+    existing: dict[str, dict[str, Any] | NewStatement] = {
         statement_id: orjson.loads(body)
         for statement_id, body in _lookup(
             conn,
@@ -117,8 +118,11 @@ def insert_writes(
             continue
         stored_ms = next_stored_ms()
         sent = frozenset(a.sha2.lower() for a in write.attachments)
-        fresh += [_Fresh(new, stored_ms, uploaded_with(new.statement, sent)) for new in accepted]
-        existing.update((new.id, new.statement) for new in accepted)
+        fresh += [
+            _Fresh(new, stored_ms, uploaded_with(new.content(), sent) if sent else None)
+            for new in accepted
+        ]
+        existing.update((new.id, new) for new in accepted)
         attachments += write.attachments
         results.append((True, [new.id for new in write.statements]))
     if fresh:
@@ -186,7 +190,12 @@ def _insert_fresh(
             stored_ms, stored = new_stored_ms, format_ms(new_stored_ms)
         index = new.index
         keys = keys_by_id[new.id]
-        new.statement = stamped(new.statement, stored)
+        new.stored = stored
+        if new.body is None:
+            new.statement = stamped(new.statement, stored)
+            body = orjson.dumps(new.statement)
+        else:  # the server that sent it stamps its own copy (statement_wire.apply_answer)
+            body = stamped_body(new.body, stored, has_timestamp=new.has_timestamp)
         is_voided = int(index.voids is None and new.id in voided)
         rows.append(
             (
@@ -197,7 +206,7 @@ def _insert_fresh(
                 is_voided,
                 index.ref_target,
                 index.voids,
-                orjson.dumps(new.statement),
+                body,
                 orjson.dumps(sorted(keys)),
                 None if uploaded is None else " ".join(uploaded),
                 new.original_timestamp,
