@@ -175,7 +175,8 @@ def merged_definitions(
         for definition in definitions:
             if definition != merged and not adds_nothing(merged, definition):
                 merged = merge_definition(merged, definition)
-        if before is None or merged is not before:
+        # `is not` settles the usual case; a merge may also come back to what was stored
+        if before is None or (merged is not before and merged != before):
             changed[activity_id] = merged
     return changed
 
