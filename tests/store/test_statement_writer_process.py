@@ -68,6 +68,7 @@ async def test_sr10_the_child_stores_and_the_server_sees_seq_and_stored(store: S
     ids = await store.statements.store_statements(sent)
     assert ids == [new.id for new in sent.statements]
     assert all(new.seq is not None for new in sent.statements)
+    assert all(new.stored == new.statement["stored"] for new in sent.statements)
     assert {new.statement["stored"] for new in sent.statements} == {
         sent.statements[0].statement["timestamp"]
     }

@@ -74,7 +74,7 @@ class SQLiteDatabase:
             max_jobs=self._group_commit_max,
             on_rollback=self.caches.forget,
             lock=lock,
-            on_begin=self._catch_up_stored,
+            on_begin=self._at_begin,
             observer=self.write_observer,
             max_pending=self._max_pending_writes,
         )
@@ -133,7 +133,7 @@ class SQLiteDatabase:
             return f"a write transaction has been running for {running:.1f} s"
         return None
 
-    def _catch_up_stored(self, conn: sqlite3.Connection) -> None:
+    def _at_begin(self, conn: sqlite3.Connection) -> None:
         """At BEGIN: `stored` continues from the newest one in the file, whoever wrote it; the
         caches are dropped if a writer anywhere deleted what they may hold."""
         assert self._lock is not None  # the writer runs between open and close

@@ -44,7 +44,7 @@ class SQLiteStatements(SQLitePart):
         process = self.process
         if process is not None and process.alive:
             return await process.store(write)
-        return await self._write(_StatementsJob(self._db, write))
+        return await self._write(StatementsJob(self._db, write))
 
     async def get_statement(
         self, tenant: str, statement_id: str, *, voided: bool
@@ -103,12 +103,7 @@ class SQLiteStatements(SQLitePart):
         return await self._read(lambda conn: agent_ops.get_agent(conn, tenant, agent_key))
 
 
-def statements_job(db: SQLiteDatabase, write: StatementWrite) -> _StatementsJob:
-    """The writer job that stores `write` (jobs of one tenant merge)."""
-    return _StatementsJob(db, write)
-
-
-class _StatementsJob:
+class StatementsJob:
     """A statement write for the writer thread; those of one tenant merge (see writer.py)."""
 
     __slots__ = ("db", "merge_key", "write")
@@ -125,7 +120,7 @@ class _StatementsJob:
         return insert_statements(conn, db.caches, write, stored_ms)
 
     def run_together(
-        self, conn: sqlite3.Connection, jobs: list[_StatementsJob]
+        self, conn: sqlite3.Connection, jobs: list[StatementsJob]
     ) -> list[tuple[bool, Any]]:
         writes = [job.write for job in jobs]
         self.db.claim_statements()

@@ -111,5 +111,6 @@ def apply_answer(write: StatementWrite, ok: bool, payload: Any) -> list[str]:
     for new, seq in zip(write.statements, seqs, strict=True):
         new.seq = seq
         if seq is not None:
+            new.stored = stored
             new.statement = stamped(new.statement, stored)
     return [new.id for new in write.statements]

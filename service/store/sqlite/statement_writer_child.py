@@ -21,7 +21,7 @@ from pathlib import Path
 
 from service.model.errors import LRSError, StoreError
 from service.store.sqlite.database import SQLiteDatabase
-from service.store.sqlite.statement_store import statements_job
+from service.store.sqlite.statement_store import StatementsJob
 from service.store.sqlite.statement_wire import (
     decode_write,
     encode_observed,
@@ -92,7 +92,7 @@ def _waiting_writes(pipe: Connection, most: int) -> tuple[list[bytes], bool]:
 def _store(db: SQLiteDatabase, received: list[bytes], answers: _Answers) -> None:
     assert db.writer is not None
     decoded = [decode_write(data) for data in received]
-    jobs: list[Job] = [statements_job(db, write) for _, write in decoded]
+    jobs: list[Job] = [StatementsJob(db, write) for _, write in decoded]
     results = db.writer.run_group(jobs)
     for (number, write), (ok, value) in zip(decoded, results, strict=True):
         if ok:

@@ -82,7 +82,7 @@ class AgentsSeen:
 
 class ActivityDefinitions:
     """Per tenant, the canonical definition stored for each activity id this writer has read or
-    written (an empty dict for an activity stored without one)."""
+    written (activities stored without a definition have no row, so none here either)."""
 
     def __init__(self, capacity: int = 20_000) -> None:
         self._known: dict[str, dict[str, dict[str, Any]]] = {}
